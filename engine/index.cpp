@@ -1,0 +1,395 @@
+#include "engine/index.hpp"
+
+#include "engine/error.hpp"
+#include "engine/schema.hpp"
+#include "engine/xapian_access.hpp"
+
+#include <filesystem>
+#include <xapian.h>
+
+namespace fs = std::filesystem;
+
+namespace airm {
+namespace detail {
+
+void rethrow_xapian(const Xapian::Error& error, std::string_view path) {
+    const std::string where(path);
+    const std::string type = error.get_type();
+    if (type == "DatabaseLockError") {
+        throw IndexError("index '" + where +
+                         "' is locked by another process (an 'airm index' or 'airm delete' is still running); "
+                         "wait for it to finish, then run the command again");
+    }
+    if (type == "DatabaseCorruptError") {
+        throw IndexError("index '" + where + "' is corrupt (" + error.get_description() +
+                         "); check it with 'xapian-check " + where + "' and rebuild it with 'airm index --rebuild'");
+    }
+    if (type == "DatabaseVersionError") {
+        throw VersionMismatch("index '" + where + "' was written by another Xapian format (" +
+                              error.get_description() + "); rebuild it with 'airm index --rebuild'");
+    }
+    if (type == "DatabaseOpeningError" || type == "DatabaseNotFoundError") {
+        throw IndexError("cannot open index '" + where + "': " + error.get_description());
+    }
+    throw IndexError("index '" + where + "': " + error.get_description());
+}
+
+} // namespace detail
+
+namespace {
+
+std::uint64_t folder_size(const std::string& path) {
+    std::uint64_t total = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::recursive_directory_iterator(path, ec)) {
+        if (entry.is_regular_file(ec)) {
+            total += entry.file_size(ec);
+        }
+    }
+    return total;
+}
+
+IndexMetadata read_metadata(const Xapian::Database& db, const std::string& path) {
+    std::string json = db.get_metadata(std::string(schema::kMetadataKey));
+    if (json.empty()) {
+        throw IndexError("'" + path +
+                         "' is a Xapian database but not an airm index (it has no airm metadata); "
+                         "pass a folder made by 'airm index', or a new folder to create one");
+    }
+    return IndexMetadata::from_json(json, path);
+}
+
+void check_is_index_folder(const std::string& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+        throw NotFound("index '" + path + "' does not exist; build it with 'airm index --db " + path + " FILE...'");
+    }
+    if (!fs::is_directory(path, ec)) {
+        throw IndexError("'" + path + "' is a file, not an index folder; pass the folder made by 'airm index'");
+    }
+    if (!looks_like_index(path)) {
+        throw IndexError("'" + path +
+                         "' is not an airm index (no Xapian database in it); pass the folder made by "
+                         "'airm index', or build one with 'airm index --db " + path + " FILE...'");
+    }
+}
+
+template <typename Db>
+std::optional<Record> find_record(const Db& db, std::string_view id, const std::string& path) {
+    const std::string term = schema::id_term(id);
+    Xapian::PostingIterator it = db.postlist_begin(term);
+    if (it == db.postlist_end(term)) {
+        return std::nullopt;
+    }
+    return parse_record(db.get_document(*it).get_data(), path + ", record " + std::string(id));
+}
+
+template <typename Db>
+void visit_records(const Db& db, const std::function<void(const Record&)>& visit, const std::string& path) {
+    for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
+        visit(parse_record(db.get_document(*it).get_data(), path));
+    }
+}
+
+} // namespace
+
+bool looks_like_index(const std::string& path) {
+    std::error_code ec;
+    return fs::exists(fs::path(path) / "iamglass", ec) || fs::exists(fs::path(path) / "iamchert", ec);
+}
+
+// ---------------------------------------------------------------- Index
+
+struct Index::Impl {
+    std::vector<std::string> paths;
+    Xapian::Database db;
+    IndexMetadata metadata;
+};
+
+Index::Index(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Index::Index(Index&&) noexcept = default;
+Index& Index::operator=(Index&&) noexcept = default;
+Index::~Index() = default;
+
+Index Index::open(const std::string& path) {
+    return open(std::vector<std::string>{path});
+}
+
+Index Index::open(const std::vector<std::string>& paths) {
+    if (paths.empty()) {
+        throw InvalidInput("no index given; pass --db FOLDER");
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->paths = paths;
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        const std::string& path = paths[i];
+        check_is_index_folder(path);
+        try {
+            Xapian::Database shard(path);
+            IndexMetadata meta = read_metadata(shard, path);
+            if (i == 0) {
+                impl->metadata = std::move(meta);
+            } else if (!(meta.analyzer == impl->metadata.analyzer)) {
+                throw IndexError("shard '" + path + "' was built with another analyzer configuration than '" +
+                                 paths[0] + "'; rebuild the shards with the same settings");
+            }
+            impl->db.add_database(shard);
+        } catch (const Xapian::Error& e) {
+            detail::rethrow_xapian(e, path);
+        }
+    }
+    return Index(std::move(impl));
+}
+
+const IndexMetadata& Index::metadata() const {
+    return impl_->metadata;
+}
+
+Analyzer Index::make_analyzer() const {
+    return Analyzer(impl_->metadata.analyzer);
+}
+
+std::uint64_t Index::record_count() const {
+    return impl_->db.get_doccount();
+}
+
+std::optional<Record> Index::find(std::string_view id) const {
+    try {
+        return find_record(impl_->db, id, impl_->paths.front());
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->paths.front());
+    }
+}
+
+void Index::for_each_record(const std::function<void(const Record&)>& visit) const {
+    try {
+        visit_records(impl_->db, visit, impl_->paths.front());
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->paths.front());
+    }
+}
+
+const std::vector<std::string>& Index::paths() const {
+    return impl_->paths;
+}
+
+std::uint64_t Index::size_on_disk() const {
+    std::uint64_t total = 0;
+    for (const auto& p : impl_->paths) {
+        total += folder_size(p);
+    }
+    return total;
+}
+
+std::map<std::string, std::uint64_t> Index::facet_counts(std::string_view facet) const {
+    std::map<std::string, std::uint64_t> counts;
+    const FacetInfo* info = impl_->metadata.facet(facet);
+    if (info == nullptr) {
+        return counts;
+    }
+    try {
+        for (auto it = impl_->db.valuestream_begin(info->slot); it != impl_->db.valuestream_end(info->slot); ++it) {
+            const std::string values = *it;
+            std::size_t start = 0;
+            while (start <= values.size()) {
+                auto sep = values.find(schema::kValueSeparator, start);
+                if (sep == std::string::npos) sep = values.size();
+                if (sep > start) ++counts[values.substr(start, sep - start)];
+                start = sep + 1;
+            }
+        }
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->paths.front());
+    }
+    return counts;
+}
+
+bool Index::refresh() {
+    try {
+        auto before = impl_->db.get_revision();
+        impl_->db.reopen();
+        if (impl_->db.get_revision() == before) {
+            return false;
+        }
+        impl_->metadata = read_metadata(impl_->db, impl_->paths.front());
+        return true;
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->paths.front());
+    }
+}
+
+// ---------------------------------------------------------------- IndexWriter
+
+struct IndexWriter::Impl {
+    std::string path;
+    Xapian::WritableDatabase db;
+    IndexMetadata metadata;
+    bool in_transaction = false;
+    bool created = false;        ///< this writer made the database
+    bool folder_existed = false; ///< ... in a folder that existed (empty) before
+    bool committed = false;
+
+    void begin() {
+        db.begin_transaction(true);
+        in_transaction = true;
+    }
+};
+
+IndexWriter::IndexWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+IndexWriter::IndexWriter(IndexWriter&&) noexcept = default;
+IndexWriter& IndexWriter::operator=(IndexWriter&&) noexcept = default;
+
+IndexWriter::~IndexWriter() {
+    if (!impl_) {
+        return;
+    }
+    try {
+        if (impl_->in_transaction) {
+            impl_->db.cancel_transaction();
+        }
+        impl_->db.close();
+    } catch (const Xapian::Error&) {
+        // Nothing uncommitted survives; the database keeps its last committed state.
+    }
+    if (impl_->created && !impl_->committed) {
+        // A failed first command leaves the folder as it found it: absent, or empty.
+        std::error_code ec;
+        if (impl_->folder_existed) {
+            for (const auto& entry : fs::directory_iterator(impl_->path, ec)) {
+                fs::remove_all(entry.path(), ec);
+            }
+        } else {
+            fs::remove_all(impl_->path, ec);
+        }
+    }
+}
+
+IndexWriter IndexWriter::open(const std::string& path, bool create) {
+    std::error_code ec;
+    bool exists = fs::exists(path, ec);
+    if (exists && !fs::is_directory(path, ec)) {
+        throw IndexError("'" + path + "' is a file, not an index folder; pass a folder for --db");
+    }
+    bool empty_folder = exists && fs::is_empty(path, ec);
+    if (exists && !empty_folder && !looks_like_index(path)) {
+        throw IndexError("'" + path +
+                         "' is not an airm index (a folder with other files in it); pass the folder made by "
+                         "'airm index', or a new or empty folder to create an index there");
+    }
+    if (!exists || empty_folder) {
+        if (!create) {
+            throw NotFound("index '" + path + "' does not exist; build it with 'airm index --db " + path + " FILE...'");
+        }
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->path = path;
+    try {
+        bool fresh = !exists || empty_folder;
+        impl->created = fresh;
+        impl->folder_existed = exists;
+        impl->db = Xapian::WritableDatabase(path, fresh ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN);
+        if (fresh || impl->db.get_metadata(std::string(schema::kMetadataKey)).empty()) {
+            if (!fresh && impl->db.get_doccount() > 0) {
+                throw IndexError("'" + path +
+                                 "' is a Xapian database but not an airm index (it has no airm metadata); "
+                                 "pass a folder made by 'airm index', or a new folder to create one");
+            }
+            impl->metadata = IndexMetadata::fresh();
+        } else {
+            impl->metadata = read_metadata(impl->db, path);
+        }
+        impl->begin();
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, path);
+    }
+    return IndexWriter(std::move(impl));
+}
+
+IndexMetadata& IndexWriter::metadata() {
+    return impl_->metadata;
+}
+
+const std::string& IndexWriter::path() const {
+    return impl_->path;
+}
+
+std::uint64_t IndexWriter::record_count() const {
+    return impl_->db.get_doccount();
+}
+
+bool IndexWriter::contains(std::string_view id) const {
+    try {
+        return impl_->db.term_exists(schema::id_term(id));
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->path);
+    }
+}
+
+std::optional<Record> IndexWriter::find(std::string_view id) const {
+    try {
+        return find_record(impl_->db, id, impl_->path);
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->path);
+    }
+}
+
+void IndexWriter::for_each_record(const std::function<void(const Record&)>& visit) const {
+    try {
+        visit_records(impl_->db, visit, impl_->path);
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->path);
+    }
+}
+
+bool IndexWriter::remove(std::string_view id) {
+    try {
+        const std::string term = schema::id_term(id);
+        if (!impl_->db.term_exists(term)) {
+            return false;
+        }
+        impl_->db.delete_document(term);
+        return true;
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->path);
+    }
+}
+
+void IndexWriter::commit() {
+    try {
+        impl_->db.set_metadata(std::string(schema::kMetadataKey), impl_->metadata.to_json());
+        impl_->db.commit_transaction();
+        impl_->in_transaction = false;
+        impl_->committed = true;
+        impl_->begin();
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->path);
+    }
+}
+
+void IndexWriter::cancel() {
+    try {
+        impl_->db.cancel_transaction();
+        impl_->in_transaction = false;
+        impl_->metadata = impl_->db.get_metadata(std::string(schema::kMetadataKey)).empty()
+                              ? IndexMetadata::fresh()
+                              : read_metadata(impl_->db, impl_->path);
+        impl_->begin();
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->path);
+    }
+}
+
+// ---------------------------------------------------------------- access
+
+namespace detail {
+
+const Xapian::Database& IndexAccess::database(const Index& index) {
+    return index.impl_->db;
+}
+
+Xapian::WritableDatabase& IndexAccess::database(IndexWriter& writer) {
+    return writer.impl_->db;
+}
+
+} // namespace detail
+} // namespace airm

@@ -1,0 +1,101 @@
+#pragma once
+/// Handles on an airm index: `Index` to read (one or several Xapian databases searched as one) and
+/// `IndexWriter` to change one database under its lock, one transaction per command.
+
+#include "engine/analyzer.hpp"
+#include "engine/metadata.hpp"
+#include "engine/record.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace airm {
+
+class Index;
+class IndexWriter;
+
+namespace detail {
+struct IndexAccess;
+}
+
+/// A read-only view of one index, or of several shards searched as one. Cheap to move; reading
+/// from several threads needs one Index per thread.
+class Index {
+public:
+    /// Opens the index in folder `path`. Throws NotFound, IndexError (not an index, corrupt) or
+    /// VersionMismatch (another schema version), each naming the folder and the fix.
+    [[nodiscard]] static Index open(const std::string& path);
+    /// Opens several shards as one index; they must share schema version and analyzer.
+    [[nodiscard]] static Index open(const std::vector<std::string>& paths);
+
+    Index(Index&&) noexcept;
+    Index& operator=(Index&&) noexcept;
+    ~Index();
+
+    [[nodiscard]] const IndexMetadata& metadata() const;
+    /// A fresh analyzer configured as the index was built.
+    [[nodiscard]] Analyzer make_analyzer() const;
+    [[nodiscard]] std::uint64_t record_count() const;
+    /// The record with this id, or nullopt.
+    [[nodiscard]] std::optional<Record> find(std::string_view id) const;
+    /// Calls `visit` for every record, in index order.
+    void for_each_record(const std::function<void(const Record&)>& visit) const;
+    [[nodiscard]] const std::vector<std::string>& paths() const;
+    /// Bytes used by the index files on disk.
+    [[nodiscard]] std::uint64_t size_on_disk() const;
+    /// How many records carry each value of `facet` (hierarchical values count at every ancestor,
+    /// once per record).
+    [[nodiscard]] std::map<std::string, std::uint64_t> facet_counts(std::string_view facet) const;
+    /// Moves to the latest committed state; true when it changed.
+    bool refresh();
+
+private:
+    struct Impl;
+    explicit Index(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+    friend struct detail::IndexAccess;
+};
+
+/// The single writer of one index folder. Opening takes the index's lock; every change stays
+/// invisible and is discarded on destruction unless `commit()` is called.
+class IndexWriter {
+public:
+    /// Opens (creating when `create` is true and the folder is absent or empty) the index in `path`.
+    /// Throws IndexError when another process holds the lock or the folder is not an index.
+    [[nodiscard]] static IndexWriter open(const std::string& path, bool create);
+
+    IndexWriter(IndexWriter&&) noexcept;
+    IndexWriter& operator=(IndexWriter&&) noexcept;
+    ~IndexWriter();
+
+    [[nodiscard]] IndexMetadata& metadata();
+    [[nodiscard]] const std::string& path() const;
+    [[nodiscard]] std::uint64_t record_count() const;
+    [[nodiscard]] bool contains(std::string_view id) const;
+    [[nodiscard]] std::optional<Record> find(std::string_view id) const;
+    /// Calls `visit` for every record, including uncommitted changes.
+    void for_each_record(const std::function<void(const Record&)>& visit) const;
+    /// Removes the record; false when no record has this id.
+    bool remove(std::string_view id);
+    /// Makes every change since opening (or the last commit) durable and visible, with the metadata.
+    void commit();
+    /// Discards every change since opening or the last commit.
+    void cancel();
+
+private:
+    struct Impl;
+    explicit IndexWriter(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+    friend struct detail::IndexAccess;
+};
+
+/// True when `path` holds a Xapian database (it may still lack airm metadata).
+[[nodiscard]] bool looks_like_index(const std::string& path);
+
+} // namespace airm

@@ -1,0 +1,102 @@
+#include "engine/metadata.hpp"
+
+#include "engine/error.hpp"
+#include "engine/schema.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace airm {
+
+using nlohmann::json;
+
+IndexMetadata IndexMetadata::fresh(AnalyzerConfig analyzer) {
+    IndexMetadata meta;
+    meta.schema_version = schema::kVersion;
+    meta.analyzer = std::move(analyzer);
+    return meta;
+}
+
+FacetInfo& IndexMetadata::ensure_facet(const std::string& name, bool hierarchical) {
+    auto it = facets.find(name);
+    if (it != facets.end()) {
+        return it->second;
+    }
+    unsigned slot = schema::kFirstFacetSlot;
+    for (const auto& [other, info] : facets) {
+        slot = std::max(slot, info.slot + 1);
+    }
+    FacetInfo& info = facets[name];
+    info.hierarchical = hierarchical;
+    info.slot = slot;
+    if (hierarchical && !taxonomies.count(name)) {
+        taxonomies.emplace(name, Taxonomy(name));
+    }
+    return info;
+}
+
+const FacetInfo* IndexMetadata::facet(std::string_view name) const {
+    auto it = facets.find(std::string(name));
+    return it == facets.end() ? nullptr : &it->second;
+}
+
+const Taxonomy* IndexMetadata::taxonomy(std::string_view facet_name) const {
+    auto it = taxonomies.find(std::string(facet_name));
+    return it == taxonomies.end() ? nullptr : &it->second;
+}
+
+std::string IndexMetadata::to_json() const {
+    json out;
+    out["format"] = kIndexFormatName;
+    out["version"] = schema_version;
+    out["analyzer"] = {{"language", analyzer.language}, {"fold_diacritics", analyzer.fold_diacritics}};
+    json f = json::object();
+    for (const auto& [name, info] : facets) {
+        f[name] = {{"hierarchical", info.hierarchical}, {"slot", info.slot}};
+    }
+    out["facets"] = std::move(f);
+    json t = json::object();
+    for (const auto& [name, taxonomy] : taxonomies) {
+        t[name] = json::parse(taxonomy.to_json());
+    }
+    out["taxonomies"] = std::move(t);
+    return out.dump();
+}
+
+IndexMetadata IndexMetadata::from_json(std::string_view text, std::string_view where) {
+    json doc;
+    try {
+        doc = json::parse(text.begin(), text.end());
+    } catch (const json::parse_error& e) {
+        throw IndexError(std::string(where) + ": index metadata is corrupt (" + e.what() +
+                         "); rebuild the index with 'airm index --rebuild'");
+    }
+    if (!doc.is_object() || doc.value("format", "") != kIndexFormatName) {
+        throw IndexError(std::string(where) + " is not an airm index (its metadata has no \"format\": \"airm-index\")");
+    }
+    IndexMetadata meta;
+    meta.schema_version = doc.value("version", 0);
+    if (meta.schema_version != schema::kVersion) {
+        throw VersionMismatch(std::string(where) + " has index schema version " +
+                              std::to_string(meta.schema_version) + ", but this airm reads version " +
+                              std::to_string(schema::kVersion) +
+                              "; rebuild it from its source data with 'airm index --rebuild --db " +
+                              std::string(where) + " FILE...'");
+    }
+    try {
+        const json& a = doc.at("analyzer");
+        meta.analyzer.language = a.value("language", "english");
+        meta.analyzer.fold_diacritics = a.value("fold_diacritics", true);
+        for (const auto& [name, info] : doc.at("facets").items()) {
+            meta.facets[name] = FacetInfo{info.value("hierarchical", false), info.value("slot", 0U)};
+        }
+        for (const auto& [name, taxonomy] : doc.at("taxonomies").items()) {
+            meta.taxonomies.emplace(name, Taxonomy::from_json(taxonomy.dump(), where));
+        }
+    } catch (const json::exception& e) {
+        throw IndexError(std::string(where) + ": index metadata is corrupt (" + e.what() +
+                         "); rebuild the index with 'airm index --rebuild'");
+    }
+    return meta;
+}
+
+} // namespace airm

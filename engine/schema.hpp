@@ -1,0 +1,50 @@
+#pragma once
+/// The index schema: which term prefixes and value slots hold what. Indexer and query layers build
+/// every term through these functions so that the two always agree.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace airm::schema {
+
+/// Bumped whenever the terms or values written for a record change; an index of another version
+/// must be rebuilt.
+inline constexpr int kVersion = 1;
+
+/// The searchable text fields of a record.
+enum class Field { title, text, reasoning, source };
+inline constexpr Field kAllFields[] = {Field::title, Field::text, Field::reasoning, Field::source};
+
+/// "title", "text", "reasoning", "source".
+[[nodiscard]] std::string_view field_name(Field field);
+/// The field for a user-facing name; nullopt when `name` is not a field.
+[[nodiscard]] std::optional<Field> field_from_name(std::string_view name);
+/// Term prefix of a field ("S" for title, "XT" text, "XR" reasoning, "XS" source).
+[[nodiscard]] std::string_view field_prefix(Field field);
+/// How many times an occurrence counts in the unprefixed (all fields) terms: the field weight of
+/// BM25 ranking (title 3, text 2, reasoning 1, source 1).
+[[nodiscard]] unsigned field_wdf(Field field);
+/// Positions of consecutive fields are this far apart, so phrases never span two fields.
+inline constexpr unsigned kFieldPositionGap = 100;
+
+/// Prefix of stemmed terms (Xapian's convention): "Z" + stem, or "Z" + field prefix + stem.
+inline constexpr std::string_view kStemPrefix = "Z";
+/// The unique-id term of a record.
+[[nodiscard]] std::string id_term(std::string_view id);
+/// The boolean filter term of one facet value (hierarchical values are indexed once per ancestor).
+[[nodiscard]] std::string facet_term(std::string_view facet, std::string_view normalized_value);
+/// Prefix shared by every facet term of `facet`.
+[[nodiscard]] std::string facet_term_prefix(std::string_view facet);
+
+/// Value slots.
+inline constexpr unsigned kSlotId = 0;
+inline constexpr unsigned kSlotYear = 1;
+inline constexpr unsigned kFirstFacetSlot = 10;
+/// Separator of the values stored in a facet's slot.
+inline constexpr char kValueSeparator = '\x1f';
+
+/// Metadata key holding the index metadata JSON.
+inline constexpr std::string_view kMetadataKey = "airm:metadata";
+
+} // namespace airm::schema

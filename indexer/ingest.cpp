@@ -1,0 +1,223 @@
+#include "indexer/ingest.hpp"
+
+#include "engine/codes.hpp"
+#include "engine/error.hpp"
+#include "engine/index.hpp"
+#include "engine/schema.hpp"
+#include "engine/xapian_access.hpp"
+#include "indexer/document_builder.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace airm {
+namespace {
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+    std::string out;
+    for (const auto& i : items) {
+        out += (out.empty() ? "" : sep) + i;
+    }
+    return out;
+}
+
+/// Decides whether a facet seen for the first time is hierarchical: it is when a taxonomy was
+/// given for it, or when every value begins with a code and at least one code is dotted.
+bool looks_hierarchical(const std::vector<LoadedRecord>& batch, const std::string& facet) {
+    bool dotted = false;
+    for (const auto& loaded : batch) {
+        auto it = loaded.record.facets.find(facet);
+        if (it == loaded.record.facets.end()) continue;
+        for (const auto& value : it->second) {
+            auto coded = parse_coded_value(value);
+            if (!coded) return false;
+            dotted = dotted || coded->code.find('.') != std::string::npos;
+        }
+    }
+    return dotted;
+}
+
+} // namespace
+
+PreparedBatch prepare_batch(const std::vector<std::string>& inputs, const IndexOptions& options,
+                            IndexMetadata& metadata) {
+    std::vector<LoadedRecord> batch;
+    std::map<std::string, std::string> first_seen; // id -> origin
+    for (const auto& input : inputs) {
+        auto reader = open_records(input, options.load);
+        LoadedRecord loaded;
+        while (reader->next(loaded)) {
+            if (loaded.record.has_no_text()) {
+                throw InvalidInput(loaded.origin + ": record '" + loaded.record.id +
+                                   "' has no text at all (title, text and reasoning are empty); give it a title or a text");
+            }
+            auto [it, inserted] = first_seen.emplace(loaded.record.id, loaded.origin);
+            if (!inserted) {
+                throw InvalidInput(loaded.origin + ": id '" + loaded.record.id + "' appears twice in this batch (first at " +
+                                   it->second + "); ids must be unique, so fix or remove one of them");
+            }
+            batch.push_back(std::move(loaded));
+            if (options.progress && batch.size() % 10000 == 0) {
+                options.progress(0, 0);
+            }
+        }
+    }
+
+    IndexMetadata updated = metadata;
+    for (const auto& taxonomy : options.taxonomies) {
+        updated.ensure_facet(taxonomy.facet(), true).hierarchical = true;
+        updated.taxonomies[taxonomy.facet()] = taxonomy;
+    }
+    std::set<std::string> facet_names;
+    for (const auto& loaded : batch) {
+        for (const auto& entry : loaded.record.facets) facet_names.insert(entry.first);
+    }
+    for (const auto& name : facet_names) {
+        if (!updated.facet(name)) {
+            updated.ensure_facet(name, looks_hierarchical(batch, name));
+        }
+    }
+
+    PreparedBatch prepared;
+    prepared.records.reserve(batch.size());
+    for (auto& loaded : batch) {
+        Record& record = loaded.record;
+        for (auto& [name, values] : record.facets) {
+            const FacetInfo& info = *updated.facet(name);
+            std::vector<std::string> normalized;
+            for (const auto& value : values) {
+                std::string stored = value;
+                if (info.hierarchical) {
+                    auto coded = parse_coded_value(value);
+                    if (!coded) {
+                        throw InvalidInput(loaded.origin + ": facet '" + name + "' value '" + value +
+                                           "' does not begin with a code such as 3.1; facet '" + name +
+                                           "' is hierarchical, so write its values as \"CODE\" or \"CODE Name\"");
+                    }
+                    Taxonomy& taxonomy = updated.taxonomies[name];
+                    if (taxonomy.facet().empty()) taxonomy.set_facet(name);
+                    if (!taxonomy.contains(coded->code) && taxonomy.curated() && !options.allow_new_codes) {
+                        throw InvalidInput(loaded.origin + ": code '" + coded->code + "' of facet '" + name +
+                                           "' is not in the taxonomy; nearest valid codes: " +
+                                           join(taxonomy.nearest(coded->code), ", ") +
+                                           "; fix the code, or pass --allow-new-codes to accept it");
+                    }
+                    taxonomy.add_from_data(coded->code, coded->name);
+                    stored = coded->code;
+                } else {
+                    stored.erase(0, stored.find_first_not_of(" \t"));
+                    stored.erase(stored.find_last_not_of(" \t") + 1);
+                }
+                if (std::find(normalized.begin(), normalized.end(), stored) == normalized.end()) {
+                    normalized.push_back(std::move(stored));
+                }
+            }
+            values = std::move(normalized);
+        }
+        prepared.records.push_back(std::move(record));
+    }
+    metadata = std::move(updated);
+    return prepared;
+}
+
+namespace {
+
+IndexReport write_batch(IndexWriter& writer, const std::vector<std::string>& inputs, const IndexOptions& options) {
+    IndexMetadata metadata = writer.metadata();
+    PreparedBatch batch = prepare_batch(inputs, options, metadata);
+    writer.metadata() = metadata;
+    Analyzer analyzer(metadata.analyzer);
+    Xapian::WritableDatabase& db = detail::IndexAccess::database(writer);
+    IndexReport report;
+    report.read = batch.records.size();
+    try {
+        std::uint64_t done = 0;
+        for (const Record& record : batch.records) {
+            const std::string id_term = schema::id_term(record.id);
+            if (db.term_exists(id_term)) {
+                ++report.replaced;
+            } else {
+                ++report.added;
+            }
+            db.replace_document(id_term, build_document(record, metadata, analyzer));
+            if (options.progress && (++done % 1000 == 0 || done == batch.records.size())) {
+                options.progress(done, batch.records.size());
+            }
+        }
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, writer.path());
+    }
+    writer.commit();
+    report.total = writer.record_count();
+    return report;
+}
+
+} // namespace
+
+IndexReport index_files(const std::string& db, const std::vector<std::string>& inputs, const IndexOptions& options) {
+    if (inputs.empty()) {
+        throw InvalidInput("no input files given; pass one or more .jsonl, .json or .csv files");
+    }
+    if (!options.rebuild) {
+        IndexWriter writer = IndexWriter::open(db, true);
+        if (writer.record_count() == 0) {
+            writer.metadata().analyzer = options.analyzer;
+        }
+        return write_batch(writer, inputs, options);
+    }
+    // A rebuild writes a new index beside the old one and swaps them only when it has succeeded.
+    const std::string fresh = db + ".airm-rebuild";
+    const std::string old = db + ".airm-old";
+    std::error_code ec;
+    fs::remove_all(fresh, ec);
+    IndexReport report;
+    {
+        IndexWriter writer = IndexWriter::open(fresh, true);
+        writer.metadata().analyzer = options.analyzer;
+        try {
+            report = write_batch(writer, inputs, options);
+        } catch (...) {
+            fs::remove_all(fresh, ec);
+            throw;
+        }
+    }
+    if (fs::exists(db)) {
+        if (fs::exists(db) && !fs::is_empty(db) && !looks_like_index(db)) {
+            fs::remove_all(fresh, ec);
+            throw IndexError("'" + db + "' is not an airm index (a folder with other files in it); refusing to "
+                             "replace it with --rebuild; pass an index folder or a new folder");
+        }
+        fs::rename(db, old);
+    }
+    fs::rename(fresh, db);
+    fs::remove_all(old, ec);
+    return report;
+}
+
+DeleteReport delete_records(const std::string& db, const std::vector<std::string>& ids) {
+    if (ids.empty()) {
+        throw InvalidInput("no ids given; pass the ids of the records to delete");
+    }
+    IndexWriter writer = IndexWriter::open(db, false);
+    std::vector<std::string> missing;
+    for (const auto& id : ids) {
+        if (!writer.contains(id)) missing.push_back(id);
+    }
+    if (!missing.empty()) {
+        throw NotFound("index '" + db + "' has no record with id " + join(missing, ", ") +
+                       "; nothing was deleted (list ids with 'airm search' or check them with 'airm show ID')");
+    }
+    DeleteReport report;
+    for (const auto& id : ids) {
+        if (writer.remove(id)) ++report.removed;
+    }
+    writer.commit();
+    report.total = writer.record_count();
+    return report;
+}
+
+} // namespace airm

@@ -1,0 +1,58 @@
+#pragma once
+/// The `airm index` and `airm delete` jobs: read and validate a whole batch first, then apply it to
+/// the index in one transaction, so that bad input never leaves a partial change behind.
+
+#include "engine/analyzer.hpp"
+#include "engine/metadata.hpp"
+#include "engine/taxonomy.hpp"
+#include "indexer/record_reader.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace airm {
+
+/// Progress of a long job: records done out of total (0 when unknown).
+using ProgressCallback = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+struct IndexOptions {
+    LoadOptions load;
+    std::vector<Taxonomy> taxonomies; ///< curated taxonomies; codes outside them are errors
+    bool allow_new_codes = false;     ///< accept codes missing from a curated taxonomy
+    bool rebuild = false;             ///< replace the whole index with the inputs
+    AnalyzerConfig analyzer;          ///< used when the index is created or rebuilt
+    ProgressCallback progress;
+};
+
+struct IndexReport {
+    std::uint64_t read = 0;     ///< records read from the inputs
+    std::uint64_t added = 0;    ///< new ids
+    std::uint64_t replaced = 0; ///< ids that were already in the index
+    std::uint64_t total = 0;    ///< records in the index afterwards
+};
+
+/// A batch of records read from inputs and checked against each other and the taxonomies.
+struct PreparedBatch {
+    std::vector<Record> records;
+};
+
+/// Reads every input, checks ids (present, unique in the batch), text, UTF-8 and codes, and turns
+/// coded facet values into codes registered in `metadata` (new facets and derived taxonomy nodes).
+/// Throws InvalidInput naming file, line and field; `metadata` is then unchanged.
+[[nodiscard]] PreparedBatch prepare_batch(const std::vector<std::string>& inputs, const IndexOptions& options,
+                                          IndexMetadata& metadata);
+
+/// Indexes `inputs` into the index at `db` (created when absent). All or nothing.
+IndexReport index_files(const std::string& db, const std::vector<std::string>& inputs, const IndexOptions& options);
+
+struct DeleteReport {
+    std::uint64_t removed = 0;
+    std::uint64_t total = 0;
+};
+
+/// Removes records by id; throws NotFound (and removes nothing) when any id is not in the index.
+DeleteReport delete_records(const std::string& db, const std::vector<std::string>& ids);
+
+} // namespace airm

@@ -1,0 +1,88 @@
+#include "support.hpp"
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+
+namespace airm::test {
+
+TempDir::TempDir() {
+    std::random_device rd;
+    std::mt19937_64 rng(rd());
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        fs::path candidate = fs::temp_directory_path() / ("airm-test-" + std::to_string(rng()));
+        if (fs::create_directory(candidate)) {
+            path_ = candidate;
+            return;
+        }
+    }
+    throw std::runtime_error("could not create a temporary folder");
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+}
+
+std::string TempDir::write(const std::string& name, const std::string& content) const {
+    std::string p = file(name);
+    std::ofstream out(p, std::ios::binary);
+    out << content;
+    return p;
+}
+
+std::string corpus_dir() {
+    return AIRM_TEST_CORPUS_DIR;
+}
+
+std::optional<std::string> shared_data_dir() {
+    fs::path p = fs::path(AIRM_TEST_SHARED_DIR) / "data";
+    if (fs::exists(p / "mit-mitigations" / "mitigation-database-2025-07-23.csv")) {
+        return p.string();
+    }
+    return std::nullopt;
+}
+
+std::string airm_binary() {
+    return AIRM_TEST_BINARY;
+}
+
+std::string shell_quote(const std::string& arg) {
+    std::string out = "'";
+    for (char c : arg) {
+        if (c == '\'') {
+            out += "'\\''";
+        } else {
+            out += c;
+        }
+    }
+    return out + "'";
+}
+
+CommandResult run_airm(const std::string& args, const std::string& stdin_text) {
+    TempDir tmp;
+    std::string in = tmp.write("stdin", stdin_text);
+    std::string out = tmp.file("stdout");
+    std::string err = tmp.file("stderr");
+    std::string cmd = shell_quote(airm_binary()) + " " + args + " <" + shell_quote(in) + " >" + shell_quote(out) +
+                      " 2>" + shell_quote(err);
+    int status = std::system(cmd.c_str());
+    CommandResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    auto slurp = [](const std::string& path) {
+        std::ifstream f(path, std::ios::binary);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        return ss.str();
+    };
+    result.out = slurp(out);
+    result.err = slurp(err);
+    return result;
+}
+
+} // namespace airm::test

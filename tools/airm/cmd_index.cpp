@@ -1,0 +1,127 @@
+#include "cli_context.hpp"
+#include "commands.hpp"
+#include "terminal.hpp"
+
+#include "engine/error.hpp"
+#include "indexer/ingest.hpp"
+#include "indexer/taxonomy_loader.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace airm::cli {
+namespace {
+
+struct IndexArgs {
+    std::string db;
+    std::vector<std::string> inputs;
+    std::string format;
+    std::vector<std::string> maps;
+    std::string mapping_file;
+    std::string documents;
+    std::vector<std::string> taxonomies;
+    bool allow_new_codes = false;
+    bool rebuild = false;
+    std::string language = "english";
+    bool no_fold = false;
+    bool json = false;
+};
+
+std::string read_file(const std::string& path, const char* what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw NotFound(std::string(what) + " '" + path + "' does not exist or cannot be read; check the path");
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void run_index(const IndexArgs& args) {
+    IndexOptions options;
+    if (!args.format.empty()) {
+        options.load.format = parse_input_format(args.format);
+    }
+    if (!args.mapping_file.empty()) {
+        options.load.mapping = ColumnMapping::from_json(read_file(args.mapping_file, "mapping file"), args.mapping_file);
+    }
+    for (const auto& m : args.maps) {
+        options.load.mapping.assign(m);
+    }
+    options.load.documents_csv = args.documents;
+    for (const auto& spec : args.taxonomies) {
+        // FACET=FILE or FILE (the file names its facet, else "category").
+        auto eq = spec.find('=');
+        if (eq != std::string::npos && eq > 0 && spec.find('/') > eq) {
+            options.taxonomies.push_back(load_taxonomy_file(spec.substr(eq + 1), spec.substr(0, eq)));
+        } else {
+            options.taxonomies.push_back(load_taxonomy_file(spec, "category"));
+        }
+    }
+    if (options.taxonomies.empty() && options.load.format == InputFormat::mit_csv) {
+        options.taxonomies.push_back(load_taxonomy_file(corpus_dir() + "/taxonomy.json", "category"));
+    }
+    options.allow_new_codes = args.allow_new_codes;
+    options.rebuild = args.rebuild;
+    options.analyzer.language = args.language;
+    options.analyzer.fold_diacritics = !args.no_fold;
+    ProgressLine progress("indexing");
+    options.progress = [&progress](std::uint64_t done, std::uint64_t total) { progress.update(done, total); };
+
+    const std::string db = args.db.empty() ? resolve_db("") : args.db;
+    IndexReport report = index_files(db, args.inputs, options);
+    if (args.json) {
+        nlohmann::json out = {{"db", db}, {"read", report.read}, {"added", report.added},
+                              {"replaced", report.replaced}, {"total", report.total}};
+        std::cout << out.dump(2) << '\n';
+    } else {
+        std::cout << "indexed " << with_commas(report.read) << " records into " << db << " (" << with_commas(report.added)
+                  << " new, " << with_commas(report.replaced) << " replaced); it now holds "
+                  << with_commas(report.total) << " records\n";
+    }
+}
+
+} // namespace
+
+void register_index_commands(CLI::App& app) {
+    auto args = std::make_shared<IndexArgs>();
+    CLI::App* index = app.add_subcommand("index", "Add or replace records from JSON Lines, JSON or CSV files");
+    add_db_option(*index, args->db);
+    index->add_option("inputs", args->inputs, "Input files (.jsonl, .json, .csv; - for standard input)")->required();
+    index->add_option("--format", args->format, "Input format: jsonl, json, csv or mit-csv (default: from the file name)");
+    index->add_option("--map", args->maps,
+                      "CSV column mapping KEY=COLUMN; keys: id, title, text (A+B joins columns), reasoning, "
+                      "source.ref, source.title, source.authors, source.year, source.url, facet:NAME, split:NAME "
+                      "(separator of several values in one cell)");
+    index->add_option("--mapping", args->mapping_file, "CSV column mapping as a JSON file");
+    index->add_option("--documents", args->documents, "Source documents CSV joined on source.ref (ShortRef)");
+    index->add_option("--taxonomy", args->taxonomies, "Taxonomy file, as FILE or FACET=FILE (mit-csv: bundled one)");
+    index->add_flag("--allow-new-codes", args->allow_new_codes, "Accept codes missing from the taxonomy");
+    index->add_flag("--rebuild", args->rebuild, "Replace the whole index with these inputs");
+    index->add_option("--language", args->language, "Stemming language for a new index, or none")->capture_default_str();
+    index->add_flag("--no-fold-diacritics", args->no_fold, "Keep diacritics (a new index only)");
+    index->add_flag("--json", args->json, "Print the report as JSON");
+    index->callback([args]() { run_index(*args); });
+
+    auto del_db = std::make_shared<std::string>();
+    auto ids = std::make_shared<std::vector<std::string>>();
+    auto del_json = std::make_shared<bool>(false);
+    CLI::App* del = app.add_subcommand("delete", "Remove records by id");
+    add_db_option(*del, *del_db);
+    del->add_option("ids", *ids, "Record ids")->required();
+    del->add_flag("--json", *del_json, "Print the report as JSON");
+    del->callback([del_db, ids, del_json]() {
+        const std::string db = resolve_db(*del_db);
+        DeleteReport report = delete_records(db, *ids);
+        if (*del_json) {
+            std::cout << nlohmann::json{{"db", db}, {"removed", report.removed}, {"total", report.total}}.dump(2) << '\n';
+        } else {
+            std::cout << "deleted " << report.removed << " records from " << db << "; it now holds "
+                      << with_commas(report.total) << " records\n";
+        }
+    });
+}
+
+} // namespace airm::cli

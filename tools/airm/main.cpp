@@ -1,0 +1,28 @@
+/// `airm`: search and classify coded AI risk mitigation records. One binary, one subcommand per job;
+/// every job's logic lives in the engine, indexer and query libraries.
+
+#include "commands.hpp"
+#include "engine/error.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    CLI::App app{"airm: full-text search and taxonomy coding for AI risk mitigation records"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", AIRM_VERSION);
+    airm::cli::register_index_commands(app);
+    airm::cli::register_inspect_commands(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const airm::Error& e) {
+        std::cerr << "airm: error: " << e.what() << '\n';
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "airm: internal error: " << e.what() << '\n';
+        return 3;
+    }
+    return 0;
+}
