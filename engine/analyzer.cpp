@@ -60,9 +60,19 @@ Utf16Text to_utf16(std::string_view text) {
     return out;
 }
 
-bool is_joiner(char16_t c) {
-    return c == u'-' || c == u'/' || c == u'.' || c == u'_' || c == u'&' || c == u'+' ||
-           c == 0x2010 || c == 0x2011; // hyphen, non-breaking hyphen
+/// The ASCII joiner a character stands for inside a compound ("GPT-4", "ISO/IEC"), or 0 when it
+/// joins nothing. Hyphen variants read as '-', full-width forms (NFKC) as their ASCII letters.
+char ascii_joiner(char16_t c) {
+    if (c == 0x2010 || c == 0x2011) { // hyphen, non-breaking hyphen
+        return '-';
+    }
+    if (c >= 0xFF01 && c <= 0xFF5E) { // full-width ASCII
+        c = static_cast<char16_t>(c - 0xFEE0);
+    }
+    switch (c) {
+    case u'-': case u'/': case u'.': case u'_': case u'&': case u'+': return static_cast<char>(c);
+    default: return 0;
+    }
 }
 
 bool script_has_diacritics_to_fold(UScriptCode script) {
@@ -136,6 +146,9 @@ struct Analyzer::Impl {
         if (fold_diacritics) {
             folded = strip_marks(folded);
         }
+        // The typographic apostrophe ("team’s") matches the typed one ("team's"), and the stemmer
+        // only knows the latter.
+        folded.findAndReplace(icu::UnicodeString(static_cast<UChar>(0x2019)), icu::UnicodeString(u'\''));
         folded.toUTF8String(out);
         return out;
     }
@@ -224,9 +237,9 @@ std::vector<Token> Analyzer::analyze(std::string_view text) const {
         // Find a chain of tokens joined by single joiner characters ("GPT-4", "ISO/IEC", "1.X").
         std::size_t j = i;
         bool only_hyphens = true;
-        while (j + 1 < raw.size() && raw[j + 1].begin16 == raw[j].end16 + 1 && is_joiner(units[raw[j].end16])) {
-            char16_t joiner = units[raw[j].end16];
-            only_hyphens = only_hyphens && (joiner == u'-' || joiner == 0x2010 || joiner == 0x2011);
+        while (j + 1 < raw.size() && raw[j + 1].begin16 == raw[j].end16 + 1 &&
+               ascii_joiner(units[raw[j].end16]) != 0) {
+            only_hyphens = only_hyphens && ascii_joiner(units[raw[j].end16]) == '-';
             ++j;
         }
         const std::uint32_t first_position = position;
@@ -250,8 +263,7 @@ std::vector<Token> Analyzer::analyze(std::string_view text) const {
             std::string joined;
             for (std::size_t k = first; k < tokens.size(); ++k) {
                 if (k > first) {
-                    char16_t joiner = units[raw[i + (k - first) - 1].end16];
-                    compound.term += (joiner == 0x2010 || joiner == 0x2011) ? '-' : static_cast<char>(joiner);
+                    compound.term += ascii_joiner(units[raw[i + (k - first) - 1].end16]);
                 }
                 compound.term += tokens[k].term;
                 joined += tokens[k].term;

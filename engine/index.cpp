@@ -74,6 +74,47 @@ void check_is_index_folder(const std::string& path) {
     }
 }
 
+/// The metadata of several shards read as one index: the first shard's, with the facets and
+/// taxonomy codes of the others added. Shards must agree on the analyzer and on the value slot of
+/// every facet, or the union would analyse queries or count facets wrongly.
+IndexMetadata merged_metadata(const std::vector<Xapian::Database>& shards, const std::vector<std::string>& paths) {
+    IndexMetadata merged = read_metadata(shards.front(), paths.front());
+    for (std::size_t i = 1; i < shards.size(); ++i) {
+        const std::string& path = paths[i];
+        const IndexMetadata meta = read_metadata(shards[i], path);
+        const std::string rebuild = "; rebuild the shards with the same settings and facets";
+        if (!(meta.analyzer == merged.analyzer)) {
+            throw IndexError("shard '" + path + "' was built with another analyzer configuration than '" +
+                             paths.front() + "'" + rebuild);
+        }
+        for (const auto& [name, info] : meta.facets) {
+            auto it = merged.facets.find(name);
+            if (it != merged.facets.end() && (it->second.slot != info.slot || it->second.hierarchical != info.hierarchical)) {
+                throw IndexError("shard '" + path + "' keeps facet '" + name + "' in value slot " +
+                                 std::to_string(info.slot) + ", other shards in slot " + std::to_string(it->second.slot) +
+                                 rebuild);
+            }
+            for (const auto& [other, other_info] : merged.facets) {
+                if (other != name && other_info.slot == info.slot) {
+                    throw IndexError("shard '" + path + "' keeps facet '" + name + "' in value slot " +
+                                     std::to_string(info.slot) + ", where other shards keep facet '" + other + "'" +
+                                     rebuild);
+                }
+            }
+            merged.facets.emplace(name, info);
+        }
+        for (const auto& [name, taxonomy] : meta.taxonomies) {
+            auto [it, inserted] = merged.taxonomies.emplace(name, taxonomy);
+            if (!inserted) {
+                for (const auto& code : taxonomy.codes()) {
+                    it->second.add(*taxonomy.find(code));
+                }
+            }
+        }
+    }
+    return merged;
+}
+
 template <typename Db>
 std::optional<Record> find_record(const Db& db, std::string_view id, const std::string& path) {
     const std::string term = schema::id_term(id);
@@ -102,6 +143,7 @@ bool looks_like_index(const std::string& path) {
 
 struct Index::Impl {
     std::vector<std::string> paths;
+    std::vector<Xapian::Database> shards; ///< one per path, sharing their state with `db`
     Xapian::Database db;
     IndexMetadata metadata;
 };
@@ -121,22 +163,19 @@ Index Index::open(const std::vector<std::string>& paths) {
     }
     auto impl = std::make_unique<Impl>();
     impl->paths = paths;
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-        const std::string& path = paths[i];
+    for (const std::string& path : paths) {
         check_is_index_folder(path);
         try {
-            Xapian::Database shard(path);
-            IndexMetadata meta = read_metadata(shard, path);
-            if (i == 0) {
-                impl->metadata = std::move(meta);
-            } else if (!(meta.analyzer == impl->metadata.analyzer)) {
-                throw IndexError("shard '" + path + "' was built with another analyzer configuration than '" +
-                                 paths[0] + "'; rebuild the shards with the same settings");
-            }
-            impl->db.add_database(shard);
+            impl->shards.emplace_back(path);
+            impl->db.add_database(impl->shards.back());
         } catch (const Xapian::Error& e) {
             detail::rethrow_xapian(e, path);
         }
+    }
+    try {
+        impl->metadata = merged_metadata(impl->shards, paths);
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, paths.front());
     }
     return Index(std::move(impl));
 }
@@ -206,12 +245,10 @@ std::map<std::string, std::uint64_t> Index::facet_counts(std::string_view facet)
 
 bool Index::refresh() {
     try {
-        auto before = impl_->db.get_revision();
-        impl_->db.reopen();
-        if (impl_->db.get_revision() == before) {
+        if (!impl_->db.reopen()) {
             return false;
         }
-        impl_->metadata = read_metadata(impl_->db, impl_->paths.front());
+        impl_->metadata = merged_metadata(impl_->shards, impl_->paths);
         return true;
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->paths.front());

@@ -45,18 +45,20 @@ const Taxonomy* IndexMetadata::taxonomy(std::string_view facet_name) const {
 }
 
 std::string IndexMetadata::to_json() const {
-    json out;
+    // Ordered, so that the saved metadata starts with its format name and version.
+    using ordered = nlohmann::ordered_json;
+    ordered out;
     out["format"] = kIndexFormatName;
     out["version"] = schema_version;
     out["analyzer"] = {{"language", analyzer.language}, {"fold_diacritics", analyzer.fold_diacritics}};
-    json f = json::object();
+    ordered f = ordered::object();
     for (const auto& [name, info] : facets) {
         f[name] = {{"hierarchical", info.hierarchical}, {"slot", info.slot}};
     }
     out["facets"] = std::move(f);
-    json t = json::object();
+    ordered t = ordered::object();
     for (const auto& [name, taxonomy] : taxonomies) {
-        t[name] = json::parse(taxonomy.to_json());
+        t[name] = ordered::parse(taxonomy.to_json());
     }
     out["taxonomies"] = std::move(t);
     return out.dump();

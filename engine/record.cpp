@@ -129,7 +129,9 @@ Record record_from_json(const json& object, std::string_view where) {
                                "field 'facets' must be an object of name -> list of values, found " +
                                facets->type_name());
         }
-        for (const auto& [name, values] : facets->items()) {
+        for (const auto& item : facets->items()) {
+            const std::string& name = item.key();
+            const json& values = item.value();
             std::vector<std::string> list;
             auto add = [&](const json& v) {
                 if (!v.is_string()) {

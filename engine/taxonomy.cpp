@@ -4,6 +4,7 @@
 #include "engine/error.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 namespace airm {
@@ -103,13 +104,21 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 } // namespace
 
 std::vector<std::string> Taxonomy::nearest(std::string_view code, std::size_t limit) const {
-    // Prefer codes that share the longest existing ancestor, then the smallest edit distance.
+    // Siblings first (numerically closest last segment), then other codes by edit distance.
+    const std::string parent = parent_code(code);
+    const std::string_view last = code.substr(code.rfind('.') == std::string_view::npos ? 0 : code.rfind('.') + 1);
+    auto number = [](std::string_view s) -> long {
+        if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), ::isdigit)) return -1;
+        return std::stol(std::string(s));
+    };
     std::vector<std::pair<std::size_t, std::string>> scored;
-    std::string parent = parent_code(code);
     for (const auto& [c, node] : nodes_) {
-        std::size_t score = edit_distance(code, c) * 2;
-        if (!parent.empty() && node.parent == parent) {
-            score = score > 0 ? score - 1 : 0;
+        std::size_t score = 1000 + edit_distance(code, c);
+        if (node.parent == parent && !node.from_data) {
+            std::string_view mine = std::string_view(c).substr(c.rfind('.') == std::string::npos ? 0 : c.rfind('.') + 1);
+            long a = number(last);
+            long b = number(mine);
+            score = (a >= 0 && b >= 0) ? static_cast<std::size_t>(std::labs(a - b)) : 100 + edit_distance(last, mine);
         }
         scored.emplace_back(score, c);
     }
@@ -122,16 +131,18 @@ std::vector<std::string> Taxonomy::nearest(std::string_view code, std::size_t li
 }
 
 std::string Taxonomy::to_json() const {
-    json nodes = json::array();
+    // Ordered, so that the saved file starts with its format name and version.
+    using ordered = nlohmann::ordered_json;
+    ordered nodes = ordered::array();
     for (const auto& [code, node] : nodes_) {
-        json n = {{"code", code}, {"name", node.name}};
+        ordered n = {{"code", code}, {"name", node.name}};
         if (!node.parent.empty() && node.parent != parent_code(code)) n["parent"] = node.parent;
         if (!node.description.empty()) n["description"] = node.description;
         if (!node.examples.empty()) n["examples"] = node.examples;
         if (node.from_data) n["from_data"] = true;
         nodes.push_back(std::move(n));
     }
-    json out = {{"format", "airm-taxonomy"}, {"version", 1}, {"facet", facet_}};
+    ordered out = {{"format", "airm-taxonomy"}, {"version", 1}, {"facet", facet_}};
     if (!title_.empty()) out["title"] = title_;
     out["nodes"] = std::move(nodes);
     return out.dump(2);

@@ -5,6 +5,7 @@
 #include "engine/index.hpp"
 #include "engine/schema.hpp"
 #include "engine/xapian_access.hpp"
+#include "indexer/bulk_build.hpp"
 #include "indexer/document_builder.hpp"
 
 #include <algorithm>
@@ -161,6 +162,9 @@ IndexReport write_batch(IndexWriter& writer, const std::vector<std::string>& inp
 IndexReport index_files(const std::string& db, const std::vector<std::string>& inputs, const IndexOptions& options) {
     if (inputs.empty()) {
         throw InvalidInput("no input files given; pass one or more .jsonl, .json or .csv files");
+    }
+    if (bulk_build_applies(db, inputs, options)) {
+        return bulk_index(db, inputs, options); // a new, empty or rebuilt index: streamed, in parallel
     }
     if (!options.rebuild) {
         IndexWriter writer = IndexWriter::open(db, true);

@@ -38,6 +38,10 @@ public:
         }
         stream_ = &file_;
     }
+    explicit InputStream(std::istream& borrowed) : stream_(&borrowed) {}
+    InputStream(InputStream&& other) noexcept
+        : file_(std::move(other.file_)), stream_(other.stream_ == &other.file_ ? &file_ : other.stream_) {}
+    InputStream& operator=(InputStream&&) = delete;
     std::istream& get() { return *stream_; }
 
 private:
@@ -55,6 +59,7 @@ void check_utf8(std::string_view text, const std::string& where) {
 class JsonLinesReader : public RecordReader {
 public:
     explicit JsonLinesReader(const std::string& path) : input_(path), name_(display_name(path)) {}
+    JsonLinesReader(std::istream& in, std::string name) : input_(in), name_(std::move(name)) {}
 
     bool next(LoadedRecord& out) override {
         std::string line;
@@ -87,7 +92,23 @@ class JsonArrayReader : public RecordReader {
 public:
     explicit JsonArrayReader(const std::string& path) : name_(display_name(path)) {
         InputStream input(path);
-        std::string text((std::istreambuf_iterator<char>(input.get())), std::istreambuf_iterator<char>());
+        parse(input.get());
+    }
+    JsonArrayReader(std::istream& in, std::string name) : name_(std::move(name)) { parse(in); }
+
+    bool next(LoadedRecord& out) override {
+        if (position_ >= doc_.size()) {
+            return false;
+        }
+        out.origin = "record " + std::to_string(position_ + 1) + " of " + name_;
+        out.record = record_from_json(doc_[position_], out.origin);
+        ++position_;
+        return true;
+    }
+
+private:
+    void parse(std::istream& in) {
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         if (text.rfind("\xEF\xBB\xBF", 0) == 0) {
             text.erase(0, 3);
         }
@@ -109,17 +130,6 @@ public:
         }
     }
 
-    bool next(LoadedRecord& out) override {
-        if (position_ >= doc_.size()) {
-            return false;
-        }
-        out.origin = "record " + std::to_string(position_ + 1) + " of " + name_;
-        out.record = record_from_json(doc_[position_], out.origin);
-        ++position_;
-        return true;
-    }
-
-private:
     std::string name_;
     nlohmann::json doc_;
     std::size_t position_ = 0;
@@ -146,8 +156,9 @@ std::string trim(std::string s) {
 
 class CsvRecordReader : public RecordReader {
 public:
-    CsvRecordReader(const std::string& path, ColumnMapping mapping, std::map<std::string, Source> documents)
-        : input_(path), csv_(input_.get(), display_name(path)), mapping_(std::move(mapping)),
+    CsvRecordReader(InputStream input, const std::string& name, ColumnMapping mapping,
+                    std::map<std::string, Source> documents)
+        : input_(std::move(input)), csv_(input_.get(), name), mapping_(std::move(mapping)),
           documents_(std::move(documents)) {
         if (mapping_.empty()) {
             throw InvalidInput(csv_.name() + ": CSV input needs a column mapping; pass --map id=COLUMN "
@@ -329,22 +340,40 @@ std::map<std::string, Source> load_source_documents(const std::string& path) {
     return out;
 }
 
-std::unique_ptr<RecordReader> open_records(const std::string& path, const LoadOptions& options) {
-    InputFormat format = options.format ? *options.format : guess_input_format(path);
+namespace {
+
+std::unique_ptr<RecordReader> make_reader(InputStream input, const std::string& name, InputFormat format,
+                                          const LoadOptions& options) {
     std::map<std::string, Source> documents;
     if (!options.documents_csv.empty()) {
         documents = load_source_documents(options.documents_csv);
     }
     switch (format) {
-    case InputFormat::jsonl: return std::make_unique<JsonLinesReader>(path);
-    case InputFormat::json: return std::make_unique<JsonArrayReader>(path);
-    case InputFormat::csv: return std::make_unique<CsvRecordReader>(path, options.mapping, std::move(documents));
+    case InputFormat::jsonl: return std::make_unique<JsonLinesReader>(input.get(), name);
+    case InputFormat::json: return std::make_unique<JsonArrayReader>(input.get(), name);
+    case InputFormat::csv:
+        return std::make_unique<CsvRecordReader>(std::move(input), name, options.mapping, std::move(documents));
     case InputFormat::mit_csv: {
         ColumnMapping mapping = options.mapping.empty() ? ColumnMapping::mit_csv() : options.mapping;
-        return std::make_unique<CsvRecordReader>(path, std::move(mapping), std::move(documents));
+        return std::make_unique<CsvRecordReader>(std::move(input), name, std::move(mapping), std::move(documents));
     }
     }
     throw InvalidInput("unknown input format");
+}
+
+} // namespace
+
+std::unique_ptr<RecordReader> open_records(const std::string& path, const LoadOptions& options) {
+    InputFormat format = options.format ? *options.format : guess_input_format(path);
+    switch (format) {
+    case InputFormat::jsonl: return std::make_unique<JsonLinesReader>(path);
+    case InputFormat::json: return std::make_unique<JsonArrayReader>(path);
+    default: return make_reader(InputStream(path), display_name(path), format, options);
+    }
+}
+
+std::unique_ptr<RecordReader> open_records(std::istream& in, const std::string& name, const LoadOptions& options) {
+    return make_reader(InputStream(in), name, options.format.value_or(InputFormat::jsonl), options);
 }
 
 } // namespace airm

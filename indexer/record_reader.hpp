@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <istream>
 #include <optional>
 #include <string>
 
@@ -41,6 +42,11 @@ public:
 
 /// Opens `path` ("-" reads standard input). Throws NotFound when the file does not exist.
 [[nodiscard]] std::unique_ptr<RecordReader> open_records(const std::string& path, const LoadOptions& options);
+
+/// Reads records from an open stream; `name` names it in error messages. The stream must outlive
+/// the reader.
+[[nodiscard]] std::unique_ptr<RecordReader> open_records(std::istream& in, const std::string& name,
+                                                         const LoadOptions& options);
 
 /// Reads a source documents table (columns such as ShortRef, Title, First author, Year, URL) keyed
 /// by its reference column.

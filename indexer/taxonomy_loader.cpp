@@ -71,9 +71,13 @@ Taxonomy load_taxonomy_file(const std::string& path, const std::string& facet) {
     }
     std::ifstream in(path, std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return parse_taxonomy(text, path, facet);
+}
+
+Taxonomy parse_taxonomy(std::string_view text, const std::string& path, const std::string& facet) {
     json doc;
     try {
-        doc = json::parse(text);
+        doc = json::parse(text.begin(), text.end());
     } catch (const json::parse_error& e) {
         throw InvalidInput(path + ": malformed JSON in taxonomy file (" + e.what() + ")");
     }

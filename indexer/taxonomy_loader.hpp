@@ -13,4 +13,8 @@ namespace airm {
 /// Throws NotFound or InvalidInput naming the file and the fix.
 [[nodiscard]] Taxonomy load_taxonomy_file(const std::string& path, const std::string& facet = "category");
 
+/// Parses taxonomy JSON already in memory; `name` names it in error messages.
+[[nodiscard]] Taxonomy parse_taxonomy(std::string_view json, const std::string& name,
+                                      const std::string& facet = "category");
+
 } // namespace airm

@@ -72,6 +72,7 @@ void run_index(const IndexArgs& args) {
 
     const std::string db = args.db.empty() ? resolve_db("") : args.db;
     IndexReport report = index_files(db, args.inputs, options);
+    update_suggest_models(db);
     if (args.json) {
         nlohmann::json out = {{"db", db}, {"read", report.read}, {"added", report.added},
                               {"replaced", report.replaced}, {"total", report.total}};
@@ -115,6 +116,7 @@ void register_index_commands(CLI::App& app) {
     del->callback([del_db, ids, del_json]() {
         const std::string db = resolve_db(*del_db);
         DeleteReport report = delete_records(db, *ids);
+        update_suggest_models(db);
         if (*del_json) {
             std::cout << nlohmann::json{{"db", db}, {"removed", report.removed}, {"total", report.total}}.dump(2) << '\n';
         } else {

@@ -2,10 +2,16 @@
 /// The subcommands of `airm`; each file registers its own on the application.
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace airm::cli {
 
 void register_index_commands(CLI::App& app);   ///< index, delete
 void register_inspect_commands(CLI::App& app); ///< show, stats, taxonomy
+void register_suggest_commands(CLI::App& app); ///< suggest, train, evaluate
+void register_search_commands(CLI::App& app);  ///< search, facets, similar
+
+/// Retrains the suggestion models of index `db` after its records changed; warns, never fails.
+void update_suggest_models(const std::string& db);
 
 } // namespace airm::cli

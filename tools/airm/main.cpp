@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", AIRM_VERSION);
     airm::cli::register_index_commands(app);
     airm::cli::register_inspect_commands(app);
+    airm::cli::register_suggest_commands(app);
+    airm::cli::register_search_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

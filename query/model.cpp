@@ -1,0 +1,151 @@
+#include "query/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace airm {
+
+SparseRows SparseRows::transpose(const std::vector<SparseVector>& columns, std::size_t rows) {
+    SparseRows out;
+    out.offsets.assign(rows + 1, 0);
+    for (const SparseVector& column : columns) {
+        for (const auto& entry : column) {
+            ++out.offsets[entry.first + 1];
+        }
+    }
+    for (std::size_t r = 0; r < rows; ++r) {
+        out.offsets[r + 1] += out.offsets[r];
+    }
+    out.entries.resize(out.offsets[rows]);
+    std::vector<std::uint32_t> fill(out.offsets.begin(), out.offsets.end() - 1);
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        for (const auto& [row, value] : columns[c]) {
+            out.entries[fill[row]++] = {static_cast<std::uint32_t>(c), value};
+        }
+    }
+    return out;
+}
+
+void SuggestModel::finalize() {
+    std::vector<SparseVector> example_vectors;
+    example_vectors.reserve(examples.size());
+    for (const ModelExample& e : examples) {
+        example_vectors.push_back(e.vector);
+    }
+    example_rows_ = SparseRows::transpose(example_vectors, vocabulary.size());
+    prior_rows_ = SparseRows::transpose(prior_vectors, vocabulary.size());
+    centroid_rows_ = SparseRows::transpose(centroids, vocabulary.size());
+}
+
+ComponentScores SuggestModel::score(const SparseVector& x) const {
+    const std::size_t n_labels = labels.size();
+    ComponentScores out;
+    out.linear.assign(bias.begin(), bias.end());
+    out.linear.resize(n_labels, 0.0F);
+    out.neighbour.assign(n_labels, 0.0F);
+    out.prior.assign(n_labels, 0.0F);
+    out.centroid.assign(n_labels, 0.0F);
+    const std::size_t n_groups = group_bias.size();
+    std::vector<float> group_scores(group_bias.begin(), group_bias.end());
+
+    std::vector<float> similarity(examples.size(), 0.0F);
+    std::vector<std::uint32_t> touched;
+    for (const auto& [feature, value] : x) {
+        const float* row = weights.data() + static_cast<std::size_t>(feature) * n_labels;
+        for (std::size_t c = 0; c < n_labels; ++c) {
+            out.linear[c] += value * row[c];
+        }
+        const float* group_row = group_weights.data() + static_cast<std::size_t>(feature) * n_groups;
+        for (std::size_t g = 0; g < n_groups; ++g) {
+            group_scores[g] += value * group_row[g];
+        }
+        for (std::uint32_t i = prior_rows_.offsets[feature]; i < prior_rows_.offsets[feature + 1]; ++i) {
+            const auto& [label, weight] = prior_rows_.entries[i];
+            out.prior[label] += value * weight;
+        }
+        for (std::uint32_t i = centroid_rows_.offsets[feature]; i < centroid_rows_.offsets[feature + 1]; ++i) {
+            const auto& [label, weight] = centroid_rows_.entries[i];
+            out.centroid[label] += value * weight;
+        }
+        for (std::uint32_t i = example_rows_.offsets[feature]; i < example_rows_.offsets[feature + 1]; ++i) {
+            const auto& [example, weight] = example_rows_.entries[i];
+            if (similarity[example] == 0.0F) {
+                touched.push_back(example);
+            }
+            similarity[example] += value * weight;
+        }
+    }
+
+    out.group.assign(n_labels, 0.0F);
+    if (n_groups > 0) {
+        for (std::size_t c = 0; c < n_labels; ++c) {
+            out.group[c] = group_scores[label_group[c]];
+        }
+    }
+    out.neighbours.reserve(touched.size());
+    for (std::uint32_t example : touched) {
+        if (similarity[example] > 0.0F) {
+            out.neighbours.emplace_back(example, similarity[example]);
+        }
+    }
+    auto by_similarity = [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    };
+    const std::size_t k = std::min<std::size_t>(neighbours_k, out.neighbours.size());
+    std::partial_sort(out.neighbours.begin(), out.neighbours.begin() + static_cast<std::ptrdiff_t>(k),
+                      out.neighbours.end(), by_similarity);
+    out.neighbours.resize(k);
+    float total = 0.0F;
+    for (const auto& [example, sim] : out.neighbours) {
+        total += sim;
+        for (std::uint32_t label : examples[example].labels) {
+            out.neighbour[label] += sim;
+        }
+    }
+    if (total > 0.0F) {
+        for (float& v : out.neighbour) {
+            v /= total;
+        }
+    }
+    return out;
+}
+
+std::vector<float> SuggestModel::combine(const ComponentScores& components) const {
+    std::vector<float> scores(labels.size());
+    for (std::size_t c = 0; c < scores.size(); ++c) {
+        scores[c] = components.linear[c] + neighbour_weight * components.neighbour[c] +
+                    prior_weight * components.prior[c] + group_weight * components.group[c] +
+                    centroid_weight * components.centroid[c];
+    }
+    return scores;
+}
+
+std::vector<float> softmax(const std::vector<float>& scores, float temperature) {
+    std::vector<float> out(scores.size());
+    if (scores.empty()) {
+        return out;
+    }
+    const float top = *std::max_element(scores.begin(), scores.end());
+    double sum = 0;
+    for (std::size_t i = 0; i < scores.size(); ++i) {
+        out[i] = std::exp((scores[i] - top) / temperature);
+        sum += out[i];
+    }
+    for (float& v : out) {
+        v = static_cast<float>(v / sum);
+    }
+    return out;
+}
+
+std::vector<float> SuggestModel::calibrate(const std::vector<float>& scores) const {
+    if (!multi_label) {
+        return softmax(scores, temperature);
+    }
+    std::vector<float> out(scores.size());
+    for (std::size_t i = 0; i < scores.size(); ++i) {
+        out[i] = 1.0F / (1.0F + std::exp(-(platt_a * scores[i] + platt_b)));
+    }
+    return out;
+}
+
+} // namespace airm

@@ -1,0 +1,347 @@
+#include "query/model_train.hpp"
+
+#include "engine/codes.hpp"
+#include "engine/error.hpp"
+#include "query/model_calibration.hpp"
+#include "query/model_linear.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace airm {
+namespace {
+
+/// Deterministic pseudo-random numbers (splitmix64), identical on every platform.
+struct SplitMix {
+    std::uint64_t state;
+    std::uint64_t next() {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+    template <typename T>
+    void shuffle(std::vector<T>& items) {
+        for (std::size_t i = items.size(); i > 1; --i) {
+            std::swap(items[i - 1], items[next() % i]);
+        }
+    }
+};
+
+std::string first_segment(std::string_view code) {
+    return std::string(code.substr(0, code.find('.')));
+}
+
+/// Fits vocabulary, linear model, prior and examples on `subset`, for the given label list.
+SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint32_t>& subset,
+                            const std::vector<std::string>& labels, const TrainOptions& options) {
+    std::map<std::string, std::uint32_t, std::less<>> label_index;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        label_index.emplace(labels[i], static_cast<std::uint32_t>(i));
+    }
+    std::vector<const TrainingRecord*> texts; // label texts of the candidate labels only
+    for (const TrainingRecord& t : set.label_texts) {
+        if (!t.labels.empty() && label_index.count(t.labels.front())) {
+            texts.push_back(&t);
+        }
+    }
+    std::vector<const FeatureBag*> bags;
+    for (std::uint32_t r : subset) {
+        bags.push_back(&set.records[r].bag);
+    }
+    for (const TrainingRecord* t : texts) {
+        bags.push_back(&t->bag);
+    }
+
+    SuggestModel model;
+    model.facet = set.facet;
+    model.hierarchical = set.hierarchical;
+    model.analyzer = set.analyzer;
+    model.features = set.features;
+    model.labels = labels;
+    if (set.hierarchical) {
+        std::map<std::string, std::uint32_t> group_index;
+        for (const auto& label : labels) {
+            const std::string group = first_segment(label);
+            auto [it, inserted] = group_index.emplace(group, static_cast<std::uint32_t>(model.group_codes.size()));
+            if (inserted) {
+                model.group_codes.push_back(group);
+                auto name = set.names.find(group);
+                model.group_names.push_back(name == set.names.end() ? std::string() : name->second);
+            }
+            model.label_group.push_back(it->second);
+        }
+        for (const TrainingRecord& t : set.group_texts) {
+            if (!t.labels.empty() && group_index.count(t.labels.front())) bags.push_back(&t.bag);
+        }
+    }
+    model.vocabulary = Vocabulary::fit(bags, options.features.min_df);
+    model.neighbours_k = options.neighbours_k;
+
+    LinearProblem problem;
+    problem.features = model.vocabulary.size();
+    model.examples.reserve(subset.size());
+    for (std::uint32_t r : subset) {
+        const TrainingRecord& record = set.records[r];
+        ModelExample example;
+        example.id = record.id;
+        example.title = record.title;
+        for (const auto& label : record.labels) {
+            if (auto it = label_index.find(label); it != label_index.end()) {
+                example.labels.push_back(it->second);
+            }
+        }
+        example.vector = model.vocabulary.vectorize(record.bag);
+        problem.rows.push_back(example.vector);
+        problem.labels.push_back(example.labels);
+        model.examples.push_back(std::move(example));
+    }
+    // Centroids: the normalised sum of each label's record vectors.
+    {
+        std::vector<std::map<std::uint32_t, double>> sums(labels.size());
+        for (const ModelExample& e : model.examples) {
+            for (std::uint32_t l : e.labels) {
+                for (const auto& [f, v] : e.vector) sums[l][f] += v;
+            }
+        }
+        model.centroids.assign(labels.size(), {});
+        for (std::size_t l = 0; l < labels.size(); ++l) {
+            double norm = 0;
+            for (const auto& [f, v] : sums[l]) norm += v * v;
+            if (norm <= 0) continue;
+            const double scale = 1.0 / std::sqrt(norm);
+            for (const auto& [f, v] : sums[l]) model.centroids[l].emplace_back(f, static_cast<float>(v * scale));
+        }
+    }
+    model.prior_vectors.assign(labels.size(), {});
+    for (const TrainingRecord* t : texts) {
+        const std::uint32_t label = label_index.at(t->labels.front());
+        model.prior_vectors[label] = model.vocabulary.vectorize(t->bag);
+        if (options.taxonomy_examples) {
+            problem.rows.push_back(model.prior_vectors[label]);
+            problem.labels.push_back({label});
+        }
+    }
+    LinearSvmOptions svm;
+    svm.c = options.svm_c;
+    svm.balance_power = options.balance_power;
+    svm.seed = options.seed;
+    SoftmaxOptions soft;
+    soft.l2 = options.softmax_l2;
+    soft.epochs = options.softmax_epochs;
+    soft.balance_power = options.balance_power;
+    soft.seed = options.seed;
+    LinearWeights w = options.softmax ? train_softmax(problem, labels.size(), soft)
+                                      : train_one_vs_rest(problem, labels.size(), svm);
+    model.weights = std::move(w.weights);
+    model.bias = std::move(w.bias);
+    if (set.hierarchical && options.group_model) {
+        // The same rows labelled by first code segment: a coarser, better-fed view of every code.
+        LinearProblem groups;
+        groups.features = problem.features;
+        groups.rows = problem.rows;
+        for (const auto& row_labels : problem.labels) {
+            std::vector<std::uint32_t> g;
+            for (std::uint32_t l : row_labels) {
+                if (std::find(g.begin(), g.end(), model.label_group[l]) == g.end()) g.push_back(model.label_group[l]);
+            }
+            groups.labels.push_back(std::move(g));
+        }
+        for (const TrainingRecord& t : set.group_texts) {
+            auto it = std::find(model.group_codes.begin(), model.group_codes.end(), t.labels.front());
+            if (it == model.group_codes.end()) continue;
+            groups.rows.push_back(model.vocabulary.vectorize(t.bag));
+            groups.labels.push_back({static_cast<std::uint32_t>(it - model.group_codes.begin())});
+        }
+        LinearWeights gw = options.softmax ? train_softmax(groups, model.group_codes.size(), soft)
+                                           : train_one_vs_rest(groups, model.group_codes.size(), svm);
+        model.group_weights = std::move(gw.weights);
+        model.group_bias = std::move(gw.bias);
+    }
+    model.finalize();
+    return model;
+}
+
+} // namespace
+
+Record taxonomy_record(const TaxonomyNode& node, const Taxonomy& taxonomy) {
+    Record r;
+    r.id = "taxonomy:" + node.code;
+    r.title = node.name;
+    r.text = node.description;
+    for (const auto& example : node.examples) {
+        r.text += (r.text.empty() ? "" : "\n") + example;
+    }
+    if (const TaxonomyNode* parent = taxonomy.find(node.parent); parent != nullptr && !parent->name.empty()) {
+        r.text += (r.text.empty() ? "" : "\n") + parent->name;
+    }
+    return r;
+}
+
+TrainingSet collect_training_set(const Index& index, const std::string& facet, const FeatureOptions& features) {
+    const IndexMetadata& meta = index.metadata();
+    const FacetInfo* info = meta.facet(facet);
+    if (info == nullptr) {
+        std::string list;
+        for (const auto& [name, f] : meta.facets) {
+            list += (list.empty() ? "" : ", ") + name;
+        }
+        throw InvalidInput("index '" + index.paths().front() + "' has no facet '" + facet +
+                           "'; pass --field with one of: " + (list.empty() ? "(none: index coded records)" : list));
+    }
+    TrainingSet set;
+    set.facet = facet;
+    set.hierarchical = info->hierarchical;
+    set.analyzer = meta.analyzer;
+    set.features = features;
+    const Analyzer analyzer = index.make_analyzer();
+    std::set<std::string> seen;
+    index.for_each_record([&](const Record& record) {
+        auto it = record.facets.find(facet);
+        if (it == record.facets.end() || it->second.empty()) {
+            return;
+        }
+        TrainingRecord t;
+        t.id = record.id;
+        t.title = record.title;
+        t.labels = it->second;
+        t.bag = extract_features(record, analyzer, features);
+        seen.insert(t.labels.begin(), t.labels.end());
+        set.records.push_back(std::move(t));
+    });
+
+    const Taxonomy* taxonomy = set.hierarchical ? meta.taxonomy(facet) : nullptr;
+    std::set<std::string> with_text;
+    if (taxonomy != nullptr) {
+        for (const auto& code : taxonomy->codes()) {
+            const TaxonomyNode* node = taxonomy->find(code);
+            set.names[code] = node->name;
+            const bool leaf = taxonomy->children(code).empty();
+            if (!node->from_data && leaf) {
+                set.taxonomy_labels.push_back(code);
+            }
+            if (!node->from_data && node->parent.empty() && !leaf) {
+                TrainingRecord t;
+                t.id = "taxonomy:" + code;
+                t.labels = {code};
+                t.bag = extract_features(taxonomy_record(*node, *taxonomy), analyzer, features);
+                set.group_texts.push_back(std::move(t));
+            }
+            // Texts of curated nodes only: a name taken from the records is no extra knowledge.
+            if (!node->from_data && (leaf || seen.count(code))) {
+                TrainingRecord t;
+                t.id = "taxonomy:" + code;
+                t.labels = {code};
+                t.bag = extract_features(taxonomy_record(*node, *taxonomy), analyzer, features);
+                set.label_texts.push_back(std::move(t));
+                with_text.insert(code);
+            }
+        }
+    }
+    for (const auto& label : seen) {
+        if (set.hierarchical) {
+            if (!set.names.count(label)) set.names[label] = "";
+            continue;
+        }
+        // A flat facet's values name themselves: their words are the label text.
+        set.names[label] = label;
+        TrainingRecord t;
+        t.id = "label:" + label;
+        t.labels = {label};
+        Record r;
+        r.title = label;
+        t.bag = extract_features(r, analyzer, features);
+        set.label_texts.push_back(std::move(t));
+    }
+    return set;
+}
+
+std::vector<std::uint32_t> stratified_folds(const std::vector<TrainingRecord>& records,
+                                            const std::vector<std::uint32_t>& subset, unsigned k,
+                                            std::uint64_t seed) {
+    std::map<std::string, std::vector<std::uint32_t>> by_label; // label -> positions in subset
+    for (std::uint32_t i = 0; i < subset.size(); ++i) {
+        const auto& labels = records[subset[i]].labels;
+        by_label[labels.empty() ? std::string() : labels.front()].push_back(i);
+    }
+    SplitMix rng{seed};
+    std::vector<std::uint32_t> fold(subset.size(), 0);
+    std::uint32_t next = 0;
+    for (auto& [label, positions] : by_label) {
+        rng.shuffle(positions);
+        for (std::uint32_t p : positions) {
+            fold[p] = next++ % k;
+        }
+    }
+    return fold;
+}
+
+SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t>& subset_in,
+                         const TrainOptions& options) {
+    std::vector<std::uint32_t> subset = subset_in;
+    if (subset.empty()) {
+        for (std::uint32_t i = 0; i < set.records.size(); ++i) subset.push_back(i);
+    }
+    if (subset.empty()) {
+        throw InvalidInput("facet '" + set.facet +
+                           "' has no labelled records to learn from; index records coded in '" + set.facet +
+                           "' first, or pass --field with a facet whose records carry values");
+    }
+    std::set<std::string> label_set(set.taxonomy_labels.begin(), set.taxonomy_labels.end());
+    bool multi_label = false;
+    for (std::uint32_t r : subset) {
+        label_set.insert(set.records[r].labels.begin(), set.records[r].labels.end());
+        multi_label = multi_label || set.records[r].labels.size() > 1;
+    }
+    std::vector<std::string> labels(label_set.begin(), label_set.end());
+    if (set.hierarchical) {
+        std::sort(labels.begin(), labels.end(), [](const std::string& a, const std::string& b) { return code_less(a, b); });
+    }
+
+    // Out-of-fold component scores of the subset, for mixing weights and calibration.
+    std::vector<ComponentScores> held_out;
+    std::vector<std::vector<std::uint32_t>> gold;
+    const unsigned k = options.inner_folds;
+    if (k >= 2 && subset.size() >= 4 * static_cast<std::size_t>(k)) {
+        const std::vector<std::uint32_t> fold = stratified_folds(set.records, subset, k, options.seed);
+        std::map<std::string, std::uint32_t> label_index;
+        for (std::uint32_t i = 0; i < labels.size(); ++i) label_index[labels[i]] = i;
+        for (unsigned f = 0; f < k; ++f) {
+            std::vector<std::uint32_t> inner;
+            for (std::size_t i = 0; i < subset.size(); ++i) {
+                if (fold[i] != f) inner.push_back(subset[i]);
+            }
+            const SuggestModel m = fit_components(set, inner, labels, options);
+            for (std::size_t i = 0; i < subset.size(); ++i) {
+                if (fold[i] != f) continue;
+                const TrainingRecord& record = set.records[subset[i]];
+                held_out.push_back(m.score(m.vocabulary.vectorize(record.bag)));
+                std::vector<std::uint32_t> g;
+                for (const auto& label : record.labels) g.push_back(label_index.at(label));
+                gold.push_back(std::move(g));
+            }
+        }
+    }
+
+    SuggestModel model = fit_components(set, subset, labels, options);
+    model.multi_label = multi_label;
+    model.trained_records = subset.size();
+    if (!held_out.empty()) {
+        const Mixture mixture = fit_mixture(held_out, gold, multi_label);
+        model.neighbour_weight = mixture.neighbour_weight;
+        model.prior_weight = mixture.prior_weight;
+        model.group_weight = mixture.group_weight;
+        model.centroid_weight = mixture.centroid_weight;
+        model.temperature = mixture.temperature;
+        model.platt_a = mixture.platt_a;
+        model.platt_b = mixture.platt_b;
+    }
+    for (const auto& label : labels) {
+        auto it = set.names.find(label);
+        model.label_names.push_back(it == set.names.end() ? std::string() : it->second);
+    }
+    return model;
+}
+
+} // namespace airm

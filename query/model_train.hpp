@@ -1,0 +1,73 @@
+#pragma once
+/// Training a suggestion model from labelled records: vocabulary and IDF, the one-vs-rest linear
+/// model, the neighbour examples and the taxonomy prior are fitted on the given records only; the
+/// mixing weights and the calibration are fitted on an inner cross-validation of those records.
+
+#include "engine/index.hpp"
+#include "engine/metadata.hpp"
+#include "engine/record.hpp"
+#include "query/model.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace airm {
+
+/// How a model is trained. Defaults are the settings chosen with `airm evaluate`.
+struct TrainOptions {
+    FeatureOptions features;
+    double svm_c = 1.0;               ///< inverse regularisation of the linear model
+    float balance_power = 0.5F;       ///< weigh positives and negatives by (n / 2 n_side)^power (0: off)
+    std::uint32_t neighbours_k = 10;  ///< neighbours voting
+    bool taxonomy_examples = true;    ///< taxonomy texts also train the linear model
+    bool softmax = false;             ///< multinomial logistic regression instead of one-vs-rest SVMs
+    double softmax_l2 = 1e-4;
+    unsigned softmax_epochs = 30;
+    bool group_model = true;          ///< hierarchical: a linear model of first code segments too
+    std::uint32_t inner_folds = 5;    ///< inner cross-validation for mixing and calibration (0: defaults)
+    std::uint64_t seed = 20250723;    ///< shuffles of the inner folds and of the linear solver
+};
+
+/// A labelled record, analysed once so that many models (cross-validation) can share the work.
+struct TrainingRecord {
+    std::string id;
+    std::string title;
+    std::vector<std::string> labels;
+    FeatureBag bag;
+};
+
+/// What a model of one facet learns from: labelled records and, for cold start, one pseudo-record
+/// per label made of its taxonomy name, description and examples.
+struct TrainingSet {
+    std::string facet;
+    bool hierarchical = false;
+    AnalyzerConfig analyzer;
+    FeatureOptions features;
+    std::vector<TrainingRecord> records;
+    std::vector<TrainingRecord> label_texts;   ///< one per candidate label with a text (label = its code)
+    std::vector<TrainingRecord> group_texts;   ///< hierarchical: one per top-level taxonomy code
+    std::vector<std::string> taxonomy_labels; ///< labels offered even without labelled records
+    std::map<std::string, std::string> names; ///< code -> name, for labels and their first segments
+};
+
+/// Collects the labelled records of `facet` from an index, and the taxonomy texts of its codes.
+/// Throws InvalidInput naming the facet and the fix when the index has no such facet.
+[[nodiscard]] TrainingSet collect_training_set(const Index& index, const std::string& facet,
+                                               const FeatureOptions& features);
+
+/// The pseudo-record of a taxonomy node: its name as title, description and examples as text.
+[[nodiscard]] Record taxonomy_record(const TaxonomyNode& node, const Taxonomy& taxonomy);
+
+/// Trains a model on `subset` (indices into set.records; every record when empty). Nothing of the
+/// other records reaches the model. Throws InvalidInput when no subset record has a label.
+[[nodiscard]] SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t>& subset,
+                                       const TrainOptions& options);
+
+/// Splits record indices into `k` folds, stratified by first label, shuffled by `seed`.
+[[nodiscard]] std::vector<std::uint32_t> stratified_folds(const std::vector<TrainingRecord>& records,
+                                                          const std::vector<std::uint32_t>& subset, unsigned k,
+                                                          std::uint64_t seed);
+
+} // namespace airm

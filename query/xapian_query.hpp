@@ -1,0 +1,70 @@
+#pragma once
+/// Internal to the query library (includes xapian.h; tools never include it): turns a parsed query
+/// into the Xapian query over the schema's terms, and records what snippets highlight, what
+/// --explain reports and which words spelling checks.
+///
+/// How a word matches (the unprefixed terms carry the field weight as wdf, so BM25 ranks a title
+/// match above a text match above a reasoning match):
+///   plain word            Z+stem ("testing" -> Ztest), or the whole term for codes and numbers ("2.2.2")
+///   compound ("GPT-4")    OP_SYNONYM(compound term "gpt-4", joined "gpt4", PHRASE(gpt 4))
+///   "phrase"              OP_PHRASE over the unstemmed terms (one word: that exact term)
+///   prefix*               OP_WILDCARD over unstemmed terms (the 200 most frequent expansions)
+///   title:word            Z+S+stem; non-words S+term (field terms have no positions, so a fielded
+///                         phrase is the phrase anywhere AND its words in the field)
+///   facet:value           the facet's boolean filter term, weight 0
+///   synonyms              OR(typed words, alternatives scaled by the synonym weight)
+
+#include "engine/analyzer.hpp"
+#include "engine/metadata.hpp"
+#include "query/query_parser.hpp"
+#include "query/snippets.hpp"
+#include "query/synonyms.hpp"
+
+#include <string>
+#include <vector>
+#include <xapian.h>
+
+namespace airm::detail {
+
+struct CompileContext {
+    const Analyzer& analyzer;
+    const IndexMetadata& metadata;
+    const SynonymTable* synonyms = nullptr;
+    double synonym_weight = 1.0;
+};
+
+/// One top-level part of a query, scored separately by --explain.
+struct ExplainLeaf {
+    std::string label; ///< the part of the query it came from
+    Xapian::Query query;
+};
+
+/// A plain word of the query and the terms it searched, for "did you mean".
+struct WordLeaf {
+    std::size_t begin = 0; ///< byte range in the query string
+    std::size_t end = 0;
+    std::string text;
+    std::vector<std::string> terms;
+};
+
+struct CompiledQuery {
+    Xapian::Query query;      ///< MatchAll for the empty query
+    bool match_nothing = false; ///< the query had text but no searchable word
+    HighlightTerms highlight;
+    std::vector<ExplainLeaf> leaves;
+    std::vector<WordLeaf> words;
+};
+
+/// Compiles a parsed query. Throws QueryError for facet values a facet cannot have.
+[[nodiscard]] CompiledQuery compile_query(const ParsedQuery& parsed, std::string_view query_text,
+                                          const CompileContext& context);
+
+/// The boolean filter term for `value` of `facet` (a code, "code name" or a taxonomy name for
+/// hierarchical facets). Throws QueryError naming the facet, the value and the nearest codes.
+[[nodiscard]] std::string facet_filter_term(std::string_view facet, std::string_view value,
+                                            const CompileContext& context);
+
+/// The year range filter on the year value slot.
+[[nodiscard]] Xapian::Query year_query(std::optional<int> from, std::optional<int> to);
+
+} // namespace airm::detail

@@ -1,0 +1,119 @@
+#include "fuzz_targets.hpp"
+
+#include "engine/analyzer.hpp"
+#include "engine/error.hpp"
+#include "engine/utf8.hpp"
+#include "indexer/csv_reader.hpp"
+#include "indexer/record_reader.hpp"
+#include "indexer/taxonomy_loader.hpp"
+
+#include <cstdlib>
+#include <sstream>
+#include <string_view>
+
+namespace airm::fuzz {
+namespace {
+
+std::string_view as_text(const std::uint8_t* data, std::size_t size) {
+    return {reinterpret_cast<const char*>(data), size};
+}
+
+/// Invariants that must hold whatever the input: abort (a finding) when one breaks.
+void require(bool condition) {
+    if (!condition) {
+        std::abort();
+    }
+}
+
+} // namespace
+
+int csv_reader(const std::uint8_t* data, std::size_t size) {
+    std::istringstream in{std::string(as_text(data, size))};
+    CsvReader reader(in, "fuzz.csv");
+    std::vector<std::string> row;
+    try {
+        std::size_t rows = 0;
+        while (reader.next(row) && ++rows < 100000) {
+            for (const auto& field : row) {
+                require(!utf8::first_invalid(field)); // invalid UTF-8 must be refused, never returned
+            }
+        }
+    } catch (const Error&) {
+    }
+    // The same bytes through the mapped record reader.
+    std::istringstream again{std::string(as_text(data, size))};
+    LoadOptions options;
+    options.format = InputFormat::csv;
+    options.mapping.assign("id=id");
+    options.mapping.assign("text=text");
+    try {
+        auto records = open_records(again, "fuzz.csv", options);
+        LoadedRecord loaded;
+        while (records->next(loaded)) {
+            require(!loaded.record.id.empty());
+        }
+    } catch (const Error&) {
+    }
+    return 0;
+}
+
+int jsonl_reader(const std::uint8_t* data, std::size_t size) {
+    for (InputFormat format : {InputFormat::jsonl, InputFormat::json}) {
+        std::istringstream in{std::string(as_text(data, size))};
+        LoadOptions options;
+        options.format = format;
+        try {
+            auto records = open_records(in, "fuzz.jsonl", options);
+            LoadedRecord loaded;
+            while (records->next(loaded)) {
+                require(!loaded.record.id.empty());
+                // What was read must serialise and read back to the same record.
+                require(parse_record(to_json_line(loaded.record), "round trip") == loaded.record);
+            }
+        } catch (const Error&) {
+        }
+    }
+    return 0;
+}
+
+int taxonomy_loader(const std::uint8_t* data, std::size_t size) {
+    try {
+        Taxonomy taxonomy = parse_taxonomy(as_text(data, size), "fuzz.json");
+        // Every code's ancestors resolve, and the saved form reads back with the same codes.
+        Taxonomy again = Taxonomy::from_json(taxonomy.to_json(), "round trip");
+        require(again.codes() == taxonomy.codes());
+        for (const auto& code : taxonomy.codes()) {
+            (void)taxonomy.children(code);
+            (void)taxonomy.nearest(code);
+        }
+    } catch (const Error&) {
+    }
+    return 0;
+}
+
+int analyzer(const std::uint8_t* data, std::size_t size) {
+    static const Analyzer analyzer;
+    std::string_view text = as_text(data, size);
+    std::uint32_t last_position = 0;
+    for (const Token& token : analyzer.analyze(text)) {
+        require(token.begin < token.end && token.end <= text.size());
+        require(!token.term.empty() && !utf8::first_invalid(token.term));
+        require(token.position + 8 >= last_position); // only a compound steps back, to its first part
+        last_position = std::max(last_position, token.position);
+        (void)analyzer.stem(token);
+    }
+    (void)analyzer.fold(text);
+    return 0;
+}
+
+const std::vector<Target>& targets() {
+    static const std::vector<Target> all = {
+        {"csv_reader", csv_reader},
+        {"jsonl_reader", jsonl_reader},
+        {"taxonomy_loader", taxonomy_loader},
+        {"analyzer", analyzer},
+    };
+    return all;
+}
+
+} // namespace airm::fuzz
