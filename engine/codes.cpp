@@ -33,7 +33,7 @@ std::string_view trim(std::string_view s) {
 } // namespace
 
 bool is_code(std::string_view token) {
-    if (token.empty() || token.size() > 40) {
+    if (token.empty() || token.size() > 200) {
         return false;
     }
     bool has_digit = false;

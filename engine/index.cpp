@@ -5,6 +5,7 @@
 #include "engine/xapian_access.hpp"
 
 #include <filesystem>
+#include <thread>
 #include <xapian.h>
 
 namespace fs = std::filesystem;
@@ -18,7 +19,7 @@ void rethrow_xapian(const Xapian::Error& error, std::string_view path) {
     if (type == "DatabaseLockError") {
         throw IndexError("index '" + where +
                          "' is locked by another process (an 'airm index' or 'airm delete' is still running); "
-                         "wait for it to finish, then run the command again");
+                         "wait for it to finish and run the command again, or pass --wait SECONDS");
     }
     if (type == "DatabaseCorruptError") {
         throw IndexError("index '" + where + "' is corrupt (" + error.get_description() +
@@ -301,18 +302,51 @@ IndexWriter::~IndexWriter() {
     }
 }
 
-IndexWriter IndexWriter::open(const std::string& path, bool create) {
+namespace {
+
+/// What a folder given for writing holds. Throws IndexError for a file or a folder of other files.
+struct WriteTarget {
+    bool exists = false;
+    bool empty_folder = false;
+};
+
+WriteTarget check_write_target(const std::string& path) {
     std::error_code ec;
-    bool exists = fs::exists(path, ec);
-    if (exists && !fs::is_directory(path, ec)) {
+    WriteTarget target;
+    target.exists = fs::exists(path, ec);
+    if (target.exists && !fs::is_directory(path, ec)) {
         throw IndexError("'" + path + "' is a file, not an index folder; pass a folder for --db");
     }
-    bool empty_folder = exists && fs::is_empty(path, ec);
-    if (exists && !empty_folder && !looks_like_index(path)) {
+    target.empty_folder = target.exists && fs::is_empty(path, ec);
+    if (target.exists && !target.empty_folder && !looks_like_index(path)) {
         throw IndexError("'" + path +
                          "' is not an airm index (a folder with other files in it); pass the folder made by "
                          "'airm index', or a new or empty folder to create an index there");
     }
+    return target;
+}
+
+/// Opens `path` for writing, waiting up to `wait` while another writer holds its lock.
+Xapian::WritableDatabase open_writable(const std::string& path, int flags, std::chrono::milliseconds wait) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (true) {
+        try {
+            return Xapian::WritableDatabase(path, flags);
+        } catch (const Xapian::DatabaseLockError&) {
+            if (std::chrono::steady_clock::now() >= deadline) {
+                throw;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+}
+
+} // namespace
+
+IndexWriter IndexWriter::open(const std::string& path, bool create, std::chrono::milliseconds wait) {
+    const WriteTarget target = check_write_target(path);
+    const bool exists = target.exists;
+    const bool empty_folder = target.empty_folder;
     if (!exists || empty_folder) {
         if (!create) {
             throw NotFound("index '" + path + "' does not exist; build it with 'airm index --db " + path + " FILE...'");
@@ -324,7 +358,7 @@ IndexWriter IndexWriter::open(const std::string& path, bool create) {
         bool fresh = !exists || empty_folder;
         impl->created = fresh;
         impl->folder_existed = exists;
-        impl->db = Xapian::WritableDatabase(path, fresh ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN);
+        impl->db = open_writable(path, fresh ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN, wait);
         if (fresh || impl->db.get_metadata(std::string(schema::kMetadataKey)).empty()) {
             if (!fresh && impl->db.get_doccount() > 0) {
                 throw IndexError("'" + path +
@@ -414,6 +448,43 @@ void IndexWriter::cancel() {
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->path);
     }
+}
+
+// ---------------------------------------------------------------- IndexLock
+
+struct IndexLock::Impl {
+    Xapian::WritableDatabase db;
+};
+
+IndexLock::IndexLock(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+IndexLock::IndexLock(IndexLock&&) noexcept = default;
+IndexLock& IndexLock::operator=(IndexLock&&) noexcept = default;
+IndexLock::~IndexLock() {
+    release();
+}
+
+IndexLock IndexLock::acquire(const std::string& path, std::chrono::milliseconds wait) {
+    const WriteTarget target = check_write_target(path);
+    if (!target.exists || target.empty_folder) {
+        return IndexLock(nullptr);
+    }
+    try {
+        return IndexLock(std::make_unique<Impl>(Impl{open_writable(path, Xapian::DB_OPEN, wait)}));
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, path);
+    }
+}
+
+void IndexLock::release() {
+    if (!impl_) {
+        return;
+    }
+    try {
+        impl_->db.close();
+    } catch (const Xapian::Error&) {
+        // Nothing was written under this lock; closing only lets it go.
+    }
+    impl_.reset();
 }
 
 // ---------------------------------------------------------------- access

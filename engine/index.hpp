@@ -6,6 +6,7 @@
 #include "engine/metadata.hpp"
 #include "engine/record.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -67,8 +68,10 @@ private:
 class IndexWriter {
 public:
     /// Opens (creating when `create` is true and the folder is absent or empty) the index in `path`.
-    /// Throws IndexError when another process holds the lock or the folder is not an index.
-    [[nodiscard]] static IndexWriter open(const std::string& path, bool create);
+    /// Throws IndexError when another process holds the lock (after waiting up to `wait` for it) or
+    /// the folder is not an index.
+    [[nodiscard]] static IndexWriter open(const std::string& path, bool create,
+                                          std::chrono::milliseconds wait = std::chrono::milliseconds(0));
 
     IndexWriter(IndexWriter&&) noexcept;
     IndexWriter& operator=(IndexWriter&&) noexcept;
@@ -93,6 +96,29 @@ private:
     explicit IndexWriter(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
     friend struct detail::IndexAccess;
+};
+
+/// The write lock of an index folder, taken without reading the index (so of any schema version),
+/// for jobs that replace a whole index (`airm index --rebuild`): no other writer can change the
+/// index while it is held. Released on destruction.
+class IndexLock {
+public:
+    /// Locks the index in `path`; an absent path or an empty folder needs no lock. Throws IndexError
+    /// naming `path` when it is a file, a folder of other files, or locked by another writer after
+    /// waiting up to `wait`.
+    [[nodiscard]] static IndexLock acquire(const std::string& path,
+                                           std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+
+    IndexLock(IndexLock&&) noexcept;
+    IndexLock& operator=(IndexLock&&) noexcept;
+    ~IndexLock();
+    /// Lets the lock go before destruction.
+    void release();
+
+private:
+    struct Impl;
+    explicit IndexLock(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
 };
 
 /// True when `path` holds a Xapian database (it may still lack airm metadata).

@@ -53,6 +53,22 @@ std::optional<int> optional_year(const json& object, std::string_view where) {
 
 } // namespace
 
+void check_id_length(std::string_view id, std::string_view where) {
+    if (id.size() > kMaxIdBytes) {
+        throw InvalidInput(where_prefix(where) + "id '" + std::string(id.substr(0, 40)) + "...' is " +
+                           std::to_string(id.size()) + " bytes long; ids may be at most " +
+                           std::to_string(kMaxIdBytes) + " bytes, so shorten it");
+    }
+}
+
+void check_facet_name(std::string_view name, std::string_view where) {
+    if (name.empty() || name.size() > kMaxFacetNameBytes || name.find(':') != std::string_view::npos) {
+        throw InvalidInput(where_prefix(where) + "facet name '" + std::string(name.substr(0, 60)) +
+                           "' is not usable; name facets with 1 to " + std::to_string(kMaxFacetNameBytes) +
+                           " bytes and no ':', e.g. \"category\"");
+    }
+}
+
 bool Record::has_no_text() const {
     return is_blank(title) && is_blank(text) && is_blank(reasoning);
 }
@@ -103,6 +119,7 @@ Record record_from_json(const json& object, std::string_view where) {
     if (is_blank(record.id)) {
         throw InvalidInput(where_prefix(where) + "field 'id' is empty; every record needs a unique, non-empty id");
     }
+    check_id_length(record.id, where);
     record.title = optional_string(object, "title", where);
     record.text = optional_string(object, "text", where);
     record.reasoning = optional_string(object, "reasoning", where);
@@ -132,6 +149,7 @@ Record record_from_json(const json& object, std::string_view where) {
         for (const auto& item : facets->items()) {
             const std::string& name = item.key();
             const json& values = item.value();
+            check_facet_name(name, where);
             std::vector<std::string> list;
             auto add = [&](const json& v) {
                 if (!v.is_string()) {

@@ -1,6 +1,7 @@
 #pragma once
 /// The record model: one coded mitigation (or any coded text) as airm stores and returns it.
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +23,17 @@ struct Source {
     }
     bool operator==(const Source& other) const = default;
 };
+
+/// Longest id accepted, in bytes: an id is stored as one index term, and index terms are short.
+inline constexpr std::size_t kMaxIdBytes = 200;
+/// Longest facet name accepted, in bytes: the name begins every filter term of the facet.
+inline constexpr std::size_t kMaxFacetNameBytes = 40;
+
+/// Throws InvalidInput, prefixed by `where`, when `id` is longer than kMaxIdBytes.
+void check_id_length(std::string_view id, std::string_view where);
+/// Throws InvalidInput, prefixed by `where`, when `name` cannot name a facet: empty, longer than
+/// kMaxFacetNameBytes, or containing ':' (which separates a facet from its value in filters).
+void check_facet_name(std::string_view name, std::string_view where);
 
 /// One record. Facets are named and multi-valued; values of hierarchical facets are dotted codes
 /// ("2.2.2"), their names live in the index's taxonomy for that facet.

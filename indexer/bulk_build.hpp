@@ -19,15 +19,17 @@
 
 namespace airm {
 
-/// Tuning of the bulk build. Zero means "choose": the environment variables AIRM_BULK_WORKERS and
-/// AIRM_BULK_CHUNK override the automatic choices (for benchmarking).
+/// Tuning of the bulk build. Zero means "choose"; the environment variables AIRM_BULK_WORKERS,
+/// AIRM_BULK_CHUNK and AIRM_BULK_FLUSH override the defaults (for benchmarking).
 struct BulkOptions {
     unsigned workers = 0;          ///< builder threads (default: one per core)
-    std::size_t chunk_records = 0; ///< records per partial database (default 2,500: ~60 MB each)
+    std::size_t chunk_records = 0; ///< records per partial database (default 10,000)
+    std::size_t flush_records = 0; ///< records a worker buffers in memory between flushes (default 500)
 };
 
 /// True when index_files() takes the bulk path: every input is a file (standard input cannot be
-/// read twice), and the target is absent, an empty folder, or being rebuilt; its parent must exist.
+/// read twice), the target is absent, an empty folder, or being rebuilt, and its parent exists.
+/// AIRM_BULK_BUILD=off in the environment turns the bulk path off (the transactional one is used).
 [[nodiscard]] bool bulk_build_applies(const std::string& db, const std::vector<std::string>& inputs,
                                       const IndexOptions& options);
 

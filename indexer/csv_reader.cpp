@@ -2,6 +2,7 @@
 
 #include "engine/error.hpp"
 #include "engine/utf8.hpp"
+#include "indexer/record_reader.hpp"
 
 namespace airm {
 
@@ -43,10 +44,11 @@ bool CsvReader::next(std::vector<std::string>& row) {
     bool quoted = false;
     bool field_started = false;
     std::size_t quote_line = 0;
+    std::size_t quote_column = 0;
     auto finish_field = [&]() {
         if (auto bad = utf8::first_invalid(field)) {
             throw InvalidInput("line " + std::to_string(row_line_) + ", column " + std::to_string(row.size() + 1) +
-                               " of " + name_ + ": invalid UTF-8 at byte " + std::to_string(*bad) +
+                               " of " + name_ + ": invalid UTF-8 at byte " + std::to_string(*bad + 1) +
                                " of the field; re-save the file as UTF-8");
         }
         row.push_back(std::move(field));
@@ -55,9 +57,15 @@ bool CsvReader::next(std::vector<std::string>& row) {
     };
     while (true) {
         int c = get();
+        if (field.size() > kMaxRecordBytes) {
+            throw InvalidInput("line " + std::to_string(row_line_) + ", column " + std::to_string(row.size() + 1) +
+                               " of " + name_ + ": the field is longer than " + std::to_string(kMaxRecordBytes >> 20) +
+                               " MiB; check for an unbalanced quote before it, or split the text");
+        }
         if (quoted) {
             if (c == EOF) {
-                throw InvalidInput("line " + std::to_string(quote_line) + " of " + name_ +
+                throw InvalidInput("line " + std::to_string(quote_line) + ", column " + std::to_string(quote_column) +
+                                   " of " + name_ +
                                    ": a quoted field opened here is never closed; close it with \" and write a "
                                    "quote inside a quoted field as \"\"");
             }
@@ -91,6 +99,7 @@ bool CsvReader::next(std::vector<std::string>& row) {
             quoted = true;
             field_started = true;
             quote_line = line_;
+            quote_column = row.size() + 1;
             continue;
         }
         field_started = true;

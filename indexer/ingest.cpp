@@ -71,7 +71,19 @@ PreparedBatch prepare_batch(const std::vector<std::string>& inputs, const IndexO
     IndexMetadata updated = metadata;
     for (const auto& taxonomy : options.taxonomies) {
         updated.ensure_facet(taxonomy.facet(), true).hierarchical = true;
-        updated.taxonomies[taxonomy.facet()] = taxonomy;
+        // The given taxonomy replaces the index's, keeping (as codes from data) the codes that
+        // records already indexed may use.
+        Taxonomy merged = taxonomy;
+        if (const Taxonomy* before = updated.taxonomy(taxonomy.facet())) {
+            for (const auto& code : before->codes()) {
+                if (!merged.contains(code)) {
+                    TaxonomyNode node = *before->find(code);
+                    node.from_data = true;
+                    merged.add(std::move(node));
+                }
+            }
+        }
+        updated.taxonomies[taxonomy.facet()] = std::move(merged);
     }
     std::set<std::string> facet_names;
     for (const auto& loaded : batch) {
@@ -173,9 +185,15 @@ IndexReport index_files(const std::string& db, const std::vector<std::string>& i
         }
         return write_batch(writer, inputs, options);
     }
-    // A rebuild writes a new index beside the old one and swaps them only when it has succeeded.
-    const std::string fresh = db + ".airm-rebuild";
-    const std::string old = db + ".airm-old";
+    // A rebuild writes a new index beside the old one and swaps them only when it has succeeded,
+    // holding the old one's lock so that no other writer changes it meanwhile.
+    fs::path target = fs::path(db).lexically_normal();
+    if (target.filename().empty() && target.has_parent_path()) {
+        target = target.parent_path(); // "db/" names the folder "db"
+    }
+    IndexLock lock = IndexLock::acquire(target.string());
+    const std::string fresh = target.string() + ".airm-rebuild";
+    const std::string old = target.string() + ".airm-old";
     std::error_code ec;
     fs::remove_all(fresh, ec);
     IndexReport report;
@@ -189,15 +207,19 @@ IndexReport index_files(const std::string& db, const std::vector<std::string>& i
             throw;
         }
     }
-    if (fs::exists(db)) {
-        if (fs::exists(db) && !fs::is_empty(db) && !looks_like_index(db)) {
-            fs::remove_all(fresh, ec);
-            throw IndexError("'" + db + "' is not an airm index (a folder with other files in it); refusing to "
-                             "replace it with --rebuild; pass an index folder or a new folder");
+    try {
+        if (fs::exists(target)) {
+            fs::rename(target, old);
         }
-        fs::rename(db, old);
+        fs::rename(fresh, target);
+    } catch (const fs::filesystem_error& e) {
+        if (!fs::exists(target, ec)) {
+            fs::rename(old, target, ec); // put the previous index back
+        }
+        fs::remove_all(fresh, ec);
+        throw IndexError("cannot move the rebuilt index into '" + db + "' (" + e.code().message() +
+                         "); check the folder's permissions");
     }
-    fs::rename(fresh, db);
     fs::remove_all(old, ec);
     return report;
 }

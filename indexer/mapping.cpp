@@ -1,6 +1,7 @@
 #include "indexer/mapping.hpp"
 
 #include "engine/error.hpp"
+#include "engine/record.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -56,6 +57,7 @@ void ColumnMapping::assign(std::string_view assignment) {
     } else if (key == "source.url") {
         source_url = value;
     } else if (key.rfind("facet:", 0) == 0 && key.size() > 6) {
+        check_facet_name(key.substr(6), "--map '" + std::string(assignment) + "'");
         facets[key.substr(6)] = value;
     } else if (key.rfind("split:", 0) == 0 && key.size() > 6) {
         separators[key.substr(6)] = value;

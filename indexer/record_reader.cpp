@@ -75,6 +75,11 @@ public:
                 continue;
             }
             out.origin = "line " + std::to_string(line_number_) + " of " + name_;
+            if (line.size() > kMaxRecordBytes) {
+                throw InvalidInput(out.origin + ": the line is " + std::to_string(line.size() >> 20) +
+                                   " MiB; a record may be at most " + std::to_string(kMaxRecordBytes >> 20) +
+                                   " MiB, so split its text or check that the file has one record per line");
+            }
             check_utf8(line, out.origin);
             out.record = parse_record(line, out.origin);
             return true;
@@ -113,7 +118,9 @@ private:
             text.erase(0, 3);
         }
         if (auto bad = utf8::first_invalid(text)) {
-            throw InvalidInput(name_ + ": invalid UTF-8 at byte " + std::to_string(*bad) + "; re-save the file as UTF-8");
+            const auto line = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n') + 1;
+            throw InvalidInput("line " + std::to_string(line) + " of " + name_ + ": invalid UTF-8 at byte " +
+                               std::to_string(*bad + 1) + " of the file; re-save the file as UTF-8");
         }
         try {
             doc_ = nlohmann::json::parse(text);
@@ -207,6 +214,7 @@ public:
                 throw InvalidInput(out.origin + ": column '" + mapping_.id +
                                    "' (the id) is empty; every record needs a unique, non-empty id");
             }
+            check_id_length(r.id, out.origin + ", column '" + mapping_.id + "'");
             r.title = trim(join_columns(row, title_, " "));
             r.text = trim(join_columns(row, text_, "\n\n"));
             r.reasoning = trim(join_columns(row, reasoning_, "\n\n"));

@@ -19,6 +19,10 @@ struct LoadedRecord {
     std::string origin;
 };
 
+/// The largest record airm reads: a JSON line, a JSON file's record or a CSV field. Larger input is
+/// refused with an error instead of being read into memory without bound.
+inline constexpr std::size_t kMaxRecordBytes = 16U << 20;
+
 enum class InputFormat { jsonl, json, csv, mit_csv };
 
 /// Parses "jsonl", "json", "csv" or "mit-csv"; throws InvalidInput listing them.

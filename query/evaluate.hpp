@@ -16,11 +16,12 @@ namespace airm {
 
 struct EvaluateOptions {
     std::string facet = "category";
-    std::map<std::string, int> folds; ///< record id -> fold (e.g. from folds-5.csv); empty: stratified k folds
+    std::map<std::string, int>
+        folds; ///< record id -> fold (e.g. from folds-5.csv); empty: stratified k folds
     unsigned k = 5;
-    std::uint64_t seed = 1;            ///< shuffles the stratified folds
+    std::uint64_t seed = 1; ///< shuffles the stratified folds
     TrainOptions train;
-    std::size_t calibration_top = 5;   ///< suggestions per record that enter the reliability table
+    std::size_t calibration_top = 5; ///< suggestions per record that enter the reliability table
 };
 
 /// Precision and recall of the top suggestion for one code.
@@ -53,18 +54,18 @@ struct ReliabilityBin {
 
 struct EvaluationReport {
     std::string facet;
-    std::size_t n = 0;      ///< labelled records evaluated
+    std::size_t n = 0; ///< labelled records evaluated
     std::size_t folds = 0;
     std::size_t labels = 0; ///< distinct codes among them
     bool multi_label = false;
     bool hierarchical = false; ///< category-level figures are meaningful
-    double top1 = 0;        ///< P@1: the first suggestion is right
-    double top3 = 0;        ///< a right code among the first three
-    double recall_at_3 = 0; ///< share of a record's codes among the first three
-    double f1_at_3 = 0;     ///< per record, harmonic mean of hits/3 and hits/|codes|
+    double top1 = 0;           ///< P@1: the first suggestion is right
+    double top3 = 0;           ///< a right code among the first three
+    double recall_at_3 = 0;    ///< share of a record's codes among the first three
+    double f1_at_3 = 0;        ///< per record, harmonic mean of hits/3 and hits/|codes|
     double ndcg_at_5 = 0;
-    double category_accuracy = 0; ///< the most confident category (derived) is right (hierarchical)
-    double category_of_top1 = 0;  ///< the first suggestion's first segment is right (hierarchical)
+    double category_accuracy = 0; ///< the first suggestion's first segment is right (hierarchical)
+    double category_derived = 0;  ///< the most confident derived category is right (hierarchical)
     double macro_f1 = 0;          ///< of the first suggestion, over codes true or suggested
     double log_loss = 0;          ///< single-label: mean -log confidence of the true code
     double ece = 0;               ///< expected calibration error over the reliability table
@@ -80,8 +81,8 @@ struct EvaluationReport {
 /// The same on an already collected training set (records analysed once).
 [[nodiscard]] EvaluationReport evaluate(const TrainingSet& set, const EvaluateOptions& options);
 
-/// The report as JSON with keys top1, top3, r_at_3, f1_at_3, ndcg_at_5, category_accuracy, macro_f1,
-/// n, codes, confusions, calibration and more.
+/// The report as JSON with keys top1, top3, r_at_3, f1_at_3, ndcg_at_5, category_accuracy,
+/// macro_f1, n, codes, confusions, calibration and more.
 [[nodiscard]] nlohmann::json to_json(const EvaluationReport& report);
 
 } // namespace airm

@@ -2,46 +2,69 @@
 
 namespace airm::detail {
 
-std::uint32_t ValueDictionary::intern(std::string_view value) {
-    auto it = ids_.find(std::string(value));
-    if (it != ids_.end()) return it->second;
+FacetTable::FacetTable(std::vector<Facet> facets)
+    : facets_(std::move(facets)), combinations_(facets_.size()), combination_ids_(facets_.size()) {
+    for (std::size_t f = 0; f < facets_.size(); ++f) {
+        combinations_[f].emplace_back(); // id 0: no value
+        combination_ids_[f].emplace(std::string(), 0);
+    }
+}
+
+std::size_t FacetTable::facet_index(std::string_view name) const {
+    for (std::size_t i = 0; i < facets_.size(); ++i) {
+        if (facets_[i].name == name) return i;
+    }
+    return facets_.size();
+}
+
+std::uint32_t FacetTable::value_id(std::size_t facet, std::string_view value) {
+    std::string key = std::to_string(facet);
+    key += '\0';
+    key += value;
+    auto it = value_ids_.find(key);
+    if (it != value_ids_.end()) return it->second;
     const auto id = static_cast<std::uint32_t>(values_.size());
     values_.emplace_back(value);
-    ids_.emplace(values_.back(), id);
+    facet_of_.push_back(static_cast<std::uint32_t>(facet));
+    value_ids_.emplace(std::move(key), id);
     return id;
 }
 
-std::uint32_t ValueDictionary::find(std::string_view value) const {
-    auto it = ids_.find(std::string(value));
-    return it == ids_.end() ? kNone : it->second;
+std::uint32_t FacetTable::combination_id(std::size_t facet, const std::string& slot) {
+    auto& ids = combination_ids_[facet];
+    auto it = ids.find(slot);
+    if (it != ids.end()) return it->second;
+    std::vector<std::uint32_t> values;
+    for_each_slot_value(slot, [&](std::string_view v) { values.push_back(value_id(facet, v)); });
+    const auto id = static_cast<std::uint32_t>(combinations_[facet].size());
+    combinations_[facet].push_back(std::move(values));
+    ids.emplace(slot, id);
+    return id;
 }
 
-FacetColumn FacetColumn::load(const Xapian::Database& db, unsigned slot) {
-    FacetColumn column;
-    const Xapian::docid last = db.get_lastdocid();
-    column.offsets_.assign(static_cast<std::size_t>(last) + 2, 0);
-    column.ids_.reserve(db.get_doccount() * 2);
-    // Slot values repeat a lot (one string per combination of codes): parse each distinct string once.
-    std::unordered_map<std::string, std::vector<std::uint32_t>> parsed;
-    Xapian::docid filled = 0; // offsets_[0..filled] are set
-    for (auto it = db.valuestream_begin(slot); it != db.valuestream_end(slot); ++it) {
-        const Xapian::docid did = it.get_docid();
-        const auto here = static_cast<std::uint32_t>(column.ids_.size());
-        while (filled < did) column.offsets_[++filled] = here;
-        const std::string raw = *it;
-        auto found = parsed.find(raw);
-        if (found == parsed.end()) {
-            std::vector<std::uint32_t> ids;
-            for_each_slot_value(raw, [&](std::string_view v) { ids.push_back(column.dictionary_.intern(v)); });
-            found = parsed.emplace(raw, std::move(ids)).first;
+void FacetTable::read_document(const Xapian::Document& doc, std::vector<std::uint32_t>& out) {
+    out.resize(facets_.size());
+    for (std::size_t f = 0; f < facets_.size(); ++f) out[f] = combination_id(f, doc.get_value(facets_[f].slot));
+}
+
+void FacetTable::load(const Xapian::Database& db) {
+    rows_ = static_cast<std::size_t>(db.get_lastdocid()) + 1;
+    const std::size_t n = facets_.size();
+    std::vector<std::uint32_t> cells(rows_ * n, 0);
+    for (std::size_t f = 0; f < n; ++f) {
+        for (auto it = db.valuestream_begin(facets_[f].slot); it != db.valuestream_end(facets_[f].slot); ++it) {
+            const std::size_t did = it.get_docid();
+            if (did < rows_) cells[did * n + f] = combination_id(f, *it);
         }
-        column.ids_.insert(column.ids_.end(), found->second.begin(), found->second.end());
-        column.offsets_[++filled] = static_cast<std::uint32_t>(column.ids_.size());
     }
-    const auto end = static_cast<std::uint32_t>(column.ids_.size());
-    while (static_cast<std::size_t>(filled) + 1 < column.offsets_.size()) column.offsets_[++filled] = end;
-    column.ids_.shrink_to_fit();
-    return column;
+    wide_ = false;
+    for (std::size_t f = 0; f < n; ++f) wide_ = wide_ || combinations_[f].size() > 0xffff;
+    if (wide_) {
+        cells32_ = std::move(cells);
+    } else {
+        cells16_.assign(cells.begin(), cells.end());
+    }
+    loaded_ = true;
 }
 
 } // namespace airm::detail

@@ -1,7 +1,14 @@
 #pragma once
-/// Internal to the query library (includes xapian.h): the values of one facet for every record, held
-/// in memory as small integers (docid -> value ids), so that counting a facet over a match set is
-/// an array walk instead of a value-slot read per match. Loaded once per Searcher and facet.
+/// Internal to the query library (includes xapian.h): the facet values of every record held in
+/// memory, so that counting facets over a match set is an array walk instead of a value-slot read
+/// and string parse per match.
+///
+/// Records share few distinct value sets per facet (a set of codes with their ancestors, one
+/// lifecycle stage...), so each distinct set of a facet is a "combination" with a small id, and the
+/// table keeps one combination id per record and facet: 2 bytes each (4 when a facet has more than
+/// 65,535 combinations), row-major, so the facets of one record share a cache line. A query counts
+/// combinations per match (one increment per facet) and expands them to values once at the end.
+/// Built once per Searcher (on first use) from the facets' value slots.
 
 #include <cstdint>
 #include <span>
@@ -12,23 +19,6 @@
 #include <xapian.h>
 
 namespace airm::detail {
-
-/// Interned facet values: value string <-> small id.
-class ValueDictionary {
-public:
-    /// The id of `value`, adding it when new.
-    std::uint32_t intern(std::string_view value);
-    /// The id of `value`, or -1 (as uint32) when unknown.
-    [[nodiscard]] std::uint32_t find(std::string_view value) const;
-    [[nodiscard]] const std::string& value(std::uint32_t id) const { return values_[id]; }
-    [[nodiscard]] std::size_t size() const { return values_.size(); }
-
-    static constexpr std::uint32_t kNone = 0xffffffffU;
-
-private:
-    std::vector<std::string> values_;
-    std::unordered_map<std::string, std::uint32_t> ids_;
-};
 
 /// Splits a facet slot value ("2\x1f2.2\x1f2.2.2") and calls `visit` with each part.
 template <typename Visit>
@@ -42,24 +32,65 @@ void for_each_slot_value(std::string_view slot, Visit&& visit) {
     }
 }
 
-/// docid -> value ids of one facet, for a single database (docids as Xapian numbers them).
-class FacetColumn {
+class FacetTable {
 public:
-    /// Reads the facet's value slot for every record of `db`.
-    [[nodiscard]] static FacetColumn load(const Xapian::Database& db, unsigned slot);
+    /// A facet and the value slot that holds its values.
+    struct Facet {
+        std::string name;
+        unsigned slot = 0;
+    };
 
-    /// The value ids of record `docid` (empty for a docid the column does not know).
-    [[nodiscard]] std::span<const std::uint32_t> values(Xapian::docid docid) const {
-        if (docid + 1 >= offsets_.size()) return {};
-        return {ids_.data() + offsets_[docid], ids_.data() + offsets_[docid + 1]};
+    explicit FacetTable(std::vector<Facet> facets);
+
+    /// Reads every facet slot of `db` (one database: match docids are the table's row numbers).
+    void load(const Xapian::Database& db);
+    [[nodiscard]] bool loaded() const { return loaded_; }
+
+    /// Calls visit(facet index, combination id) for each facet of loaded row `docid`.
+    template <typename Visit>
+    void visit_row(Xapian::docid docid, Visit&& visit) const {
+        if (docid >= rows_) return;
+        const std::size_t base = static_cast<std::size_t>(docid) * facets_.size();
+        if (wide_) {
+            for (std::size_t f = 0; f < facets_.size(); ++f) visit(f, cells32_[base + f]);
+        } else {
+            for (std::size_t f = 0; f < facets_.size(); ++f) visit(f, std::uint32_t{cells16_[base + f]});
+        }
     }
-    [[nodiscard]] const ValueDictionary& dictionary() const { return dictionary_; }
-    [[nodiscard]] ValueDictionary& dictionary() { return dictionary_; }
+    /// Reads the combination ids of a document from its slots into `out` (one per facet), learning
+    /// new combinations: for several databases, where a match's docid is not a row number.
+    void read_document(const Xapian::Document& doc, std::vector<std::uint32_t>& out);
+
+    [[nodiscard]] const std::vector<Facet>& facets() const { return facets_; }
+    /// Index of a facet by name, or facets().size().
+    [[nodiscard]] std::size_t facet_index(std::string_view name) const;
+    /// Combinations of facet `f` known so far; id 0 is the empty set.
+    [[nodiscard]] std::size_t combination_count(std::size_t f) const { return combinations_[f].size(); }
+    /// The value ids of combination `c` of facet `f`.
+    [[nodiscard]] std::span<const std::uint32_t> combination(std::size_t f, std::uint32_t c) const {
+        return combinations_[f][c];
+    }
+    /// Value ids are dense over all facets.
+    [[nodiscard]] std::size_t value_count() const { return values_.size(); }
+    [[nodiscard]] const std::string& value(std::uint32_t id) const { return values_[id]; }
+    /// Index of the facet a value id belongs to.
+    [[nodiscard]] std::size_t facet_of(std::uint32_t id) const { return facet_of_[id]; }
 
 private:
-    std::vector<std::uint32_t> offsets_; ///< size lastdocid + 2
-    std::vector<std::uint32_t> ids_;
-    ValueDictionary dictionary_;
+    std::uint32_t value_id(std::size_t facet, std::string_view value);
+    std::uint32_t combination_id(std::size_t facet, const std::string& slot);
+
+    std::vector<Facet> facets_;
+    std::vector<std::string> values_;
+    std::vector<std::uint32_t> facet_of_;
+    std::unordered_map<std::string, std::uint32_t> value_ids_; ///< key: facet index, '\0', value
+    std::vector<std::vector<std::vector<std::uint32_t>>> combinations_; ///< [facet][combination] -> value ids
+    std::vector<std::unordered_map<std::string, std::uint32_t>> combination_ids_; ///< [facet]: slot -> id
+    std::vector<std::uint16_t> cells16_;
+    std::vector<std::uint32_t> cells32_;
+    std::size_t rows_ = 0;
+    bool wide_ = false;
+    bool loaded_ = false;
 };
 
 } // namespace airm::detail

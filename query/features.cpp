@@ -12,14 +12,15 @@ struct Accumulated {
     std::string surface;
 };
 
-void add_field(std::map<std::string, Accumulated, std::less<>>& out, std::string_view text, float weight,
-               const Analyzer& analyzer, const FeatureOptions& options, bool with_surfaces) {
+void add_field(std::map<std::string, Accumulated, std::less<>>& out, std::string_view text,
+               float weight, const Analyzer& analyzer, const FeatureOptions& options,
+               bool with_surfaces, std::string_view prefix = {}) {
     if (text.empty() || weight <= 0) {
         return;
     }
     const std::vector<Token> tokens = analyzer.analyze(text);
     auto add = [&](std::string term, std::uint32_t begin, std::uint32_t end) {
-        Accumulated& a = out[std::move(term)];
+        Accumulated& a = out[prefix.empty() ? std::move(term) : std::string(prefix) + term];
         a.count += weight;
         if (with_surfaces && a.surface.empty()) {
             a.surface.assign(text.substr(begin, end - begin));
@@ -36,6 +37,15 @@ void add_field(std::map<std::string, Accumulated, std::less<>>& out, std::string
             add(std::move(term), token.begin, token.end);
             continue; // a compound repeats its parts' position: no bigram across it
         }
+        if (options.char_ngrams >= 3 && token.kind == TokenKind::word && token.term.size() >= 3) {
+            const std::string padded = "<" + token.term + ">";
+            for (std::size_t n = 3; n <= options.char_ngrams; ++n) {
+                for (std::size_t i = 0; i + n <= padded.size(); ++i) {
+                    Accumulated& a = out["~" + padded.substr(i, n)];
+                    a.count += weight * options.char_weight;
+                }
+            }
+        }
         if (options.bigrams && previous != nullptr && token.position == previous->position + 1) {
             add(previous_term + ' ' + term, previous->begin, token.end);
         }
@@ -51,10 +61,16 @@ std::string source_feature(std::string_view folded_ref) {
     return "@source:" + std::string(folded_ref);
 }
 
-FeatureBag extract_features(const Record& record, const Analyzer& analyzer, const FeatureOptions& options,
-                            bool with_surfaces) {
+FeatureBag extract_features(const Record& record, const Analyzer& analyzer,
+                            const FeatureOptions& options, bool with_surfaces) {
     std::map<std::string, Accumulated, std::less<>> acc;
     add_field(acc, record.title, options.title_weight, analyzer, options, with_surfaces);
+    if (options.title_only_weight > 0) {
+        FeatureOptions words_only = options;
+        words_only.char_ngrams = 0;
+        add_field(acc, record.title, options.title_only_weight, analyzer, words_only, with_surfaces,
+                  "title:");
+    }
     add_field(acc, record.text, options.text_weight, analyzer, options, with_surfaces);
     add_field(acc, record.reasoning, options.reasoning_weight, analyzer, options, with_surfaces);
     if (!record.source.ref.empty() && options.source_weight > 0) {
@@ -120,7 +136,8 @@ std::int64_t Vocabulary::find(std::string_view term) const {
     return it == lookup_.end() ? -1 : static_cast<std::int64_t>(it->second);
 }
 
-SparseVector Vocabulary::vectorize(const FeatureBag& bag, std::vector<std::uint32_t>* positions) const {
+SparseVector Vocabulary::vectorize(const FeatureBag& bag,
+                                   std::vector<std::uint32_t>* positions) const {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> found; // (feature index, position in bag)
     found.reserve(bag.features.size());
     for (std::size_t i = 0; i < bag.features.size(); ++i) {
@@ -134,7 +151,8 @@ SparseVector Vocabulary::vectorize(const FeatureBag& bag, std::vector<std::uint3
     out.reserve(found.size());
     double norm = 0;
     for (const auto& [index, position] : found) {
-        const float value = (1.0F + std::log(std::max(bag.features[position].count, 1.0F))) * idf_[index];
+        const float value =
+            (1.0F + std::log(std::max(bag.features[position].count, 1.0F))) * idf_[index];
         out.emplace_back(index, value);
         norm += static_cast<double>(value) * value;
     }

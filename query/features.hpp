@@ -22,7 +22,12 @@ struct FeatureOptions {
     float reasoning_weight = 1.0F; ///< ... in the reasoning
     float source_weight = 1.0F;    ///< count of the source-document feature
     bool bigrams = true;           ///< adjacent word pairs as features
-    std::uint32_t min_df = 1;      ///< features in fewer training records are dropped
+    std::uint32_t char_ngrams = 0; ///< character n-grams of words, n from 3 to this (0: none)
+    float char_weight = 0.2F;      ///< count of each character n-gram occurrence
+    float title_only_weight =
+        0.0F; ///< title words also as title-only features with this count (0: none)
+    std::uint32_t min_df =
+        0; ///< features in fewer training records are dropped (0: 1 below 2,000 records, else 2)
 };
 
 /// One feature of one record: its name ("stem", "stem_stem", "@source") and weighted count.
@@ -34,8 +39,8 @@ struct RawFeature {
 /// The features of one record before a vocabulary maps them, with the input words behind each
 /// (for explanations) when asked for.
 struct FeatureBag {
-    std::vector<RawFeature> features;   ///< sorted by term, each term once
-    std::vector<std::string> surfaces;  ///< parallel to features when surfaces were asked for
+    std::vector<RawFeature> features;  ///< sorted by term, each term once
+    std::vector<std::string> surfaces; ///< parallel to features when surfaces were asked for
 };
 
 /// A sparse vector: (feature index, value) sorted by index.
@@ -45,32 +50,38 @@ using SparseVector = std::vector<std::pair<std::uint32_t, float>>;
 [[nodiscard]] std::string source_feature(std::string_view folded_ref);
 
 /// Extracts the features of a record. `with_surfaces` keeps the first input words of each feature.
-[[nodiscard]] FeatureBag extract_features(const Record& record, const Analyzer& analyzer, const FeatureOptions& options,
+[[nodiscard]] FeatureBag extract_features(const Record& record, const Analyzer& analyzer,
+                                          const FeatureOptions& options,
                                           bool with_surfaces = false);
 
 /// Feature names and their inverse document frequencies, fitted on training records.
 class Vocabulary {
-public:
+  public:
     Vocabulary() = default;
     /// Fits on the bags of training records (extra bags, e.g. taxonomy texts, count as documents).
-    [[nodiscard]] static Vocabulary fit(const std::vector<const FeatureBag*>& bags, std::uint32_t min_df);
+    [[nodiscard]] static Vocabulary fit(const std::vector<const FeatureBag*>& bags,
+                                        std::uint32_t min_df);
     /// Rebuilds from saved terms and IDFs.
-    [[nodiscard]] static Vocabulary from_parts(std::vector<std::string> terms, std::vector<float> idf);
+    [[nodiscard]] static Vocabulary from_parts(std::vector<std::string> terms,
+                                               std::vector<float> idf);
 
     /// Index of a term, or -1 when it is not in the vocabulary.
     [[nodiscard]] std::int64_t find(std::string_view term) const;
     /// The sublinear TF-IDF vector of a bag, L2-normalised (empty when no feature is known).
     /// `positions`, when given, receives for each vector entry the index of its feature in the bag.
-    [[nodiscard]] SparseVector vectorize(const FeatureBag& bag, std::vector<std::uint32_t>* positions = nullptr) const;
+    [[nodiscard]] SparseVector vectorize(const FeatureBag& bag,
+                                         std::vector<std::uint32_t>* positions = nullptr) const;
 
     [[nodiscard]] std::size_t size() const { return terms_.size(); }
     [[nodiscard]] const std::vector<std::string>& terms() const { return terms_; }
     [[nodiscard]] const std::vector<float>& idf() const { return idf_; }
 
-private:
+  private:
     struct Hash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+        std::size_t operator()(std::string_view s) const {
+            return std::hash<std::string_view>{}(s);
+        }
     };
     void build_lookup();
     std::vector<std::string> terms_;

@@ -55,19 +55,26 @@ ComponentScores SuggestModel::score(const SparseVector& x) const {
         for (std::size_t c = 0; c < n_labels; ++c) {
             out.linear[c] += value * row[c];
         }
-        const float* group_row = group_weights.data() + static_cast<std::size_t>(feature) * n_groups;
+        const float* group_row =
+            group_weights.data() + static_cast<std::size_t>(feature) * n_groups;
         for (std::size_t g = 0; g < n_groups; ++g) {
             group_scores[g] += value * group_row[g];
         }
-        for (std::uint32_t i = prior_rows_.offsets[feature]; i < prior_rows_.offsets[feature + 1]; ++i) {
+        for (std::uint32_t i = prior_rows_.offsets[feature]; i < prior_rows_.offsets[feature + 1];
+             ++i) {
             const auto& [label, weight] = prior_rows_.entries[i];
             out.prior[label] += value * weight;
         }
-        for (std::uint32_t i = centroid_rows_.offsets[feature]; i < centroid_rows_.offsets[feature + 1]; ++i) {
+        for (std::uint32_t i = centroid_rows_.offsets[feature];
+             i < centroid_rows_.offsets[feature + 1]; ++i) {
             const auto& [label, weight] = centroid_rows_.entries[i];
             out.centroid[label] += value * weight;
         }
-        for (std::uint32_t i = example_rows_.offsets[feature]; i < example_rows_.offsets[feature + 1]; ++i) {
+        if (neighbour_weight == 0.0F) {
+            continue; // the neighbour vote does not count: skip it
+        }
+        for (std::uint32_t i = example_rows_.offsets[feature];
+             i < example_rows_.offsets[feature + 1]; ++i) {
             const auto& [example, weight] = example_rows_.entries[i];
             if (similarity[example] == 0.0F) {
                 touched.push_back(example);
@@ -92,8 +99,9 @@ ComponentScores SuggestModel::score(const SparseVector& x) const {
         return a.second != b.second ? a.second > b.second : a.first < b.first;
     };
     const std::size_t k = std::min<std::size_t>(neighbours_k, out.neighbours.size());
-    std::partial_sort(out.neighbours.begin(), out.neighbours.begin() + static_cast<std::ptrdiff_t>(k),
-                      out.neighbours.end(), by_similarity);
+    std::partial_sort(out.neighbours.begin(),
+                      out.neighbours.begin() + static_cast<std::ptrdiff_t>(k), out.neighbours.end(),
+                      by_similarity);
     out.neighbours.resize(k);
     float total = 0.0F;
     for (const auto& [example, sim] : out.neighbours) {
@@ -108,6 +116,17 @@ ComponentScores SuggestModel::score(const SparseVector& x) const {
         }
     }
     return out;
+}
+
+std::vector<float> SuggestModel::similarities(const SparseVector& x) const {
+    std::vector<float> similarity(examples.size(), 0.0F);
+    for (const auto& [feature, value] : x) {
+        for (std::uint32_t i = example_rows_.offsets[feature];
+             i < example_rows_.offsets[feature + 1]; ++i) {
+            similarity[example_rows_.entries[i].first] += value * example_rows_.entries[i].second;
+        }
+    }
+    return similarity;
 }
 
 std::vector<float> SuggestModel::combine(const ComponentScores& components) const {

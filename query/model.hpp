@@ -1,8 +1,9 @@
 #pragma once
-/// The suggestion model of one facet: an ensemble of a one-vs-rest linear model over TF-IDF features,
-/// k nearest labelled records (cosine) and a cold-start prior from the taxonomy's own texts, whose
-/// combined score is calibrated into a confidence. Plain data plus the scoring; training lives in
-/// model_train.hpp and the file format in model_io.hpp.
+/// The suggestion model of one facet: an ensemble of one-vs-rest linear models over TF-IDF
+/// features (per code, and per first code segment), label centroids, k nearest labelled records
+/// (cosine) and a cold-start prior from the taxonomy's own texts, whose mixed score is calibrated
+/// into a confidence. Plain data plus the scoring; training lives in model_train.hpp and the file
+/// format in model_io.hpp.
 
 #include "engine/analyzer.hpp"
 #include "query/features.hpp"
@@ -26,17 +27,20 @@ struct SparseRows {
     std::vector<std::uint32_t> offsets; ///< rows + 1 entries
     std::vector<std::pair<std::uint32_t, float>> entries;
 
-    /// Builds the rows x columns matrix whose columns are `columns` (each a sparse vector over rows).
-    [[nodiscard]] static SparseRows transpose(const std::vector<SparseVector>& columns, std::size_t rows);
+    /// Builds the rows x columns matrix whose columns are `columns` (each a sparse vector over
+    /// rows).
+    [[nodiscard]] static SparseRows transpose(const std::vector<SparseVector>& columns,
+                                              std::size_t rows);
 };
 
 /// The per-label scores of the three ensemble members for one input.
 struct ComponentScores {
-    std::vector<float> linear;    ///< decision values of the one-vs-rest linear model
-    std::vector<float> neighbour; ///< similarity-weighted share of the k nearest records carrying the label
-    std::vector<float> prior;     ///< cosine similarity to the label's taxonomy text
-    std::vector<float> group;     ///< decision value of the label's first segment (hierarchical)
-    std::vector<float> centroid;  ///< cosine similarity to the centroid of the label's records
+    std::vector<float> linear; ///< decision values of the one-vs-rest linear model
+    std::vector<float>
+        neighbour; ///< similarity-weighted share of the k nearest records carrying the label
+    std::vector<float> prior;    ///< cosine similarity to the label's taxonomy text
+    std::vector<float> group;    ///< decision value of the label's first segment (hierarchical)
+    std::vector<float> centroid; ///< cosine similarity to the centroid of the label's records
     /// The k nearest examples (index into SuggestModel::examples, cosine), most similar first.
     std::vector<std::pair<std::uint32_t, float>> neighbours;
 };
@@ -45,23 +49,25 @@ struct ComponentScores {
 struct SuggestModel {
     std::string facet;
     bool hierarchical = false;
-    bool multi_label = false; ///< records carry several values: confidences are per label, not shared
+    bool multi_label =
+        false; ///< records carry several values: confidences are per label, not shared
     AnalyzerConfig analyzer;
     FeatureOptions features;
 
     std::vector<std::string> labels;
-    std::vector<std::string> label_names;   ///< parallel to labels ("" when unnamed)
-    std::vector<std::string> group_codes;   ///< first code segments of hierarchical labels ("1", "X")
-    std::vector<std::string> group_names;   ///< parallel to group_codes
+    std::vector<std::string> label_names; ///< parallel to labels ("" when unnamed)
+    std::vector<std::string> group_codes; ///< first code segments of hierarchical labels ("1", "X")
+    std::vector<std::string> group_names; ///< parallel to group_codes
     std::vector<std::uint32_t> label_group; ///< parallel to labels: index into group_codes
 
     Vocabulary vocabulary;
     std::vector<float> weights; ///< linear model, features x labels, row-major by feature
     std::vector<float> bias;    ///< one per label
-    std::vector<float> group_weights; ///< hierarchical: linear model of first segments, features x groups
-    std::vector<float> group_bias;    ///< one per group (empty when there is no group model)
+    std::vector<float>
+        group_weights; ///< hierarchical: linear model of first segments, features x groups
+    std::vector<float> group_bias;           ///< one per group (empty when there is no group model)
     std::vector<SparseVector> prior_vectors; ///< one per label: TF-IDF vector of its taxonomy text
-    std::vector<SparseVector> centroids;     ///< one per label: normalised mean of its records' vectors
+    std::vector<SparseVector> centroids; ///< one per label: normalised mean of its records' vectors
     std::vector<ModelExample> examples;
 
     std::uint32_t neighbours_k = 10;
@@ -82,12 +88,14 @@ struct SuggestModel {
     [[nodiscard]] ComponentScores score(const SparseVector& x) const;
     /// The ensemble score of each label from its components.
     [[nodiscard]] std::vector<float> combine(const ComponentScores& components) const;
+    /// Cosine similarity of `x` to every example (examples share no feature with x get 0).
+    [[nodiscard]] std::vector<float> similarities(const SparseVector& x) const;
     /// Calibrated confidences in [0, 1] from ensemble scores.
     [[nodiscard]] std::vector<float> calibrate(const std::vector<float>& scores) const;
 
-private:
-    SparseRows example_rows_; ///< feature -> (example, value)
-    SparseRows prior_rows_;   ///< feature -> (label, value)
+  private:
+    SparseRows example_rows_;  ///< feature -> (example, value)
+    SparseRows prior_rows_;    ///< feature -> (label, value)
     SparseRows centroid_rows_; ///< feature -> (label, value)
 };
 

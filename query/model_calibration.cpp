@@ -7,16 +7,18 @@
 namespace airm {
 namespace {
 
-double softmax_loss(const std::vector<std::vector<float>>& scores, const std::vector<std::vector<std::uint32_t>>& gold,
-                    double temperature) {
+double softmax_loss(const std::vector<std::vector<float>>& scores,
+                    const std::vector<std::vector<std::uint32_t>>& gold, double temperature) {
     double total = 0;
     std::size_t counted = 0;
     for (std::size_t i = 0; i < scores.size(); ++i) {
-        if (gold[i].empty()) continue;
+        if (gold[i].empty())
+            continue;
         const auto& s = scores[i];
         const double top = *std::max_element(s.begin(), s.end());
         double sum = 0;
-        for (float v : s) sum += std::exp((v - top) / temperature);
+        for (float v : s)
+            sum += std::exp((v - top) / temperature);
         total += std::log(sum) - (s[gold[i].front()] - top) / temperature;
         ++counted;
     }
@@ -36,8 +38,8 @@ double platt_loss(const std::vector<std::pair<float, double>>& pairs, double a, 
 
 } // namespace
 
-float fit_temperature(const std::vector<std::vector<float>>& scores, const std::vector<std::vector<std::uint32_t>>& gold,
-                      double* loss) {
+float fit_temperature(const std::vector<std::vector<float>>& scores,
+                      const std::vector<std::vector<std::uint32_t>>& gold, double* loss) {
     // Golden-section search over log(temperature); the loss is unimodal in it in practice.
     double lo = std::log(0.005);
     double hi = std::log(20.0);
@@ -62,12 +64,14 @@ float fit_temperature(const std::vector<std::vector<float>>& scores, const std::
         }
     }
     const double best = (lo + hi) / 2;
-    if (loss != nullptr) *loss = softmax_loss(scores, gold, std::exp(best));
+    if (loss != nullptr)
+        *loss = softmax_loss(scores, gold, std::exp(best));
     return static_cast<float>(std::exp(best));
 }
 
 std::pair<float, float> fit_platt(const std::vector<std::vector<float>>& scores,
-                                  const std::vector<std::vector<std::uint32_t>>& gold, double* loss) {
+                                  const std::vector<std::vector<std::uint32_t>>& gold,
+                                  double* loss) {
     // Targets smoothed as Platt (1999) proposed, so that separable data keeps finite weights.
     std::size_t positives = 0;
     std::size_t total = 0;
@@ -75,7 +79,8 @@ std::pair<float, float> fit_platt(const std::vector<std::vector<float>>& scores,
         positives += gold[i].size();
         total += scores[i].size();
     }
-    const double hi_target = (static_cast<double>(positives) + 1.0) / (static_cast<double>(positives) + 2.0);
+    const double hi_target =
+        (static_cast<double>(positives) + 1.0) / (static_cast<double>(positives) + 2.0);
     const double lo_target = 1.0 / (static_cast<double>(total - positives) + 2.0);
     std::vector<std::pair<float, double>> pairs;
     pairs.reserve(total);
@@ -102,30 +107,36 @@ std::pair<float, float> fit_platt(const std::vector<std::vector<float>>& scores,
             hbb += w;
         }
         const double det = haa * hbb - hab * hab;
-        if (std::fabs(det) < 1e-18) break;
+        if (std::fabs(det) < 1e-18)
+            break;
         const double da = -(hbb * ga - hab * gb) / det;
         const double db = -(haa * gb - hab * ga) / det;
         double step = 1.0;
         double next = current;
         while (step > 1e-8) {
             next = platt_loss(pairs, a + step * da, b + step * db);
-            if (next < current) break;
+            if (next < current)
+                break;
             step /= 2;
         }
-        if (step <= 1e-8) break;
+        if (step <= 1e-8)
+            break;
         a += step * da;
         b += step * db;
         const bool converged = current - next < 1e-9;
         current = next;
-        if (converged) break;
+        if (converged)
+            break;
     }
-    if (loss != nullptr) *loss = current;
+    if (loss != nullptr)
+        *loss = current;
     return {static_cast<float>(a), static_cast<float>(b)};
 }
 
-Mixture fit_mixture(const std::vector<ComponentScores>& held_out, const std::vector<std::vector<std::uint32_t>>& gold,
-                    bool multi_label) {
-    static const std::vector<float> kGrid = {0.0F, 0.25F, 0.5F, 1.0F, 1.5F, 2.0F, 3.0F, 4.0F, 6.0F};
+Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
+                    const std::vector<std::vector<std::uint32_t>>& gold, bool multi_label) {
+    static const std::vector<float> kGrid = {0.0F, 0.25F, 0.5F, 1.0F, 1.5F, 2.0F,
+                                             3.0F, 4.0F,  6.0F, 8.0F, 12.0F};
     const bool has_group = !held_out.empty() && !held_out.front().group.empty() &&
                            std::any_of(held_out.front().group.begin(), held_out.front().group.end(),
                                        [](float v) { return v != 0.0F; });
@@ -157,14 +168,19 @@ Mixture fit_mixture(const std::vector<ComponentScores>& held_out, const std::vec
     for (int round = 0; round < 3; ++round) {
         const Mixture start = best;
         for (int coordinate = 0; coordinate < 4; ++coordinate) {
-            if (coordinate == 2 && !has_group) continue;
+            if (coordinate == 2 && !has_group)
+                continue;
             for (float v : kGrid) {
-                Mixture m = evaluate(coordinate == 0 ? v : best.neighbour_weight, coordinate == 1 ? v : best.prior_weight,
-                                     coordinate == 2 ? v : best.group_weight, coordinate == 3 ? v : best.centroid_weight);
-                if (m.log_loss < best.log_loss) best = m;
+                Mixture m = evaluate(coordinate == 0 ? v : best.neighbour_weight,
+                                     coordinate == 1 ? v : best.prior_weight,
+                                     coordinate == 2 ? v : best.group_weight,
+                                     coordinate == 3 ? v : best.centroid_weight);
+                if (m.log_loss < best.log_loss)
+                    best = m;
             }
         }
-        if (best.log_loss >= start.log_loss) break;
+        if (best.log_loss >= start.log_loss)
+            break;
     }
     return best;
 }

@@ -26,11 +26,13 @@ struct Mixture {
 /// calibration; keeps the lowest log-loss.
 /// `gold[i]` are the label indices of the record whose components are `held_out[i]`.
 [[nodiscard]] Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
-                                  const std::vector<std::vector<std::uint32_t>>& gold, bool multi_label);
+                                  const std::vector<std::vector<std::uint32_t>>& gold,
+                                  bool multi_label);
 
 /// The temperature minimising the softmax log-loss of `scores` (rows) against `gold` (first label).
 [[nodiscard]] float fit_temperature(const std::vector<std::vector<float>>& scores,
-                                    const std::vector<std::vector<std::uint32_t>>& gold, double* loss = nullptr);
+                                    const std::vector<std::vector<std::uint32_t>>& gold,
+                                    double* loss = nullptr);
 
 /// Platt's sigmoid (a, b) minimising the log-loss of every (row, label) pair.
 [[nodiscard]] std::pair<float, float> fit_platt(const std::vector<std::vector<float>>& scores,

@@ -26,19 +26,20 @@ constexpr std::string_view kEndMagic = "END.";
 std::string facet_from_path(const std::string& path) {
     std::string name = fs::path(path).filename().string();
     if (name.rfind(kFilePrefix, 0) == 0 && name.size() > kFilePrefix.size() + kFileSuffix.size()) {
-        return name.substr(kFilePrefix.size(), name.size() - kFilePrefix.size() - kFileSuffix.size());
+        return name.substr(kFilePrefix.size(),
+                           name.size() - kFilePrefix.size() - kFileSuffix.size());
     }
     return "FACET";
 }
 
 std::string fix_for(const std::string& path) {
     const std::string db = fs::path(path).parent_path().string();
-    return "rebuild it with 'airm train --db " + (db.empty() ? std::string(".") : db) + " --field " +
-           facet_from_path(path) + "'";
+    return "rebuild it with 'airm train --db " + (db.empty() ? std::string(".") : db) +
+           " --field " + facet_from_path(path) + "'";
 }
 
 class Writer {
-public:
+  public:
     void u32(std::uint32_t v) { raw(&v, sizeof v); }
     void f32(float v) { raw(&v, sizeof v); }
     void str(std::string_view s) {
@@ -56,12 +57,14 @@ public:
             f32(value);
         }
     }
-    void raw(const void* data, std::size_t size) { out.append(static_cast<const char*>(data), size); }
+    void raw(const void* data, std::size_t size) {
+        out.append(static_cast<const char*>(data), size);
+    }
     std::string out;
 };
 
 class Reader {
-public:
+  public:
     Reader(std::string_view data, const std::string& path) : data_(data), path_(path) {}
     std::uint32_t u32() {
         std::uint32_t v = 0;
@@ -94,22 +97,25 @@ public:
         for (auto& entry : v) {
             entry.first = u32();
             entry.second = f32();
-            if (entry.first >= limit) damaged("a feature index is out of range");
+            if (entry.first >= limit)
+                damaged("a feature index is out of range");
         }
         return v;
     }
     void expect(std::string_view magic) {
         need(magic.size());
-        if (data_.substr(pos_, magic.size()) != magic) damaged("a section marker is missing");
+        if (data_.substr(pos_, magic.size()) != magic)
+            damaged("a section marker is missing");
         pos_ += magic.size();
     }
     [[noreturn]] void damaged(const std::string& why) const {
         throw IndexError("model '" + path_ + "' is damaged (" + why + "); " + fix_for(path_));
     }
 
-private:
+  private:
     void need(std::size_t n) const {
-        if (data_.size() - pos_ < n) damaged("it ends too early");
+        if (data_.size() - pos_ < n)
+            damaged("it ends too early");
     }
     void raw(void* out, std::size_t n) {
         need(n);
@@ -128,14 +134,18 @@ nlohmann::json header_of(const SuggestModel& m) {
         {"facet", m.facet},
         {"hierarchical", m.hierarchical},
         {"multi_label", m.multi_label},
-        {"analyzer", {{"language", m.analyzer.language}, {"fold_diacritics", m.analyzer.fold_diacritics}}},
+        {"analyzer",
+         {{"language", m.analyzer.language}, {"fold_diacritics", m.analyzer.fold_diacritics}}},
         {"features",
          {{"title_weight", m.features.title_weight},
           {"text_weight", m.features.text_weight},
           {"reasoning_weight", m.features.reasoning_weight},
           {"source_weight", m.features.source_weight},
           {"bigrams", m.features.bigrams},
-          {"min_df", m.features.min_df}}},
+          {"min_df", m.features.min_df},
+          {"char_ngrams", m.features.char_ngrams},
+          {"char_weight", m.features.char_weight},
+          {"title_only_weight", m.features.title_only_weight}}},
         {"labels", m.labels},
         {"label_names", m.label_names},
         {"group_codes", m.group_codes},
@@ -168,6 +178,9 @@ void read_header(const nlohmann::json& h, SuggestModel& m) {
     m.features.source_weight = f.at("source_weight").get<float>();
     m.features.bigrams = f.at("bigrams").get<bool>();
     m.features.min_df = f.at("min_df").get<std::uint32_t>();
+    m.features.char_ngrams = f.at("char_ngrams").get<std::uint32_t>();
+    m.features.char_weight = f.at("char_weight").get<float>();
+    m.features.title_only_weight = f.at("title_only_weight").get<float>();
     m.labels = h.at("labels").get<std::vector<std::string>>();
     m.label_names = h.at("label_names").get<std::vector<std::string>>();
     m.group_codes = h.at("group_codes").get<std::vector<std::string>>();
@@ -208,11 +221,13 @@ std::vector<std::string> model_facets(std::string_view db) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(fs::path(db), ec)) {
         const std::string name = entry.path().filename().string();
-        if (name.rfind(kFilePrefix, 0) != 0 || name.size() <= kFilePrefix.size() + kFileSuffix.size() ||
+        if (name.rfind(kFilePrefix, 0) != 0 ||
+            name.size() <= kFilePrefix.size() + kFileSuffix.size() ||
             name.compare(name.size() - kFileSuffix.size(), kFileSuffix.size(), kFileSuffix) != 0) {
             continue;
         }
-        std::string encoded = name.substr(kFilePrefix.size(), name.size() - kFilePrefix.size() - kFileSuffix.size());
+        std::string encoded =
+            name.substr(kFilePrefix.size(), name.size() - kFilePrefix.size() - kFileSuffix.size());
         std::string facet;
         for (std::size_t i = 0; i < encoded.size(); ++i) {
             if (encoded[i] == '%' && i + 2 < encoded.size()) {
@@ -255,7 +270,8 @@ void save_model(const SuggestModel& model, const std::string& path) {
         w.str(e.id);
         w.str(e.title);
         w.u32(static_cast<std::uint32_t>(e.labels.size()));
-        for (std::uint32_t l : e.labels) w.u32(l);
+        for (std::uint32_t l : e.labels)
+            w.u32(l);
         w.sparse(e.vector);
     }
     w.raw(kEndMagic.data(), kEndMagic.size());
@@ -268,14 +284,16 @@ void save_model(const SuggestModel& model, const std::string& path) {
         if (!out) {
             std::error_code ec;
             fs::remove(temporary, ec);
-            throw IndexError("cannot write model '" + path + "'; check that the index folder is writable and the disk has space");
+            throw IndexError("cannot write model '" + path +
+                             "'; check that the index folder is writable and the disk has space");
         }
     }
     std::error_code ec;
     fs::rename(temporary, path, ec);
     if (ec) {
         fs::remove(temporary, ec);
-        throw IndexError("cannot write model '" + path + "' (" + ec.message() + "); check that the index folder is writable");
+        throw IndexError("cannot write model '" + path + "' (" + ec.message() +
+                         "); check that the index folder is writable");
     }
 }
 
@@ -283,8 +301,9 @@ SuggestModel load_model(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         const std::string db = fs::path(path).parent_path().string();
-        throw NotFound("index '" + db + "' has no suggestion model for facet '" + facet_from_path(path) +
-                       "' (no file " + path + "); build one with 'airm train --db " + db + " --field " +
+        throw NotFound("index '" + db + "' has no suggestion model for facet '" +
+                       facet_from_path(path) + "' (no file " + path +
+                       "); build one with 'airm train --db " + db + " --field " +
                        facet_from_path(path) + "'");
     }
     std::stringstream ss;
@@ -295,17 +314,20 @@ SuggestModel load_model(const std::string& path) {
     const std::string first = data.substr(0, std::min(first_end, std::size_t{200}));
     const std::string expected_prefix = std::string(kModelFormatName) + " ";
     if (first.rfind(expected_prefix, 0) != 0 || first_end == std::string::npos) {
-        throw IndexError("'" + path + "' is not an airm suggestion model (it does not begin with '" +
+        throw IndexError("'" + path +
+                         "' is not an airm suggestion model (it does not begin with '" +
                          std::string(kModelFormatName) + "'); remove it, then " + fix_for(path));
     }
     const std::string version = first.substr(expected_prefix.size());
     if (version != std::to_string(kModelFormatVersion)) {
-        throw VersionMismatch("model '" + path + "' has format version " + version + ", but this airm reads version " +
+        throw VersionMismatch("model '" + path + "' has format version " + version +
+                              ", but this airm reads version " +
                               std::to_string(kModelFormatVersion) + "; " + fix_for(path));
     }
     const std::size_t header_end = data.find('\n', first_end + 1);
     Reader fail(std::string_view(), path);
-    if (header_end == std::string::npos) fail.damaged("the header line is missing");
+    if (header_end == std::string::npos)
+        fail.damaged("the header line is missing");
 
     SuggestModel m;
     try {
@@ -320,7 +342,8 @@ SuggestModel load_model(const std::string& path) {
     const std::uint32_t n_terms = r.u32();
     std::vector<std::string> terms;
     terms.reserve(n_terms);
-    for (std::uint32_t i = 0; i < n_terms; ++i) terms.push_back(r.str());
+    for (std::uint32_t i = 0; i < n_terms; ++i)
+        terms.push_back(r.str());
     std::vector<float> idf = r.floats();
     m.weights = r.floats();
     m.bias = r.floats();
@@ -335,15 +358,20 @@ SuggestModel load_model(const std::string& path) {
         r.damaged("its array sizes disagree");
     }
     for (std::uint32_t g : m.label_group) {
-        if (g >= m.group_codes.size()) r.damaged("a label group is out of range");
+        if (g >= m.group_codes.size())
+            r.damaged("a label group is out of range");
     }
     m.vocabulary = Vocabulary::from_parts(std::move(terms), std::move(idf));
-    if (r.u32() != n_labels) r.damaged("the prior has the wrong number of labels");
+    if (r.u32() != n_labels)
+        r.damaged("the prior has the wrong number of labels");
     m.prior_vectors.resize(n_labels);
-    for (auto& v : m.prior_vectors) v = r.sparse(n_terms);
-    if (r.u32() != n_labels) r.damaged("the centroids have the wrong number of labels");
+    for (auto& v : m.prior_vectors)
+        v = r.sparse(n_terms);
+    if (r.u32() != n_labels)
+        r.damaged("the centroids have the wrong number of labels");
     m.centroids.resize(n_labels);
-    for (auto& v : m.centroids) v = r.sparse(n_terms);
+    for (auto& v : m.centroids)
+        v = r.sparse(n_terms);
     const std::uint32_t n_examples = r.u32();
     m.examples.resize(n_examples);
     for (ModelExample& e : m.examples) {
@@ -352,7 +380,8 @@ SuggestModel load_model(const std::string& path) {
         e.labels.resize(r.u32());
         for (auto& l : e.labels) {
             l = r.u32();
-            if (l >= n_labels) r.damaged("an example label is out of range");
+            if (l >= n_labels)
+                r.damaged("an example label is out of range");
         }
         e.vector = r.sparse(n_terms);
     }

@@ -9,8 +9,9 @@ namespace airm {
 namespace {
 
 /// One binary problem: w and bias minimising 1/2 |w|^2 + sum_i C_i max(0, 1 - y_i (w.x_i + b))^2.
-void solve_binary(const LinearProblem& problem, const std::vector<signed char>& y, const std::vector<double>& cost,
-                  const LinearSvmOptions& options, std::vector<double>& w, double& bias) {
+void solve_binary(const LinearProblem& problem, const std::vector<signed char>& y,
+                  const std::vector<double>& cost, const LinearSvmOptions& options,
+                  std::vector<double>& w, double& bias) {
     const std::size_t n = problem.rows.size();
     std::vector<double> alpha(n, 0.0);
     std::vector<double> diag(n);
@@ -62,7 +63,8 @@ void solve_binary(const LinearProblem& problem, const std::vector<signed char>& 
 
 } // namespace
 
-LinearWeights train_one_vs_rest(const LinearProblem& problem, std::size_t labels, const LinearSvmOptions& options) {
+LinearWeights train_one_vs_rest(const LinearProblem& problem, std::size_t labels,
+                                const LinearSvmOptions& options) {
     const std::size_t n = problem.rows.size();
     LinearWeights out;
     out.weights.assign(problem.features * labels, 0.0F);
@@ -79,8 +81,10 @@ LinearWeights train_one_vs_rest(const LinearProblem& problem, std::size_t labels
         }
         const std::size_t negatives = n - positives;
         auto side_weight = [&](std::size_t count) {
-            if (count == 0 || options.balance_power <= 0.0F) return 1.0;
-            return std::pow(static_cast<double>(n) / (2.0 * static_cast<double>(count)), options.balance_power);
+            if (count == 0 || options.balance_power <= 0.0F)
+                return 1.0;
+            return std::pow(static_cast<double>(n) / (2.0 * static_cast<double>(count)),
+                            options.balance_power);
         };
         const double positive_cost = options.c * side_weight(positives);
         const double negative_cost = options.c * side_weight(negatives);
@@ -103,7 +107,8 @@ LinearWeights train_one_vs_rest(const LinearProblem& problem, std::size_t labels
 
 namespace airm {
 
-LinearWeights train_softmax(const LinearProblem& problem, std::size_t labels, const SoftmaxOptions& options) {
+LinearWeights train_softmax(const LinearProblem& problem, std::size_t labels,
+                            const SoftmaxOptions& options) {
     const std::size_t n = problem.rows.size();
     LinearWeights out;
     out.weights.assign(problem.features * labels, 0.0F);
@@ -112,14 +117,17 @@ LinearWeights train_softmax(const LinearProblem& problem, std::size_t labels, co
     std::vector<float> b2(labels, 0.0F);
     std::vector<double> count(labels, 0.0);
     for (const auto& l : problem.labels) {
-        for (std::uint32_t label : l) count[label] += 1.0 / static_cast<double>(l.size());
+        for (std::uint32_t label : l)
+            count[label] += 1.0 / static_cast<double>(l.size());
     }
     std::vector<double> row_weight(n, 1.0);
     for (std::size_t i = 0; i < n; ++i) {
-        if (problem.labels[i].empty() || options.balance_power <= 0.0F) continue;
+        if (problem.labels[i].empty() || options.balance_power <= 0.0F)
+            continue;
         double w = 0;
         for (std::uint32_t label : problem.labels[i]) {
-            w += std::pow(static_cast<double>(n) / (static_cast<double>(labels) * count[label]), options.balance_power);
+            w += std::pow(static_cast<double>(n) / (static_cast<double>(labels) * count[label]),
+                          options.balance_power);
         }
         row_weight[i] = w / static_cast<double>(problem.labels[i].size());
     }
@@ -136,30 +144,38 @@ LinearWeights train_softmax(const LinearProblem& problem, std::size_t labels, co
         }
         for (std::uint32_t i : order) {
             const auto& row_labels = problem.labels[i];
-            if (row_labels.empty()) continue;
-            for (std::size_t c = 0; c < labels; ++c) z[c] = out.bias[c];
+            if (row_labels.empty())
+                continue;
+            for (std::size_t c = 0; c < labels; ++c)
+                z[c] = out.bias[c];
             for (const auto& [f, v] : problem.rows[i]) {
                 const float* w = out.weights.data() + static_cast<std::size_t>(f) * labels;
-                for (std::size_t c = 0; c < labels; ++c) z[c] += w[c] * v;
+                for (std::size_t c = 0; c < labels; ++c)
+                    z[c] += w[c] * v;
             }
             const double top = *std::max_element(z.begin(), z.end());
             double sum = 0;
-            for (double& v : z) sum += (v = std::exp(v - top));
+            for (double& v : z)
+                sum += (v = std::exp(v - top));
             std::fill(target.begin(), target.end(), 0.0);
-            for (std::uint32_t label : row_labels) target[label] += 1.0 / static_cast<double>(row_labels.size());
-            for (std::size_t c = 0; c < labels; ++c) z[c] = row_weight[i] * (z[c] / sum - target[c]); // gradient of z
+            for (std::uint32_t label : row_labels)
+                target[label] += 1.0 / static_cast<double>(row_labels.size());
+            for (std::size_t c = 0; c < labels; ++c)
+                z[c] = row_weight[i] * (z[c] / sum - target[c]); // gradient of z
             for (const auto& [f, v] : problem.rows[i]) {
                 float* w = out.weights.data() + static_cast<std::size_t>(f) * labels;
                 float* g = g2.data() + static_cast<std::size_t>(f) * labels;
                 for (std::size_t c = 0; c < labels; ++c) {
                     const double grad = z[c] * v + options.l2 * w[c];
                     g[c] += static_cast<float>(grad * grad);
-                    w[c] -= static_cast<float>(options.learning_rate * grad / std::sqrt(g[c] + eps));
+                    w[c] -=
+                        static_cast<float>(options.learning_rate * grad / std::sqrt(g[c] + eps));
                 }
             }
             for (std::size_t c = 0; c < labels; ++c) {
                 b2[c] += static_cast<float>(z[c] * z[c]);
-                out.bias[c] -= static_cast<float>(options.learning_rate * z[c] / std::sqrt(b2[c] + eps));
+                out.bias[c] -=
+                    static_cast<float>(options.learning_rate * z[c] / std::sqrt(b2[c] + eps));
             }
         }
     }

@@ -40,7 +40,7 @@ struct LinearWeights {
 namespace airm {
 
 struct SoftmaxOptions {
-    double l2 = 1e-4;          ///< weight decay per update
+    double l2 = 1e-4;           ///< weight decay per update
     double learning_rate = 0.5; ///< AdaGrad base step
     unsigned epochs = 30;
     float balance_power = 0.5F; ///< rows of label l weigh (n / (labels * n_l))^power
@@ -49,6 +49,7 @@ struct SoftmaxOptions {
 
 /// Trains a multinomial logistic regression (one softmax over all labels) by AdaGrad; a row with
 /// several labels spreads its target evenly over them.
-[[nodiscard]] LinearWeights train_softmax(const LinearProblem& problem, std::size_t labels, const SoftmaxOptions& options);
+[[nodiscard]] LinearWeights train_softmax(const LinearProblem& problem, std::size_t labels,
+                                          const SoftmaxOptions& options);
 
 } // namespace airm

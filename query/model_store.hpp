@@ -13,7 +13,8 @@ namespace airm {
 
 /// Trains the model of `facet` on every labelled record of `index` and saves it in the index
 /// folder (the first shard's). Returns the model.
-SuggestModel train_and_save(const Index& index, const std::string& facet, const TrainOptions& options = {});
+SuggestModel train_and_save(const Index& index, const std::string& facet,
+                            const TrainOptions& options = {});
 
 /// Opens the saved model of `facet`. Throws NotFound (no model: the fix is `airm train`),
 /// VersionMismatch or IndexError (see load_model), and IndexError when the model was trained with

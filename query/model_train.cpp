@@ -21,8 +21,7 @@ struct SplitMix {
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
         return z ^ (z >> 31);
     }
-    template <typename T>
-    void shuffle(std::vector<T>& items) {
+    template <typename T> void shuffle(std::vector<T>& items) {
         for (std::size_t i = items.size(); i > 1; --i) {
             std::swap(items[i - 1], items[next() % i]);
         }
@@ -64,7 +63,8 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
         std::map<std::string, std::uint32_t> group_index;
         for (const auto& label : labels) {
             const std::string group = first_segment(label);
-            auto [it, inserted] = group_index.emplace(group, static_cast<std::uint32_t>(model.group_codes.size()));
+            auto [it, inserted] =
+                group_index.emplace(group, static_cast<std::uint32_t>(model.group_codes.size()));
             if (inserted) {
                 model.group_codes.push_back(group);
                 auto name = set.names.find(group);
@@ -73,10 +73,14 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
             model.label_group.push_back(it->second);
         }
         for (const TrainingRecord& t : set.group_texts) {
-            if (!t.labels.empty() && group_index.count(t.labels.front())) bags.push_back(&t.bag);
+            if (!t.labels.empty() && group_index.count(t.labels.front()))
+                bags.push_back(&t.bag);
         }
     }
-    model.vocabulary = Vocabulary::fit(bags, options.features.min_df);
+    const std::uint32_t min_df = options.features.min_df != 0 ? options.features.min_df
+                                 : subset.size() < 2000       ? 1
+                                                              : 2;
+    model.vocabulary = Vocabulary::fit(bags, min_df);
     model.neighbours_k = options.neighbours_k;
 
     LinearProblem problem;
@@ -102,16 +106,20 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
         std::vector<std::map<std::uint32_t, double>> sums(labels.size());
         for (const ModelExample& e : model.examples) {
             for (std::uint32_t l : e.labels) {
-                for (const auto& [f, v] : e.vector) sums[l][f] += v;
+                for (const auto& [f, v] : e.vector)
+                    sums[l][f] += v;
             }
         }
         model.centroids.assign(labels.size(), {});
         for (std::size_t l = 0; l < labels.size(); ++l) {
             double norm = 0;
-            for (const auto& [f, v] : sums[l]) norm += v * v;
-            if (norm <= 0) continue;
+            for (const auto& [f, v] : sums[l])
+                norm += v * v;
+            if (norm <= 0)
+                continue;
             const double scale = 1.0 / std::sqrt(norm);
-            for (const auto& [f, v] : sums[l]) model.centroids[l].emplace_back(f, static_cast<float>(v * scale));
+            for (const auto& [f, v] : sums[l])
+                model.centroids[l].emplace_back(f, static_cast<float>(v * scale));
         }
     }
     model.prior_vectors.assign(labels.size(), {});
@@ -144,18 +152,22 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
         for (const auto& row_labels : problem.labels) {
             std::vector<std::uint32_t> g;
             for (std::uint32_t l : row_labels) {
-                if (std::find(g.begin(), g.end(), model.label_group[l]) == g.end()) g.push_back(model.label_group[l]);
+                if (std::find(g.begin(), g.end(), model.label_group[l]) == g.end())
+                    g.push_back(model.label_group[l]);
             }
             groups.labels.push_back(std::move(g));
         }
         for (const TrainingRecord& t : set.group_texts) {
-            auto it = std::find(model.group_codes.begin(), model.group_codes.end(), t.labels.front());
-            if (it == model.group_codes.end()) continue;
+            auto it =
+                std::find(model.group_codes.begin(), model.group_codes.end(), t.labels.front());
+            if (it == model.group_codes.end())
+                continue;
             groups.rows.push_back(model.vocabulary.vectorize(t.bag));
             groups.labels.push_back({static_cast<std::uint32_t>(it - model.group_codes.begin())});
         }
-        LinearWeights gw = options.softmax ? train_softmax(groups, model.group_codes.size(), soft)
-                                           : train_one_vs_rest(groups, model.group_codes.size(), svm);
+        LinearWeights gw = options.softmax
+                               ? train_softmax(groups, model.group_codes.size(), soft)
+                               : train_one_vs_rest(groups, model.group_codes.size(), svm);
         model.group_weights = std::move(gw.weights);
         model.group_bias = std::move(gw.bias);
     }
@@ -173,13 +185,15 @@ Record taxonomy_record(const TaxonomyNode& node, const Taxonomy& taxonomy) {
     for (const auto& example : node.examples) {
         r.text += (r.text.empty() ? "" : "\n") + example;
     }
-    if (const TaxonomyNode* parent = taxonomy.find(node.parent); parent != nullptr && !parent->name.empty()) {
+    if (const TaxonomyNode* parent = taxonomy.find(node.parent);
+        parent != nullptr && !parent->name.empty()) {
         r.text += (r.text.empty() ? "" : "\n") + parent->name;
     }
     return r;
 }
 
-TrainingSet collect_training_set(const Index& index, const std::string& facet, const FeatureOptions& features) {
+TrainingSet collect_training_set(const Index& index, const std::string& facet,
+                                 const FeatureOptions& features) {
     const IndexMetadata& meta = index.metadata();
     const FacetInfo* info = meta.facet(facet);
     if (info == nullptr) {
@@ -188,7 +202,8 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet, c
             list += (list.empty() ? "" : ", ") + name;
         }
         throw InvalidInput("index '" + index.paths().front() + "' has no facet '" + facet +
-                           "'; pass --field with one of: " + (list.empty() ? "(none: index coded records)" : list));
+                           "'; pass --field with one of: " +
+                           (list.empty() ? "(none: index coded records)" : list));
     }
     TrainingSet set;
     set.facet = facet;
@@ -241,7 +256,8 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet, c
     }
     for (const auto& label : seen) {
         if (set.hierarchical) {
-            if (!set.names.count(label)) set.names[label] = "";
+            if (!set.names.count(label))
+                set.names[label] = "";
             continue;
         }
         // A flat facet's values name themselves: their words are the label text.
@@ -281,11 +297,13 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
                          const TrainOptions& options) {
     std::vector<std::uint32_t> subset = subset_in;
     if (subset.empty()) {
-        for (std::uint32_t i = 0; i < set.records.size(); ++i) subset.push_back(i);
+        for (std::uint32_t i = 0; i < set.records.size(); ++i)
+            subset.push_back(i);
     }
     if (subset.empty()) {
         throw InvalidInput("facet '" + set.facet +
-                           "' has no labelled records to learn from; index records coded in '" + set.facet +
+                           "' has no labelled records to learn from; index records coded in '" +
+                           set.facet +
                            "' first, or pass --field with a facet whose records carry values");
     }
     std::set<std::string> label_set(set.taxonomy_labels.begin(), set.taxonomy_labels.end());
@@ -296,7 +314,8 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
     }
     std::vector<std::string> labels(label_set.begin(), label_set.end());
     if (set.hierarchical) {
-        std::sort(labels.begin(), labels.end(), [](const std::string& a, const std::string& b) { return code_less(a, b); });
+        std::sort(labels.begin(), labels.end(),
+                  [](const std::string& a, const std::string& b) { return code_less(a, b); });
     }
 
     // Out-of-fold component scores of the subset, for mixing weights and calibration.
@@ -304,21 +323,26 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
     std::vector<std::vector<std::uint32_t>> gold;
     const unsigned k = options.inner_folds;
     if (k >= 2 && subset.size() >= 4 * static_cast<std::size_t>(k)) {
-        const std::vector<std::uint32_t> fold = stratified_folds(set.records, subset, k, options.seed);
+        const std::vector<std::uint32_t> fold =
+            stratified_folds(set.records, subset, k, options.seed);
         std::map<std::string, std::uint32_t> label_index;
-        for (std::uint32_t i = 0; i < labels.size(); ++i) label_index[labels[i]] = i;
+        for (std::uint32_t i = 0; i < labels.size(); ++i)
+            label_index[labels[i]] = i;
         for (unsigned f = 0; f < k; ++f) {
             std::vector<std::uint32_t> inner;
             for (std::size_t i = 0; i < subset.size(); ++i) {
-                if (fold[i] != f) inner.push_back(subset[i]);
+                if (fold[i] != f)
+                    inner.push_back(subset[i]);
             }
             const SuggestModel m = fit_components(set, inner, labels, options);
             for (std::size_t i = 0; i < subset.size(); ++i) {
-                if (fold[i] != f) continue;
+                if (fold[i] != f)
+                    continue;
                 const TrainingRecord& record = set.records[subset[i]];
                 held_out.push_back(m.score(m.vocabulary.vectorize(record.bag)));
                 std::vector<std::uint32_t> g;
-                for (const auto& label : record.labels) g.push_back(label_index.at(label));
+                for (const auto& label : record.labels)
+                    g.push_back(label_index.at(label));
                 gold.push_back(std::move(g));
             }
         }

@@ -18,16 +18,17 @@ namespace airm {
 /// How a model is trained. Defaults are the settings chosen with `airm evaluate`.
 struct TrainOptions {
     FeatureOptions features;
-    double svm_c = 1.0;               ///< inverse regularisation of the linear model
-    float balance_power = 0.5F;       ///< weigh positives and negatives by (n / 2 n_side)^power (0: off)
-    std::uint32_t neighbours_k = 10;  ///< neighbours voting
-    bool taxonomy_examples = true;    ///< taxonomy texts also train the linear model
-    bool softmax = false;             ///< multinomial logistic regression instead of one-vs-rest SVMs
+    double svm_c = 1.0;         ///< inverse regularisation of the linear model
+    float balance_power = 0.5F; ///< weigh positives and negatives by (n / 2 n_side)^power (0: off)
+    std::uint32_t neighbours_k = 10; ///< neighbours voting
+    bool taxonomy_examples = true;   ///< taxonomy texts also train the linear model
+    bool softmax = false; ///< multinomial logistic regression instead of one-vs-rest SVMs
     double softmax_l2 = 1e-4;
     unsigned softmax_epochs = 30;
-    bool group_model = true;          ///< hierarchical: a linear model of first code segments too
-    std::uint32_t inner_folds = 5;    ///< inner cross-validation for mixing and calibration (0: defaults)
-    std::uint64_t seed = 20250723;    ///< shuffles of the inner folds and of the linear solver
+    bool group_model = true; ///< hierarchical: a linear model of first code segments too
+    std::uint32_t inner_folds =
+        5; ///< inner cross-validation for mixing and calibration (0: defaults)
+    std::uint64_t seed = 20250723; ///< shuffles of the inner folds and of the linear solver
 };
 
 /// A labelled record, analysed once so that many models (cross-validation) can share the work.
@@ -46,8 +47,9 @@ struct TrainingSet {
     AnalyzerConfig analyzer;
     FeatureOptions features;
     std::vector<TrainingRecord> records;
-    std::vector<TrainingRecord> label_texts;   ///< one per candidate label with a text (label = its code)
-    std::vector<TrainingRecord> group_texts;   ///< hierarchical: one per top-level taxonomy code
+    std::vector<TrainingRecord>
+        label_texts; ///< one per candidate label with a text (label = its code)
+    std::vector<TrainingRecord> group_texts;  ///< hierarchical: one per top-level taxonomy code
     std::vector<std::string> taxonomy_labels; ///< labels offered even without labelled records
     std::map<std::string, std::string> names; ///< code -> name, for labels and their first segments
 };
@@ -62,12 +64,13 @@ struct TrainingSet {
 
 /// Trains a model on `subset` (indices into set.records; every record when empty). Nothing of the
 /// other records reaches the model. Throws InvalidInput when no subset record has a label.
-[[nodiscard]] SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t>& subset,
+[[nodiscard]] SuggestModel train_model(const TrainingSet& set,
+                                       const std::vector<std::uint32_t>& subset,
                                        const TrainOptions& options);
 
 /// Splits record indices into `k` folds, stratified by first label, shuffled by `seed`.
-[[nodiscard]] std::vector<std::uint32_t> stratified_folds(const std::vector<TrainingRecord>& records,
-                                                          const std::vector<std::uint32_t>& subset, unsigned k,
-                                                          std::uint64_t seed);
+[[nodiscard]] std::vector<std::uint32_t>
+stratified_folds(const std::vector<TrainingRecord>& records,
+                 const std::vector<std::uint32_t>& subset, unsigned k, std::uint64_t seed);
 
 } // namespace airm

@@ -199,6 +199,8 @@ private:
             QueryNode n = parse_unary();
             if (op.kind != Tok::plus) {
                 n.negated = !n.negated;
+            } else {
+                n.required = true;
             }
             n.begin = op.begin;
             return n;
@@ -403,7 +405,7 @@ ParsedQuery parse_query(std::string_view query, const QuerySyntax& syntax) {
 }
 
 std::string describe(const QueryNode& n) {
-    std::string out = n.negated ? "NOT " : "";
+    std::string out = n.negated ? "NOT " : (n.required ? "+" : "");
     const std::string field = n.field.empty() ? "" : n.field + ":";
     switch (n.kind) {
     case QueryNodeKind::match_all: out += "ALL"; break;

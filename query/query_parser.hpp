@@ -4,7 +4,7 @@
 ///   words            all must match (ranked by BM25)        red teaming
 ///   a OR b           either                                   audit OR evaluation
 ///   NOT a, -a        must not match                           incident -cyber
-///   +a               must match (the default for words)       +watermark
+///   +a               must match, even in partial matches      +watermark
 ///   "a b"            exact phrase, unstemmed                   "model weights"
 ///   ( ... )          grouping                                 (audit OR review) external
 ///   field:word       title, text, reasoning or source only    title:board
@@ -45,6 +45,7 @@ struct QueryNode {
     std::optional<int> year_from;  ///< inclusive
     std::optional<int> year_to;    ///< inclusive
     bool negated = false;          ///< NOT / '-': must not match
+    bool required = false;         ///< '+': must match even when a search relaxes to some words
     std::size_t begin = 0;         ///< byte offset of the node in the query string
     std::size_t end = 0;           ///< byte offset one past its end
     std::vector<QueryNode> children;

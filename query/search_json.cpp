@@ -1,116 +1,281 @@
 #include "query/search_json.hpp"
 
+#include "engine/utf8.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
 namespace airm {
-
-using nlohmann::ordered_json;
-
 namespace {
 
-ordered_json facet_value_json(const FacetValue& v, bool hierarchical) {
-    ordered_json out;
-    out["value"] = v.value;
-    if (hierarchical) out["name"] = v.name;
-    out["count"] = v.count;
-    if (v.selected) out["selected"] = true;
-    if (hierarchical) {
-        ordered_json children = ordered_json::array();
-        for (const auto& c : v.children) children.push_back(facet_value_json(c, true));
-        out["children"] = std::move(children);
-    }
-    return out;
-}
+/// Appends JSON tokens to a string; the caller writes keys and values in order.
+class Writer {
+public:
+    explicit Writer(std::string& out) : out_(out) {}
 
-ordered_json record_facets_json(const Record& record, const IndexMetadata& metadata) {
-    ordered_json out = ordered_json::object();
-    for (const auto& [facet, values] : record.facets) {
-        ordered_json list = ordered_json::array();
-        const Taxonomy* taxonomy = metadata.taxonomy(facet);
-        for (const auto& value : values) {
-            ordered_json v;
-            v["value"] = value;
-            if (taxonomy != nullptr) v["name"] = taxonomy->name_of(value);
-            list.push_back(std::move(v));
+    void begin_object() { open('{'); }
+    void end_object() { close('}'); }
+    void begin_array() { open('['); }
+    void end_array() { close(']'); }
+    void key(std::string_view k) {
+        comma();
+        quoted(k);
+        out_ += ':';
+        after_key_ = true;
+    }
+    void value(std::string_view s) {
+        comma();
+        quoted(s);
+    }
+    void value(const char* s) { value(std::string_view(s)); }
+    void value(const std::string& s) { value(std::string_view(s)); }
+    void value(std::uint64_t n) {
+        comma();
+        out_ += std::to_string(n);
+    }
+    void value(int n) {
+        comma();
+        out_ += std::to_string(n);
+    }
+    void value(double d) {
+        comma();
+        if (!std::isfinite(d)) {
+            out_ += "null";
+            return;
         }
-        out[facet] = std::move(list);
+        char buf[32];
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+        out_.append(buf, ec == std::errc() ? end : buf);
     }
-    return out;
+    void value(bool b) {
+        comma();
+        out_ += b ? "true" : "false";
+    }
+    void null() {
+        comma();
+        out_ += "null";
+    }
+    template <typename T>
+    void member(std::string_view k, const T& v) {
+        key(k);
+        value(v);
+    }
+
+private:
+    void open(char c) {
+        comma();
+        out_ += c;
+        first_ = true;
+    }
+    void close(char c) {
+        out_ += c;
+        first_ = false;
+    }
+    void comma() {
+        if (after_key_) {
+            after_key_ = false;
+            return;
+        }
+        if (!first_) out_ += ',';
+        first_ = false;
+    }
+    void quoted(std::string_view s) {
+        out_ += '"';
+        if (utf8::first_invalid(s)) {
+            // Stored text is valid UTF-8; anything else is shown as U+FFFD rather than broken JSON.
+            std::string fixed;
+            std::size_t pos = 0;
+            while (pos < s.size()) {
+                const std::size_t start = pos;
+                const char32_t cp = utf8::decode(s, pos);
+                if (cp == 0xFFFD && !(pos - start == 3 && s.substr(start, 3) == "\xEF\xBF\xBD")) {
+                    fixed += "\xEF\xBF\xBD";
+                } else {
+                    fixed.append(s, start, pos - start);
+                }
+            }
+            escape(fixed);
+        } else {
+            escape(s);
+        }
+        out_ += '"';
+    }
+    void escape(std::string_view s) {
+        for (char c : s) {
+            switch (c) {
+            case '"': out_ += "\\\""; break;
+            case '\\': out_ += "\\\\"; break;
+            case '\n': out_ += "\\n"; break;
+            case '\r': out_ += "\\r"; break;
+            case '\t': out_ += "\\t"; break;
+            case '\b': out_ += "\\b"; break;
+            case '\f': out_ += "\\f"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+                    out_ += buf;
+                } else {
+                    out_ += c;
+                }
+            }
+        }
+    }
+
+    std::string& out_;
+    bool first_ = true;
+    bool after_key_ = false;
+};
+
+void write_facet_value(Writer& w, const FacetValue& v, bool hierarchical) {
+    w.begin_object();
+    w.member("value", v.value);
+    if (hierarchical) w.member("name", v.name);
+    w.member("count", v.count);
+    if (v.selected) w.member("selected", true);
+    if (hierarchical) {
+        w.key("children");
+        w.begin_array();
+        for (const auto& c : v.children) write_facet_value(w, c, true);
+        w.end_array();
+    }
+    w.end_object();
 }
 
-ordered_json source_json(const Source& s) {
-    ordered_json out = ordered_json::object();
-    if (!s.ref.empty()) out["ref"] = s.ref;
-    if (!s.title.empty()) out["title"] = s.title;
-    if (!s.authors.empty()) out["authors"] = s.authors;
-    if (s.year) out["year"] = *s.year;
-    if (!s.url.empty()) out["url"] = s.url;
-    return out;
+void write_facets(Writer& w, const SearchResult& result) {
+    w.key("facets");
+    w.begin_object();
+    for (const auto& f : result.facets) {
+        w.key(f.facet);
+        w.begin_array();
+        for (const auto& v : f.values) write_facet_value(w, v, f.hierarchical);
+        w.end_array();
+    }
+    w.end_object();
+    w.key("drill_sideways");
+    w.begin_array();
+    for (const auto& f : result.facets) {
+        if (f.drill_sideways) w.value(f.facet);
+    }
+    w.end_array();
+}
+
+void write_strings(Writer& w, std::string_view key, const std::vector<std::string>& values) {
+    w.key(key);
+    w.begin_array();
+    for (const auto& v : values) w.value(v);
+    w.end_array();
+}
+
+void write_hit(Writer& w, const Hit& hit, const SearchRequest& request, const IndexMetadata& metadata) {
+    const Record& r = hit.record;
+    w.begin_object();
+    w.member("rank", static_cast<std::uint64_t>(hit.rank));
+    w.member("id", r.id);
+    w.member("title", r.title);
+    w.member("score", hit.score);
+    if (hit.partial) w.member("partial", true);
+    if (request.snippets) {
+        w.key("snippet");
+        w.begin_object();
+        w.member("field", hit.snippet.field);
+        w.member("text", hit.snippet.text);
+        w.member("html", snippet_html(hit.snippet));
+        w.key("marks");
+        w.begin_array();
+        for (const auto& [b, e] : hit.snippet.marks) {
+            w.begin_array();
+            w.value(static_cast<std::uint64_t>(b));
+            w.value(static_cast<std::uint64_t>(e));
+            w.end_array();
+        }
+        w.end_array();
+        w.end_object();
+    }
+    w.key("facets");
+    w.begin_object();
+    for (const auto& [facet, values] : r.facets) {
+        const Taxonomy* taxonomy = metadata.taxonomy(facet);
+        w.key(facet);
+        w.begin_array();
+        for (const auto& v : values) {
+            w.begin_object();
+            w.member("value", v);
+            if (taxonomy != nullptr) w.member("name", taxonomy->name_of(v));
+            w.end_object();
+        }
+        w.end_array();
+    }
+    w.end_object();
+    w.key("source");
+    w.begin_object();
+    const Source& s = r.source;
+    if (!s.ref.empty()) w.member("ref", s.ref);
+    if (!s.title.empty()) w.member("title", s.title);
+    if (!s.authors.empty()) w.member("authors", s.authors);
+    if (s.year) w.member("year", *s.year);
+    if (!s.url.empty()) w.member("url", s.url);
+    w.end_object();
+    if (request.explain) {
+        w.key("explain");
+        w.begin_array();
+        for (const auto& p : hit.explain) {
+            w.begin_object();
+            w.member("query", p.label);
+            w.member("weight", p.weight);
+            write_strings(w, "fields", p.fields);
+            w.end_object();
+        }
+        w.end_array();
+    }
+    w.end_object();
 }
 
 } // namespace
 
-ordered_json snippet_json(const Snippet& snippet) {
-    ordered_json marks = ordered_json::array();
-    for (const auto& [b, e] : snippet.marks) marks.push_back({b, e});
-    ordered_json out;
-    out["field"] = snippet.field;
-    out["text"] = snippet.text;
-    out["html"] = snippet_html(snippet);
-    out["marks"] = std::move(marks);
+std::string search_result_json(const SearchResult& result, const SearchRequest& request,
+                               const IndexMetadata& metadata) {
+    std::string out;
+    out.reserve(2048 + result.hits.size() * 1024);
+    Writer w(out);
+    w.begin_object();
+    w.member("schema", kSearchJsonSchema);
+    w.member("query", result.query);
+    if (result.corrected) w.member("original_query", result.original_query);
+    w.member("parsed", result.parsed);
+    w.member("total", result.total);
+    if (result.partial_total != 0) w.member("partial_total", result.partial_total);
+    w.member("offset", static_cast<std::uint64_t>(request.offset));
+    w.member("limit", static_cast<std::uint64_t>(request.limit));
+    w.key("results");
+    w.begin_array();
+    for (const auto& hit : result.hits) write_hit(w, hit, request, metadata);
+    w.end_array();
+    write_facets(w, result);
+    w.key("did_you_mean");
+    if (result.did_you_mean) {
+        w.value(*result.did_you_mean);
+    } else {
+        w.null();
+    }
+    w.member("corrected", result.corrected);
+    write_strings(w, "notices", result.notices);
+    if (request.explain) w.member("ranking", result.ranking);
+    w.end_object();
     return out;
 }
 
-ordered_json facet_counts_json(const FacetCounts& counts) {
-    ordered_json out = ordered_json::array();
-    for (const auto& v : counts.values) out.push_back(facet_value_json(v, counts.hierarchical));
-    return out;
-}
-
-ordered_json search_result_json(const SearchResult& result, const SearchRequest& request,
-                                const IndexMetadata& metadata) {
-    ordered_json out;
-    out["schema"] = kSearchJsonSchema;
-    out["query"] = result.query;
-    if (result.corrected) out["original_query"] = result.original_query;
-    out["parsed"] = result.parsed;
-    out["total"] = result.total;
-    out["offset"] = request.offset;
-    out["limit"] = request.limit;
-    ordered_json hits = ordered_json::array();
-    for (const auto& hit : result.hits) {
-        ordered_json h;
-        h["rank"] = hit.rank;
-        h["id"] = hit.record.id;
-        h["title"] = hit.record.title;
-        h["score"] = hit.score;
-        if (request.snippets) h["snippet"] = snippet_json(hit.snippet);
-        h["facets"] = record_facets_json(hit.record, metadata);
-        h["source"] = source_json(hit.record.source);
-        if (request.explain) {
-            ordered_json parts = ordered_json::array();
-            for (const auto& p : hit.explain) {
-                ordered_json part;
-                part["query"] = p.label;
-                part["weight"] = p.weight;
-                part["fields"] = p.fields;
-                parts.push_back(std::move(part));
-            }
-            h["explain"] = std::move(parts);
-        }
-        hits.push_back(std::move(h));
-    }
-    out["results"] = std::move(hits);
-    ordered_json facets = ordered_json::object();
-    ordered_json sideways = ordered_json::array();
-    for (const auto& f : result.facets) {
-        facets[f.facet] = facet_counts_json(f);
-        if (f.drill_sideways) sideways.push_back(f.facet);
-    }
-    out["facets"] = std::move(facets);
-    out["drill_sideways"] = std::move(sideways);
-    out["did_you_mean"] = result.did_you_mean ? ordered_json(*result.did_you_mean) : ordered_json(nullptr);
-    out["corrected"] = result.corrected;
-    out["notices"] = result.notices;
-    if (request.explain) out["ranking"] = result.ranking;
+std::string facet_result_json(const SearchResult& result) {
+    std::string out;
+    Writer w(out);
+    w.begin_object();
+    w.member("schema", kSearchJsonSchema);
+    w.member("query", result.query);
+    w.member("total", result.total);
+    write_facets(w, result);
+    write_strings(w, "notices", result.notices);
+    w.end_object();
     return out;
 }
 

@@ -3,25 +3,24 @@
 /// {"schema": 1, "query": ..., "total": N, "results": [{"id", "title", "score", "snippet", "facets",
 ///  "source"}], "facets": {"category": [{"value", "name", "count", "children": [...]}]},
 ///  "did_you_mean": null | "..."}
+/// Written directly as text (one line), without building a JSON tree: batch searches print
+/// thousands of these.
 
 #include "engine/metadata.hpp"
 #include "query/searcher.hpp"
 
-#include <nlohmann/json.hpp>
+#include <string>
 
 namespace airm {
 
 /// Version of the result JSON; bumped when a key changes meaning or disappears.
 inline constexpr int kSearchJsonSchema = 1;
 
-/// The snippet as {"field", "text", "html", "marks": [[begin, end], ...]} (byte offsets into text).
-[[nodiscard]] nlohmann::ordered_json snippet_json(const Snippet& snippet);
+/// The whole result as one line of JSON (an object; `airm search --batch` adds "took_ms").
+[[nodiscard]] std::string search_result_json(const SearchResult& result, const SearchRequest& request,
+                                             const IndexMetadata& metadata);
 
-/// The counts of one facet as an array of {"value", ("name",) "count", ("selected",) ("children")}.
-[[nodiscard]] nlohmann::ordered_json facet_counts_json(const FacetCounts& counts);
-
-/// The whole result.
-[[nodiscard]] nlohmann::ordered_json search_result_json(const SearchResult& result, const SearchRequest& request,
-                                                        const IndexMetadata& metadata);
+/// The facet counts alone (for `airm facets`): schema, query, total, facets, drill_sideways, notices.
+[[nodiscard]] std::string facet_result_json(const SearchResult& result);
 
 } // namespace airm

@@ -4,6 +4,8 @@
 #include "engine/schema.hpp"
 #include "engine/xapian_access.hpp"
 #include "query/facet_column.hpp"
+#include "query/matcher.hpp"
+#include "query/record_decode.hpp"
 #include "query/similar.hpp"
 #include "query/spelling.hpp"
 #include "query/xapian_query.hpp"
@@ -12,112 +14,126 @@
 #include <charconv>
 #include <cstdio>
 #include <functional>
-#include <span>
 #include <map>
 #include <set>
+#include <span>
 
 namespace airm {
 
-using detail::FacetColumn;
-using detail::ValueDictionary;
-using Q = Xapian::Query;
+using detail::FacetTable;
+using detail::QNode;
+using detail::QOp;
 
 namespace {
 
-/// Reads the value ids of one facet for a matching document: from the in-memory column (a single
-/// database, where match docids are the column's docids) or from the document's value slot.
-class FacetReader {
-public:
-    FacetReader(const FacetColumn* column, ValueDictionary* dictionary, unsigned slot)
-        : column_(column), dictionary_(dictionary), slot_(slot) {}
-
-    std::span<const std::uint32_t> values(const Xapian::Document& doc) {
-        if (column_ != nullptr) return column_->values(doc.get_docid());
-        scratch_.clear();
-        const std::string raw = doc.get_value(slot_);
-        detail::for_each_slot_value(raw, [&](std::string_view v) { scratch_.push_back(dictionary_->intern(v)); });
-        return scratch_;
-    }
-    [[nodiscard]] const ValueDictionary& dictionary() const { return *dictionary_; }
-
-private:
-    const FacetColumn* column_;
-    ValueDictionary* dictionary_;
-    unsigned slot_;
-    std::vector<std::uint32_t> scratch_;
-};
-
-/// Per-value counters that grow as a dictionary learns new values.
-struct Counter {
-    std::vector<std::uint64_t> counts;
-    void add(std::span<const std::uint32_t> ids) {
-        for (std::uint32_t id : ids) {
-            if (id >= counts.size()) counts.resize(id + 1, 0);
-            ++counts[id];
-        }
-    }
-};
-
-/// Counts the requested facets over every match.
-class CountingSpy : public Xapian::MatchSpy {
-public:
-    CountingSpy(std::vector<FacetReader>& readers, std::vector<Counter>& counters)
-        : readers_(readers), counters_(counters) {}
-    void operator()(const Xapian::Document& doc, double) override {
-        for (std::size_t f = 0; f < readers_.size(); ++f) counters_[f].add(readers_[f].values(doc));
-    }
-
-private:
-    std::vector<FacetReader>& readers_;
-    std::vector<Counter>& counters_;
-};
-
-/// One filtered facet whose counts are drill-sideways: which of its value ids pass the filter.
+/// A filtered facet whose counts are drill-sideways: which of its combinations pass its filter.
 struct SidewaysFilter {
-    std::size_t facet = 0; ///< index into the requested facets
+    std::size_t facet = 0; ///< index in the facet table
     std::function<bool(const std::string&)> accepts;
-    std::vector<std::int8_t> known; ///< per value id: -1 unknown, 0 rejected, 1 accepted
+    std::vector<std::int8_t> known; ///< per combination: -1 not yet known, 0 fails, 1 passes
 
-    bool passes(std::span<const std::uint32_t> ids, const ValueDictionary& dict) {
-        for (std::uint32_t id : ids) {
-            if (id >= known.size()) known.resize(id + 1, -1);
-            if (known[id] < 0) known[id] = accepts(dict.value(id)) ? 1 : 0;
-            if (known[id] == 1) return true;
+    bool accepted_value(std::uint32_t id, const FacetTable& table) const {
+        return table.facet_of(id) == facet && accepts(table.value(id));
+    }
+    bool passes(std::uint32_t c, const FacetTable& table) {
+        if (c >= known.size()) known.resize(c + 1, -1);
+        if (known[c] < 0) {
+            known[c] = 0;
+            for (std::uint32_t id : table.combination(facet, c)) {
+                if (accepted_value(id, table)) known[c] = 1;
+            }
         }
-        return false;
+        return known[c] == 1;
     }
 };
 
-/// Applies the drill-sideways facet filters itself: a record passing all of them is a hit and is
-/// counted for every facet; a record failing exactly one is counted for that facet only.
-class SidewaysDecider : public Xapian::MatchDecider {
+/// Record counts per facet and combination, over the hits and, for each drill-sideways facet, over
+/// the records that fail that facet's filter only.
+class FacetCounter {
 public:
-    SidewaysDecider(std::vector<FacetReader>& readers, std::vector<Counter>& counters,
-                    std::vector<SidewaysFilter>& filters, std::vector<Counter>& sideways)
-        : readers_(readers), counters_(counters), filters_(filters), sideways_(sideways) {}
+    FacetCounter(const FacetTable& table, std::vector<SidewaysFilter>& sideways)
+        : table_(table), sideways_(sideways), hits_(table.facets().size()), side_(table.facets().size()) {
+        for (std::size_t f = 0; f < hits_.size(); ++f) {
+            hits_[f].assign(table.combination_count(f), 0);
+            side_[f].assign(table.combination_count(f), 0);
+        }
+    }
 
-    bool operator()(const Xapian::Document& doc) const override {
-        std::size_t failed = filters_.size();
-        for (std::size_t k = 0; k < filters_.size(); ++k) {
-            FacetReader& r = readers_[filters_[k].facet];
-            if (!filters_[k].passes(r.values(doc), r.dictionary())) {
-                if (failed != filters_.size()) return false; // fails two: counted nowhere
+    /// Counts a record of the base match set given its combination per facet; true when it is a
+    /// hit (passes every drill-sideways filter).
+    bool record(std::span<const std::uint32_t> cells) {
+        std::size_t failed = sideways_.size();
+        for (std::size_t k = 0; k < sideways_.size(); ++k) {
+            if (!sideways_[k].passes(cells[sideways_[k].facet], table_)) {
+                if (failed != sideways_.size()) return false; // fails two: counted nowhere
                 failed = k;
             }
         }
-        if (failed != filters_.size()) {
-            sideways_[failed].add(readers_[filters_[failed].facet].values(doc));
-            return false;
+        if (failed == sideways_.size()) {
+            for (std::size_t f = 0; f < cells.size(); ++f) add(hits_[f], cells[f]);
+            return true;
         }
-        for (std::size_t f = 0; f < readers_.size(); ++f) counters_[f].add(readers_[f].values(doc));
-        return true;
+        const std::size_t f = sideways_[failed].facet;
+        add(side_[f], cells[f]);
+        return false;
+    }
+
+    /// Records counted for combination `c` of facet `f` (hits, plus sideways ones if asked).
+    [[nodiscard]] std::uint64_t count(std::size_t f, std::uint32_t c, bool with_sideways) const {
+        std::uint64_t n = c < hits_[f].size() ? hits_[f][c] : 0;
+        if (with_sideways && c < side_[f].size()) n += side_[f][c];
+        return n;
     }
 
 private:
-    std::vector<FacetReader>& readers_;
-    std::vector<Counter>& counters_;
-    std::vector<SidewaysFilter>& filters_;
-    std::vector<Counter>& sideways_;
+    static void add(std::vector<std::uint64_t>& v, std::uint32_t c) {
+        if (c >= v.size()) v.resize(c + 1, 0);
+        ++v[c];
+    }
+    const FacetTable& table_;
+    std::vector<SidewaysFilter>& sideways_;
+    std::vector<std::vector<std::uint64_t>> hits_;
+    std::vector<std::vector<std::uint64_t>> side_;
+};
+
+/// The combinations of a Xapian match: its table row (one database) or read from its slots.
+class CellReader {
+public:
+    explicit CellReader(FacetTable& table) : table_(table), cells_(table.facets().size()) {}
+    std::span<const std::uint32_t> read(const Xapian::Document& doc) {
+        if (table_.loaded()) {
+            table_.visit_row(doc.get_docid(), [this](std::size_t f, std::uint32_t c) { cells_[f] = c; });
+        } else {
+            table_.read_document(doc, cells_);
+        }
+        return cells_;
+    }
+
+private:
+    FacetTable& table_;
+    std::vector<std::uint32_t> cells_;
+};
+
+/// Xapian path: counts every match (no drill-sideways filter).
+class CountingSpy : public Xapian::MatchSpy {
+public:
+    CountingSpy(CellReader& cells, FacetCounter& counter) : cells_(cells), counter_(counter) {}
+    void operator()(const Xapian::Document& doc, double) override { (void)counter_.record(cells_.read(doc)); }
+
+private:
+    CellReader& cells_;
+    FacetCounter& counter_;
+};
+
+/// Xapian path with drill-sideways filters: applies them itself while counting.
+class SidewaysDecider : public Xapian::MatchDecider {
+public:
+    SidewaysDecider(CellReader& cells, FacetCounter& counter) : cells_(cells), counter_(counter) {}
+    bool operator()(const Xapian::Document& doc) const override { return counter_.record(cells_.read(doc)); }
+
+private:
+    CellReader& cells_;
+    FacetCounter& counter_;
 };
 
 std::optional<int> to_int(std::string_view s) {
@@ -127,7 +143,7 @@ std::optional<int> to_int(std::string_view s) {
     return v;
 }
 
-Q year_filter(const std::string& value) {
+QNode year_filter(const std::string& value) {
     const std::string fix = "; write year=2024, year=2023..2025, year=..2023 or year=2023..";
     auto dots = value.find("..");
     if (dots == std::string::npos) {
@@ -149,6 +165,17 @@ std::string format_double(double v) {
     return buf;
 }
 
+std::string facet_names(const IndexMetadata& meta) {
+    std::string names;
+    for (const auto& [name, info] : meta.facets) names += (names.empty() ? "" : ", ") + name;
+    return names.empty() ? std::string("none") : names;
+}
+
+void collect_terms(const QNode& n, std::vector<std::string>& out) {
+    if (n.op == QOp::term) out.push_back(n.term);
+    for (const auto& k : n.kids) collect_terms(k, out);
+}
+
 } // namespace
 
 struct Searcher::Impl {
@@ -158,8 +185,9 @@ struct Searcher::Impl {
     SearcherOptions options;
     QuerySyntax syntax;
     bool single_database;
-    std::map<std::string, std::unique_ptr<FacetColumn>> columns;   ///< single database
-    std::map<std::string, std::unique_ptr<ValueDictionary>> dicts; ///< several databases
+    std::unique_ptr<FacetTable> facet_table;
+    std::unique_ptr<detail::DocLengths> lengths;
+    std::map<std::string, FacetLayout> layouts;
 
     Impl(const Index& idx, SearcherOptions opts)
         : index(&idx), db(detail::IndexAccess::database(idx)), analyzer(idx.make_analyzer()),
@@ -168,19 +196,30 @@ struct Searcher::Impl {
     }
 
     detail::CompileContext context() const {
-        return detail::CompileContext{analyzer, index->metadata(), &options.synonyms, options.ranking.synonym_weight};
+        return detail::CompileContext{analyzer, index->metadata(), &options.synonyms, options.ranking.synonym_weight,
+                                      options.ranking.title_boost};
     }
 
-    FacetReader reader(const std::string& facet) {
-        const FacetInfo* info = index->metadata().facet(facet);
-        if (single_database) {
-            auto& col = columns[facet];
-            if (!col) col = std::make_unique<FacetColumn>(FacetColumn::load(db, info->slot));
-            return FacetReader(col.get(), &col->dictionary(), info->slot);
+    /// Memory-resident data is used for one database when the options allow it.
+    [[nodiscard]] bool in_memory() const { return single_database && options.keep_in_memory; }
+
+    FacetTable& table() {
+        if (!facet_table) {
+            std::vector<FacetTable::Facet> all;
+            for (const auto& [name, info] : index->metadata().facets) all.push_back({name, info.slot});
+            facet_table = std::make_unique<FacetTable>(std::move(all));
+            if (in_memory()) facet_table->load(db);
         }
-        auto& dict = dicts[facet];
-        if (!dict) dict = std::make_unique<ValueDictionary>();
-        return FacetReader(nullptr, dict.get(), info->slot);
+        return *facet_table;
+    }
+
+    const detail::DocLengths& doc_lengths() {
+        if (!lengths) lengths = std::make_unique<detail::DocLengths>(detail::DocLengths::load(db));
+        return *lengths;
+    }
+
+    detail::Bm25Params bm25() const {
+        return detail::Bm25Params{options.ranking.k1, options.ranking.b, options.ranking.min_normlen};
     }
 
     std::string ranking_description() const {
@@ -191,26 +230,31 @@ struct Searcher::Impl {
                std::to_string(schema::field_wdf(schema::Field::title)) + ", text " +
                std::to_string(schema::field_wdf(schema::Field::text)) + ", reasoning " +
                std::to_string(schema::field_wdf(schema::Field::reasoning)) + ", source " +
-               std::to_string(schema::field_wdf(schema::Field::source)) + "; synonym alternatives x" +
-               format_double(r.synonym_weight);
-    }
-
-    Xapian::BM25Weight weighting() const {
-        const auto& r = options.ranking;
-        return Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen);
+               std::to_string(schema::field_wdf(schema::Field::source)) + "; title occurrences again x" +
+               format_double(r.title_boost) + "; synonym alternatives x" + format_double(r.synonym_weight);
     }
 
     /// What a search runs: the query and what highlighting and --explain need.
     struct Plan {
-        Q query;
+        QNode query;
         HighlightTerms highlight;
         std::vector<detail::ExplainLeaf> leaves;
+        std::optional<QNode> relaxed;
+    };
+
+    /// Matches of a page, best first, from either path.
+    struct Page {
+        std::uint64_t total = 0;
+        std::vector<detail::ScoredDoc> hits;
     };
 
     SearchResult search(const SearchRequest& request);
     SearchResult run(const SearchRequest& request, const Plan& plan, SearchResult result);
+    Page run_in_memory(const QNode& query, const SearchRequest& request, FacetCounter* counter);
+    Page run_xapian(const QNode& query, const SearchRequest& request, FacetCounter* counter, bool sideways);
     std::optional<std::string> correction(const std::string& query, const std::vector<detail::WordLeaf>& words);
-    std::vector<ExplainPart> explain(const Plan& plan, const std::string& id, const Xapian::Document& doc);
+    std::vector<ExplainPart> explain(const Plan& plan, Xapian::docid did, const std::string& id,
+                                     const Xapian::Document& doc, const std::map<std::string, unsigned>& wqf);
 };
 
 std::optional<std::string> Searcher::Impl::correction(const std::string& query,
@@ -260,11 +304,65 @@ SearchResult Searcher::Impl::search(const SearchRequest& request) {
         fixed.notices.insert(fixed.notices.begin(), result.notices.begin(), result.notices.end());
         return fixed;
     }
-    if (compiled.match_nothing) {
-        result.notices.push_back("the query has no searchable word");
-    }
-    Plan plan{compiled.match_nothing ? Q() : compiled.query, std::move(compiled.highlight), std::move(compiled.leaves)};
+    if (compiled.match_nothing) result.notices.push_back("the query has no searchable word");
+    Plan plan{std::move(compiled.query), std::move(compiled.highlight), std::move(compiled.leaves),
+              std::move(compiled.relaxed)};
     return run(request, plan, std::move(result));
+}
+
+Searcher::Impl::Page Searcher::Impl::run_in_memory(const QNode& query, const SearchRequest& request,
+                                                   FacetCounter* counter) {
+    Page page;
+    detail::Matcher matcher(db, doc_lengths(), bm25(), query);
+    const std::size_t keep = request.offset + request.limit;
+    if (counter == nullptr) {
+        page.total = matcher.run(keep, [](Xapian::docid) { return true; }, page.hits);
+    } else {
+        const FacetTable& t = *facet_table;
+        std::vector<std::uint32_t> cells(t.facets().size());
+        page.total = matcher.run(
+            keep,
+            [&](Xapian::docid did) {
+                t.visit_row(did, [&](std::size_t f, std::uint32_t c) { cells[f] = c; });
+                return counter->record(cells);
+            },
+            page.hits);
+    }
+    page.hits.erase(page.hits.begin(), page.hits.begin() + static_cast<std::ptrdiff_t>(std::min(request.offset, page.hits.size())));
+    return page;
+}
+
+Searcher::Impl::Page Searcher::Impl::run_xapian(const QNode& query, const SearchRequest& request,
+                                                FacetCounter* counter, bool sideways) {
+    Page page;
+    Xapian::Enquire enquire(db);
+    enquire.set_query(detail::to_xapian(query));
+    const auto& r = options.ranking;
+    enquire.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen));
+    enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+    switch (request.sort) {
+    case SortOrder::relevance: break;
+    case SortOrder::year: enquire.set_sort_by_value_then_relevance(schema::kSlotYear, true); break;
+    case SortOrder::id: enquire.set_sort_by_value(schema::kSlotId, false); break;
+    }
+    std::optional<CellReader> cells;
+    std::optional<CountingSpy> spy;
+    std::optional<SidewaysDecider> decider;
+    if (counter != nullptr) {
+        cells.emplace(table());
+        if (sideways) {
+            decider.emplace(*cells, *counter);
+        } else {
+            spy.emplace(*cells, *counter);
+            enquire.add_matchspy(&*spy);
+        }
+    }
+    Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
+                                         static_cast<Xapian::doccount>(request.limit), db.get_doccount(), nullptr,
+                                         decider ? &*decider : nullptr);
+    page.total = mset.get_matches_estimated();
+    for (auto it = mset.begin(); it != mset.end(); ++it) page.hits.push_back({*it, it.get_weight()});
+    return page;
 }
 
 SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan, SearchResult result) {
@@ -272,135 +370,144 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
     const detail::CompileContext ctx = context();
     result.ranking = ranking_description();
 
-    // Filters: facet filters by facet (values OR-ed), year ranges.
+    // Filters: facet values (OR-ed within a facet), year ranges; facets to count.
     std::map<std::string, std::vector<std::string>> facet_terms;
-    std::map<std::string, std::vector<std::string>> facet_values;
-    std::vector<Q> other_filters;
+    std::vector<QNode> filters;
     for (const auto& f : request.filters) {
         if (f.field == "year") {
-            other_filters.push_back(year_filter(f.value));
+            filters.push_back(year_filter(f.value));
             continue;
         }
         if (meta.facet(f.field) == nullptr) {
-            std::string names;
-            for (const auto& [name, info] : meta.facets) names += (names.empty() ? "" : ", ") + name;
             throw QueryError("--filter " + f.field + "=" + f.value + ": this index has no facet '" + f.field +
-                             "'; filter on one of: " + (names.empty() ? std::string("none") : names) + ", year");
+                             "'; filter on one of: " + facet_names(meta) + ", year");
         }
         facet_terms[f.field].push_back(detail::facet_filter_term(f.field, f.value, ctx));
-        facet_values[f.field].push_back(f.value);
     }
     std::vector<std::string> facets;
     for (const auto& name : request.facets) {
         if (meta.facet(name) == nullptr) {
-            std::string names;
-            for (const auto& [n, info] : meta.facets) names += (names.empty() ? "" : ", ") + n;
-            throw QueryError("--facets " + name + ": this index has no facet '" + name +
-                             "'; count one of: " + (names.empty() ? std::string("none") : names));
+            throw QueryError("--facets " + name + ": this index has no facet '" + name + "'; count one of: " +
+                             facet_names(meta));
         }
         if (std::find(facets.begin(), facets.end(), name) == facets.end()) facets.push_back(name);
     }
 
     try {
-        std::vector<FacetReader> readers;
-        for (const auto& name : facets) readers.push_back(reader(name));
-        std::vector<Counter> counters(facets.size());
-
-        // Facets both filtered and counted get drill-sideways counts; their filters are applied by
-        // the decider, every other filter by Xapian.
+        // Facets both filtered and counted get drill-sideways counts: their filters are applied while
+        // counting; every other filter is part of the query.
+        FacetTable* table = facets.empty() ? nullptr : &this->table();
         std::vector<SidewaysFilter> sideways;
-        std::vector<Q> filters = other_filters;
         for (const auto& [facet, terms] : facet_terms) {
-            auto counted = std::find(facets.begin(), facets.end(), facet);
-            if (counted == facets.end()) {
-                std::vector<Q> alternatives(terms.begin(), terms.end());
-                filters.emplace_back(Q::OP_OR, alternatives.begin(), alternatives.end());
+            if (table == nullptr || std::find(facets.begin(), facets.end(), facet) == facets.end()) {
+                std::vector<QNode> alternatives;
+                for (const auto& t : terms) alternatives.push_back(QNode::leaf(t));
+                filters.push_back(QNode::combine(QOp::or_, std::move(alternatives)));
                 continue;
             }
             SidewaysFilter s;
-            s.facet = static_cast<std::size_t>(counted - facets.begin());
+            s.facet = table->facet_index(facet);
+            std::set<std::string> wanted; // codes, or folded flat values
+            for (const auto& t : terms) wanted.insert(t.substr(schema::facet_term_prefix(facet).size()));
             if (meta.facet(facet)->hierarchical) {
-                std::set<std::string> codes;
-                for (const auto& t : terms) codes.insert(t.substr(schema::facet_term_prefix(facet).size()));
-                s.accepts = [codes](const std::string& v) { return codes.count(v) != 0; };
+                s.accepts = [wanted](const std::string& v) { return wanted.count(v) != 0; };
             } else {
-                std::set<std::string> folded;
-                for (const auto& t : terms) folded.insert(t.substr(schema::facet_term_prefix(facet).size()));
                 const Analyzer* a = &analyzer;
-                s.accepts = [folded, a](const std::string& v) { return folded.count(a->fold(v)) != 0; };
+                s.accepts = [wanted, a](const std::string& v) { return wanted.count(a->fold(v)) != 0; };
             }
             sideways.push_back(std::move(s));
         }
-        std::vector<Counter> sideways_counts(sideways.size());
 
-        Q query = plan.query;
-        if (!filters.empty()) {
-            Q all = filters.size() == 1 ? filters.front() : Q(Q::OP_AND, filters.begin(), filters.end());
-            query = query.empty() ? Q() : Q(Q::OP_FILTER, query, all);
+        QNode query = plan.query;
+        if (!filters.empty() && !query.is_nothing()) {
+            std::vector<QNode> parts{std::move(query)};
+            for (const auto& f : filters) parts.push_back(f);
+            query = QNode::combine(QOp::filter, std::move(parts));
         }
 
-        Xapian::Enquire enquire(db);
-        enquire.set_query(query);
-        enquire.set_weighting_scheme(weighting());
-        enquire.set_docid_order(Xapian::Enquire::ASCENDING);
-        switch (request.sort) {
-        case SortOrder::relevance: break;
-        case SortOrder::year: enquire.set_sort_by_value_then_relevance(schema::kSlotYear, true); break;
-        case SortOrder::id: enquire.set_sort_by_value(schema::kSlotId, false); break;
-        }
-        CountingSpy spy(readers, counters);
-        SidewaysDecider decider(readers, counters, sideways, sideways_counts);
-        if (sideways.empty() && !readers.empty()) enquire.add_matchspy(&spy);
-        const Xapian::doccount all_docs = db.get_doccount();
-        Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
-                                             static_cast<Xapian::doccount>(request.limit), all_docs, nullptr,
-                                             sideways.empty() ? nullptr : &decider);
-        result.total = mset.get_matches_estimated();
+        std::optional<FacetCounter> counter;
+        if (table != nullptr) counter.emplace(*table, sideways);
+        const bool memory = in_memory() && request.sort == SortOrder::relevance && detail::runs_in_memory(query);
+        Page page = memory ? run_in_memory(query, request, counter ? &*counter : nullptr)
+                           : run_xapian(query, request, counter ? &*counter : nullptr, !sideways.empty());
+        result.total = page.total;
 
-        // Facet counts, with the names the user filtered on.
-        for (std::size_t f = 0; f < facets.size(); ++f) {
-            const ValueDictionary& dict = readers[f].dictionary();
-            std::map<std::string, std::uint64_t> counts;
-            auto side = std::find_if(sideways.begin(), sideways.end(), [&](const auto& s) { return s.facet == f; });
-            for (std::size_t id = 0; id < counters[f].counts.size(); ++id) {
-                if (counters[f].counts[id] != 0) counts[dict.value(static_cast<std::uint32_t>(id))] += counters[f].counts[id];
+        // Too few full matches for the page: fill it with records matching some of the words.
+        std::vector<bool> partial(page.hits.size(), false);
+        const std::size_t wanted = request.offset + request.limit;
+        if (plan.relaxed && page.total < wanted) {
+            std::vector<QNode> parts{*plan.relaxed};
+            for (const auto& f : filters) parts.push_back(f);
+            for (const auto& [facet, terms] : facet_terms) {
+                std::vector<QNode> alternatives;
+                for (const auto& t : terms) alternatives.push_back(QNode::leaf(t));
+                parts.push_back(QNode::combine(QOp::or_, std::move(alternatives)));
             }
+            QNode some = QNode::combine(QOp::filter, std::move(parts));
+            some = QNode::combine(QOp::and_not, {std::move(some), plan.query}); // full matches are above
+            SearchRequest rest = request;
+            rest.offset = request.offset > page.total ? request.offset - page.total : 0;
+            rest.limit = wanted - std::max<std::uint64_t>(page.total, request.offset);
+            const bool relaxed_memory = in_memory() && request.sort == SortOrder::relevance && detail::runs_in_memory(some);
+            Page more = relaxed_memory ? run_in_memory(some, rest, nullptr) : run_xapian(some, rest, nullptr, false);
+            result.partial_total = more.total;
+            for (const auto& h : more.hits) {
+                page.hits.push_back(h);
+                partial.push_back(true);
+            }
+        }
+
+        // Facet counts: combinations expanded to values, marking the values filtered on.
+        for (const auto& name : facets) {
+            const std::size_t fi = table->facet_index(name);
+            const SidewaysFilter* side = nullptr;
+            for (const auto& s : sideways) {
+                if (s.facet == fi) side = &s;
+            }
+            std::vector<std::uint64_t> per_value(table->value_count(), 0);
+            for (std::uint32_t c = 0; c < table->combination_count(fi); ++c) {
+                const std::uint64_t n = counter->count(fi, c, side != nullptr);
+                if (n == 0) continue;
+                for (std::uint32_t id : table->combination(fi, c)) per_value[id] += n;
+            }
+            std::map<std::string, std::uint64_t> by_value;
             std::vector<std::string> selected;
-            if (side != sideways.end()) {
-                const Counter& extra = sideways_counts[static_cast<std::size_t>(side - sideways.begin())];
-                for (std::size_t id = 0; id < extra.counts.size(); ++id) {
-                    if (extra.counts[id] != 0) counts[dict.value(static_cast<std::uint32_t>(id))] += extra.counts[id];
-                }
-                for (std::size_t id = 0; id < dict.size(); ++id) {
-                    const std::string& v = dict.value(static_cast<std::uint32_t>(id));
-                    if (side->accepts(v)) selected.push_back(v);
-                }
-                if (meta.facet(facets[f])->hierarchical) {
-                    for (const auto& t : facet_terms[facets[f]]) {
-                        std::string code = t.substr(schema::facet_term_prefix(facets[f]).size());
-                        if (std::find(selected.begin(), selected.end(), code) == selected.end()) selected.push_back(code);
-                    }
+            for (std::uint32_t id = 0; id < table->value_count(); ++id) {
+                if (table->facet_of(id) != fi) continue;
+                if (per_value[id] != 0) by_value[table->value(id)] = per_value[id];
+                if (side != nullptr && side->accepted_value(id, *table)) selected.push_back(table->value(id));
+            }
+            if (side != nullptr && meta.facet(name)->hierarchical) {
+                for (const auto& t : facet_terms[name]) {
+                    std::string code = t.substr(schema::facet_term_prefix(name).size());
+                    if (std::find(selected.begin(), selected.end(), code) == selected.end()) selected.push_back(code);
                 }
             }
-            FacetCounts fc = build_facet_counts(facets[f], meta, counts, selected);
-            fc.drill_sideways = side != sideways.end();
+            const FacetLayout& layout = layouts.try_emplace(name, name, meta).first->second;
+            FacetCounts fc = layout.build(by_value, selected);
+            fc.drill_sideways = side != nullptr;
             result.facets.push_back(std::move(fc));
         }
 
         // The page of hits: only these records are read.
+        std::map<std::string, unsigned> wqf;
+        if (request.explain) detail::Matcher::count_terms(query, wqf);
         std::size_t rank = request.offset;
-        for (auto it = mset.begin(); it != mset.end(); ++it) {
+        for (std::size_t i = 0; i < page.hits.size(); ++i) {
+            const detail::ScoredDoc& scored = page.hits[i];
             Hit hit;
-            Xapian::Document doc = it.get_document();
-            hit.record = parse_record(doc.get_data(), index->paths().front() + ", document " + std::to_string(*it));
-            hit.score = it.get_weight();
+            hit.partial = partial[i];
+            Xapian::Document doc = db.get_document(scored.did);
+            hit.record = decode_stored_record(doc.get_data(), index->paths().front() + ", document " +
+                                                                  std::to_string(scored.did));
+            hit.score = scored.score;
             hit.rank = ++rank;
             if (request.snippets) hit.snippet = make_snippet(hit.record, plan.highlight, analyzer, request.snippet);
-            if (request.explain) hit.explain = explain(plan, hit.record.id, doc);
+            if (request.explain) hit.explain = explain(plan, scored.did, hit.record.id, doc, wqf);
             result.hits.push_back(std::move(hit));
         }
     } catch (const Xapian::Error& e) {
-        if (std::string(e.get_type()) == "QueryParserError" || std::string(e.get_type()) == "InvalidArgumentError") {
+        if (std::string(e.get_type()) == "InvalidArgumentError") {
             throw QueryError("query '" + request.query + "' cannot be run: " + e.get_msg());
         }
         detail::rethrow_xapian(e, index->paths().front());
@@ -408,21 +515,30 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
     return result;
 }
 
-std::vector<ExplainPart> Searcher::Impl::explain(const Plan& plan, const std::string& id, const Xapian::Document& doc) {
+std::vector<ExplainPart> Searcher::Impl::explain(const Plan& plan, Xapian::docid did, const std::string& id,
+                                                 const Xapian::Document& doc,
+                                                 const std::map<std::string, unsigned>& wqf) {
     std::vector<ExplainPart> parts;
-    const Q only_this(schema::id_term(id));
     for (const auto& leaf : plan.leaves) {
         ExplainPart part;
         part.label = leaf.label;
-        Xapian::Enquire e(db);
-        e.set_query(Q(Q::OP_FILTER, leaf.query, only_this));
-        e.set_weighting_scheme(weighting());
-        Xapian::MSet m = e.get_mset(0, 1);
-        if (!m.empty()) part.weight = m.begin().get_weight();
+        if (in_memory() && detail::runs_in_memory(leaf.query)) {
+            detail::Matcher m(db, doc_lengths(), bm25(), leaf.query, wqf);
+            part.weight = m.score_of(did);
+        } else {
+            Xapian::Enquire e(db);
+            e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, detail::to_xapian(leaf.query),
+                                      Xapian::Query(schema::id_term(id))));
+            const auto& r = options.ranking;
+            e.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen));
+            Xapian::MSet m = e.get_mset(0, 1);
+            if (!m.empty()) part.weight = m.begin().get_weight();
+        }
         // The fields it matched in: the per-field forms of its terms present in the record.
-        std::set<std::string> fields;
-        for (auto t = leaf.query.get_unique_terms_begin(); t != leaf.query.get_unique_terms_end(); ++t) {
-            const std::string term = *t;
+        std::vector<std::string> terms;
+        collect_terms(leaf.query, terms);
+        std::set<schema::Field> fields;
+        for (const auto& term : terms) {
             for (schema::Field field : schema::kAllFields) {
                 const std::string prefix(schema::field_prefix(field));
                 std::string field_term;
@@ -435,15 +551,11 @@ std::vector<ExplainPart> Searcher::Impl::explain(const Plan& plan, const std::st
                 }
                 Xapian::TermIterator ti = doc.termlist_begin();
                 ti.skip_to(field_term);
-                if (ti != doc.termlist_end() && *ti == field_term && part.weight > 0) {
-                    fields.insert(std::string(schema::field_name(field)));
-                }
+                if (ti != doc.termlist_end() && *ti == field_term && part.weight > 0) fields.insert(field);
             }
         }
         for (schema::Field field : schema::kAllFields) {
-            if (fields.count(std::string(schema::field_name(field))) != 0) {
-                part.fields.emplace_back(schema::field_name(field));
-            }
+            if (fields.count(field) != 0) part.fields.emplace_back(schema::field_name(field));
         }
         parts.push_back(std::move(part));
     }
@@ -470,12 +582,39 @@ SearchResult Searcher::similar(std::string_view id, const SearchRequest& request
         detail::rethrow_xapian(e, impl_->index->paths().front());
     }
     result.parsed = "similar to " + std::string(id) + ": " + similar.description;
-    Impl::Plan plan{similar.query, std::move(similar.highlight), {}};
+    Impl::Plan plan{std::move(similar.query), std::move(similar.highlight), {}, std::nullopt};
     return impl_->run(request, plan, std::move(result));
 }
 
 const Index& Searcher::index() const {
     return *impl_->index;
+}
+
+void RankingOptions::set(std::string_view assignments) {
+    std::size_t i = 0;
+    while (i < assignments.size()) {
+        while (i < assignments.size() && (assignments[i] == ' ' || assignments[i] == ',')) ++i;
+        std::size_t j = i;
+        while (j < assignments.size() && assignments[j] != ' ' && assignments[j] != ',') ++j;
+        if (j == i) break;
+        const std::string item(assignments.substr(i, j - i));
+        i = j;
+        const auto eq = item.find('=');
+        double value = 0;
+        const char* begin = item.data() + (eq == std::string::npos ? 0 : eq + 1);
+        auto [end, ec] = std::from_chars(begin, item.data() + item.size(), value);
+        if (eq == std::string::npos || ec != std::errc() || end != item.data() + item.size() || value < 0) {
+            throw InvalidInput("ranking setting '" + item +
+                               "' is not NAME=NUMBER (>= 0); names: k1, b, min_normlen, synonyms, title");
+        }
+        const std::string name = item.substr(0, eq);
+        if (name == "k1") k1 = value;
+        else if (name == "b") b = std::min(value, 1.0);
+        else if (name == "min_normlen") min_normlen = value;
+        else if (name == "synonyms") synonym_weight = value;
+        else if (name == "title") title_boost = value;
+        else throw InvalidInput("ranking setting '" + name + "' is unknown; names: k1, b, min_normlen, synonyms, title");
+    }
 }
 
 std::vector<std::string> default_facets(const IndexMetadata& metadata) {

@@ -29,11 +29,22 @@ struct RankingOptions {
     double b = 0.5;              ///< document length normalisation
     double min_normlen = 0.5;    ///< shortest normalised length BM25 assumes
     double synonym_weight = 0.8; ///< scale of the weight of synonym alternatives
+    /// A plain word also scores its title occurrences again, times this (0: off), on top of the
+    /// title's field weight: titles of curated records name the mitigation.
+    double title_boost = 0.0;
+
+    /// Reads "k1=1.2 b=0.5 min_normlen=0.5 synonyms=0.8 title=0.5" (any subset, spaces or commas);
+    /// throws InvalidInput naming the bad item.
+    void set(std::string_view assignments);
 };
 
 struct SearcherOptions {
     SynonymTable synonyms;
     RankingOptions ranking;
+    /// Keep record lengths and facet values in memory (loaded on first use, a few bytes a record)
+    /// and score in memory: much faster for many searches, a one-time cost for one. Off, or with
+    /// several shards, Xapian's matcher runs every search.
+    bool keep_in_memory = true;
 };
 
 /// Result order.
@@ -75,13 +86,17 @@ struct Hit {
     std::size_t rank = 0; ///< 1-based, counting from the first result of the whole match set
     Snippet snippet;
     std::vector<ExplainPart> explain;
+    /// Matches only some of the query's words: shown after every full match when those are fewer
+    /// than the page (like Meilisearch's "last" matching strategy); not counted in `total`.
+    bool partial = false;
 };
 
 struct SearchResult {
     std::string query;          ///< the query searched (the corrected one with --auto-correct)
     std::string original_query; ///< as typed
     std::string parsed;         ///< how the query was read (describe())
-    std::uint64_t total = 0;    ///< exact number of matching records
+    std::uint64_t total = 0;    ///< exact number of records matching the whole query
+    std::uint64_t partial_total = 0; ///< records matching only some words (counted when any are shown)
     std::vector<Hit> hits;
     std::vector<FacetCounts> facets;
     std::optional<std::string> did_you_mean;

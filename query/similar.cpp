@@ -36,21 +36,20 @@ SimilarQuery similar_query(const Xapian::Database& db, std::string_view id, cons
     Xapian::ESet eset = enquire.get_eset(kSimilarTerms, rset, &decider);
 
     SimilarQuery out;
-    std::vector<Xapian::Query> terms;
+    std::vector<QNode> terms;
     for (auto it = eset.begin(); it != eset.end(); ++it) {
         const std::string term = *it;
-        terms.emplace_back(term);
+        terms.push_back(QNode::leaf(term));
         const std::string stem = term.substr(schema::kStemPrefix.size());
         out.highlight.stems.insert(stem);
         out.description += (out.description.empty() ? "" : " ") + stem;
     }
     if (terms.empty()) {
-        out.query = Xapian::Query();
+        out.query = QNode::none();
         out.description = "(the record has no words to compare)";
         return out;
     }
-    out.query = Xapian::Query(Xapian::Query::OP_AND_NOT,
-                              Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end()), Xapian::Query(id_term));
+    out.query = QNode::combine(QOp::and_not, {QNode::combine(QOp::or_, std::move(terms)), QNode::leaf(id_term)});
     return out;
 }
 

@@ -3,6 +3,7 @@
 /// stemmed terms (Xapian's relevance-feedback expansion with the record as the only relevant one)
 /// are OR-ed into a query that leaves the record itself out.
 
+#include "query/query_tree.hpp"
 #include "query/snippets.hpp"
 
 #include <string>
@@ -12,7 +13,7 @@
 namespace airm::detail {
 
 struct SimilarQuery {
-    Xapian::Query query;
+    QNode query;
     HighlightTerms highlight;
     std::string description; ///< the terms chosen, for the user
 };

@@ -1,8 +1,11 @@
 #include "query/snippets.hpp"
 
 #include "engine/utf8.hpp"
+#include "query/ascii_words.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <optional>
 
 namespace airm {
 
@@ -24,13 +27,15 @@ namespace {
 
 constexpr std::string_view kEllipsis = "\u2026";
 
-struct FieldMatches {
-    std::string_view name;
-    std::string_view text;
-    std::vector<Token> tokens;
-    std::vector<std::size_t> matched; ///< indexes into tokens
-    std::size_t distinct = 0;
-};
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+bool is_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string source_text(const Source& s) {
     std::string out = s.ref;
@@ -40,56 +45,160 @@ std::string source_text(const Source& s) {
     return out;
 }
 
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+/// A matched token (or compound) of a field.
+struct Span {
+    std::uint32_t begin;
+    std::uint32_t end;
+    std::string_view key; ///< the matched term, to count distinct terms
+};
+
+/// HighlightTerms::matches, with a cheap first test before stemming: the stemmer only changes a
+/// word's end, so a word with a searched stem starts with that stem's first letters.
+class TermMatcher {
+public:
+    TermMatcher(const HighlightTerms& terms, const Analyzer& analyzer) : terms_(terms), analyzer_(analyzer) {
+        for (const auto& st : terms.stems) {
+            firsts_.push_back(st.substr(0, std::max<std::size_t>(1, std::min<std::size_t>(st.size() - 2, 3))));
+        }
+        for (const auto& t : terms.terms) {
+            if (!std::all_of(t.begin(), t.end(), [](char c) { return is_alnum(c) || static_cast<unsigned char>(c) >= 0x80; })) {
+                literals_.push_back(t);
+            }
+        }
+    }
+
+    [[nodiscard]] bool matches(const Token& t) const {
+        if (terms_.terms.count(t.term) != 0) return true;
+        if (t.kind == TokenKind::word && !terms_.stems.empty()) {
+            for (const auto& f : firsts_) {
+                if (t.term.compare(0, f.size(), f) == 0) {
+                    std::string stem = analyzer_.stem(t);
+                    if (terms_.stems.count(stem.empty() ? t.term : stem) != 0) return true;
+                    break;
+                }
+            }
+        }
+        return std::any_of(terms_.prefixes.begin(), terms_.prefixes.end(),
+                           [&](const std::string& p) { return t.term.compare(0, p.size(), p) == 0; });
+    }
+
+    /// Searched terms made of several words ("gpt-4", "iso/iec"), found in text split by
+    /// plain_words(): case-insensitive, starting at a token's start and ending at a token's end.
+    void add_literals(std::string_view text, const std::vector<Token>& tokens, std::vector<Span>& out) const {
+        for (const auto& lit : literals_) {
+            for (std::size_t at = find_folded(text, lit, 0); at != std::string_view::npos;
+                 at = find_folded(text, lit, at + 1)) {
+                const auto b = static_cast<std::uint32_t>(at), e = static_cast<std::uint32_t>(at + lit.size());
+                const bool starts = std::any_of(tokens.begin(), tokens.end(), [&](const Token& t) { return t.begin == b; });
+                const bool ends = std::any_of(tokens.begin(), tokens.end(), [&](const Token& t) { return t.end == e; });
+                if (starts && ends) out.push_back(Span{b, e, lit});
+            }
+        }
+    }
+
+private:
+    static std::size_t find_folded(std::string_view text, const std::string& needle, std::size_t from) {
+        for (std::size_t i = from; i + needle.size() <= text.size(); ++i) {
+            std::size_t k = 0;
+            while (k < needle.size() && lower(text[i + k]) == needle[k]) ++k;
+            if (k == needle.size()) return i;
+        }
+        return std::string_view::npos;
+    }
+
+    const HighlightTerms& terms_;
+    const Analyzer& analyzer_;
+    std::vector<std::string> firsts_;
+    std::vector<std::string> literals_;
+};
+
+/// One field's tokens and matches.
+struct FieldView {
+    std::string_view name;
+    std::string_view text;
+    std::vector<Token> tokens; ///< for where the passage may end
+    std::vector<Span> spans;   ///< matches, by start
+    std::size_t distinct = 0;
+};
+
+FieldView view_field(std::string_view name, std::string_view text, const TermMatcher* matcher,
+                     const Analyzer& analyzer) {
+    FieldView v{name, text, {}, {}, 0};
+    auto plain = plain_words(text);
+    v.tokens = plain ? std::move(*plain) : analyzer.analyze(text);
+    if (matcher == nullptr) return v;
+    for (const Token& t : v.tokens) {
+        if (matcher->matches(t)) v.spans.push_back(Span{t.begin, t.end, t.term});
+    }
+    if (plain) matcher->add_literals(text, v.tokens, v.spans);
+    std::stable_sort(v.spans.begin(), v.spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+    std::vector<std::string_view> keys;
+    for (const auto& sp : v.spans) {
+        if (std::find(keys.begin(), keys.end(), sp.key) == keys.end()) keys.push_back(sp.key);
+    }
+    v.distinct = keys.size();
+    return v;
 }
 
-/// Distinct matched keys among matched tokens [from, to) that end before `limit`.
-std::size_t distinct_in(const FieldMatches& f, std::size_t from, std::uint32_t limit, std::size_t* count) {
+/// Distinct keys (and, in `count`, all matches) among spans[from..] ending by `limit`.
+std::size_t distinct_keys(const std::vector<Span>& spans, std::size_t from, std::uint32_t limit, std::size_t& count) {
     std::vector<std::string_view> seen;
-    std::size_t n = 0;
-    for (std::size_t i = from; i < f.matched.size(); ++i) {
-        const Token& t = f.tokens[f.matched[i]];
-        if (t.end > limit) break;
-        ++n;
-        if (std::find(seen.begin(), seen.end(), t.term) == seen.end()) seen.push_back(t.term);
+    count = 0;
+    for (std::size_t i = from; i < spans.size() && spans[i].end <= limit; ++i) {
+        ++count;
+        if (std::find(seen.begin(), seen.end(), spans[i].key) == seen.end()) seen.push_back(spans[i].key);
     }
-    if (count != nullptr) *count = n;
     return seen.size();
 }
 
-FieldMatches match_field(std::string_view name, std::string_view text, const HighlightTerms& terms,
-                         const Analyzer& analyzer) {
-    FieldMatches f{name, text, {}, {}, 0};
-    if (text.empty()) return f;
-    f.tokens = analyzer.analyze(text);
-    std::vector<std::string_view> keys;
-    for (std::size_t i = 0; i < f.tokens.size(); ++i) {
-        if (terms.matches(f.tokens[i], analyzer)) {
-            f.matched.push_back(i);
-            const std::string_view k = f.tokens[i].term;
-            if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+/// Where the passage starts: a third of the spare room before the densest cluster of matches,
+/// at the start of a token.
+std::uint32_t window_start(const FieldView& v, std::uint32_t max) {
+    if (v.spans.empty()) return 0;
+    std::size_t best = 0, best_distinct = 0, best_count = 0;
+    for (std::size_t i = 0; i < v.spans.size(); ++i) {
+        std::size_t count = 0;
+        const std::size_t d = distinct_keys(v.spans, i, v.spans[i].begin + max, count);
+        if (d > best_distinct || (d == best_distinct && count > best_count)) {
+            best = i;
+            best_distinct = d;
+            best_count = count;
         }
     }
-    // Compounds sit at their first part's position but start at the same byte: order by offset.
-    std::stable_sort(f.matched.begin(), f.matched.end(),
-                     [&](std::size_t a, std::size_t b) { return f.tokens[a].begin < f.tokens[b].begin; });
-    f.distinct = keys.size();
-    return f;
+    const std::uint32_t first = v.spans[best].begin;
+    std::uint32_t last = v.spans[best].end;
+    for (std::size_t i = best; i < v.spans.size() && v.spans[i].end <= first + max; ++i) {
+        last = std::max(last, v.spans[i].end);
+    }
+    const std::uint32_t spare = max > last - first ? max - (last - first) : 0;
+    const std::uint32_t want = first > spare / 3 ? first - spare / 3 : 0;
+    if (want <= 3) return 0;
+    for (const Token& t : v.tokens) {
+        if (t.begin >= want) return std::min(t.begin, first);
+    }
+    return first;
 }
 
-/// Copies text[begin, end) collapsing whitespace, and moves the marks into the copy.
-Snippet render(const FieldMatches& f, std::uint32_t begin, std::uint32_t end) {
+/// The passage [begin, end) with whitespace collapsed, "…" where cut, and the matches marked.
+Snippet render(const FieldView& v, std::uint32_t begin, std::uint32_t max) {
+    const auto size = static_cast<std::uint32_t>(v.text.size());
+    std::uint32_t end = size;
+    if (size - begin > max) {
+        end = begin;
+        for (const Token& t : v.tokens) {
+            if (t.begin >= begin && t.end <= begin + max) end = std::max(end, t.end);
+        }
+        if (end == begin) end = begin + static_cast<std::uint32_t>(utf8::truncate(v.text.substr(begin), max).size());
+        if (size - end <= 3) end = size;
+    }
     Snippet s;
-    s.field = std::string(f.name);
-    const bool cut_start = begin > 0;
-    const bool cut_end = end < f.text.size();
-    if (cut_start) s.text += kEllipsis;
+    s.field = std::string(v.name);
+    if (begin > 0) s.text += kEllipsis;
     std::vector<std::uint32_t> map(end - begin + 1, 0);
     bool last_space = true;
     for (std::uint32_t i = begin; i < end; ++i) {
         map[i - begin] = static_cast<std::uint32_t>(s.text.size());
-        char c = f.text[i];
+        const char c = v.text[i];
         if (is_space(c)) {
             if (!last_space) s.text += ' ';
             last_space = true;
@@ -100,17 +209,20 @@ Snippet render(const FieldMatches& f, std::uint32_t begin, std::uint32_t end) {
     }
     while (!s.text.empty() && s.text.back() == ' ') s.text.pop_back();
     map[end - begin] = static_cast<std::uint32_t>(s.text.size());
-    for (std::size_t idx : f.matched) {
-        const Token& t = f.tokens[idx];
-        if (t.begin < begin || t.end > end) continue;
-        std::uint32_t b = map[t.begin - begin], e = map[t.end - begin];
-        if (!s.marks.empty() && b <= s.marks.back().second) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> marks;
+    for (const auto& sp : v.spans) {
+        if (sp.begin >= begin && sp.end <= end) marks.emplace_back(map[sp.begin - begin], map[sp.end - begin]);
+    }
+    std::sort(marks.begin(), marks.end());
+    for (const auto& [b, e] : marks) {
+        // Overlapping marks (a compound and its parts) and marks one space apart become one.
+        if (!s.marks.empty() && b <= s.marks.back().second + 1) {
             s.marks.back().second = std::max(s.marks.back().second, e);
         } else {
             s.marks.emplace_back(b, e);
         }
     }
-    if (cut_end) s.text += kEllipsis;
+    if (end < size) s.text += kEllipsis;
     return s;
 }
 
@@ -121,74 +233,20 @@ Snippet make_snippet(const Record& record, const HighlightTerms& terms, const An
     const std::string source = source_text(record.source);
     const std::pair<std::string_view, std::string_view> fields[] = {
         {"text", record.text}, {"reasoning", record.reasoning}, {"source", source}, {"title", record.title}};
+    const auto max = static_cast<std::uint32_t>(std::max<std::size_t>(options.max_bytes, 16));
 
-    FieldMatches best;
-    bool have = false;
+    std::optional<TermMatcher> matcher;
+    if (!terms.empty()) matcher.emplace(terms, analyzer);
+    std::optional<FieldView> best;
     for (const auto& [name, text] : fields) {
         if (text.empty()) continue;
-        if (terms.empty()) {
-            best = FieldMatches{name, text, analyzer.analyze(text), {}, 0};
-            have = true;
-            break;
-        }
-        FieldMatches f = match_field(name, text, terms, analyzer);
-        if (!have || f.distinct > best.distinct) {
-            best = std::move(f);
-            have = true;
-        }
+        FieldView v = view_field(name, text, matcher ? &*matcher : nullptr, analyzer);
+        if (!best || v.distinct > best->distinct) best = std::move(v);
+        if (!matcher) break; // nothing to look for: the first non-empty field
     }
-    if (!have) {
-        return Snippet{"text", "", {}};
-    }
-
-    const auto max = static_cast<std::uint32_t>(options.max_bytes);
-    const auto size = static_cast<std::uint32_t>(best.text.size());
-    std::uint32_t begin = 0;
-    std::uint32_t end = size;
-    if (size > max) {
-        if (!best.matched.empty()) {
-            // The window starting at a match that holds the most distinct terms, then the most matches.
-            std::size_t best_start = 0, best_distinct = 0, best_count = 0;
-            for (std::size_t i = 0; i < best.matched.size(); ++i) {
-                std::size_t count = 0;
-                const std::uint32_t from = best.tokens[best.matched[i]].begin;
-                std::size_t d = distinct_in(best, i, from + max, &count);
-                if (d > best_distinct || (d == best_distinct && count > best_count)) {
-                    best_start = i;
-                    best_distinct = d;
-                    best_count = count;
-                }
-            }
-            const std::uint32_t first = best.tokens[best.matched[best_start]].begin;
-            std::uint32_t last = best.tokens[best.matched[best_start]].end;
-            for (std::size_t i = best_start; i < best.matched.size(); ++i) {
-                const Token& t = best.tokens[best.matched[i]];
-                if (t.end > first + max) break;
-                last = std::max(last, t.end);
-            }
-            // Spend about a third of the spare room on context before the first match.
-            const std::uint32_t spare = max > last - first ? max - (last - first) : 0;
-            const std::uint32_t want = first > spare / 3 ? first - spare / 3 : 0;
-            begin = first;
-            for (const Token& t : best.tokens) {
-                if (t.begin >= want) {
-                    begin = std::min(begin, t.begin);
-                    break;
-                }
-            }
-            if (begin <= 3) begin = 0;
-        }
-        // End at the last token that fits.
-        end = begin;
-        for (const Token& t : best.tokens) {
-            if (t.begin >= begin && t.end <= begin + max) end = std::max(end, t.end);
-        }
-        if (end == begin) {
-            end = begin + static_cast<std::uint32_t>(utf8::truncate(best.text.substr(begin), max).size());
-        }
-        if (size - end <= 3) end = size;
-    }
-    return render(best, begin, end);
+    if (!best) return Snippet{"text", "", {}};
+    const std::uint32_t begin = best->text.size() > max ? window_start(*best, max) : 0;
+    return render(*best, begin, max);
 }
 
 std::string snippet_marked(const Snippet& snippet, std::string_view open, std::string_view close) {

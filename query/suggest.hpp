@@ -16,9 +16,9 @@
 namespace airm {
 
 struct SuggestOptions {
-    std::size_t top = 5;     ///< at most this many suggestions
-    double threshold = 0.0;  ///< only suggestions at least this confident (several may clear it)
-    bool explain = false;    ///< add supporting records and weighty input words
+    std::size_t top = 5;    ///< at most this many suggestions
+    double threshold = 0.0; ///< only suggestions at least this confident (several may clear it)
+    bool explain = false;   ///< add supporting records and weighty input words
     std::size_t explain_records = 3;
     std::size_t explain_words = 5;
 };
@@ -59,11 +59,12 @@ struct SuggestResult {
 
 /// Category-level confidences from label confidences: the sum of a category's codes (single-label:
 /// they exclude each other) or the chance that at least one is right (multi-label, independent).
-[[nodiscard]] std::vector<double> category_confidences(const SuggestModel& model, const std::vector<float>& confidences);
+[[nodiscard]] std::vector<double> category_confidences(const SuggestModel& model,
+                                                       const std::vector<float>& confidences);
 
 /// Suggests with one model. Holds an analyzer, so use one Suggester per thread.
 class Suggester {
-public:
+  public:
     explicit Suggester(SuggestModel model);
 
     /// Suggestions for a record (title, text, reasoning and source are used as in training).
@@ -78,12 +79,13 @@ public:
 
     [[nodiscard]] const SuggestModel& model() const { return model_; }
 
-private:
+  private:
     SuggestModel model_;
     Analyzer analyzer_;
 };
 
-/// {"suggestions": [{"code", "name", "confidence", "category", "records"?, "words"?}], "categories": [...]}.
+/// {"suggestions": [{"code", "name", "confidence", "category", "records"?, "words"?}],
+/// "categories": [...]}.
 [[nodiscard]] nlohmann::json to_json(const SuggestResult& result);
 
 } // namespace airm

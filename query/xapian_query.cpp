@@ -10,10 +10,10 @@
 namespace airm::detail {
 namespace {
 
-using Q = Xapian::Query;
-using OptQ = std::optional<Q>;
+using Q = QNode;
+using OptQ = std::optional<QNode>;
 
-constexpr Xapian::termcount kWildcardExpansions = 200;
+constexpr unsigned kWildcardExpansions = 200;
 
 std::string_view prefix_of(const std::string& field) {
     if (field.empty()) return {};
@@ -27,15 +27,23 @@ public:
     CompiledQuery run(const QueryNode& root) {
         CompiledQuery out;
         if (root.kind == QueryNodeKind::match_all) {
-            out.query = Q::MatchAll;
+            out.query = Q::all();
             return out;
         }
         OptQ q = compile_top(root);
         if (!q) {
             out.match_nothing = true;
-            out.query = Q();
+            out.query = Q::none();
         } else {
             out.query = std::move(*q);
+        }
+        if (relaxable_.size() >= 2) {
+            // Some of the words, plus everything required.
+            std::vector<Q> parts{Q::combine(QOp::or_, std::move(relaxable_))};
+            for (auto& r : required_) parts.push_back(std::move(r));
+            Q some = Q::combine(QOp::and_, std::move(parts));
+            if (!excluded_.empty()) some = Q::combine(QOp::and_not, {std::move(some), Q::combine(QOp::or_, std::move(excluded_))});
+            out.relaxed = std::move(some);
         }
         out.highlight = std::move(highlight_);
         out.leaves = std::move(leaves_);
@@ -50,6 +58,14 @@ private:
     std::vector<ExplainLeaf> leaves_;
     std::vector<WordLeaf> words_;
     bool expanding_ = false; ///< compiling the typed words of a synonym match
+    std::vector<QNode> relaxable_; ///< top-level words and phrases (optional in a relaxed search)
+    std::vector<QNode> required_;  ///< top-level '+' parts, facet and year filters
+    std::vector<QNode> excluded_;  ///< top-level NOT parts
+
+    static bool weighted_text(const QueryNode& n) {
+        return n.kind == QueryNodeKind::word || n.kind == QueryNodeKind::phrase || n.kind == QueryNodeKind::prefix ||
+               n.kind == QueryNodeKind::any_of;
+    }
 
     std::string label(const QueryNode& n) const {
         if (n.end <= n.begin || n.end > text_.size()) return describe(n);
@@ -63,14 +79,14 @@ private:
         }
         OptQ q = compile(root, false);
         if (q && !root.negated) leaves_.push_back({label(root), *q});
-        if (q && root.negated) return Q(Q::OP_AND_NOT, Q::MatchAll, *q);
+        if (q && root.negated) return Q::combine(QOp::and_not, {Q::all(), *q});
         return q;
     }
 
     OptQ compile(const QueryNode& n, bool negated_context) {
         const bool neg = negated_context != n.negated;
         switch (n.kind) {
-        case QueryNodeKind::match_all: return Q::MatchAll;
+        case QueryNodeKind::match_all: return Q::all();
         case QueryNodeKind::word:
             if (plain_word(n) && !expanding_ && ctx_.synonyms != nullptr && !ctx_.synonyms->empty()) {
                 std::size_t consumed = 0;
@@ -81,18 +97,18 @@ private:
             return compile_word(n.text, n.field, neg, &n);
         case QueryNodeKind::phrase: return compile_phrase(n.text, n.field, neg);
         case QueryNodeKind::prefix: return compile_prefix(n.text, n.field, neg);
-        case QueryNodeKind::facet: return Q(Q::OP_SCALE_WEIGHT, Q(facet_filter_term(n.facet, n.text, ctx_)), 0.0);
-        case QueryNodeKind::year: return Q(Q::OP_SCALE_WEIGHT, year_query(n.year_from, n.year_to), 0.0);
+        case QueryNodeKind::facet: return Q::scaled(Q::leaf(facet_filter_term(n.facet, n.text, ctx_)), 0.0);
+        case QueryNodeKind::year: return year_query(n.year_from, n.year_to);
         case QueryNodeKind::all_of: return compile_all_of(n, false, neg);
         case QueryNodeKind::any_of: {
             std::vector<Q> parts;
             for (const auto& c : n.children) {
                 OptQ q = compile(c, neg);
                 if (!q) continue;
-                parts.push_back(c.negated ? Q(Q::OP_AND_NOT, Q::MatchAll, *q) : *q);
+                parts.push_back(c.negated ? Q::combine(QOp::and_not, {Q::all(), *q}) : *q);
             }
             if (parts.empty()) return std::nullopt;
-            return parts.size() == 1 ? parts.front() : Q(Q::OP_OR, parts.begin(), parts.end());
+            return Q::combine(QOp::or_, std::move(parts));
         }
         }
         return std::nullopt;
@@ -110,10 +126,12 @@ private:
             // A run of plain words may hold a synonym ("red teaming"): expand it.
             if (plain_word(kids[i]) && !expanding_ && ctx_.synonyms != nullptr && !ctx_.synonyms->empty()) {
                 std::size_t consumed = 0;
-                OptQ q = synonym_run(kids, i, negated_context, consumed);
+                std::vector<Q> pieces;
+                OptQ q = synonym_run(kids, i, negated_context, consumed, &pieces);
                 if (consumed > 0) {
                     if (q) {
                         positive.push_back(*q);
+                        if (top) relaxable_.insert(relaxable_.end(), pieces.begin(), pieces.end());
                         if (top) {
                             QueryNode span;
                             span.begin = kids[i].begin;
@@ -130,22 +148,25 @@ private:
             if (!q) continue;
             if (c.negated) {
                 negative.push_back(*q);
+                if (top) excluded_.push_back(*q);
             } else {
                 positive.push_back(*q);
                 if (top) leaves_.push_back({label(c), *q});
+                if (top) (weighted_text(c) && !c.required ? relaxable_ : required_).push_back(*q);
             }
         }
         if (positive.empty() && negative.empty()) return std::nullopt;
-        Q pos = positive.empty() ? Q::MatchAll
-                                 : (positive.size() == 1 ? positive.front() : Q(Q::OP_AND, positive.begin(), positive.end()));
+        Q pos = positive.empty() ? Q::all() : Q::combine(QOp::and_, std::move(positive));
         if (negative.empty()) return pos;
-        Q neg = negative.size() == 1 ? negative.front() : Q(Q::OP_OR, negative.begin(), negative.end());
-        return Q(Q::OP_AND_NOT, pos, neg);
+        return Q::combine(QOp::and_not, {std::move(pos), Q::combine(QOp::or_, std::move(negative))});
     }
 
     /// Tries a synonym match on the plain words starting at kids[i]; sets `consumed` to the words
     /// it covers (0 when no member matches).
-    OptQ synonym_run(const std::vector<QueryNode>& kids, std::size_t i, bool negated_context, std::size_t& consumed) {
+    /// `pieces`, when given, receives the typed words one by one and the alternatives as one part:
+    /// the parts a relaxed search makes optional.
+    OptQ synonym_run(const std::vector<QueryNode>& kids, std::size_t i, bool negated_context, std::size_t& consumed,
+                     std::vector<Q>* pieces = nullptr) {
         consumed = 0;
         std::vector<std::string> keys;
         std::vector<std::size_t> node_end; // keys.size() after each word
@@ -175,16 +196,41 @@ private:
                     auto k = text_keys(member, ctx_.analyzer);
                     if (std::find(seen.begin(), seen.end(), k) != seen.end()) continue;
                     seen.push_back(k);
-                    if (OptQ q = compile_word(member, "", negated_context, nullptr)) alternatives.push_back(*q);
+                    if (OptQ q = compile_member(member, negated_context)) alternatives.push_back(*q);
                 }
             }
             if (typed.empty()) return std::nullopt;
-            Q original = typed.size() == 1 ? typed.front() : Q(Q::OP_AND, typed.begin(), typed.end());
+            if (pieces != nullptr) pieces->insert(pieces->end(), typed.begin(), typed.end());
+            Q original = Q::combine(QOp::and_, std::move(typed));
             if (alternatives.empty()) return original;
-            Q alt = alternatives.size() == 1 ? alternatives.front() : Q(Q::OP_OR, alternatives.begin(), alternatives.end());
-            return Q(Q::OP_OR, original, Q(Q::OP_SCALE_WEIGHT, alt, ctx_.synonym_weight));
+            Q alt = Q::scaled(Q::combine(QOp::or_, std::move(alternatives)), ctx_.synonym_weight);
+            if (pieces != nullptr) pieces->push_back(alt);
+            return Q::combine(QOp::or_, {std::move(original), std::move(alt)});
         }
         return std::nullopt;
+    }
+
+    /// A synonym member as if the user had typed it: its words all match (stemmed), anywhere.
+    OptQ compile_member(std::string_view member, bool neg) {
+        std::vector<Q> words;
+        std::size_t start = 0;
+        while (start < member.size()) {
+            std::size_t end = member.find(' ', start);
+            if (end == std::string_view::npos) end = member.size();
+            if (end > start) {
+                if (OptQ q = compile_word(member.substr(start, end - start), "", neg, nullptr)) words.push_back(*q);
+            }
+            start = end + 1;
+        }
+        if (words.empty()) return std::nullopt;
+        // Weighed like one word: a two-word alternative must not outweigh the one word typed.
+        const double share = 1.0 / static_cast<double>(words.size());
+        Q all = Q::combine(QOp::and_, std::move(words));
+        return words_scaled(std::move(all), share);
+    }
+
+    static Q words_scaled(Q q, double share) {
+        return share == 1.0 ? q : Q::scaled(std::move(q), share);
     }
 
     /// The term a single token searches: Z+stem for words, the term itself otherwise.
@@ -217,7 +263,13 @@ private:
         if (base.size() == 1) {
             std::string term = token_term(*base.front(), fp, neg);
             leaf.terms.push_back(term);
-            result = Q(term);
+            result = Q::leaf(term);
+            if (fp.empty() && ctx_.title_boost > 0) {
+                // The word's title occurrences score again (the title's own terms only).
+                const std::string_view title = schema::field_prefix(schema::Field::title);
+                result = Q::combine(QOp::or_, {std::move(*result), Q::scaled(Q::leaf(token_term(*base.front(), title, true)),
+                                                                            ctx_.title_boost)});
+            }
         } else {
             std::vector<Q> alternatives;
             const bool spans_all = !compounds.empty() && compounds.front()->begin == base.front()->begin &&
@@ -226,13 +278,12 @@ private:
                 for (const Token* c : compounds) {
                     std::string term = std::string(fp) + c->term;
                     leaf.terms.push_back(term);
-                    alternatives.emplace_back(term);
+                    alternatives.push_back(Q::leaf(term));
                     if (!neg) highlight_.terms.insert(c->term);
                 }
             }
             alternatives.push_back(sequence(base, field, neg, leaf.terms));
-            result = alternatives.size() == 1 ? alternatives.front()
-                                              : Q(Q::OP_SYNONYM, alternatives.begin(), alternatives.end());
+            result = Q::combine(QOp::synonym, std::move(alternatives));
         }
         if (node != nullptr && !neg) {
             leaf.begin = node->begin;
@@ -249,15 +300,15 @@ private:
                std::vector<std::string>& terms) {
         std::vector<Q> raw;
         for (const Token* t : base) {
-            raw.emplace_back(t->term);
+            raw.push_back(Q::leaf(t->term));
             terms.push_back(t->term);
             if (!neg) highlight_.terms.insert(t->term);
         }
-        Q phrase(Q::OP_PHRASE, raw.begin(), raw.end(), static_cast<Xapian::termcount>(raw.size()));
+        Q phrase = Q::combine(QOp::phrase, std::move(raw));
         if (field.empty()) return phrase;
         std::vector<Q> in_field{phrase};
-        for (const Token* t : base) in_field.emplace_back(token_term(*t, prefix_of(field), true));
-        return Q(Q::OP_AND, in_field.begin(), in_field.end());
+        for (const Token* t : base) in_field.push_back(Q::leaf(token_term(*t, prefix_of(field), true)));
+        return Q::combine(QOp::and_, std::move(in_field));
     }
 
     OptQ compile_phrase(std::string_view text, const std::string& field, bool neg) {
@@ -269,9 +320,9 @@ private:
         if (base.empty()) return std::nullopt;
         if (base.size() == 1) {
             if (!neg) highlight_.terms.insert(base.front()->term);
-            Q exact(base.front()->term);
+            Q exact = Q::leaf(base.front()->term);
             if (field.empty()) return exact;
-            return Q(Q::OP_AND, exact, Q(token_term(*base.front(), prefix_of(field), true)));
+            return Q::combine(QOp::and_, {std::move(exact), Q::leaf(token_term(*base.front(), prefix_of(field), true))});
         }
         std::vector<std::string> ignored;
         return sequence(base, field, neg, ignored);
@@ -281,12 +332,10 @@ private:
         std::string p = ctx_.analyzer.fold(text);
         if (p.empty()) return std::nullopt;
         if (!neg) highlight_.prefixes.push_back(p);
-        auto wildcard = [](const std::string& pattern) {
-            return Q(Q::OP_WILDCARD, pattern, kWildcardExpansions, Q::WILDCARD_LIMIT_MOST_FREQUENT);
-        };
-        if (field.empty()) return wildcard(p);
+        if (field.empty()) return Q::wildcard(p, kWildcardExpansions);
         const std::string fp(prefix_of(field));
-        return Q(Q::OP_OR, wildcard(std::string(schema::kStemPrefix) + fp + p), wildcard(fp + p));
+        return Q::combine(QOp::or_, {Q::wildcard(std::string(schema::kStemPrefix) + fp + p, kWildcardExpansions),
+                                     Q::wildcard(fp + p, kWildcardExpansions)});
     }
 };
 
@@ -331,12 +380,118 @@ std::string facet_filter_term(std::string_view facet, std::string_view value, co
     return schema::facet_term(facet, code);
 }
 
-Xapian::Query year_query(std::optional<int> from, std::optional<int> to) {
-    const std::string lo = from ? Xapian::sortable_serialise(*from) : std::string();
-    const std::string hi = to ? Xapian::sortable_serialise(*to) : std::string();
-    if (from && to) return Q(Q::OP_VALUE_RANGE, schema::kSlotYear, lo, hi);
-    if (from) return Q(Q::OP_VALUE_GE, schema::kSlotYear, lo);
-    return Q(Q::OP_VALUE_LE, schema::kSlotYear, hi);
+QNode year_query(std::optional<int> from, std::optional<int> to) {
+    return QNode::range(schema::kSlotYear, from ? Xapian::sortable_serialise(*from) : std::string(),
+                        to ? Xapian::sortable_serialise(*to) : std::string());
+}
+
+// ---------------------------------------------------------------- QNode
+
+QNode QNode::leaf(std::string term) {
+    QNode n;
+    n.op = QOp::term;
+    n.term = std::move(term);
+    return n;
+}
+
+QNode QNode::all() {
+    QNode n;
+    n.op = QOp::match_all;
+    return n;
+}
+
+QNode QNode::none() {
+    return QNode{};
+}
+
+QNode QNode::combine(QOp op, std::vector<QNode> kids) {
+    if (kids.size() == 1 && (op == QOp::and_ || op == QOp::or_ || op == QOp::synonym)) return std::move(kids.front());
+    QNode n;
+    n.op = op;
+    n.kids = std::move(kids);
+    return n;
+}
+
+QNode QNode::scaled(QNode kid, double factor) {
+    QNode n;
+    n.op = QOp::scale;
+    n.factor = factor;
+    n.kids.push_back(std::move(kid));
+    return n;
+}
+
+QNode QNode::wildcard(std::string prefix, unsigned limit) {
+    QNode n;
+    n.op = QOp::wildcard;
+    n.term = std::move(prefix);
+    n.limit = limit;
+    return n;
+}
+
+QNode QNode::range(unsigned slot, std::string lo, std::string hi) {
+    QNode n;
+    n.op = QOp::value_range;
+    n.slot = slot;
+    n.lo = std::move(lo);
+    n.hi = std::move(hi);
+    return n;
+}
+
+bool runs_in_memory(const QNode& node) {
+    switch (node.op) {
+    case QOp::synonym:
+    case QOp::wildcard:
+    case QOp::value_range: return false;
+    case QOp::phrase:
+        return std::all_of(node.kids.begin(), node.kids.end(), [](const QNode& k) { return k.op == QOp::term; });
+    default:
+        return std::all_of(node.kids.begin(), node.kids.end(), [](const QNode& k) { return runs_in_memory(k); });
+    }
+}
+
+Xapian::Query to_xapian(const QNode& node) {
+    using XQ = Xapian::Query;
+    auto kids = [&node]() {
+        std::vector<XQ> out;
+        for (const auto& k : node.kids) out.push_back(to_xapian(k));
+        return out;
+    };
+    switch (node.op) {
+    case QOp::term: return XQ(node.term);
+    case QOp::match_all: return XQ(XQ::OP_SCALE_WEIGHT, XQ::MatchAll, 0.0);
+    case QOp::match_nothing: return XQ();
+    case QOp::and_:
+    case QOp::or_:
+    case QOp::and_not:
+    case QOp::filter:
+    case QOp::synonym: {
+        auto k = kids();
+        XQ::op op = node.op == QOp::and_ ? XQ::OP_AND
+                  : node.op == QOp::or_ ? XQ::OP_OR
+                  : node.op == QOp::and_not ? XQ::OP_AND_NOT
+                  : node.op == QOp::filter ? XQ::OP_FILTER
+                                           : XQ::OP_SYNONYM;
+        if ((node.op == QOp::and_not || node.op == QOp::filter) && k.size() > 2) {
+            // Xapian's AND_NOT and FILTER take the rest as one OR / AND.
+            XQ rest(node.op == QOp::and_not ? XQ::OP_OR : XQ::OP_AND, k.begin() + 1, k.end());
+            return XQ(op, k.front(), rest);
+        }
+        return XQ(op, k.begin(), k.end());
+    }
+    case QOp::scale: return XQ(XQ::OP_SCALE_WEIGHT, to_xapian(node.kids.front()), node.factor);
+    case QOp::phrase: {
+        auto k = kids();
+        return XQ(XQ::OP_PHRASE, k.begin(), k.end(), static_cast<Xapian::termcount>(k.size()));
+    }
+    case QOp::wildcard: return XQ(XQ::OP_WILDCARD, node.term, node.limit, XQ::WILDCARD_LIMIT_MOST_FREQUENT);
+    case QOp::value_range: {
+        XQ range = node.lo.empty()   ? XQ(XQ::OP_VALUE_LE, node.slot, node.hi)
+                   : node.hi.empty() ? XQ(XQ::OP_VALUE_GE, node.slot, node.lo)
+                                     : XQ(XQ::OP_VALUE_RANGE, node.slot, node.lo, node.hi);
+        return XQ(XQ::OP_SCALE_WEIGHT, range, 0.0);
+    }
+    }
+    return XQ();
 }
 
 CompiledQuery compile_query(const ParsedQuery& parsed, std::string_view query_text, const CompileContext& context) {

@@ -1,7 +1,7 @@
 #pragma once
 /// Internal to the query library (includes xapian.h; tools never include it): turns a parsed query
-/// into the Xapian query over the schema's terms, and records what snippets highlight, what
-/// --explain reports and which words spelling checks.
+/// into a query tree over the schema's terms (runnable in memory or as a Xapian query), and records
+/// what snippets highlight, what --explain reports and which words spelling checks.
 ///
 /// How a word matches (the unprefixed terms carry the field weight as wdf, so BM25 ranks a title
 /// match above a text match above a reasoning match):
@@ -17,9 +17,11 @@
 #include "engine/analyzer.hpp"
 #include "engine/metadata.hpp"
 #include "query/query_parser.hpp"
+#include "query/query_tree.hpp"
 #include "query/snippets.hpp"
 #include "query/synonyms.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 #include <xapian.h>
@@ -31,12 +33,13 @@ struct CompileContext {
     const IndexMetadata& metadata;
     const SynonymTable* synonyms = nullptr;
     double synonym_weight = 1.0;
+    double title_boost = 0.0; ///< extra weight of a word's title occurrences (0: none)
 };
 
 /// One top-level part of a query, scored separately by --explain.
 struct ExplainLeaf {
     std::string label; ///< the part of the query it came from
-    Xapian::Query query;
+    QNode query;
 };
 
 /// A plain word of the query and the terms it searched, for "did you mean".
@@ -48,7 +51,11 @@ struct WordLeaf {
 };
 
 struct CompiledQuery {
-    Xapian::Query query;      ///< MatchAll for the empty query
+    QNode query;                ///< match_all for the empty query
+    /// The query with its words made optional: records matching only some of the top-level words
+    /// (required parts, filters and exclusions still apply), ranked after the full matches when
+    /// those are too few. Absent when the query has fewer than two such words.
+    std::optional<QNode> relaxed;
     bool match_nothing = false; ///< the query had text but no searchable word
     HighlightTerms highlight;
     std::vector<ExplainLeaf> leaves;
@@ -64,7 +71,10 @@ struct CompiledQuery {
 [[nodiscard]] std::string facet_filter_term(std::string_view facet, std::string_view value,
                                             const CompileContext& context);
 
-/// The year range filter on the year value slot.
-[[nodiscard]] Xapian::Query year_query(std::optional<int> from, std::optional<int> to);
+/// The year range filter on the year value slot (weight 0).
+[[nodiscard]] QNode year_query(std::optional<int> from, std::optional<int> to);
+
+/// The Xapian query of a tree (match_all and value ranges get weight 0).
+[[nodiscard]] Xapian::Query to_xapian(const QNode& node);
 
 } // namespace airm::detail

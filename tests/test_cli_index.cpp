@@ -7,16 +7,15 @@
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-#include <xapian.h>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
+#include <xapian.h>
 
 namespace fs = std::filesystem;
 using airm::test::run_airm;
@@ -26,7 +25,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kFixtureIds = {"T-001", "T-002", "T-003", "T-004", "T-005", "T-006", "T-007"};
+const std::vector<std::string> kFixtureIds = {"T-001", "T-002", "T-003", "T-004",
+                                              "T-005", "T-006", "T-007"};
 
 std::string data_file(const std::string& name) {
     return std::string(AIRM_TEST_DATA_DIR) + "/" + name;
@@ -49,8 +49,8 @@ struct FixtureIndex {
     TempDir dir;
     std::string db = dir.file("db");
     FixtureIndex() {
-        airm_ok("index --db " + shell_quote(db) + " --taxonomy " + shell_quote(bundled_taxonomy()) + " " +
-                shell_quote(data_file("records.jsonl")));
+        airm_ok("index --db " + shell_quote(db) + " --taxonomy " + shell_quote(bundled_taxonomy()) +
+                " " + shell_quote(data_file("records.jsonl")));
     }
     /// Everything a user can see of the index: stats (without its size) and every record.
     [[nodiscard]] std::string snapshot() const {
@@ -63,7 +63,8 @@ struct FixtureIndex {
         return out;
     }
     [[nodiscard]] std::uint64_t records() const {
-        return json::parse(airm_ok("stats --json --db " + shell_quote(db)))["records"].get<std::uint64_t>();
+        return json::parse(airm_ok("stats --json --db " + shell_quote(db)))["records"]
+            .get<std::uint64_t>();
     }
 };
 
@@ -98,10 +99,13 @@ void flatten(const json& nodes, std::map<std::string, std::uint64_t>& out) {
 TEST_CASE("cli: index, show, stats, taxonomy and delete end to end", "[cli]") {
     TempDir dir;
     const std::string db = dir.file("db");
-    const std::string report = airm_ok("index --json --db " + shell_quote(db) + " --taxonomy " +
-                                       shell_quote(bundled_taxonomy()) + " " + shell_quote(data_file("records.jsonl")) +
-                                       " " + shell_quote(data_file("records.json")));
-    const json r = json::parse(report);
+    const auto indexed =
+        run_airm("index --json --db " + shell_quote(db) + " --taxonomy " +
+                 shell_quote(bundled_taxonomy()) + " " + shell_quote(data_file("records.jsonl")) +
+                 " " + shell_quote(data_file("records.json")));
+    REQUIRE(indexed.exit_code == 0);
+    CHECK(indexed.err.empty()); // no progress line when standard error is not a terminal
+    const json r = json::parse(indexed.out);
     CHECK(r["read"] == 9);
     CHECK(r["added"] == 9);
     CHECK(r["replaced"] == 0);
@@ -112,7 +116,8 @@ TEST_CASE("cli: index, show, stats, taxonomy and delete end to end", "[cli]") {
     CHECK(shown["id"] == "T-001");
     CHECK(shown["title"] == "Red-team GPT-4 class models before release");
     CHECK(shown["source"]["year"] == 2025);
-    CHECK(shown["facets"]["category"] == json::parse(R"([{"value": "3.1", "name": "Testing & Auditing"},
+    CHECK(shown["facets"]["category"] ==
+          json::parse(R"([{"value": "3.1", "name": "Testing & Auditing"},
                                                           {"value": "1.1", "name": "Board Structure & Oversight"}])"));
     CHECK(shown["facets"]["actor"] == json::parse(R"([{"value": "Developer"}])"));
     const std::string text = airm_ok("show --db " + shell_quote(db) + " T-002");
@@ -169,7 +174,8 @@ TEST_CASE("cli: index, show, stats, taxonomy and delete end to end", "[cli]") {
     CHECK(bad_delete.err.find("NOPE") != std::string::npos);
     CHECK(bad_delete.err.find("nothing was deleted") != std::string::npos);
     CHECK(json::parse(airm_ok("stats --json --db " + shell_quote(db)))["records"] == 9);
-    const json deleted = json::parse(airm_ok("delete --json --db " + shell_quote(db) + " T-001 J-2"));
+    const json deleted =
+        json::parse(airm_ok("delete --json --db " + shell_quote(db) + " T-001 J-2"));
     CHECK(deleted["removed"] == 2);
     CHECK(deleted["total"] == 7);
     CHECK(run_airm("show --db " + shell_quote(db) + " T-001").exit_code == 1);
@@ -180,15 +186,19 @@ TEST_CASE("cli: index, show, stats, taxonomy and delete end to end", "[cli]") {
     CHECK(after.at("4.4") == 0);
 
     // replace by id
-    const std::string update = dir.write("update.jsonl", R"({"id": "T-002", "text": "Rewritten.", "facets": {"category": ["2.1"]}})"
-                                                         "\n");
-    const json replaced = json::parse(airm_ok("index --json --db " + shell_quote(db) + " " + shell_quote(update)));
+    const std::string update = dir.write(
+        "update.jsonl", R"({"id": "T-002", "text": "Rewritten.", "facets": {"category": ["2.1"]}})"
+                        "\n");
+    const json replaced =
+        json::parse(airm_ok("index --json --db " + shell_quote(db) + " " + shell_quote(update)));
     CHECK(replaced["replaced"] == 1);
     CHECK(replaced["total"] == 7);
-    CHECK(json::parse(airm_ok("show --json --db " + shell_quote(db) + " T-002"))["text"] == "Rewritten.");
+    CHECK(json::parse(airm_ok("show --json --db " + shell_quote(db) + " T-002"))["text"] ==
+          "Rewritten.");
 
     // --rebuild replaces everything; a trailing slash names the same folder
-    airm_ok("index --rebuild --db " + shell_quote(db + "/") + " " + shell_quote(data_file("records.json")));
+    airm_ok("index --rebuild --db " + shell_quote(db + "/") + " " +
+            shell_quote(data_file("records.json")));
     CHECK(json::parse(airm_ok("stats --json --db " + shell_quote(db)))["records"] == 2);
     CHECK(fs::exists(db));
     for (const auto& entry : fs::directory_iterator(dir.path())) {
@@ -199,8 +209,9 @@ TEST_CASE("cli: index, show, stats, taxonomy and delete end to end", "[cli]") {
 TEST_CASE("cli: CSV with a column mapping and the mit-csv preset", "[cli]") {
     TempDir dir;
     const std::string db = dir.file("db");
-    airm_ok("index --db " + shell_quote(db) + " --format mit-csv --documents " + shell_quote(data_file("documents.csv")) +
-            " " + shell_quote(data_file("mit-shape.csv")));
+    airm_ok("index --db " + shell_quote(db) + " --format mit-csv --documents " +
+            shell_quote(data_file("documents.csv")) + " " +
+            shell_quote(data_file("mit-shape.csv")));
     const json a = json::parse(airm_ok("show --json --db " + shell_quote(db) + " A0001_Alpha2024"));
     CHECK(a["source"]["title"] == "Alpha Framework for Frontier AI, Version 2");
     CHECK(a["source"]["authors"] == "Alpha Institute");
@@ -210,20 +221,63 @@ TEST_CASE("cli: CSV with a column mapping and the mit-csv preset", "[cli]") {
     CHECK(a["facets"]["category"][0]["name"] == "Board Structure & Oversight");
 
     const std::string db2 = dir.file("db2");
-    const std::string csv = dir.write("custom.csv", "Ref,Heading,Body,Notes,Published,Codes,Who\r\n"
-                                                    "R1,Audit,Independent audit.,Done yearly.,2023,3.1; 1.2,Deployer\r\n");
-    airm_ok("index --db " + shell_quote(db2) + " --mapping " + shell_quote(data_file("mapping.json")) + " " +
-            shell_quote(csv));
+    const std::string csv = dir.write(
+        "custom.csv", "Ref,Heading,Body,Notes,Published,Codes,Who\r\n"
+                      "R1,Audit,Independent audit.,Done yearly.,2023,3.1; 1.2,Deployer\r\n");
+    airm_ok("index --db " + shell_quote(db2) + " --mapping " +
+            shell_quote(data_file("mapping.json")) + " " + shell_quote(csv));
     const json r1 = json::parse(airm_ok("show --json --db " + shell_quote(db2) + " R1"));
     CHECK(r1["text"] == "Independent audit.\n\nDone yearly.");
     CHECK(r1["facets"]["category"].size() == 2);
     const std::string db3 = dir.file("db3");
-    airm_ok("index --db " + shell_quote(db3) + " --map id=Ref --map title=Heading --map text=Body+Notes" +
-            " --map facet:category=Codes --map split:category=';' " + shell_quote(csv));
-    CHECK(json::parse(airm_ok("show --json --db " + shell_quote(db3) + " R1"))["text"] == r1["text"]);
+    const std::string csv2 = dir.write("custom2.csv", "Ref,Heading,Body,Notes,Published,Codes,Who\n"
+                                                      "R2,Board,Safety board.,,,1.1,\n");
+    // --map repeated, then several input files.
+    airm_ok("index --db " + shell_quote(db3) +
+            " --map id=Ref --map title=Heading --map text=Body+Notes" +
+            " --map facet:category=Codes --map split:category=';' " + shell_quote(csv) + " " +
+            shell_quote(csv2));
+    CHECK(json::parse(airm_ok("show --json --db " + shell_quote(db3) + " R1"))["text"] ==
+          r1["text"]);
+    CHECK(json::parse(airm_ok("stats --json --db " + shell_quote(db3)))["records"] == 2);
 }
 
-TEST_CASE("cli: the real MIT export gives 831 records with the published label counts", "[cli][shared]") {
+TEST_CASE("cli: --taxonomy FACET=FILE codes the named facet", "[cli]") {
+    TempDir dir;
+    const std::string db = dir.file("db");
+    const std::string input = dir.write(
+        "risk.jsonl",
+        R"({"id": "k1", "text": "x", "facets": {"risk": ["1.1"], "category": ["6.5 > Derived"]}})"
+        "\n"
+        R"({"id": "k2", "text": "y", "facets": {"risk": ["3.1"]}})"
+        "\n");
+    const std::string second =
+        dir.write("more.jsonl", R"({"id": "k3", "text": "z", "facets": {"risk": ["1.2"]}})"
+                                "\n");
+    airm_ok("index --db " + shell_quote(db) + " --taxonomy " +
+            shell_quote("risk=" + data_file("taxonomy-airm.json")) + " " + shell_quote(input) +
+            " " + shell_quote(second));
+    const json risk = json::parse(airm_ok("taxonomy --json --facet risk --db " + shell_quote(db)));
+    CHECK(risk["title"] == "Flat test taxonomy");
+    std::map<std::string, std::uint64_t> counts;
+    flatten(risk["tree"], counts);
+    CHECK(counts == std::map<std::string, std::uint64_t>{
+                        {"1", 2}, {"1.1", 1}, {"1.2", 1}, {"3", 1}, {"3.1", 1}});
+    // The other facet keeps the hierarchy derived from its data.
+    const json category = json::parse(airm_ok("taxonomy --json --db " + shell_quote(db)));
+    CHECK(category["tree"][0]["value"] == "6");
+    CHECK(category["tree"][0]["children"][0]["name"] == "Derived");
+    // A code outside the named facet's taxonomy is refused.
+    const std::string bad =
+        dir.write("bad.jsonl", R"({"id": "k4", "text": "w", "facets": {"risk": ["2.2"]}})"
+                               "\n");
+    auto r = run_airm("index --db " + shell_quote(db) + " " + shell_quote(bad));
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("code '2.2' of facet 'risk'") != std::string::npos);
+}
+
+TEST_CASE("cli: the real MIT export gives 831 records with the published label counts",
+          "[cli][shared]") {
     AIRM_REQUIRE_SHARED_DATA(shared);
     // The expected counts are read from ../shared/data/README.md, where the data is described.
     std::ifstream readme(shared + "/README.md");
@@ -232,7 +286,8 @@ TEST_CASE("cli: the real MIT export gives 831 records with the published label c
     const std::string text = ss.str();
     std::map<std::string, std::uint64_t> expected;
     const std::regex label(R"((\d\.\d)=(\d+))");
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), label); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), label);
+         it != std::sregex_iterator(); ++it) {
         expected[(*it)[1]] = std::stoull((*it)[2]);
     }
     REQUIRE(expected.size() == 23);
@@ -260,7 +315,8 @@ TEST_CASE("cli: the real MIT export gives 831 records with the published label c
     CHECK(labelled + expected_catch_alls == 831);
 
     // Every record names its source document.
-    const json first = json::parse(airm_ok("show --json --db " + shell_quote(db) + " 'A0086_Future of Life Institute2024'"));
+    const json first = json::parse(
+        airm_ok("show --json --db " + shell_quote(db) + " 'A0086_Future of Life Institute2024'"));
     CHECK(first["source"]["title"] == "FLI AI Safety Index 2024");
     CHECK(first["source"]["year"] == 2024);
     CHECK(first["source"]["url"].get<std::string>().rfind("https://", 0) == 0);
@@ -268,8 +324,9 @@ TEST_CASE("cli: the real MIT export gives 831 records with the published label c
 
 TEST_CASE("cli bad input: a malformed JSON line", "[cli][bad-input]") {
     FixtureIndex index;
-    const std::string input = index.dir.write("bad.jsonl", "{\"id\": \"new1\", \"text\": \"fine\"}\n"
-                                                           "{\"id\": \"new2\" \"text\": \"missing comma\"}\n");
+    const std::string input =
+        index.dir.write("bad.jsonl", "{\"id\": \"new1\", \"text\": \"fine\"}\n"
+                                     "{\"id\": \"new2\" \"text\": \"missing comma\"}\n");
     auto r = fails_and_keeps(index, index_into(index, shell_quote(input)));
     CHECK(r.err.find("line 2 of " + input) != std::string::npos);
     CHECK(r.err.find("malformed JSON") != std::string::npos);
@@ -279,8 +336,10 @@ TEST_CASE("cli bad input: a malformed JSON line", "[cli][bad-input]") {
 
 TEST_CASE("cli bad input: CSV with an unbalanced quote", "[cli][bad-input]") {
     FixtureIndex index;
-    const std::string input = index.dir.write("bad.csv", "id,text\nc1,fine\nc2,\"never closed\nc3,more\n");
-    auto r = fails_and_keeps(index, index_into(index, "--map id=id --map text=text " + shell_quote(input)));
+    const std::string input =
+        index.dir.write("bad.csv", "id,text\nc1,fine\nc2,\"never closed\nc3,more\n");
+    auto r = fails_and_keeps(
+        index, index_into(index, "--map id=id --map text=text " + shell_quote(input)));
     CHECK(r.err.find("line 3, column 2 of " + input) != std::string::npos);
     CHECK(r.err.find("never closed") != std::string::npos);
     CHECK(r.err.find("\"\"") != std::string::npos); // how to write a quote inside a field
@@ -289,7 +348,8 @@ TEST_CASE("cli bad input: CSV with an unbalanced quote", "[cli][bad-input]") {
 TEST_CASE("cli bad input: a mapped column that does not exist", "[cli][bad-input]") {
     FixtureIndex index;
     const std::string input = index.dir.write("cols.csv", "Ref,Body,Codes\nc1,fine,3.1\n");
-    auto r = fails_and_keeps(index, index_into(index, "--map id=Ref --map text=Text " + shell_quote(input)));
+    auto r = fails_and_keeps(
+        index, index_into(index, "--map id=Ref --map text=Text " + shell_quote(input)));
     CHECK(r.err.find("line 1 of " + input) != std::string::npos);
     CHECK(r.err.find("column 'Text' not found") != std::string::npos);
     CHECK(r.err.find("columns are: Ref, Body, Codes") != std::string::npos);
@@ -297,7 +357,8 @@ TEST_CASE("cli bad input: a mapped column that does not exist", "[cli][bad-input
 
 TEST_CASE("cli bad input: a record without an id", "[cli][bad-input]") {
     FixtureIndex index;
-    const std::string input = index.dir.write("noid.jsonl", "{\"id\": \"ok\", \"text\": \"x\"}\n{\"text\": \"no id\"}\n");
+    const std::string input =
+        index.dir.write("noid.jsonl", "{\"id\": \"ok\", \"text\": \"x\"}\n{\"text\": \"no id\"}\n");
     auto r = fails_and_keeps(index, index_into(index, shell_quote(input)));
     CHECK(r.err.find("line 2 of " + input) != std::string::npos);
     CHECK(r.err.find("field 'id' is missing") != std::string::npos);
@@ -313,16 +374,29 @@ TEST_CASE("cli bad input: an empty id", "[cli][bad-input]") {
     CHECK(r.err.find("non-empty id") != std::string::npos);
 
     const std::string csv = index.dir.write("empty.csv", "id,text\nc1,x\n,y\n");
-    auto c = fails_and_keeps(index, index_into(index, "--map id=id --map text=text " + shell_quote(csv)));
+    auto c = fails_and_keeps(index,
+                             index_into(index, "--map id=id --map text=text " + shell_quote(csv)));
     CHECK(c.err.find("line 3 of " + csv) != std::string::npos);
     CHECK(c.err.find("column 'id'") != std::string::npos);
     CHECK(c.err.find("non-empty id") != std::string::npos);
 }
 
+TEST_CASE("cli bad input: an id too long to index", "[cli][bad-input]") {
+    FixtureIndex index;
+    const std::string input =
+        index.dir.write("long.jsonl", "{\"id\": \"ok\", \"text\": \"x\"}\n{\"id\": \"" +
+                                          std::string(300, 'i') + "\", \"text\": \"y\"}\n");
+    auto r = fails_and_keeps(index, index_into(index, shell_quote(input)));
+    CHECK(r.err.find("line 2 of " + input) != std::string::npos);
+    CHECK(r.err.find("is 300 bytes long; ids may be at most 200 bytes, so shorten it") !=
+          std::string::npos);
+}
+
 TEST_CASE("cli bad input: the same id twice in one batch", "[cli][bad-input]") {
     FixtureIndex index;
-    const std::string input = index.dir.write(
-        "dup.jsonl", "{\"id\": \"d1\", \"text\": \"x\"}\n{\"id\": \"d2\", \"text\": \"y\"}\n{\"id\": \"d1\", \"text\": \"z\"}\n");
+    const std::string input =
+        index.dir.write("dup.jsonl", "{\"id\": \"d1\", \"text\": \"x\"}\n{\"id\": \"d2\", "
+                                     "\"text\": \"y\"}\n{\"id\": \"d1\", \"text\": \"z\"}\n");
     auto r = fails_and_keeps(index, index_into(index, shell_quote(input)));
     CHECK(r.err.find("line 3 of " + input) != std::string::npos);
     CHECK(r.err.find("id 'd1' appears twice") != std::string::npos);
@@ -333,22 +407,25 @@ TEST_CASE("cli bad input: the same id twice in one batch", "[cli][bad-input]") {
 TEST_CASE("cli bad input: invalid UTF-8", "[cli][bad-input]") {
     FixtureIndex index;
     SECTION("JSON Lines") {
-        const std::string input = index.dir.write("latin1.jsonl", "{\"id\": \"u1\", \"text\": \"ok\"}\n"
-                                                                  "{\"id\": \"u2\", \"text\": \"caf\xe9\"}\n");
+        const std::string input =
+            index.dir.write("latin1.jsonl", "{\"id\": \"u1\", \"text\": \"ok\"}\n"
+                                            "{\"id\": \"u2\", \"text\": \"caf\xe9\"}\n");
         auto r = fails_and_keeps(index, index_into(index, shell_quote(input)));
         CHECK(r.err.find("line 2 of " + input) != std::string::npos);
-        CHECK(r.err.find("invalid UTF-8 at byte 27") != std::string::npos);
+        CHECK(r.err.find("invalid UTF-8 at byte 26") != std::string::npos);
         CHECK(r.err.find("re-save the file as UTF-8") != std::string::npos);
     }
     SECTION("CSV") {
         const std::string input = index.dir.write("latin1.csv", "id,text\nu1,ok\nu2,caf\xe9\n");
-        auto r = fails_and_keeps(index, index_into(index, "--map id=id --map text=text " + shell_quote(input)));
+        auto r = fails_and_keeps(
+            index, index_into(index, "--map id=id --map text=text " + shell_quote(input)));
         CHECK(r.err.find("line 3, column 2 of " + input) != std::string::npos);
         CHECK(r.err.find("invalid UTF-8 at byte 4") != std::string::npos);
         CHECK(r.err.find("re-save the file as UTF-8") != std::string::npos);
     }
     SECTION("JSON array") {
-        const std::string input = index.dir.write("latin1.json", "[{\"id\": \"u1\", \"text\": \"caf\xe9\"}]");
+        const std::string input =
+            index.dir.write("latin1.json", "[{\"id\": \"u1\", \"text\": \"caf\xe9\"}]");
         auto r = fails_and_keeps(index, index_into(index, shell_quote(input)));
         CHECK(r.err.find(input) != std::string::npos);
         CHECK(r.err.find("invalid UTF-8") != std::string::npos);
@@ -359,7 +436,8 @@ TEST_CASE("cli bad input: invalid UTF-8", "[cli][bad-input]") {
 TEST_CASE("cli bad input: a record with no text at all", "[cli][bad-input]") {
     FixtureIndex index;
     const std::string input =
-        index.dir.write("blank.jsonl", "{\"id\": \"b1\", \"title\": \"\", \"text\": \" \\n \", \"facets\": {\"category\": [\"3.1\"]}}\n");
+        index.dir.write("blank.jsonl", "{\"id\": \"b1\", \"title\": \"\", \"text\": \" \\n \", "
+                                       "\"facets\": {\"category\": [\"3.1\"]}}\n");
     auto r = fails_and_keeps(index, index_into(index, shell_quote(input)));
     CHECK(r.err.find("line 1 of " + input) != std::string::npos);
     CHECK(r.err.find("'b1' has no text at all") != std::string::npos);
@@ -368,8 +446,9 @@ TEST_CASE("cli bad input: a record with no text at all", "[cli][bad-input]") {
 
 TEST_CASE("cli bad input: a code that is not in the taxonomy", "[cli][bad-input]") {
     FixtureIndex index;
-    const std::string input =
-        index.dir.write("code.jsonl", "{\"id\": \"n1\", \"text\": \"new code\", \"facets\": {\"category\": [\"2.9\"]}}\n");
+    const std::string input = index.dir.write(
+        "code.jsonl",
+        "{\"id\": \"n1\", \"text\": \"new code\", \"facets\": {\"category\": [\"2.9\"]}}\n");
     auto r = fails_and_keeps(index, index_into(index, shell_quote(input)));
     CHECK(r.err.find("line 1 of " + input) != std::string::npos);
     CHECK(r.err.find("code '2.9' of facet 'category' is not in the taxonomy") != std::string::npos);
@@ -388,14 +467,16 @@ TEST_CASE("cli bad input: a code that is not in the taxonomy", "[cli][bad-input]
 TEST_CASE("cli bad input: an input file that does not exist", "[cli][bad-input]") {
     FixtureIndex index;
     const std::string input = index.dir.file("nowhere.jsonl");
-    auto r = fails_and_keeps(index, index_into(index, shell_quote(data_file("records.json")) + " " + shell_quote(input)));
+    auto r = fails_and_keeps(index, index_into(index, shell_quote(data_file("records.json")) + " " +
+                                                          shell_quote(input)));
     CHECK(r.err.find("'" + input + "' does not exist") != std::string::npos);
     CHECK(r.err.find("check the path") != std::string::npos);
 }
 
 TEST_CASE("cli bad input: an index locked by another writer", "[cli][bad-input]") {
     FixtureIndex index;
-    const std::string input = index.dir.write("more.jsonl", "{\"id\": \"m1\", \"text\": \"more\"}\n");
+    const std::string input =
+        index.dir.write("more.jsonl", "{\"id\": \"m1\", \"text\": \"more\"}\n");
     const std::string before = index.snapshot();
     {
         airm::IndexWriter holder = airm::IndexWriter::open(index.db, false);
@@ -423,9 +504,10 @@ TEST_CASE("cli bad input: a --db that is not an index", "[cli][bad-input]") {
         const std::string folder = dir.file("documents");
         fs::create_directory(folder);
         const std::string note = dir.write("documents/notes.txt", "my notes");
-        for (const std::string& args : {"index --db " + shell_quote(folder) + " " + shell_quote(input),
-                                        "index --rebuild --db " + shell_quote(folder) + " " + shell_quote(input),
-                                        "stats --db " + shell_quote(folder), "delete --db " + shell_quote(folder) + " r1"}) {
+        for (const std::string& args :
+             {"index --db " + shell_quote(folder) + " " + shell_quote(input),
+              "index --rebuild --db " + shell_quote(folder) + " " + shell_quote(input),
+              "stats --db " + shell_quote(folder), "delete --db " + shell_quote(folder) + " r1"}) {
             auto r = run_airm(args);
             INFO("airm " << args << "\nstderr: " << r.err);
             CHECK(r.exit_code == 1);
@@ -434,7 +516,8 @@ TEST_CASE("cli bad input: a --db that is not an index", "[cli][bad-input]") {
         }
         // The folder is exactly as it was.
         std::vector<std::string> names;
-        for (const auto& entry : fs::directory_iterator(folder)) names.push_back(entry.path().filename().string());
+        for (const auto& entry : fs::directory_iterator(folder))
+            names.push_back(entry.path().filename().string());
         CHECK(names == std::vector<std::string>{"notes.txt"});
         std::ifstream in(note);
         std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -443,9 +526,10 @@ TEST_CASE("cli bad input: a --db that is not an index", "[cli][bad-input]") {
     }
     SECTION("a plain file") {
         const std::string file = dir.write("plain.txt", "not an index");
-        for (const std::string& args : {"index --db " + shell_quote(file) + " " + shell_quote(input),
-                                        "index --rebuild --db " + shell_quote(file) + " " + shell_quote(input),
-                                        "show --db " + shell_quote(file) + " r1"}) {
+        for (const std::string& args :
+             {"index --db " + shell_quote(file) + " " + shell_quote(input),
+              "index --rebuild --db " + shell_quote(file) + " " + shell_quote(input),
+              "show --db " + shell_quote(file) + " r1"}) {
             auto r = run_airm(args);
             INFO("airm " << args << "\nstderr: " << r.err);
             CHECK(r.exit_code == 1);
@@ -473,7 +557,8 @@ TEST_CASE("cli bad input: an index of another schema version", "[cli][bad-input]
         INFO("airm " << args << "\nstderr: " << r.err);
         CHECK(r.exit_code == 1);
         CHECK(r.err.find("schema version 99") != std::string::npos);
-        CHECK(r.err.find("reads version " + std::to_string(airm::schema::kVersion)) != std::string::npos);
+        CHECK(r.err.find("reads version " + std::to_string(airm::schema::kVersion)) !=
+              std::string::npos);
         CHECK(r.err.find("airm index --rebuild --db " + index.db) != std::string::npos);
     }
     // The rebuild it suggests works.
@@ -484,7 +569,8 @@ TEST_CASE("cli bad input: an index of another schema version", "[cli][bad-input]
 TEST_CASE("cli bad input: a failed first index leaves no index folder behind", "[cli][bad-input]") {
     TempDir dir;
     const std::string db = dir.file("new-index");
-    const std::string input = dir.write("bad.jsonl", "{\"id\": \"a\", \"text\": \"x\"}\n{\"id\": \"a\", \"text\": \"y\"}\n");
+    const std::string input = dir.write(
+        "bad.jsonl", "{\"id\": \"a\", \"text\": \"x\"}\n{\"id\": \"a\", \"text\": \"y\"}\n");
     auto r = run_airm("index --db " + shell_quote(db) + " " + shell_quote(input));
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("appears twice") != std::string::npos);

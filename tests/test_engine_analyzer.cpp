@@ -4,9 +4,8 @@
 #include "engine/error.hpp"
 #include "engine/utf8.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -27,7 +26,8 @@ std::vector<std::string> terms_of(const Analyzer& analyzer, std::string_view tex
 }
 
 const Token* find_token(const std::vector<Token>& tokens, std::string_view term) {
-    auto it = std::find_if(tokens.begin(), tokens.end(), [&](const Token& t) { return t.term == term; });
+    auto it =
+        std::find_if(tokens.begin(), tokens.end(), [&](const Token& t) { return t.term == term; });
     return it == tokens.end() ? nullptr : &*it;
 }
 
@@ -88,14 +88,10 @@ TEST_CASE("analyzer: token kinds decide what is stemmed", "[analyzer]") {
         TokenKind kind;
     };
     const std::vector<KindCase> cases = {
-        {"mitigation", "mitigation", TokenKind::word},
-        {"2.2.2", "2.2.2", TokenKind::number},
-        {"42001", "42001", TokenKind::number},
-        {"X.X", "x.x", TokenKind::number},
-        {"gpt4", "gpt4", TokenKind::number},
-        {"GPT-4", "gpt-4", TokenKind::compound},
-        {"ISO/IEC", "iso/iec", TokenKind::compound},
-        {"测试", "测试", TokenKind::ideo},
+        {"mitigation", "mitigation", TokenKind::word}, {"2.2.2", "2.2.2", TokenKind::number},
+        {"42001", "42001", TokenKind::number},         {"X.X", "x.x", TokenKind::number},
+        {"gpt4", "gpt4", TokenKind::number},           {"GPT-4", "gpt-4", TokenKind::compound},
+        {"ISO/IEC", "iso/iec", TokenKind::compound},   {"测试", "测试", TokenKind::ideo},
         {"リスク", "リスク", TokenKind::ideo},
     };
     const Analyzer analyzer;
@@ -167,7 +163,8 @@ TEST_CASE("analyzer: diacritic folding can be turned off", "[analyzer]") {
     config.fold_diacritics = false;
     Analyzer keep(config);
     CHECK(terms_of(keep, "Résumé") == std::vector<std::string>{"résumé"});
-    CHECK(terms_of(keep, "ＡＢＣ") == std::vector<std::string>{"abc"}); // still NFKC and case folded
+    CHECK(terms_of(keep, "ＡＢＣ") ==
+          std::vector<std::string>{"abc"}); // still NFKC and case folded
 }
 
 TEST_CASE("analyzer: dictionary segmentation of Chinese, Japanese and Thai", "[analyzer]") {
@@ -212,7 +209,8 @@ TEST_CASE("analyzer: dictionary segmentation of Chinese, Japanese and Thai", "[a
     CHECK(terms_of(analyzer, "ง่าย") == std::vector<std::string>{"ง่าย"});
 }
 
-TEST_CASE("analyzer: byte offsets point at the original token, positions count words", "[analyzer]") {
+TEST_CASE("analyzer: byte offsets point at the original token, positions count words",
+          "[analyzer]") {
     const std::string text = "Ünïcödé résumé: GPT-4 测试 𠮷野家 ＡＢＣ ภาษาไทย 2.2.2 team’s";
     const Analyzer analyzer;
     auto tokens = analyzer.analyze(text);
@@ -260,9 +258,9 @@ TEST_CASE("analyzer: invalid UTF-8 never crashes and never yields garbage tokens
          {"abc", "def"}},
         {"\xc3", {}},
         {"caf\xc3", {"caf"}},
-        {"x\xc0\xafy", {"x", "y"}},           // overlong encoding of '/'
-        {"\xed\xa0\x80z", {"z"}},             // UTF-16 surrogate encoded in UTF-8
-        {"\xf4\x90\x80\x80q", {"q"}},         // beyond U+10FFFF
+        {"x\xc0\xafy", {"x", "y"}},               // overlong encoding of '/'
+        {"\xed\xa0\x80z", {"z"}},                 // UTF-16 surrogate encoded in UTF-8
+        {"\xf4\x90\x80\x80q", {"q"}},             // beyond U+10FFFF
         {"r\xc3\xa9sum\xc3\xa9\x80", {"resume"}}, // stray continuation byte
     };
     for (const auto& c : cases) {
@@ -271,8 +269,9 @@ TEST_CASE("analyzer: invalid UTF-8 never crashes and never yields garbage tokens
     }
 
     // Random byte soup of valid pieces and broken bytes.
-    const std::vector<std::string> pieces = {"a", "Z", " ", "-", ".", "/", "4", "é", "测", "ไ", "่", "𠮷", "’",
-                                             "\xff", "\xc3", "\x80", "\xe6\xb5", "\xf0\x9f", "\xed\xa0\x80"};
+    const std::vector<std::string> pieces = {
+        "a", "Z",  " ", "-",    ".",    "/",    "4",        "é",        "测",          "ไ",
+        "่",  "𠮷", "’", "\xff", "\xc3", "\x80", "\xe6\xb5", "\xf0\x9f", "\xed\xa0\x80"};
     std::mt19937 rng(42);
     for (int i = 0; i < 3000; ++i) {
         std::string text;

@@ -4,17 +4,16 @@
 #include "engine/error.hpp"
 #include "engine/taxonomy.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 TEST_CASE("codes: what has the shape of a taxonomy code", "[codes]") {
     const std::vector<std::pair<const char*, bool>> cases = {
-        {"2", true},      {"2.2", true},      {"2.2.2", true}, {"1.X", true}, {"X.X", true},
-        {"A1.3", true},   {"10.12", true},    {"AI", false},   {"", false},   {"2.", false},
-        {".2", false},    {"2..2", false},    {"risk", false}, {"3.1a-b", false},
+        {"2", true},    {"2.2", true},   {"2.2.2", true}, {"1.X", true},     {"X.X", true},
+        {"A1.3", true}, {"10.12", true}, {"AI", false},   {"", false},       {"2.", false},
+        {".2", false},  {"2..2", false}, {"risk", false}, {"3.1a-b", false},
     };
     for (const auto& [input, expected] : cases) {
         INFO("input: " << input);
@@ -59,13 +58,16 @@ TEST_CASE("codes: parents, paths and taxonomy order", "[codes]") {
     CHECK(airm::code_path("2.2.2") == std::vector<std::string>{"2", "2.2", "2.2.2"});
     CHECK(airm::code_path("4") == std::vector<std::string>{"4"});
     std::vector<std::string> codes = {"1.10", "X.X", "1.X", "1.9", "2", "1", "10", "1.2.1"};
-    std::sort(codes.begin(), codes.end(), [](const auto& a, const auto& b) { return airm::code_less(a, b); });
+    std::sort(codes.begin(), codes.end(),
+              [](const auto& a, const auto& b) { return airm::code_less(a, b); });
     CHECK(codes == std::vector<std::string>{"1", "1.2.1", "1.9", "1.10", "1.X", "2", "10", "X.X"});
 }
 
-TEST_CASE("taxonomy: derived from data, codes and names come from the values", "[codes][taxonomy]") {
+TEST_CASE("taxonomy: derived from data, codes and names come from the values",
+          "[codes][taxonomy]") {
     airm::Taxonomy t("category");
-    for (const char* value : {"6.5 > Governance failure", "6.2 > Weak oversight", "7.1", "6.5 Other name"}) {
+    for (const char* value :
+         {"6.5 > Governance failure", "6.2 > Weak oversight", "7.1", "6.5 Other name"}) {
         auto coded = airm::parse_coded_value(value);
         REQUIRE(coded);
         t.add_from_data(coded->code, coded->name);
@@ -79,7 +81,8 @@ TEST_CASE("taxonomy: derived from data, codes and names come from the values", "
     CHECK(!t.curated());
 }
 
-TEST_CASE("taxonomy: airm-taxonomy JSON round-trips and starts with format and version", "[codes][taxonomy]") {
+TEST_CASE("taxonomy: airm-taxonomy JSON round-trips and starts with format and version",
+          "[codes][taxonomy]") {
     airm::Taxonomy t("category");
     t.set_title("Test taxonomy");
     t.add({"1", "", "Governance", "Oversight bodies", {"boards"}, false});

@@ -10,9 +10,8 @@
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -48,7 +47,8 @@ std::vector<std::string> split_slot(const std::string& value) {
     std::size_t start = 0;
     while (start <= value.size()) {
         auto sep = value.find(airm::schema::kValueSeparator, start);
-        if (sep == std::string::npos) sep = value.size();
+        if (sep == std::string::npos)
+            sep = value.size();
         out.push_back(value.substr(start, sep - start));
         start = sep + 1;
     }
@@ -57,7 +57,8 @@ std::vector<std::string> split_slot(const std::string& value) {
 
 airm::IndexOptions with_taxonomy() {
     airm::IndexOptions options;
-    options.taxonomies.push_back(airm::load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json"));
+    options.taxonomies.push_back(
+        airm::load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json"));
     return options;
 }
 
@@ -77,7 +78,8 @@ TEST_CASE("documents: a record coded 2.2.2 carries a filter term per ancestor", 
     const Xapian::Document doc = document_of(index, "r1");
 
     CHECK(terms_with_prefix(doc, airm::schema::facet_term_prefix("category")) ==
-          std::set<std::string>{"XFcategory:2", "XFcategory:2.2", "XFcategory:2.2.2", "XFcategory:3", "XFcategory:3.1"});
+          std::set<std::string>{"XFcategory:2", "XFcategory:2.2", "XFcategory:2.2.2",
+                                "XFcategory:3", "XFcategory:3.1"});
     // Flat facet values are folded like query words.
     CHECK(terms_with_prefix(doc, airm::schema::facet_term_prefix("lifecycle")) ==
           std::set<std::string>{"XFlifecycle:operate and monitor"});
@@ -95,7 +97,8 @@ TEST_CASE("documents: a record coded 2.2.2 carries a filter term per ancestor", 
 
     // Counts are per record at every level, and the derived taxonomy names the code.
     CHECK(index.facet_counts("category") ==
-          std::map<std::string, std::uint64_t>{{"2", 1}, {"2.2", 1}, {"2.2.2", 1}, {"3", 1}, {"3.1", 1}});
+          std::map<std::string, std::uint64_t>{
+              {"2", 1}, {"2.2", 1}, {"2.2.2", 1}, {"3", 1}, {"3.1", 1}});
     CHECK(meta.taxonomy("category")->name_of("2.2.2") == "Deep node");
 }
 
@@ -119,11 +122,10 @@ TEST_CASE("documents: fields get their prefixes, weights, positions and values",
     // term -> wdf: unprefixed terms count title 3, text 2, reasoning 1, source 1; per-field terms 1
     // per occurrence; the id term is boolean.
     const std::vector<std::pair<std::string, Xapian::termcount>> expected = {
-        {"red", 3 + 2},      {"Zred", 3 + 2},      {"teaming", 3},      {"teams", 2},
-        {"Zteam", 3 + 2},    {"Ztest", 2 + 1},     {"ZSred", 1},        {"ZSteam", 1},
-        {"ZXTred", 1},       {"ZXTteam", 1},       {"gpt-4", 2},        {"XTgpt-4", 1},
-        {"XTgpt4", 1},       {"XT4", 1},           {"testing", 1},      {"ZXRtest", 1},
-        {"ref2024", 1},      {"XSref2024", 1},     {"ZXSframework", 1}, {"Qdoc-1", 0},
+        {"red", 3 + 2},   {"Zred", 3 + 2}, {"teaming", 3},   {"teams", 2},        {"Zteam", 3 + 2},
+        {"Ztest", 2 + 1}, {"ZSred", 1},    {"ZSteam", 1},    {"ZXTred", 1},       {"ZXTteam", 1},
+        {"gpt-4", 2},     {"XTgpt-4", 1},  {"XTgpt4", 1},    {"XT4", 1},          {"testing", 1},
+        {"ZXRtest", 1},   {"ref2024", 1},  {"XSref2024", 1}, {"ZXSframework", 1}, {"Qdoc-1", 0},
     };
     for (const auto& [term, want] : expected) {
         INFO("term " << term);
@@ -141,7 +143,8 @@ TEST_CASE("documents: fields get their prefixes, weights, positions and values",
         std::vector<Xapian::termpos> out;
         for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) {
             if (*it == term) {
-                for (auto p = it.positionlist_begin(); p != it.positionlist_end(); ++p) out.push_back(*p);
+                for (auto p = it.positionlist_begin(); p != it.positionlist_end(); ++p)
+                    out.push_back(*p);
             }
         }
         return out;
@@ -162,13 +165,18 @@ TEST_CASE("documents: indexing an id again replaces the record", "[documents]") 
     const std::string db = dir.file("db");
     auto first = airm::index_files(
         db,
-        {dir.write("a.jsonl", line({{"id", "r1"}, {"text", "original wording"}, {"facets", {{"category", {"1.1"}}}}}) +
+        {dir.write("a.jsonl", line({{"id", "r1"},
+                                    {"text", "original wording"},
+                                    {"facets", {{"category", {"1.1"}}}}}) +
                                   line({{"id", "r2"}, {"text", "other record"}}))},
         {});
     CHECK(first.added == 2);
-    auto second = airm::index_files(
-        db, {dir.write("b.jsonl", line({{"id", "r1"}, {"text", "replacement text"}, {"facets", {{"category", {"2.3"}}}}}))},
-        {});
+    auto second =
+        airm::index_files(db,
+                          {dir.write("b.jsonl", line({{"id", "r1"},
+                                                      {"text", "replacement text"},
+                                                      {"facets", {{"category", {"2.3"}}}}}))},
+                          {});
     CHECK(second.read == 1);
     CHECK(second.added == 0);
     CHECK(second.replaced == 1);
@@ -183,10 +191,12 @@ TEST_CASE("documents: indexing an id again replaces the record", "[documents]") 
     CHECK(xdb.get_termfreq("original") == 0);
     CHECK(xdb.get_termfreq("replacement") == 1);
     CHECK(xdb.get_termfreq(airm::schema::id_term("r1")) == 1);
-    CHECK(index.facet_counts("category") == std::map<std::string, std::uint64_t>{{"2", 1}, {"2.3", 1}});
+    CHECK(index.facet_counts("category") ==
+          std::map<std::string, std::uint64_t>{{"2", 1}, {"2.3", 1}});
 }
 
-TEST_CASE("documents: delete removes the named records, or nothing when one is unknown", "[documents]") {
+TEST_CASE("documents: delete removes the named records, or nothing when one is unknown",
+          "[documents]") {
     TempDir dir;
     const std::string db = dir.file("db");
     std::string records;
@@ -214,18 +224,22 @@ TEST_CASE("documents: delete removes the named records, or nothing when one is u
     CHECK(!fs::exists(dir.file("absent")));
 }
 
-TEST_CASE("documents: rebuild replaces the whole index, and keeps it when the input is bad", "[documents]") {
+TEST_CASE("documents: rebuild replaces the whole index, and keeps it when the input is bad",
+          "[documents]") {
     TempDir dir;
     const std::string db = dir.file("db");
-    airm::index_files(db, {dir.write("old.jsonl", line({{"id", "old"}, {"text", "old text"}}))}, {});
+    airm::index_files(db, {dir.write("old.jsonl", line({{"id", "old"}, {"text", "old text"}}))},
+                      {});
     airm::IndexOptions rebuild;
     rebuild.rebuild = true;
 
-    CHECK_THROWS_AS(airm::index_files(db, {dir.write("bad.jsonl", "{not json\n")}, rebuild), airm::InvalidInput);
+    CHECK_THROWS_AS(airm::index_files(db, {dir.write("bad.jsonl", "{not json\n")}, rebuild),
+                    airm::InvalidInput);
     CHECK(airm::Index::open(db).find("old"));
 
     rebuild.analyzer.language = "french";
-    auto report = airm::index_files(db, {dir.write("new.jsonl", line({{"id", "new"}, {"text", "nouveau"}}))}, rebuild);
+    auto report = airm::index_files(
+        db, {dir.write("new.jsonl", line({{"id", "new"}, {"text", "nouveau"}}))}, rebuild);
     CHECK(report.total == 1);
     airm::Index index = airm::Index::open(db);
     CHECK(index.record_count() == 1);
@@ -233,12 +247,14 @@ TEST_CASE("documents: rebuild replaces the whole index, and keeps it when the in
     CHECK(index.metadata().analyzer.language == "french");
     // Nothing is left beside the index.
     std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir.path())) names.push_back(entry.path().filename().string());
+    for (const auto& entry : fs::directory_iterator(dir.path()))
+        names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end());
     CHECK(names == std::vector<std::string>{"bad.jsonl", "db", "new.jsonl", "old.jsonl"});
 
     // A folder path written with a trailing slash is the same folder.
-    auto again = airm::index_files(db + "/", {dir.write("third.jsonl", line({{"id", "third"}, {"text", "x"}}))}, rebuild);
+    auto again = airm::index_files(
+        db + "/", {dir.write("third.jsonl", line({{"id", "third"}, {"text", "x"}}))}, rebuild);
     CHECK(again.total == 1);
     CHECK(airm::Index::open(db).find("third"));
     CHECK(!fs::exists(db + "/.airm-rebuild"));
@@ -247,7 +263,8 @@ TEST_CASE("documents: rebuild replaces the whole index, and keeps it when the in
 TEST_CASE("documents: codes are checked against a given taxonomy", "[documents]") {
     TempDir dir;
     const std::string db = dir.file("db");
-    const std::string input = dir.write("r.jsonl", line({{"id", "r1"}, {"text", "x"}, {"facets", {{"category", {"2.9"}}}}}));
+    const std::string input = dir.write(
+        "r.jsonl", line({{"id", "r1"}, {"text", "x"}, {"facets", {{"category", {"2.9"}}}}}));
     auto options = with_taxonomy();
     try {
         airm::index_files(db, {input}, options);
@@ -269,19 +286,31 @@ TEST_CASE("documents: codes are checked against a given taxonomy", "[documents]"
     CHECK(index.facet_counts("category").at("2.9") == 1);
 
     // The index remembers its curated taxonomy: later batches are checked without --taxonomy.
-    const std::string later = dir.write("l.jsonl", line({{"id", "r2"}, {"text", "y"}, {"facets", {{"category", {"5.5"}}}}}));
+    const std::string later = dir.write(
+        "l.jsonl", line({{"id", "r2"}, {"text", "y"}, {"facets", {{"category", {"5.5"}}}}}));
     CHECK_THROWS_AS(airm::index_files(db, {later}, {}), airm::InvalidInput);
     CHECK(airm::Index::open(db).record_count() == 1);
+
+    // Giving the taxonomy again keeps the codes the index already uses.
+    const std::string again = dir.write(
+        "a.jsonl", line({{"id", "r3"}, {"text", "z"}, {"facets", {{"category", {"1.1"}}}}}));
+    airm::index_files(db, {again}, with_taxonomy());
+    airm::Index after = airm::Index::open(db);
+    CHECK(after.record_count() == 2);
+    REQUIRE(after.metadata().taxonomy("category")->contains("2.9"));
+    CHECK(after.metadata().taxonomy("category")->find("2.9")->from_data);
+    CHECK(after.metadata().taxonomy("category")->curated());
 }
 
 TEST_CASE("documents: a hierarchical facet rejects values without a code", "[documents]") {
     TempDir dir;
-    const std::string input =
-        dir.write("r.jsonl", line({{"id", "r1"}, {"text", "x"}, {"facets", {{"category", {"Testing & Auditing"}}}}}));
+    const std::string input = dir.write(
+        "r.jsonl",
+        line({{"id", "r1"}, {"text", "x"}, {"facets", {{"category", {"Testing & Auditing"}}}}}));
     auto options = with_taxonomy();
     CHECK_THROWS_WITH(airm::index_files(dir.file("db"), {input}, options),
-                      Catch::Contains("line 1 of " + input) && Catch::Contains("Testing & Auditing") &&
-                          Catch::Contains("CODE Name"));
+                      Catch::Contains("line 1 of " + input) &&
+                          Catch::Contains("Testing & Auditing") && Catch::Contains("CODE Name"));
 }
 
 TEST_CASE("documents: a batch is checked whole before anything is written", "[documents]") {
@@ -291,7 +320,8 @@ TEST_CASE("documents: a batch is checked whole before anything is written", "[do
     // The second file of the batch is bad: the good first file must not be indexed either.
     const std::string good = dir.write("good.jsonl", line({{"id", "new1"}, {"text", "fine"}}));
     const std::string bad = dir.write("bad.jsonl", line({{"id", "new2"}, {"text", ""}}));
-    CHECK_THROWS_WITH(airm::index_files(db, {good, bad}, {}), Catch::Contains(bad) && Catch::Contains("no text"));
+    CHECK_THROWS_WITH(airm::index_files(db, {good, bad}, {}),
+                      Catch::Contains(bad) && Catch::Contains("no text"));
     airm::Index index = airm::Index::open(db);
     CHECK(index.record_count() == 1);
     CHECK(!index.find("new1"));

@@ -2,6 +2,7 @@
 /// and the hierarchy derived from coded values when no taxonomy is given.
 
 #include "engine/error.hpp"
+#include "engine/index.hpp"
 #include "indexer/csv_reader.hpp"
 #include "indexer/ingest.hpp"
 #include "indexer/mapping.hpp"
@@ -10,15 +11,13 @@
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
-namespace fs = std::filesystem;
 using airm::test::TempDir;
 
 namespace {
@@ -34,7 +33,8 @@ std::string slurp(const std::string& path) {
     return ss.str();
 }
 
-std::vector<airm::LoadedRecord> load_all(const std::string& path, const airm::LoadOptions& options = {}) {
+std::vector<airm::LoadedRecord> load_all(const std::string& path,
+                                         const airm::LoadOptions& options = {}) {
     std::vector<airm::LoadedRecord> out;
     auto reader = airm::open_records(path, options);
     airm::LoadedRecord loaded;
@@ -85,7 +85,9 @@ TEST_CASE("loaders: JSON Lines in the native shape", "[loaders]") {
     CHECK(r.source.authors == "airm project");
     CHECK(r.source.year == 2025);
     CHECK(r.source.url == "https://example.org/airm");
-    CHECK(r.facets == Facets{{"category", {"3.1", "1.1"}}, {"lifecycle", {"Verify and Validate"}}, {"actor", {"Developer"}}});
+    CHECK(r.facets == Facets{{"category", {"3.1", "1.1"}},
+                             {"lifecycle", {"Verify and Validate"}},
+                             {"actor", {"Developer"}}});
 
     const airm::Record& fr = by_id(records, "T-002");
     CHECK(fr.facets.at("actor") == std::vector<std::string>{"Developer", "Deployer"});
@@ -95,55 +97,14 @@ TEST_CASE("loaders: JSON Lines in the native shape", "[loaders]") {
 
     // Blank lines, CRLF line ends and a byte-order mark are accepted.
     TempDir dir;
-    const std::string crlf = dir.write("crlf.jsonl", "\xEF\xBB\xBF{\"id\":\"a\",\"text\":\"one\"}\r\n\r\n  \n{\"id\":\"b\",\"text\":\"two\"}\r\n");
+    const std::string crlf =
+        dir.write("crlf.jsonl", "\xEF\xBB\xBF{\"id\":\"a\",\"text\":\"one\"}\r\n\r\n  "
+                                "\n{\"id\":\"b\",\"text\":\"two\"}\r\n");
     auto two = load_all(crlf);
     REQUIRE(two.size() == 2);
     CHECK(two[0].record.id == "a");
     CHECK(two[1].record.text == "two");
     CHECK(two[1].origin == "line 4 of " + crlf);
-}
-
-TEST_CASE("loaders: records exactly as the benchmark's make_corpus.py writes them", "[loaders][shared]") {
-    AIRM_REQUIRE_SHARED_DATA(shared);
-    const fs::path script = fs::path(shared).parent_path() / "bench" / "make_corpus.py";
-    if (!fs::exists(script) || std::system("python3 --version >/dev/null 2>&1") != 0) {
-        WARN("SKIPPED: python3 or ../shared/bench/make_corpus.py is absent");
-        return;
-    }
-    TempDir dir;
-    const std::string out = dir.file("scale.jsonl");
-    const std::string cmd = "python3 " + airm::test::shell_quote(script.string()) + " 25 " +
-                            airm::test::shell_quote(out) + " --seed 7";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    auto records = load_all(out);
-    REQUIRE(records.size() == 25);
-    const airm::Taxonomy taxonomy = airm::load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json");
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        const airm::Record& r = records[i].record;
-        INFO(r.id);
-        char id[32];
-        std::snprintf(id, sizeof id, "S%07zu", i);
-        CHECK(r.id == id);
-        CHECK(!r.title.empty());
-        CHECK(!r.text.empty());
-        CHECK(!r.reasoning.empty());
-        CHECK(!r.source.ref.empty());
-        CHECK(r.source.year.has_value());
-        REQUIRE(r.facets.count("category") == 1);
-        CHECK(r.facets.at("category").size() >= 1);
-        CHECK(r.facets.at("category").size() <= 3);
-        for (const auto& code : r.facets.at("category")) {
-            CHECK(taxonomy.contains(code));
-        }
-        CHECK(r.facets.at("lifecycle").size() == 1);
-        CHECK(!r.facets.at("actor").empty());
-    }
-    // ... and they index against the bundled taxonomy without complaint.
-    airm::IndexOptions options;
-    options.taxonomies.push_back(taxonomy);
-    auto report = airm::index_files(dir.file("db"), {out}, options);
-    CHECK(report.added == 25);
-    CHECK(report.total == 25);
 }
 
 TEST_CASE("loaders: a JSON array of the same objects", "[loaders]") {
@@ -152,7 +113,8 @@ TEST_CASE("loaders: a JSON array of the same objects", "[loaders]") {
     REQUIRE(records.size() == 2);
     CHECK(records[0].origin == "record 1 of " + path);
     CHECK(records[0].record.id == "J-1");
-    CHECK(records[0].record.facets.at("lifecycle") == std::vector<std::string>{"Operate and Monitor"});
+    CHECK(records[0].record.facets.at("lifecycle") ==
+          std::vector<std::string>{"Operate and Monitor"});
     CHECK(records[1].record.source.ref == "Mitchell2019");
     CHECK(records[1].record.source.year == 2019); // a year written as a string
 
@@ -163,21 +125,73 @@ TEST_CASE("loaders: a JSON array of the same objects", "[loaders]") {
     CHECK(single[0].record.text == "only");
     // Anything else is an error naming the file.
     const std::string number = dir.write("number.json", "42");
-    CHECK_THROWS_WITH(load_all(number), Catch::Contains(number) && Catch::Contains("array of record objects"));
+    CHECK_THROWS_WITH(load_all(number),
+                      Catch::Contains(number) && Catch::Contains("array of record objects"));
+}
+
+TEST_CASE("loaders: ids and facet names must fit in index terms", "[loaders]") {
+    TempDir dir;
+    struct Case {
+        std::string line;
+        std::vector<std::string> message; ///< parts the error must contain
+    };
+    const std::vector<Case> cases = {
+        {nlohmann::json{{"id", std::string(201, 'x')}, {"text", "t"}}.dump(),
+         {"line 1 of", "is 201 bytes long", "at most 200 bytes", "shorten it"}},
+        {nlohmann::json{{"id", "a"}, {"text", "t"}, {"facets", {{std::string(41, 'f'), {"v"}}}}}
+             .dump(),
+         {"line 1 of", "facet name 'fffff", "1 to 40 bytes"}},
+        {nlohmann::json{{"id", "a"}, {"text", "t"}, {"facets", {{"risk:domain", {"v"}}}}}.dump(),
+         {"line 1 of", "facet name 'risk:domain'", "no ':'"}},
+    };
+    for (const auto& c : cases) {
+        INFO(c.line.substr(0, 80));
+        const std::string path = dir.write("case.jsonl", c.line + "\n");
+        try {
+            (void)load_all(path);
+            FAIL("accepted");
+        } catch (const airm::InvalidInput& e) {
+            for (const auto& part : c.message) {
+                CHECK_THAT(e.what(), Catch::Contains(part));
+            }
+        }
+    }
+    // The longest id accepted is indexed and found.
+    const std::string longest(airm::kMaxIdBytes, 'y');
+    const std::string ok =
+        dir.write("ok.jsonl", nlohmann::json{{"id", longest}, {"text", "t"}}.dump() + "\n");
+    airm::index_files(dir.file("db"), {ok}, {});
+    CHECK(airm::Index::open(dir.file("db")).find(longest));
+    // A CSV id and a mapped facet name are checked too.
+    const std::string csv = dir.write("long.csv", "id,text\n" + std::string(250, 'z') + ",t\n");
+    airm::LoadOptions options;
+    options.format = airm::InputFormat::csv;
+    options.mapping.assign("id=id");
+    options.mapping.assign("text=text");
+    CHECK_THROWS_WITH(load_all(csv, options),
+                      Catch::Contains("line 2 of " + csv + ", column 'id'") &&
+                          Catch::Contains("is 250 bytes long"));
+    CHECK_THROWS_WITH(options.mapping.assign("facet:a:b=text"),
+                      Catch::Contains("facet name 'a:b'"));
 }
 
 TEST_CASE("loaders: input formats by name and by file name", "[loaders]") {
     using airm::InputFormat;
     const std::vector<std::pair<const char*, InputFormat>> names = {
-        {"jsonl", InputFormat::jsonl}, {"ndjson", InputFormat::jsonl}, {"json", InputFormat::json},
-        {"csv", InputFormat::csv},     {"mit-csv", InputFormat::mit_csv}};
+        {"jsonl", InputFormat::jsonl},
+        {"ndjson", InputFormat::jsonl},
+        {"json", InputFormat::json},
+        {"csv", InputFormat::csv},
+        {"mit-csv", InputFormat::mit_csv}};
     for (const auto& [name, format] : names) {
         CHECK(airm::parse_input_format(name) == format);
     }
-    CHECK_THROWS_WITH(airm::parse_input_format("xml"), Catch::Contains("xml") && Catch::Contains("mit-csv"));
+    CHECK_THROWS_WITH(airm::parse_input_format("xml"),
+                      Catch::Contains("xml") && Catch::Contains("mit-csv"));
     const std::vector<std::pair<const char*, InputFormat>> files = {
-        {"a.jsonl", InputFormat::jsonl}, {"a.ndjson", InputFormat::jsonl}, {"a.json", InputFormat::json},
-        {"dir/a.csv", InputFormat::csv}, {"A.CSV", InputFormat::csv},      {"-", InputFormat::jsonl}};
+        {"a.jsonl", InputFormat::jsonl}, {"a.ndjson", InputFormat::jsonl},
+        {"a.json", InputFormat::json},   {"dir/a.csv", InputFormat::csv},
+        {"A.CSV", InputFormat::csv},     {"-", InputFormat::jsonl}};
     for (const auto& [file, format] : files) {
         INFO(file);
         CHECK(airm::guess_input_format(file) == format);
@@ -195,7 +209,10 @@ TEST_CASE("loaders: CSV reader follows RFC 4180", "[loaders][csv]") {
         {"plain", "a,b\n1,2\n", {{"a", "b"}, {"1", "2"}}},
         {"no final newline", "a,b\n1,2", {{"a", "b"}, {"1", "2"}}},
         {"CRLF", "a,b\r\n1,2\r\n", {{"a", "b"}, {"1", "2"}}},
-        {"byte-order mark", "\xEF\xBB\xBF" "a,b\n1,2\n", {{"a", "b"}, {"1", "2"}}},
+        {"byte-order mark",
+         "\xEF\xBB\xBF"
+         "a,b\n1,2\n",
+         {{"a", "b"}, {"1", "2"}}},
         {"quoted separator", "a,b\n\"x, y\",2\n", {{"a", "b"}, {"x, y", "2"}}},
         {"doubled quotes", "a\n\"say \"\"hi\"\"\"\n", {{"a"}, {"say \"hi\""}}},
         {"embedded newline", "a,b\n\"one\ntwo\",3\n", {{"a", "b"}, {"one\ntwo", "3"}}},
@@ -235,7 +252,8 @@ TEST_CASE("loaders: the mit-csv preset joins the source documents", "[loaders][c
 
     const airm::Record& a = by_id(records, "A0001_Alpha2024");
     CHECK(a.title == "Safety board");
-    CHECK(a.text == "A board committee that oversees model releases, with a \"veto\" over launches.");
+    CHECK(a.text ==
+          "A board committee that oversees model releases, with a \"veto\" over launches.");
     CHECK(a.source.ref == "Alpha2024");
     CHECK(a.source.title == "Alpha Framework for Frontier AI, Version 2");
     CHECK(a.source.authors == "Alpha Institute");
@@ -243,7 +261,8 @@ TEST_CASE("loaders: the mit-csv preset joins the source documents", "[loaders][c
     CHECK(a.source.url == "https://example.org/alpha");
     CHECK(a.facets == Facets{{"category", {"1.1 Board Structure & Oversight"}}});
 
-    CHECK(by_id(records, "A0002_Alpha2024").text == "Adversarial testing before release.\nIt covers CBRN and cyber misuse.");
+    CHECK(by_id(records, "A0002_Alpha2024").text ==
+          "Adversarial testing before release.\nIt covers CBRN and cyber misuse.");
     const airm::Record& empty = by_id(records, "A0004_Beta2023");
     CHECK(empty.text.empty());
     CHECK(empty.title == "Empty definition");
@@ -283,17 +302,19 @@ TEST_CASE("loaders: the mit-csv preset joins the source documents", "[loaders][c
 
 TEST_CASE("loaders: column mapping by --map and by a JSON mapping file", "[loaders][csv]") {
     TempDir dir;
-    const std::string csv = dir.write("custom.csv",
-                                      "Ref,Heading,Body,Notes,Published,Codes,Who\n"
-                                      "R1,Audit,Independent audit.,Done yearly.,2023,3.1; 1.2,Deployer\n"
-                                      "R2,Board,Safety board.,,,1.1,\n");
+    const std::string csv =
+        dir.write("custom.csv", "Ref,Heading,Body,Notes,Published,Codes,Who\n"
+                                "R1,Audit,Independent audit.,Done yearly.,2023,3.1; 1.2,Deployer\n"
+                                "R2,Board,Safety board.,,,1.1,\n");
     airm::ColumnMapping by_flags;
-    for (const char* m : {"id=Ref", "title=Heading", "text=Body+Notes", "source.year=Published", "facet:category=Codes",
-                          "split:category=;", "facet:actor=Who"}) {
+    for (const char* m : {"id=Ref", "title=Heading", "text=Body+Notes", "source.year=Published",
+                          "facet:category=Codes", "split:category=;", "facet:actor=Who"}) {
         by_flags.assign(m);
     }
-    const airm::ColumnMapping by_file = airm::ColumnMapping::from_json(slurp(data_file("mapping.json")), "mapping.json");
-    for (const airm::ColumnMapping* mapping : std::vector<const airm::ColumnMapping*>{&by_flags, &by_file}) {
+    const airm::ColumnMapping by_file =
+        airm::ColumnMapping::from_json(slurp(data_file("mapping.json")), "mapping.json");
+    for (const airm::ColumnMapping* mapping :
+         std::vector<const airm::ColumnMapping*>{&by_flags, &by_file}) {
         airm::LoadOptions options;
         options.format = airm::InputFormat::csv;
         options.mapping = *mapping;
@@ -312,12 +333,13 @@ TEST_CASE("loaders: column mapping by --map and by a JSON mapping file", "[loade
     }
     // The preset is an ordinary mapping.
     const auto mit = airm::ColumnMapping::mit_csv();
-    CHECK(mit.columns() ==
-          std::vector<std::string>{"Action ID", "Action Name", "Action Definition", "Action Source", "MitigationCode"});
+    CHECK(mit.columns() == std::vector<std::string>{"Action ID", "Action Name", "Action Definition",
+                                                    "Action Source", "MitigationCode"});
 
     // Mapping mistakes name the accepted keys.
     airm::ColumnMapping bad;
-    CHECK_THROWS_WITH(bad.assign("colour=Red"), Catch::Contains("colour") && Catch::Contains("facet:NAME"));
+    CHECK_THROWS_WITH(bad.assign("colour=Red"),
+                      Catch::Contains("colour") && Catch::Contains("facet:NAME"));
     CHECK_THROWS_WITH(bad.assign("id"), Catch::Contains("KEY=COLUMN"));
     CHECK_THROWS_WITH(airm::ColumnMapping::from_json(R"({"text": "Body"})", "m.json"),
                       Catch::Contains("m.json") && Catch::Contains("\"id\""));
@@ -341,23 +363,29 @@ TEST_CASE("loaders: taxonomy files in airm and nested format", "[loaders][taxono
         CHECK(t.curated());
     }
     // Examples written as one comma-separated string become a list.
-    const airm::Taxonomy nested = airm::load_taxonomy_file(data_file("taxonomy-nested.json"), "risk");
+    const airm::Taxonomy nested =
+        airm::load_taxonomy_file(data_file("taxonomy-nested.json"), "risk");
     CHECK(nested.facet() == "risk");
     CHECK(nested.title() == "Nested test taxonomy");
-    CHECK(nested.find("1.1")->examples == std::vector<std::string>{"Risk committees", "safety boards", "veto powers"});
-    CHECK(nested.find("1.2")->examples == std::vector<std::string>{"risk registers", "risk appetite"});
+    CHECK(nested.find("1.1")->examples ==
+          std::vector<std::string>{"Risk committees", "safety boards", "veto powers"});
+    CHECK(nested.find("1.2")->examples ==
+          std::vector<std::string>{"risk registers", "risk appetite"});
 
     TempDir dir;
     CHECK_THROWS_AS(airm::load_taxonomy_file(dir.file("absent.json")), airm::NotFound);
     const std::string broken = dir.write("broken.json", R"({"categories": [{"name": "no code"}]})");
-    CHECK_THROWS_WITH(airm::load_taxonomy_file(broken), Catch::Contains(broken) && Catch::Contains("code"));
+    CHECK_THROWS_WITH(airm::load_taxonomy_file(broken),
+                      Catch::Contains(broken) && Catch::Contains("code"));
     const std::string other = dir.write("other.json", R"({"hello": 1})");
-    CHECK_THROWS_WITH(airm::load_taxonomy_file(other), Catch::Contains(other) && Catch::Contains("airm-taxonomy"));
+    CHECK_THROWS_WITH(airm::load_taxonomy_file(other),
+                      Catch::Contains(other) && Catch::Contains("airm-taxonomy"));
 }
 
 TEST_CASE("loaders: the published MIT taxonomy file", "[loaders][taxonomy][shared]") {
     AIRM_REQUIRE_SHARED_DATA(shared);
-    const airm::Taxonomy t = airm::load_taxonomy_file(shared + "/mit-mitigations/mitigation-taxonomy-2026-08-20.json");
+    const airm::Taxonomy t =
+        airm::load_taxonomy_file(shared + "/mit-mitigations/mitigation-taxonomy-2026-08-20.json");
     CHECK(t.roots() == std::vector<std::string>{"1", "2", "3", "4"});
     const std::vector<std::size_t> subcategories = {7, 4, 6, 6};
     std::size_t total = 0;
@@ -377,13 +405,17 @@ TEST_CASE("loaders: the published MIT taxonomy file", "[loaders][taxonomy][share
     CHECK(t.size() == 27);
 }
 
-TEST_CASE("loaders: without a taxonomy the hierarchy comes from the coded values", "[loaders][taxonomy]") {
+TEST_CASE("loaders: without a taxonomy the hierarchy comes from the coded values",
+          "[loaders][taxonomy]") {
     TempDir dir;
     const std::string input = dir.write(
         "derived.jsonl",
-        R"({"id": "1", "text": "a", "facets": {"risk": ["6.5 > Governance failure"], "lifecycle": [" Deploy "]}})" "\n"
-        R"({"id": "2", "text": "b", "facets": {"risk": ["6.2 > Weak oversight", "7.1"], "lifecycle": ["Deploy"]}})" "\n"
-        R"({"id": "3", "text": "c", "facets": {"risk": ["6.5"], "year": ["2024"]}})" "\n");
+        R"({"id": "1", "text": "a", "facets": {"risk": ["6.5 > Governance failure"], "lifecycle": [" Deploy "]}})"
+        "\n"
+        R"({"id": "2", "text": "b", "facets": {"risk": ["6.2 > Weak oversight", "7.1"], "lifecycle": ["Deploy"]}})"
+        "\n"
+        R"({"id": "3", "text": "c", "facets": {"risk": ["6.5"], "year": ["2024"]}})"
+        "\n");
     airm::IndexMetadata metadata = airm::IndexMetadata::fresh();
     airm::IndexOptions options;
     const airm::PreparedBatch batch = airm::prepare_batch({input}, options, metadata);

@@ -1,7 +1,8 @@
-/// Round-trip property: every word token of an indexed text, analysed alone as a query would analyse
-/// it, gives terms that the record's document holds, so searching that token alone finds the record.
-/// Checked at the term level (the search layer builds its queries from these same terms), over an
-/// on-disk index and an in-memory Xapian database.
+/// Round-trip property: every word token of an indexed text, analysed alone as a query would
+/// analyse it, gives terms that the record's document holds, so searching that token alone finds
+/// the record. Checked at the term level (the search layer builds its queries from these same
+/// terms), over an on-disk index and an in-memory Xapian database. Also: the records the
+/// benchmark's make_corpus.py writes load in the native shape.
 
 #include "engine/schema.hpp"
 #include "engine/xapian_access.hpp"
@@ -11,9 +12,10 @@
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
-
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -32,7 +34,8 @@ bool has_posting(const Xapian::Database& db, const std::string& term, Xapian::do
 
 /// The terms a query for the original text of one token would look for: the unstemmed term of
 /// every token the analyzer makes of it alone, the "Z" stem of its words, and the per-field terms.
-std::vector<std::string> query_terms(const airm::Analyzer& analyzer, std::string_view alone, airm::schema::Field field) {
+std::vector<std::string> query_terms(const airm::Analyzer& analyzer, std::string_view alone,
+                                     airm::schema::Field field) {
     std::vector<std::string> out;
     const std::string prefix(airm::schema::field_prefix(field));
     for (const airm::Token& t : analyzer.analyze(alone)) {
@@ -82,8 +85,9 @@ RoundTrip check_round_trip(const Xapian::Database& db, const std::vector<airm::R
                 for (const auto& term : wanted) {
                     if (!has_posting(db, term, did) && result.failures.size() < 20) {
                         result.failures.push_back("record " + record.id + ", field " +
-                                                  std::string(airm::schema::field_name(field)) + ": token '" + alone +
-                                                  "' needs term '" + term + "', which the document lacks");
+                                                  std::string(airm::schema::field_name(field)) +
+                                                  ": token '" + alone + "' needs term '" + term +
+                                                  "', which the document lacks");
                     }
                 }
             }
@@ -121,8 +125,8 @@ void run_round_trip(const Dataset& data, std::size_t expected_records) {
         REQUIRE(batch.records.size() == expected_records);
         airm::Index index = airm::Index::open(db);
         REQUIRE(index.record_count() == expected_records);
-        const auto result = check_round_trip(airm::detail::IndexAccess::database(index), batch.records,
-                                             index.make_analyzer());
+        const auto result = check_round_trip(airm::detail::IndexAccess::database(index),
+                                             batch.records, index.make_analyzer());
         INFO(describe(result));
         CHECK(result.records == expected_records);
         CHECK(result.tokens > 0);
@@ -141,7 +145,8 @@ void run_round_trip(const Dataset& data, std::size_t expected_records) {
         const airm::Analyzer analyzer(metadata.analyzer);
         Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
         for (const auto& record : batch.records) {
-            db.replace_document(airm::schema::id_term(record.id), airm::build_document(record, metadata, analyzer));
+            db.replace_document(airm::schema::id_term(record.id),
+                                airm::build_document(record, metadata, analyzer));
         }
         REQUIRE(db.get_doccount() == expected_records);
         const auto result = check_round_trip(db, batch.records, analyzer);
@@ -149,6 +154,23 @@ void run_round_trip(const Dataset& data, std::size_t expected_records) {
         CHECK(result.records == expected_records);
         CHECK(result.failures.empty());
     }
+}
+
+/// Writes `n` records with the benchmark's ../shared/bench/make_corpus.py and returns the file, or
+/// nullopt (saying so) when the script or python3 is absent.
+std::optional<std::string> write_scale_corpus(const TempDir& dir, const std::string& shared, int n,
+                                              int seed) {
+    const fs::path script = fs::path(shared).parent_path() / "bench" / "make_corpus.py";
+    if (!fs::exists(script) || std::system("python3 --version >/dev/null 2>&1") != 0) {
+        WARN("SKIPPED: python3 or ../shared/bench/make_corpus.py is absent");
+        return std::nullopt;
+    }
+    const std::string out = dir.file("scale.jsonl");
+    const std::string cmd = "python3 " + airm::test::shell_quote(script.string()) + " " +
+                            std::to_string(n) + " " + airm::test::shell_quote(out) + " --seed " +
+                            std::to_string(seed);
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    return out;
 }
 
 airm::Taxonomy bundled_taxonomy() {
@@ -164,12 +186,15 @@ TEST_CASE("round trip: the bundled corpus", "[roundtrip]") {
 }
 
 TEST_CASE("round trip: hand-written multilingual records", "[roundtrip]") {
-    Dataset data{"tests/data/records.jsonl", {std::string(AIRM_TEST_DATA_DIR) + "/records.jsonl"}, {}};
+    Dataset data{
+        "tests/data/records.jsonl", {std::string(AIRM_TEST_DATA_DIR) + "/records.jsonl"}, {}};
     run_round_trip(data, 7);
 }
 
 TEST_CASE("round trip: hand-written records without stemming or diacritic folding", "[roundtrip]") {
-    Dataset data{"tests/data/records.jsonl, language none", {std::string(AIRM_TEST_DATA_DIR) + "/records.jsonl"}, {}};
+    Dataset data{"tests/data/records.jsonl, language none",
+                 {std::string(AIRM_TEST_DATA_DIR) + "/records.jsonl"},
+                 {}};
     data.options.analyzer.language = "none";
     data.options.analyzer.fold_diacritics = false;
     run_round_trip(data, 7);
@@ -177,26 +202,66 @@ TEST_CASE("round trip: hand-written records without stemming or diacritic foldin
 
 TEST_CASE("round trip: the real MIT export", "[roundtrip][shared]") {
     AIRM_REQUIRE_SHARED_DATA(shared);
-    Dataset data{"MIT export", {shared + "/mit-mitigations/mitigation-database-2025-07-23.csv"}, {}};
+    Dataset data{
+        "MIT export", {shared + "/mit-mitigations/mitigation-database-2025-07-23.csv"}, {}};
     data.options.load.format = airm::InputFormat::mit_csv;
-    data.options.load.documents_csv = shared + "/mit-mitigations/mitigation-database-included-documents-2025-07-23.csv";
+    data.options.load.documents_csv =
+        shared + "/mit-mitigations/mitigation-database-included-documents-2025-07-23.csv";
     data.options.taxonomies.push_back(bundled_taxonomy());
     run_round_trip(data, 831);
 }
 
-TEST_CASE("round trip: records written by the benchmark's make_corpus.py", "[roundtrip][shared]") {
+TEST_CASE("loaders: records exactly as the benchmark's make_corpus.py writes them",
+          "[loaders][shared]") {
     AIRM_REQUIRE_SHARED_DATA(shared);
-    const fs::path script = fs::path(shared).parent_path() / "bench" / "make_corpus.py";
-    if (!fs::exists(script) || std::system("python3 --version >/dev/null 2>&1") != 0) {
-        WARN("SKIPPED: python3 or ../shared/bench/make_corpus.py is absent");
+    TempDir dir;
+    const auto out = write_scale_corpus(dir, shared, 25, 7);
+    if (!out) {
         return;
     }
+    std::vector<airm::Record> records;
+    auto reader = airm::open_records(*out, {});
+    for (airm::LoadedRecord loaded; reader->next(loaded);) {
+        records.push_back(loaded.record);
+    }
+    REQUIRE(records.size() == 25);
+    const airm::Taxonomy taxonomy = bundled_taxonomy();
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const airm::Record& r = records[i];
+        INFO(r.id);
+        char id[32];
+        std::snprintf(id, sizeof id, "S%07zu", i);
+        CHECK(r.id == id);
+        CHECK(!r.title.empty());
+        CHECK(!r.text.empty());
+        CHECK(!r.reasoning.empty());
+        CHECK(!r.source.ref.empty());
+        CHECK(r.source.year.has_value());
+        REQUIRE(r.facets.count("category") == 1);
+        CHECK(r.facets.at("category").size() >= 1);
+        CHECK(r.facets.at("category").size() <= 3);
+        for (const auto& code : r.facets.at("category")) {
+            CHECK(taxonomy.contains(code));
+        }
+        CHECK(r.facets.at("lifecycle").size() == 1);
+        CHECK(!r.facets.at("actor").empty());
+    }
+    // ... and they index against the bundled taxonomy without complaint.
+    airm::IndexOptions options;
+    options.taxonomies.push_back(taxonomy);
+    auto report = airm::index_files(dir.file("db"), {*out}, options);
+    CHECK(report.added == 25);
+    CHECK(report.total == 25);
+}
+
+TEST_CASE("round trip: records written by the benchmark's make_corpus.py", "[roundtrip][shared]") {
+    AIRM_REQUIRE_SHARED_DATA(shared);
     TempDir dir;
-    const std::string out = dir.file("scale.jsonl");
-    const std::string cmd = "python3 " + airm::test::shell_quote(script.string()) + " 40 " +
-                            airm::test::shell_quote(out) + " --seed 11";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    Dataset data{"make_corpus.py 40", {out}, {}};
+    const auto out = write_scale_corpus(dir, shared, 40, 11);
+    if (!out) {
+        return;
+    }
+    Dataset data{"make_corpus.py 40", {*out}, {}};
     data.options.taxonomies.push_back(bundled_taxonomy());
     run_round_trip(data, 40);
 }

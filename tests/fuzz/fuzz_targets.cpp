@@ -6,6 +6,7 @@
 #include "indexer/csv_reader.hpp"
 #include "indexer/record_reader.hpp"
 #include "indexer/taxonomy_loader.hpp"
+#include "query/query_parser.hpp"
 
 #include <cstdlib>
 #include <sstream>
@@ -106,12 +107,29 @@ int analyzer(const std::uint8_t* data, std::size_t size) {
     return 0;
 }
 
+int query_parser(const std::uint8_t* data, std::size_t size) {
+    const QuerySyntax syntax{{"category", "actor", "lifecycle"}};
+    std::string_view query = as_text(data, size);
+    ParsedQuery lenient = parse_query(query, syntax); // never throws
+    (void)describe(lenient.root);
+    for (const QueryNode* node : positive_text_nodes(lenient.root)) {
+        require(node->begin <= node->end && node->end <= query.size());
+    }
+    try {
+        ParsedQuery strict = parse_query_strict(query, syntax);
+        (void)describe(strict.root);
+    } catch (const QueryError&) {
+    }
+    return 0;
+}
+
 const std::vector<Target>& targets() {
     static const std::vector<Target> all = {
         {"csv_reader", csv_reader},
         {"jsonl_reader", jsonl_reader},
         {"taxonomy_loader", taxonomy_loader},
         {"analyzer", analyzer},
+        {"query_parser", query_parser},
     };
     return all;
 }

@@ -55,7 +55,9 @@ void run_index(const IndexArgs& args) {
         // FACET=FILE or FILE (the file names its facet, else "category").
         auto eq = spec.find('=');
         if (eq != std::string::npos && eq > 0 && spec.find('/') > eq) {
+            // The facet named on the command line wins over the one the file names.
             options.taxonomies.push_back(load_taxonomy_file(spec.substr(eq + 1), spec.substr(0, eq)));
+            options.taxonomies.back().set_facet(spec.substr(0, eq));
         } else {
             options.taxonomies.push_back(load_taxonomy_file(spec, "category"));
         }
@@ -95,10 +97,12 @@ void register_index_commands(CLI::App& app) {
     index->add_option("--map", args->maps,
                       "CSV column mapping KEY=COLUMN; keys: id, title, text (A+B joins columns), reasoning, "
                       "source.ref, source.title, source.authors, source.year, source.url, facet:NAME, split:NAME "
-                      "(separator of several values in one cell)");
+                      "(separator of several values in one cell); repeat it for each column")
+        ->allow_extra_args(false); // one value per --map, so that it never swallows the input files
     index->add_option("--mapping", args->mapping_file, "CSV column mapping as a JSON file");
     index->add_option("--documents", args->documents, "Source documents CSV joined on source.ref (ShortRef)");
-    index->add_option("--taxonomy", args->taxonomies, "Taxonomy file, as FILE or FACET=FILE (mit-csv: bundled one)");
+    index->add_option("--taxonomy", args->taxonomies, "Taxonomy file, as FILE or FACET=FILE (mit-csv: bundled one)")
+        ->allow_extra_args(false);
     index->add_flag("--allow-new-codes", args->allow_new_codes, "Accept codes missing from the taxonomy");
     index->add_flag("--rebuild", args->rebuild, "Replace the whole index with these inputs");
     index->add_option("--language", args->language, "Stemming language for a new index, or none")->capture_default_str();

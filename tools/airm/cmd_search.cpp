@@ -22,7 +22,6 @@ namespace airm::cli {
 namespace {
 
 using nlohmann::json;
-using nlohmann::ordered_json;
 
 /// Options shared by the three commands.
 struct SearchArgs {
@@ -39,9 +38,15 @@ struct SearchArgs {
     bool strict = false;
     bool no_synonyms = false;
     std::vector<std::string> synonym_files;
+    std::string ranking;
     std::string batch;
     std::string id;
 };
+
+/// Indents one line of JSON for reading.
+std::string pretty(const std::string& line) {
+    return nlohmann::ordered_json::parse(line).dump(2);
+}
 
 std::size_t terminal_columns() {
     winsize ws{};
@@ -122,6 +127,8 @@ SearcherOptions searcher_options(const SearchArgs& args, const Index& index) {
         if (std::filesystem::exists(bundled)) options.synonyms = SynonymTable::load(bundled, analyzer);
     }
     for (const auto& file : args.synonym_files) options.synonyms.merge(SynonymTable::load(file, analyzer));
+    options.ranking.set(args.ranking);
+    options.keep_in_memory = !args.batch.empty();
     return options;
 }
 
@@ -260,6 +267,11 @@ void run_batch(const SearchArgs& args) {
     std::string line;
     std::size_t line_no = 0;
     std::string out;
+    auto format_ms = [](double ms) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.4f", ms);
+        return std::string(buf);
+    };
     while (std::getline(in, line)) {
         ++line_no;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -298,11 +310,11 @@ void run_batch(const SearchArgs& args) {
         }
         const auto start = std::chrono::steady_clock::now();
         SearchResult result = searcher.search(r);
-        ordered_json j = search_result_json(result, r, index.metadata());
+        out = search_result_json(result, r, index.metadata());
         const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        j["took_ms"] = took;
-        out = j.dump(-1, ' ', false, json::error_handler_t::replace);
-        out += '\n';
+        // took_ms covers the search and writing its JSON: appended as the object's last member.
+        out.pop_back();
+        out += ",\"took_ms\":" + format_ms(took) + "}\n";
         std::fwrite(out.data(), 1, out.size(), stdout);
     }
     std::fflush(stdout);
@@ -324,6 +336,8 @@ void add_ranking(CLI::App* cmd, SearchArgs& a) {
     cmd->add_option("--sort", a.sort, "relevance, year (newest first) or id")->capture_default_str();
     cmd->add_flag("--no-synonyms", a.no_synonyms, "Do not apply the bundled synonyms (corpus/synonyms.txt)");
     cmd->add_option("--synonyms", a.synonym_files, "A synonyms file of your own (groups 'a = b' a line), added");
+    cmd->add_option("--ranking", a.ranking,
+                    "Ranking settings, e.g. \"k1=1.2 b=0.5 title=0.5 synonyms=0.8\" (defaults: see the README)");
 }
 
 } // namespace
@@ -353,7 +367,7 @@ void register_search_commands(CLI::App& app) {
             SearchRequest request = make_request(*a, index);
             SearchResult result = searcher.search(request);
             if (a->json) {
-                std::cout << search_result_json(result, request, index.metadata()).dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+                std::cout << pretty(search_result_json(result, request, index.metadata())) << '\n';
             } else {
                 print_result(result, request, index.metadata(), true);
             }
@@ -376,20 +390,7 @@ void register_search_commands(CLI::App& app) {
             request.snippets = false;
             SearchResult result = searcher.search(request);
             if (a->json) {
-                ordered_json out;
-                out["schema"] = kSearchJsonSchema;
-                out["query"] = result.query;
-                out["total"] = result.total;
-                ordered_json facets = ordered_json::object();
-                ordered_json sideways = ordered_json::array();
-                for (const auto& f : result.facets) {
-                    facets[f.facet] = facet_counts_json(f);
-                    if (f.drill_sideways) sideways.push_back(f.facet);
-                }
-                out["facets"] = std::move(facets);
-                out["drill_sideways"] = std::move(sideways);
-                out["notices"] = result.notices;
-                std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+                std::cout << pretty(facet_result_json(result)) << '\n';
                 return;
             }
             for (const auto& notice : result.notices) std::cerr << "airm: note: " << notice << '\n';
@@ -411,7 +412,7 @@ void register_search_commands(CLI::App& app) {
             SearchRequest request = make_request(*a, index);
             SearchResult result = searcher.similar(a->id, request);
             if (a->json) {
-                std::cout << search_result_json(result, request, index.metadata()).dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+                std::cout << pretty(search_result_json(result, request, index.metadata())) << '\n';
             } else {
                 print_result(result, request, index.metadata(), true);
             }

@@ -1,16 +1,15 @@
-/// `airm suggest`, `airm train` and `airm evaluate`: suggesting codes for new text with a model kept
-/// beside the index, building that model, and cross-validating it.
+/// `airm suggest`, `airm train` and `airm evaluate`: suggesting codes for new text with a model
+/// kept beside the index, building that model, and cross-validating it.
 
 #include "cli_context.hpp"
 #include "commands.hpp"
-#include "terminal.hpp"
-
 #include "engine/error.hpp"
 #include "indexer/csv_reader.hpp"
 #include "indexer/record_reader.hpp"
 #include "query/evaluate.hpp"
 #include "query/model_io.hpp"
 #include "query/model_store.hpp"
+#include "terminal.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -31,23 +30,50 @@ struct MethodArgs {
     bool no_taxonomy_examples = false;
 
     void add_to(CLI::App& command) {
-        command.add_option("--svm-c", train.svm_c, "Inverse regularisation of the linear model")->capture_default_str();
-        command.add_option("--balance", train.balance_power, "Class balancing power, 0 (off) to 1 (full)")
+        command.add_option("--svm-c", train.svm_c, "Inverse regularisation of the linear model")
             ->capture_default_str();
-        command.add_option("--neighbours", train.neighbours_k, "Nearest labelled records that vote")->capture_default_str();
-        command.add_option("--title-weight", train.features.title_weight, "Weight of title words")->capture_default_str();
-        command.add_option("--source-weight", train.features.source_weight, "Weight of the source feature (0: unused)")
+        command
+            .add_option("--balance", train.balance_power,
+                        "Class balancing power, 0 (off) to 1 (full)")
             ->capture_default_str();
-        command.add_option("--min-df", train.features.min_df, "Drop features in fewer training records")
+        command
+            .add_option("--neighbours", train.neighbours_k, "Nearest labelled records that vote")
             ->capture_default_str();
-        command.add_option("--inner-folds", train.inner_folds, "Inner folds fitting mixing and calibration (0: none)")
+        command.add_option("--title-weight", train.features.title_weight, "Weight of title words")
+            ->capture_default_str();
+        command
+            .add_option("--source-weight", train.features.source_weight,
+                        "Weight of the source feature (0: unused)")
+            ->capture_default_str();
+        command
+            .add_option("--min-df", train.features.min_df,
+                        "Drop features in fewer training records")
+            ->capture_default_str();
+        command
+            .add_option("--inner-folds", train.inner_folds,
+                        "Inner folds fitting mixing and calibration (0: none)")
             ->capture_default_str();
         command.add_flag("--no-bigrams", no_bigrams, "Use single words only");
-        command.add_flag("--softmax", train.softmax, "Multinomial logistic regression instead of one-vs-rest SVMs");
-        command.add_option("--softmax-l2", train.softmax_l2, "Weight decay of the softmax model")->capture_default_str();
-        command.add_option("--softmax-epochs", train.softmax_epochs, "Epochs of the softmax model")->capture_default_str();
+        command
+            .add_option("--char-ngrams", train.features.char_ngrams,
+                        "Character n-grams of words up to this n (0: none)")
+            ->capture_default_str();
+        command
+            .add_option("--title-only-weight", train.features.title_only_weight,
+                        "Title words also as title-only features with this count (0: none)")
+            ->capture_default_str();
+        command
+            .add_option("--char-weight", train.features.char_weight, "Count of a character n-gram")
+            ->capture_default_str();
+        command.add_flag("--softmax", train.softmax,
+                         "Multinomial logistic regression instead of one-vs-rest SVMs");
+        command.add_option("--softmax-l2", train.softmax_l2, "Weight decay of the softmax model")
+            ->capture_default_str();
+        command.add_option("--softmax-epochs", train.softmax_epochs, "Epochs of the softmax model")
+            ->capture_default_str();
         command.add_flag("!--no-group-model", train.group_model, "No first-segment model");
-        command.add_flag("--no-taxonomy-examples", no_taxonomy_examples, "Do not train the linear model on taxonomy texts");
+        command.add_flag("--no-taxonomy-examples", no_taxonomy_examples,
+                         "Do not train the linear model on taxonomy texts");
     }
     TrainOptions options() const {
         TrainOptions o = train;
@@ -68,15 +94,18 @@ Suggester load_or_train(const Index& index, const std::string& facet) {
     try {
         Suggester suggester = open_suggester(index, facet);
         if (model_is_stale(index, suggester.model())) {
-            std::cerr << "airm: warning: the suggestion model for '" << facet << "' was built when the index held "
-                      << suggester.model().index_records << " records, it now holds " << index.record_count()
-                      << "; rebuild it with 'airm train --db " << index.paths().front() << " --field " << facet << "'\n";
+            std::cerr << "airm: warning: the suggestion model for '" << facet
+                      << "' was built when the index held " << suggester.model().index_records
+                      << " records, it now holds " << index.record_count()
+                      << "; rebuild it with 'airm train --db " << index.paths().front()
+                      << " --field " << facet << "'\n";
         }
         return suggester;
     } catch (const NotFound&) {
         SuggestModel model = train_and_save(index, facet);
-        std::cerr << "airm: trained a suggestion model for '" << facet << "' from " << model.trained_records
-                  << " labelled records (saved in " << model_path(index.paths().front(), facet) << ")\n";
+        std::cerr << "airm: trained a suggestion model for '" << facet << "' from "
+                  << model.trained_records << " labelled records (saved in "
+                  << model_path(index.paths().front(), facet) << ")\n";
         return Suggester(std::move(model));
     }
 }
@@ -87,16 +116,23 @@ std::string percent(double v) {
     return out.str();
 }
 
+std::string fixed3(double v) {
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(3) << v;
+    return out.str();
+}
+
 void print_result(const SuggestResult& result, bool explain) {
     if (result.suggestions.empty()) {
         std::cout << dim("no code clears the threshold") << '\n';
     }
     for (const Suggestion& s : result.suggestions) {
         std::cout << percent(s.confidence) << "  " << bold(s.code) << ' ' << s.name << '\n';
-        if (!explain) continue;
+        if (!explain)
+            continue;
         for (const auto& r : s.records) {
-            std::cout << "      " << dim("like ") << r.id << ' ' << r.title << ' ' << dim("(" + percent(r.similarity) + ")")
-                      << '\n';
+            std::cout << "      " << dim("like ") << r.id << ' ' << r.title << ' '
+                      << dim("(" + percent(r.similarity) + ")") << '\n';
         }
         if (!s.words.empty()) {
             std::cout << "      " << dim("words: ");
@@ -133,13 +169,15 @@ struct SuggestArgs {
 
 void run_suggest(const SuggestArgs& args) {
     if (args.threshold < 0.0 || args.threshold > 1.0) {
-        throw InvalidInput("--threshold " + std::to_string(args.threshold) + " is not a confidence; give a value from 0 to 1");
+        throw InvalidInput("--threshold " + std::to_string(args.threshold) +
+                           " is not a confidence; give a value from 0 to 1");
     }
     if (args.top == 0) {
         throw InvalidInput("--top 0 asks for no suggestions; give 1 or more");
     }
     if (args.input.empty() && args.text.empty()) {
-        throw InvalidInput("nothing to suggest for; give the text as an argument, '-' to read it from standard input, "
+        throw InvalidInput("nothing to suggest for; give the text as an argument, '-' to read it "
+                           "from standard input, "
                            "or --input FILE for a batch");
     }
     if (!args.input.empty() && !args.text.empty()) {
@@ -166,19 +204,22 @@ void run_suggest(const SuggestArgs& args) {
     }
     // Batch: one JSON line per input record, keeping its id, in input order.
     LoadOptions load;
-    if (!args.format.empty()) load.format = parse_input_format(args.format);
+    if (!args.format.empty())
+        load.format = parse_input_format(args.format);
     if (!args.mapping_file.empty()) {
         std::ifstream in(args.mapping_file, std::ios::binary);
-        if (!in) throw NotFound("mapping file '" + args.mapping_file + "' does not exist or cannot be read; check the path");
+        if (!in)
+            throw NotFound("mapping file '" + args.mapping_file +
+                           "' does not exist or cannot be read; check the path");
         std::stringstream ss;
         ss << in.rdbuf();
         load.mapping = ColumnMapping::from_json(ss.str(), args.mapping_file);
     }
-    for (const auto& m : args.maps) load.mapping.assign(m);
+    for (const auto& m : args.maps)
+        load.mapping.assign(m);
     load.documents_csv = args.documents;
     auto reader = open_records(args.input, load);
     LoadedRecord loaded;
-    std::string line;
     while (reader->next(loaded)) {
         json out = to_json(suggester.suggest(loaded.record, options));
         out["id"] = loaded.record.id;
@@ -188,34 +229,43 @@ void run_suggest(const SuggestArgs& args) {
 
 std::map<std::string, int> read_folds(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw NotFound("folds file '" + path + "' does not exist or cannot be read; check the path");
+    if (!in)
+        throw NotFound("folds file '" + path +
+                       "' does not exist or cannot be read; check the path");
     CsvReader csv(in, path);
     std::vector<std::string> row;
     if (!csv.next(row) || row.size() < 2) {
-        throw InvalidInput(path + " has no header 'id,fold'; a folds file is a CSV with columns id and fold");
+        throw InvalidInput(
+            path + " has no header 'id,fold'; a folds file is a CSV with columns id and fold");
     }
     std::map<std::string, int> folds;
     while (csv.next(row)) {
-        if (row.size() == 1 && row[0].empty()) continue;
+        if (row.size() == 1 && row[0].empty())
+            continue;
         const std::string where = "line " + std::to_string(csv.row_line()) + " of " + path;
-        if (row.size() < 2) throw InvalidInput(where + ": expected 'id,fold'");
+        if (row.size() < 2)
+            throw InvalidInput(where + ": expected 'id,fold'");
         try {
             std::size_t used = 0;
             const int fold = std::stoi(row[1], &used);
-            if (used != row[1].size()) throw std::invalid_argument("trailing characters");
+            if (used != row[1].size())
+                throw std::invalid_argument("trailing characters");
             folds[row[0]] = fold;
         } catch (const std::logic_error&) {
-            throw InvalidInput(where + ": fold '" + row[1] + "' is not a whole number; write 'id,fold' such as 'A0086,1'");
+            throw InvalidInput(where + ": fold '" + row[1] +
+                               "' is not a whole number; write 'id,fold' such as 'A0086,1'");
         }
     }
     return folds;
 }
 
 void print_report(const EvaluationReport& r) {
-    std::cout << bold("cross-validation of '" + r.facet + "'") << ": " << r.n << " labelled records, " << r.folds
-              << " folds, " << r.labels << " codes" << (r.multi_label ? ", multi-label" : "") << "\n\n";
-    auto row = [](const std::string& name, double v) { std::cout << "  " << std::left << std::setw(22) << name << percent(v + 0.0) << '\n'; };
-    std::cout << std::fixed << std::setprecision(3);
+    std::cout << bold("cross-validation of '" + r.facet + "'") << ": " << r.n
+              << " labelled records, " << r.folds << " folds, " << r.labels << " codes"
+              << (r.multi_label ? ", multi-label" : "") << "\n\n";
+    auto row = [](const std::string& name, double v) {
+        std::cout << "  " << std::left << std::setw(22) << name << fixed3(v) << '\n';
+    };
     row("top-1 (P@1)", r.top1);
     row("top-3 hit rate", r.top3);
     row("R@3", r.recall_at_3);
@@ -223,25 +273,31 @@ void print_report(const EvaluationReport& r) {
     row("NDCG@5", r.ndcg_at_5);
     if (r.hierarchical) {
         row("category accuracy", r.category_accuracy);
-        row("category of top-1", r.category_of_top1);
+        row("category (derived)", r.category_derived);
     }
     row("macro-F1 (top-1)", r.macro_f1);
     row("calibration error", r.ece);
-    std::cout << '\n' << bold("per code") << "  (support, suggested first, right, precision, recall, F1)\n";
+    std::cout << '\n'
+              << bold("per code") << "  (support, suggested first, right, precision, recall, F1)\n";
     for (const auto& c : r.codes) {
-        std::cout << "  " << std::left << std::setw(8) << c.code << std::setw(38) << c.name.substr(0, 37) << std::right
-                  << std::setw(5) << c.support << std::setw(5) << c.predicted << std::setw(5) << c.correct << "  "
-                  << percent(c.precision) << "  " << percent(c.recall) << "  " << percent(c.f1) << '\n';
+        std::cout << "  " << std::left << std::setw(8) << c.code << std::setw(38)
+                  << c.name.substr(0, 37) << std::right << std::setw(5) << c.support << std::setw(5)
+                  << c.predicted << std::setw(5) << c.correct << "  " << percent(c.precision)
+                  << "  " << percent(c.recall) << "  " << percent(c.f1) << '\n';
     }
     std::cout << '\n' << bold("most confused") << " (true -> suggested first: count)\n";
     for (const auto& c : r.confusions) {
         std::cout << "  " << c.gold << " -> " << c.predicted << ": " << c.count << '\n';
     }
-    std::cout << '\n' << bold("reliability") << " (confidence bin: suggestions, mean confidence, share right)\n";
+    std::cout << '\n'
+              << bold("reliability")
+              << " (confidence bin: suggestions, mean confidence, share right)\n";
     for (const auto& b : r.calibration) {
-        if (b.count == 0) continue;
-        std::cout << "  " << percent(b.lower) << "-" << percent(b.upper) << std::right << std::setw(7) << b.count << "  "
-                  << percent(b.mean_confidence) << "  " << percent(b.accuracy) << '\n';
+        if (b.count == 0)
+            continue;
+        std::cout << "  " << percent(b.lower) << "-" << percent(b.upper) << std::right
+                  << std::setw(7) << b.count << "  " << percent(b.mean_confidence) << "  "
+                  << percent(b.accuracy) << '\n';
     }
 }
 
@@ -252,29 +308,41 @@ void update_suggest_models(const std::string& db) {
         const std::vector<std::string> facets = update_models(db);
         if (!facets.empty() && stderr_is_terminal()) {
             std::string list;
-            for (const auto& f : facets) list += (list.empty() ? "" : ", ") + f;
+            for (const auto& f : facets)
+                list += (list.empty() ? "" : ", ") + f;
             std::cerr << "updated the suggestion model(s) of: " << list << '\n';
         }
     } catch (const Error& e) {
-        std::cerr << "airm: warning: the index changed, but its suggestion models could not be updated (" << e.what()
-                  << "); run 'airm train --db " << db << "'\n";
+        std::cerr
+            << "airm: warning: the index changed, but its suggestion models could not be updated ("
+            << e.what() << "); run 'airm train --db " << db << "'\n";
     }
 }
 
 void register_suggest_commands(CLI::App& app) {
     auto s = std::make_shared<SuggestArgs>();
-    CLI::App* suggest = app.add_subcommand("suggest", "Suggest taxonomy codes for new text, with calibrated confidences");
+    CLI::App* suggest = app.add_subcommand(
+        "suggest", "Suggest taxonomy codes for new text, with calibrated confidences");
     add_db_option(*suggest, s->db);
     suggest->add_option("text", s->text, "The text to code ('-' reads standard input)");
-    suggest->add_option("--field", s->field, "Facet to suggest values of (category, lifecycle, actor, ...)")
+    suggest
+        ->add_option("--field", s->field,
+                     "Facet to suggest values of (category, lifecycle, actor, ...)")
         ->capture_default_str();
     suggest->add_option("--top", s->top, "At most this many suggestions")->capture_default_str();
-    suggest->add_option("--threshold", s->threshold, "Only suggestions at least this confident (0 to 1); several may clear it");
-    suggest->add_flag("--explain", s->explain, "Show the labelled records and input words behind each suggestion");
+    suggest->add_option("--threshold", s->threshold,
+                        "Only suggestions at least this confident (0 to 1); several may clear it");
+    suggest->add_flag("--explain", s->explain,
+                      "Show the labelled records and input words behind each suggestion");
     suggest->add_flag("--json", s->json, "Print JSON");
-    suggest->add_option("--input", s->input, "Batch: records to code (.jsonl, .json, .csv), written as JSON Lines with their ids");
+    suggest->add_option(
+        "--input", s->input,
+        "Batch: records to code (.jsonl, .json, .csv), written as JSON Lines with their ids");
     suggest->add_option("--format", s->format, "Batch input format: jsonl, json, csv or mit-csv");
-    suggest->add_option("--map", s->maps, "Batch CSV column mapping KEY=COLUMN, as for 'airm index'");
+    suggest
+        ->add_option("--map", s->maps,
+                     "Batch CSV column mapping KEY=COLUMN, as for 'airm index'")
+        ->allow_extra_args(false); // one value per --map, so that it never swallows the text
     suggest->add_option("--mapping", s->mapping_file, "Batch CSV column mapping as a JSON file");
     suggest->add_option("--documents", s->documents, "Source documents CSV joined on source.ref");
     suggest->callback([s]() { run_suggest(*s); });
@@ -282,16 +350,21 @@ void register_suggest_commands(CLI::App& app) {
     auto t_db = std::make_shared<std::string>();
     auto t_fields = std::make_shared<std::vector<std::string>>();
     auto t_json = std::make_shared<bool>(false);
-    CLI::App* train = app.add_subcommand("train", "Build the suggestion model(s) from the index's labelled records");
+    CLI::App* train = app.add_subcommand(
+        "train", "Build the suggestion model(s) from the index's labelled records");
     add_db_option(*train, *t_db);
-    train->add_option("--field", *t_fields, "Facet(s) to model (default: those with a model and every hierarchical facet)");
+    train
+        ->add_option("--field", *t_fields,
+                     "Facet(s) to model (default: those with a model and every hierarchical facet)")
+        ->allow_extra_args(false);
     train->add_flag("--json", *t_json, "Print the report as JSON");
     train->callback([t_db, t_fields, t_json]() {
         const Index index = open_index(*t_db);
         std::vector<std::string> fields = t_fields->empty() ? facets_to_model(index) : *t_fields;
         if (fields.empty()) {
             throw InvalidInput("index '" + index.paths().front() +
-                               "' has no coded facet to learn; pass --field NAME with a facet whose records carry values");
+                               "' has no coded facet to learn; pass --field NAME with a facet "
+                               "whose records carry values");
         }
         json report = json::array();
         for (const auto& field : fields) {
@@ -308,12 +381,13 @@ void register_suggest_commands(CLI::App& app) {
                                   {"prior_weight", m.prior_weight},
                                   {"temperature", m.temperature}});
             } else {
-                std::cout << "trained '" << field << "' from " << with_commas(m.trained_records) << " labelled records: "
-                          << m.labels.size() << " codes, " << with_commas(m.vocabulary.size()) << " features -> " << path
-                          << '\n';
+                std::cout << "trained '" << field << "' from " << with_commas(m.trained_records)
+                          << " labelled records: " << m.labels.size() << " codes, "
+                          << with_commas(m.vocabulary.size()) << " features -> " << path << '\n';
             }
         }
-        if (*t_json) std::cout << report.dump(2) << '\n';
+        if (*t_json)
+            std::cout << report.dump(2) << '\n';
     });
 
     auto e_db = std::make_shared<std::string>();
@@ -323,19 +397,26 @@ void register_suggest_commands(CLI::App& app) {
     auto e_seed = std::make_shared<std::uint64_t>(1);
     auto e_json = std::make_shared<bool>(false);
     auto method = std::make_shared<MethodArgs>();
-    CLI::App* evaluate_cmd = app.add_subcommand("evaluate", "Cross-validate suggestion on the index's labelled records");
+    CLI::App* evaluate_cmd =
+        app.add_subcommand("evaluate", "Cross-validate suggestion on the index's labelled records");
     add_db_option(*evaluate_cmd, *e_db);
     evaluate_cmd->add_option("--field", *e_field, "Facet to evaluate")->capture_default_str();
-    auto* folds_opt = evaluate_cmd->add_option("--folds", *e_folds, "CSV 'id,fold' giving each record's fold");
-    evaluate_cmd->add_option("--k", *e_k, "Number of stratified folds")->capture_default_str()->excludes(folds_opt);
-    evaluate_cmd->add_option("--seed", *e_seed, "Seed of the stratified folds")->capture_default_str()->excludes(folds_opt);
+    auto* folds_opt =
+        evaluate_cmd->add_option("--folds", *e_folds, "CSV 'id,fold' giving each record's fold");
+    evaluate_cmd->add_option("--k", *e_k, "Number of stratified folds")
+        ->capture_default_str()
+        ->excludes(folds_opt);
+    evaluate_cmd->add_option("--seed", *e_seed, "Seed of the stratified folds")
+        ->capture_default_str()
+        ->excludes(folds_opt);
     evaluate_cmd->add_flag("--json", *e_json, "Print the report as JSON");
     method->add_to(*evaluate_cmd);
     evaluate_cmd->callback([=]() {
         const Index index = open_index(*e_db);
         EvaluateOptions options;
         options.facet = *e_field;
-        if (!e_folds->empty()) options.folds = read_folds(*e_folds);
+        if (!e_folds->empty())
+            options.folds = read_folds(*e_folds);
         options.k = *e_k;
         options.seed = *e_seed;
         options.train = method->options();

@@ -1,13 +1,20 @@
 /// `airm_bench`: airm's side of the benchmark where the `airm` command would measure more than the
 /// peers do. `airm_bench build --db DB [--taxonomy FACET=FILE] FILE...` runs the same indexing job as
 /// `airm index` (bulk path for a new index) without the suggestion-model update that `airm index`
-/// runs after it, and prints {"records": N, "seconds": S} as JSON. Timing of the whole process
-/// (wall, peak RSS) is taken by the driver, tools/bench/run.
+/// runs after it, and prints {"records": N, "seconds": S} as JSON.
+/// `airm_bench suggest-latency --db DB [--field F] TEXTS.jsonl` suggests for every record of the file
+/// one at a time through the library (as a server would, with explanations) and prints the latency
+/// percentiles as JSON. Timing of whole processes (wall, peak RSS) is taken by tools/bench/run.
 
 #include "engine/error.hpp"
+#include "engine/index.hpp"
 #include "indexer/ingest.hpp"
+#include "indexer/record_reader.hpp"
 #include "indexer/taxonomy_loader.hpp"
+#include "query/model_store.hpp"
+#include "query/suggest.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -17,7 +24,8 @@
 namespace {
 
 int usage() {
-    std::cerr << "usage: airm_bench build --db DB [--taxonomy [FACET=]FILE] FILE...\n";
+    std::cerr << "usage: airm_bench build --db DB [--taxonomy [FACET=]FILE] [--rebuild] FILE...\n"
+                 "       airm_bench suggest-latency --db DB [--field FACET] TEXTS.jsonl\n";
     return 2;
 }
 
@@ -52,6 +60,56 @@ int run_build(const std::vector<std::string>& args) {
     return 0;
 }
 
+double percentile(const std::vector<double>& sorted, double p) {
+    if (sorted.empty()) {
+        return 0;
+    }
+    const auto rank = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+    return sorted[std::min(rank, sorted.size() - 1)];
+}
+
+int run_suggest_latency(const std::vector<std::string>& args) {
+    std::string db;
+    std::string field = "category";
+    std::string input;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--db" && i + 1 < args.size()) {
+            db = args[++i];
+        } else if (args[i] == "--field" && i + 1 < args.size()) {
+            field = args[++i];
+        } else {
+            input = args[i];
+        }
+    }
+    if (db.empty() || input.empty()) {
+        return usage();
+    }
+    const airm::Index index = airm::Index::open(db);
+    const airm::Suggester suggester = airm::open_suggester(index, field);
+    airm::SuggestOptions options;
+    options.explain = true;
+    std::vector<double> latencies;
+    auto reader = airm::open_records(input, {});
+    airm::LoadedRecord loaded;
+    std::size_t suggestions = 0;
+    while (reader->next(loaded)) {
+        const auto start = std::chrono::steady_clock::now();
+        const airm::SuggestResult result = suggester.suggest(loaded.record, options);
+        latencies.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        suggestions += result.suggestions.size();
+    }
+    double total = 0;
+    for (double l : latencies) {
+        total += l;
+    }
+    std::sort(latencies.begin(), latencies.end());
+    std::printf("{\"texts\": %zu, \"suggestions\": %zu, \"total_ms\": %.3f, \"p50_ms\": %.4f, \"p95_ms\": %.4f, "
+                "\"p99_ms\": %.4f}\n",
+                latencies.size(), suggestions, total, percentile(latencies, 0.50), percentile(latencies, 0.95),
+                percentile(latencies, 0.99));
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -63,6 +121,9 @@ int main(int argc, char** argv) {
     try {
         if (command == "build") {
             return run_build(args);
+        }
+        if (command == "suggest-latency") {
+            return run_suggest_latency(args);
         }
     } catch (const airm::Error& e) {
         std::cerr << "airm_bench: error: " << e.what() << '\n';

@@ -1,0 +1,122 @@
+#pragma once
+/// Internal to the query library (includes xapian.h): runs a query tree over Xapian's posting lists
+/// with BM25 computed from document lengths held in memory.
+///
+/// Why: Xapian reads every match's length from its document-length list, decoding that list from the
+/// start of each chunk, which costs more than the rest of a typical search. Keeping the lengths in an
+/// array (4 bytes a record, loaded once) and scoring here makes a search several times cheaper. The
+/// weights are those of Xapian's BM25Weight (same formula and parameters), so results do not depend
+/// on which of the two ran a query; a test compares them.
+
+#include "query/query_tree.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+#include <xapian.h>
+
+namespace airm::detail {
+
+/// The length (sum of wdf) of every record of one database, by docid.
+class DocLengths {
+public:
+    [[nodiscard]] static DocLengths load(const Xapian::Database& db);
+
+    [[nodiscard]] std::uint32_t length(Xapian::docid did) const { return did < lengths_.size() ? lengths_[did] : 0; }
+    [[nodiscard]] bool exists(Xapian::docid did) const { return did < present_.size() && present_[did] != 0; }
+    [[nodiscard]] Xapian::docid last() const { return static_cast<Xapian::docid>(present_.empty() ? 0 : present_.size() - 1); }
+    [[nodiscard]] double average() const { return average_; }
+    [[nodiscard]] Xapian::doccount count() const { return count_; }
+
+private:
+    std::vector<std::uint32_t> lengths_;
+    std::vector<std::uint8_t> present_;
+    double average_ = 0;
+    Xapian::doccount count_ = 0;
+};
+
+/// BM25 parameters (Xapian's BM25Weight with k2 = 0, k3 = 1).
+struct Bm25Params {
+    double k1 = 1.0;
+    double b = 0.5;
+    double min_normlen = 0.5;
+};
+
+/// A position in the matches of a (sub)query, in ascending docid order.
+class PostingCursor {
+public:
+    static constexpr Xapian::docid kEnd = std::numeric_limits<Xapian::docid>::max();
+    virtual ~PostingCursor() = default;
+    [[nodiscard]] Xapian::docid doc() const { return did_; }
+    /// Moves to the first match at or after `target` (never backwards).
+    virtual void skip_to(Xapian::docid target) = 0;
+    /// The weight of the current match.
+    [[nodiscard]] virtual double score() const = 0;
+    /// Matches expected (for ordering the children of an AND).
+    [[nodiscard]] virtual Xapian::doccount estimate() const = 0;
+
+protected:
+    Xapian::docid did_ = 0;
+};
+
+/// A scored match.
+struct ScoredDoc {
+    Xapian::docid did = 0;
+    double score = 0;
+};
+
+class Matcher {
+public:
+    /// Prepares `query` (which runs_in_memory()) over `db`. `wqf` counts each term's occurrences in
+    /// the whole query (as Xapian weighs repeated terms); empty: counted in `query` itself.
+    Matcher(const Xapian::Database& db, const DocLengths& lengths, Bm25Params params, const QNode& query,
+            const std::map<std::string, unsigned>& wqf = {});
+    ~Matcher();
+    Matcher(const Matcher&) = delete;
+    Matcher& operator=(const Matcher&) = delete;
+
+    /// Visits every match in docid order; `accept(did)` says whether it counts (filters applied
+    /// outside the tree). Keeps the `keep` best accepted matches, best first (ties: lower docid),
+    /// and returns how many were accepted.
+    template <typename Accept>
+    std::uint64_t run(std::size_t keep, Accept&& accept, std::vector<ScoredDoc>& best) {
+        best.clear();
+        std::uint64_t accepted = 0;
+        PostingCursor& root = *root_;
+        auto worse = [](const ScoredDoc& a, const ScoredDoc& b) {
+            return a.score > b.score || (a.score == b.score && a.did < b.did);
+        };
+        for (root.skip_to(1); root.doc() != PostingCursor::kEnd; root.skip_to(root.doc() + 1)) {
+            const Xapian::docid did = root.doc();
+            if (!accept(did)) continue;
+            ++accepted;
+            if (keep == 0) continue;
+            const double s = root.score();
+            if (best.size() < keep) {
+                best.push_back({did, s});
+                std::push_heap(best.begin(), best.end(), worse);
+            } else if (s > best.front().score) {
+                std::pop_heap(best.begin(), best.end(), worse);
+                best.back() = {did, s};
+                std::push_heap(best.begin(), best.end(), worse);
+            }
+        }
+        std::sort_heap(best.begin(), best.end(), worse);
+        return accepted;
+    }
+
+    /// The weight of the query in record `did`, or 0 when it does not match.
+    [[nodiscard]] double score_of(Xapian::docid did);
+
+    /// Counts the occurrences of each weighted term in a tree.
+    static void count_terms(const QNode& node, std::map<std::string, unsigned>& wqf);
+
+private:
+    std::unique_ptr<PostingCursor> root_;
+};
+
+} // namespace airm::detail

@@ -1,0 +1,174 @@
+// `airm suggest`, `airm train`, `airm evaluate` end to end, the model kept up to date by `airm
+// index` and `airm delete`, and a CSV of a different taxonomy handled through --map alone.
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+using airm::test::run_airm;
+using airm::test::shell_quote;
+using airm::test::TempDir;
+
+namespace {
+
+std::string model_header(const std::string& db, const std::string& facet) {
+    std::ifstream in(db + "/airm-suggest-" + facet + ".model");
+    std::string first, second;
+    std::getline(in, first);
+    std::getline(in, second);
+    return second;
+}
+
+/// Indexes the bundled corpus with its taxonomy into a new index in `tmp`; returns its folder.
+std::string index_corpus(const TempDir& tmp) {
+    const std::string db = tmp.file("db");
+    const std::string corpus = airm::test::corpus_dir();
+    const auto indexed =
+        run_airm("index --db " + shell_quote(db) + " " + shell_quote(corpus + "/records.jsonl") +
+                 " --taxonomy " + shell_quote(corpus + "/taxonomy.json"));
+    INFO(indexed.err);
+    REQUIRE(indexed.exit_code == 0);
+    return db;
+}
+
+} // namespace
+
+TEST_CASE("airm suggest --json gives calibrated codes with names and categories",
+          "[suggest][cli]") {
+    TempDir tmp;
+    const std::string db = index_corpus(tmp);
+    // `airm index` built the model beside the index.
+    REQUIRE(std::filesystem::exists(db + "/airm-suggest-category.model"));
+
+    auto r = run_airm("suggest --db " + shell_quote(db) +
+                      " --json --explain --top 3 'Run red-team exercises and third-party audits "
+                      "before deployment'");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto out = nlohmann::json::parse(r.out);
+    REQUIRE(out["suggestions"].size() == 3);
+    double previous = 1.0;
+    for (const auto& s : out["suggestions"]) {
+        CHECK(s["code"].get<std::string>().find('.') != std::string::npos);
+        CHECK_FALSE(s["name"].get<std::string>().empty());
+        const double c = s["confidence"].get<double>();
+        CHECK(c >= 0.0);
+        CHECK(c <= previous);
+        previous = c;
+        CHECK(s.contains("records"));
+        CHECK(s.contains("words"));
+    }
+    CHECK(out["suggestions"][0]["code"].get<std::string>().rfind("3.", 0) ==
+          0); // testing & auditing family
+    REQUIRE(out.contains("categories"));
+    CHECK(out["categories"][0]["code"] == "3");
+
+    // Text from standard input, and a threshold nobody clears.
+    auto piped =
+        run_airm("suggest --db " + shell_quote(db) + " --json -", "encrypt model weights at rest");
+    REQUIRE(piped.exit_code == 0);
+    CHECK_FALSE(nlohmann::json::parse(piped.out)["suggestions"].empty());
+    auto none =
+        run_airm("suggest --db " + shell_quote(db) + " --json --threshold 1 'zebra xylophone'");
+    REQUIRE(none.exit_code == 0);
+    CHECK(nlohmann::json::parse(none.out)["suggestions"].empty());
+
+    // Bad options fail with a message naming the fix.
+    auto bad = run_airm("suggest --db " + shell_quote(db) + " --threshold 1.5 'text'");
+    CHECK(bad.exit_code != 0);
+    CHECK(bad.err.find("0 to 1") != std::string::npos);
+    auto unknown = run_airm("suggest --db " + shell_quote(db) + " --field colour 'text'");
+    CHECK(unknown.exit_code != 0);
+    CHECK(unknown.err.find("--field") != std::string::npos);
+}
+
+TEST_CASE("airm suggest --input writes one JSON line per record with its id", "[suggest][cli]") {
+    TempDir tmp;
+    const std::string db = index_corpus(tmp);
+    const std::string input =
+        tmp.write("new.jsonl", R"({"id": "new-1", "title": "Watermark generated images"}
+{"id": "new-2", "text": "Whistleblower channel for staff to report safety concerns"}
+{"id": "new-3", "text": "Publish a model card documenting limitations"}
+)");
+    auto r =
+        run_airm("suggest --db " + shell_quote(db) + " --input " + shell_quote(input) + " --top 2");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    std::istringstream lines(r.out);
+    std::string line;
+    std::vector<std::string> ids;
+    while (std::getline(lines, line)) {
+        const auto j = nlohmann::json::parse(line);
+        ids.push_back(j["id"].get<std::string>());
+        CHECK(j["suggestions"].size() == 2);
+    }
+    CHECK(ids == std::vector<std::string>{"new-1", "new-2", "new-3"});
+}
+
+TEST_CASE("airm index and airm delete keep the model up to date", "[suggest][cli]") {
+    TempDir tmp;
+    const std::string db = index_corpus(tmp);
+    auto before = nlohmann::json::parse(model_header(db, "category"));
+    CHECK(before["format"] == "airm-suggest-model");
+    CHECK(before["version"] == 1);
+    CHECK(before["trained_records"] == 92);
+
+    // A curator accepts a code for a new record: the next model learns from it.
+    const std::string accepted = tmp.write(
+        "accepted.jsonl",
+        R"({"id": "cur-1", "title": "Quarterly zorblax audits", "text": "Zorblax audits of the frontier model.", "facets": {"category": ["3.1"]}})"
+        "\n");
+    REQUIRE(run_airm("index --db " + shell_quote(db) + " " + shell_quote(accepted)).exit_code == 0);
+    auto after = nlohmann::json::parse(model_header(db, "category"));
+    CHECK(after["trained_records"] == 93);
+    auto r = run_airm("suggest --db " + shell_quote(db) + " --json --explain 'zorblax'");
+    REQUIRE(r.exit_code == 0);
+    const auto out = nlohmann::json::parse(r.out);
+    CHECK(out["suggestions"][0]["code"] == "3.1");
+    CHECK(out["suggestions"][0]["records"][0]["id"] == "cur-1");
+
+    REQUIRE(run_airm("delete --db " + shell_quote(db) + " cur-1").exit_code == 0);
+    CHECK(nlohmann::json::parse(model_header(db, "category"))["trained_records"] == 92);
+
+    // `airm train` rebuilds on demand and reports what it built.
+    auto trained = run_airm("train --db " + shell_quote(db) + " --json");
+    REQUIRE(trained.exit_code == 0);
+    CHECK(nlohmann::json::parse(trained.out)[0]["records"] == 92);
+}
+
+TEST_CASE("a CSV of another taxonomy indexes, suggests and evaluates through --map alone",
+          "[suggest][cli]") {
+    TempDir tmp;
+    const std::string db = tmp.file("db");
+    const std::string csv = std::string(AIRM_TEST_DATA_DIR) + "/suggest-risk-incidents.csv";
+    auto indexed = run_airm("index --db " + shell_quote(db) + " " + shell_quote(csv) +
+                            " --map id=Ref --map title=Headline --map 'text=What happened+Context' "
+                            "--map 'facet:risk=Risk Code'");
+    INFO(indexed.err);
+    REQUIRE(indexed.exit_code == 0);
+    CHECK(std::filesystem::exists(db + "/airm-suggest-risk.model"));
+
+    auto evaluated =
+        run_airm("evaluate --db " + shell_quote(db) + " --field risk --k 3 --seed 7 --json");
+    INFO(evaluated.err);
+    REQUIRE(evaluated.exit_code == 0);
+    const auto report = nlohmann::json::parse(evaluated.out);
+    CHECK(report["n"] == 24);
+    CHECK(report["labels"] == 4);
+    CHECK(report["top1"].get<double>() >= 0.6); // four codes: chance is 0.25
+    CHECK(report.contains("category_accuracy"));
+    CHECK(report["calibration"].size() == 10);
+
+    auto r = run_airm(
+        "suggest --db " + shell_quote(db) +
+        " --field risk --json 'The chatbot exposed personal data and phone numbers of customers'");
+    REQUIRE(r.exit_code == 0);
+    const auto out = nlohmann::json::parse(r.out);
+    CHECK(out["suggestions"][0]["code"] == "2.1");
+    CHECK(out["suggestions"][0]["name"] == "Compromise of privacy");
+    CHECK(out["categories"][0]["code"] == "2");
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""Relevance of airm's search beside Xapian's defaults, on the judged MIT query set.
+
+The baseline indexes the same MIT records with Xapian's TermGenerator at its default settings
+(English stemmer; the action name, then the definition, as one text) and answers with QueryParser at
+its defaults (English stemmer, STEM_SOME, default operator OR, default flags) and BM25Weight's
+defaults. airm answers through `airm search --batch` on an index built by
+`airm index --format mit-csv`. Both are scored on the top 10 with the same judgments:
+
+  nDCG@10  gains 2^grade - 1, discount log2(rank + 1), ideal = the judged records sorted by grade
+  MRR      1 / rank of the first result judged relevant (grade >= 1), 0 when none is in the top 10
+
+  relevance.py --judged tests/data/judged-queries-mit.tsv --data ../shared/data/mit-mitigations \
+               [--airm build/tools/airm/airm --db INDEX [--ranking "k1=1.2 b=0.5"]] [--per-query]
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import xapian
+
+
+def read_judgments(path):
+    judged = {}
+    with open(path, encoding='utf-8') as f:
+        for line in f:
+            if not line.strip() or line.startswith('#'):
+                continue
+            query, rid, grade = line.rstrip('\n').split('\t')
+            judged.setdefault(query, {})[rid] = int(grade)
+    return judged
+
+
+def ndcg_at_10(ranked, grades):
+    dcg = sum((2 ** grades.get(rid, 0) - 1) / math.log2(i + 2) for i, rid in enumerate(ranked[:10]))
+    ideal = sorted(grades.values(), reverse=True)[:10]
+    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+def reciprocal_rank(ranked, grades):
+    for i, rid in enumerate(ranked[:10]):
+        if grades.get(rid, 0) >= 1:
+            return 1.0 / (i + 1)
+    return 0.0
+
+
+def xapian_rankings(data_dir, queries):
+    db = xapian.WritableDatabase('', xapian.DB_BACKEND_INMEMORY)
+    tg = xapian.TermGenerator()
+    tg.set_stemmer(xapian.Stem('english'))
+    path = os.path.join(data_dir, 'mitigation-database-2025-07-23.csv')
+    with open(path, encoding='utf-8-sig', newline='') as f:
+        for row in csv.DictReader(f):
+            doc = xapian.Document()
+            tg.set_document(doc)
+            tg.index_text(row['Action Name'])
+            tg.increase_termpos()
+            tg.index_text(row['Action Definition'])
+            doc.set_data(row['Action ID'])
+            doc.add_boolean_term('Q' + row['Action ID'])
+            db.add_document(doc)
+    qp = xapian.QueryParser()
+    qp.set_stemmer(xapian.Stem('english'))
+    qp.set_database(db)
+    enquire = xapian.Enquire(db)
+    out = {}
+    for q in queries:
+        enquire.set_query(qp.parse_query(q))
+        out[q] = [m.document.get_data().decode('utf-8') for m in enquire.get_mset(0, 10)]
+    return out
+
+
+def airm_rankings(airm, db, queries, ranking=None):
+    with tempfile.NamedTemporaryFile('w', suffix='.jsonl', delete=False, encoding='utf-8') as f:
+        for q in queries:
+            f.write(json.dumps({'q': q}) + '\n')
+        path = f.name
+    try:
+        extra = ['--ranking', ranking] if ranking else []
+        proc = subprocess.run([airm, 'search', '--db', db, '--batch', path, '--limit', '10'] + extra,
+                              capture_output=True, text=True, check=True)
+    finally:
+        os.unlink(path)
+    out = {}
+    for q, line in zip(queries, proc.stdout.splitlines()):
+        out[q] = [r['id'] for r in json.loads(line)['results']]
+    return out
+
+
+def score(rankings, judged):
+    nd = [ndcg_at_10(rankings[q], g) for q, g in judged.items()]
+    rr = [reciprocal_rank(rankings[q], g) for q, g in judged.items()]
+    return sum(nd) / len(nd), sum(rr) / len(rr), nd, rr
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--judged', required=True)
+    ap.add_argument('--data', required=True, help='the mit-mitigations folder')
+    ap.add_argument('--airm', help='the airm binary')
+    ap.add_argument('--db', help='an airm index of the MIT data')
+    ap.add_argument('--ranking', help="airm's --ranking settings (default: airm's defaults)")
+    ap.add_argument('--per-query', action='store_true')
+    args = ap.parse_args()
+    judged = read_judgments(args.judged)
+    queries = list(judged)
+    systems = {'Xapian defaults (TermGenerator + QueryParser)': xapian_rankings(args.data, queries)}
+    if args.airm and args.db:
+        systems['airm'] = airm_rankings(args.airm, args.db, queries, args.ranking)
+    print('%d queries, %d judgments' % (len(judged), sum(len(g) for g in judged.values())))
+    print('| system | nDCG@10 | MRR |')
+    print('| --- | --- | --- |')
+    details = {}
+    for name, rankings in systems.items():
+        nd, rr, nds, rrs = score(rankings, judged)
+        details[name] = (nds, rrs)
+        print('| %s | %.3f | %.3f |' % (name, nd, rr))
+    if args.per_query:
+        names = list(systems)
+        print('\nquery\t' + '\t'.join('nDCG %s' % n.split()[0] for n in names))
+        for i, q in enumerate(queries):
+            print(q + '\t' + '\t'.join('%.3f' % details[n][0][i] for n in names))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
