@@ -68,7 +68,7 @@ IndexMetadata IndexMetadata::from_json(std::string_view text, std::string_view w
     json doc;
     try {
         doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
         throw IndexError(std::string(where) + ": index metadata is corrupt (" + e.what() +
                          "); rebuild the index with 'airm index --rebuild'");
     }

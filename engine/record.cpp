@@ -183,7 +183,7 @@ Record parse_record(std::string_view text, std::string_view where) {
     json parsed;
     try {
         parsed = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
         throw InvalidInput(where_prefix(where) + "malformed JSON (" + std::string(e.what()) +
                            "); each line must be one complete JSON object");
     }

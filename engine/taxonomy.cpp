@@ -149,10 +149,19 @@ std::string Taxonomy::to_json() const {
 }
 
 Taxonomy Taxonomy::from_json(std::string_view text, std::string_view where) {
+    try {
+        return from_json_unchecked(text, where);
+    } catch (const json::exception& e) {
+        throw InvalidInput(std::string(where) + ": a taxonomy field has the wrong type (" + e.what() +
+                           "); codes, names and descriptions are strings, examples a list of strings");
+    }
+}
+
+Taxonomy Taxonomy::from_json_unchecked(std::string_view text, std::string_view where) {
     json doc;
     try {
         doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
         throw InvalidInput(std::string(where) + ": malformed JSON (" + e.what() + ")");
     }
     if (!doc.is_object() || doc.value("format", "") != "airm-taxonomy") {

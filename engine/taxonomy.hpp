@@ -56,6 +56,7 @@ public:
     [[nodiscard]] static Taxonomy from_json(std::string_view json, std::string_view where);
 
 private:
+    static Taxonomy from_json_unchecked(std::string_view json, std::string_view where);
     struct CodeOrder {
         using is_transparent = void;
         bool operator()(std::string_view a, std::string_view b) const;

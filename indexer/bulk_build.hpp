@@ -24,7 +24,7 @@ namespace airm {
 struct BulkOptions {
     unsigned workers = 0;          ///< builder threads (default: one per core)
     std::size_t chunk_records = 0; ///< records per partial database (default 10,000)
-    std::size_t flush_records = 0; ///< records a worker buffers in memory between flushes (default 500)
+    std::size_t flush_records = 0; ///< records a worker buffers in memory between flushes (default 200)
 };
 
 /// True when index_files() takes the bulk path: every input is a file (standard input cannot be

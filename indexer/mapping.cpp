@@ -70,7 +70,7 @@ ColumnMapping ColumnMapping::from_json(std::string_view text_json, std::string_v
     nlohmann::json doc;
     try {
         doc = nlohmann::json::parse(text_json.begin(), text_json.end());
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
         throw InvalidInput(std::string(where) + ": malformed JSON (" + e.what() + ")");
     }
     if (!doc.is_object()) {

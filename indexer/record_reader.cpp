@@ -124,7 +124,7 @@ private:
         }
         try {
             doc_ = nlohmann::json::parse(text);
-        } catch (const nlohmann::json::parse_error& e) {
+        } catch (const nlohmann::json::exception& e) {
             throw InvalidInput(name_ + ": malformed JSON (" + e.what() +
                                "); a .json input must be one array of record objects");
         }

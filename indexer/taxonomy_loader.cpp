@@ -74,11 +74,28 @@ Taxonomy load_taxonomy_file(const std::string& path, const std::string& facet) {
     return parse_taxonomy(text, path, facet);
 }
 
+namespace {
+
+Taxonomy parse_taxonomy_unchecked(std::string_view text, const std::string& path, const std::string& facet);
+
+} // namespace
+
 Taxonomy parse_taxonomy(std::string_view text, const std::string& path, const std::string& facet) {
+    try {
+        return parse_taxonomy_unchecked(text, path, facet);
+    } catch (const json::exception& e) {
+        throw InvalidInput(path + ": a taxonomy field has the wrong type (" + e.what() +
+                           "); codes, names and descriptions are strings, examples a list of strings");
+    }
+}
+
+namespace {
+
+Taxonomy parse_taxonomy_unchecked(std::string_view text, const std::string& path, const std::string& facet) {
     json doc;
     try {
         doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
         throw InvalidInput(path + ": malformed JSON in taxonomy file (" + e.what() + ")");
     }
     if (doc.is_object() && doc.value("format", "") == "airm-taxonomy") {
@@ -102,5 +119,7 @@ Taxonomy parse_taxonomy(std::string_view text, const std::string& path, const st
     throw InvalidInput(path + ": not a taxonomy file; expected {\"format\": \"airm-taxonomy\", \"nodes\": [...]} or "
                               "{\"categories\": [{\"code\", \"name\", \"subcategories\": [...]}]}");
 }
+
+} // namespace
 
 } // namespace airm

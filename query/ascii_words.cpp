@@ -15,7 +15,6 @@ constexpr std::array<Cls, 128> ascii_classes() {
     for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = Cls::letter;
     for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = Cls::digit;
     t['_'] = Cls::underscore;
-    t[':'] = Cls::mid_letter;
     t['.'] = Cls::mid_num_letter;
     t['\''] = Cls::mid_num_letter;
     t[','] = Cls::mid_num;
@@ -95,7 +94,7 @@ std::optional<std::vector<Token>> plain_words(std::string_view text) {
             i += l + l2;
             last = *after;
         }
-        if (only_underscores) continue;
+        if (only_underscores && i - begin == 1) continue; // ICU makes no word of a lone '_'
         Token t;
         t.begin = static_cast<std::uint32_t>(begin);
         t.end = static_cast<std::uint32_t>(i);

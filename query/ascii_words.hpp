@@ -13,7 +13,9 @@ namespace airm {
 
 /// The word and number tokens of `text` (no compounds; positions not counted), or nullopt when the
 /// text holds a character this splitter does not handle (then use Analyzer::analyze). Handled:
-/// ASCII, no-break space, curly quotes, dashes, bullet, ellipsis and middle dot.
+/// ASCII, no-break space, curly quotes, dashes, bullet, ellipsis and middle dot. (ICU's word
+/// boundaries join letters across "." "'" "’" "·", digits across "." "," ";" "'" "’", and split
+/// at ":".)
 [[nodiscard]] std::optional<std::vector<Token>> plain_words(std::string_view text);
 
 } // namespace airm

@@ -33,7 +33,6 @@ struct Scoring {
     const Xapian::Database& db;
     const DocLengths& lengths;
     Bm25Params params;
-    const std::map<std::string, unsigned>& wqf;
     double inverse_average;
 };
 
@@ -49,9 +48,8 @@ public:
             const double tf = estimate_;
             double tw = (n - tf + 0.5) / (tf + 0.5);
             if (tw < 2) tw = tw * 0.5 + 1; // Xapian's guard against weights <= 0 for very common terms
-            auto found = s.wqf.find(term);
-            const double wqf = found == s.wqf.end() ? 1.0 : found->second;
-            weight_ = std::log(tw) * factor * (2.0 * wqf / (1.0 + wqf)) * (params_.k1 + 1);
+            // With k3 = 1 and a within-query frequency of 1, BM25's query factor is 1.
+            weight_ = std::log(tw) * factor * (params_.k1 + 1);
         }
     }
     void skip_to(Xapian::docid target) override {
@@ -70,6 +68,10 @@ public:
         const double denom = params_.k1 * (normlen * params_.b + (1 - params_.b)) + wdf;
         return denom > 0 ? weight_ * (wdf / denom) : 0;
     }
+    double presence() const override {
+        if (weight_ == 0) return 0;
+        return weight_ / (params_.k1 + 1.0);
+    }
     Xapian::doccount estimate() const override { return estimate_; }
 
 private:
@@ -87,6 +89,7 @@ public:
     NothingCursor() { did_ = kEnd; }
     void skip_to(Xapian::docid) override {}
     double score() const override { return 0; }
+    double presence() const override { return 0; }
     Xapian::doccount estimate() const override { return 0; }
 };
 
@@ -100,6 +103,7 @@ public:
         did_ = d <= lengths_.last() ? d : kEnd;
     }
     double score() const override { return 0; }
+    double presence() const override { return 0; }
     Xapian::doccount estimate() const override { return lengths_.count(); }
 
 private:
@@ -120,6 +124,11 @@ public:
     double score() const override {
         double s = 0;
         for (const auto& k : kids_) s += k->score();
+        return s;
+    }
+    double presence() const override {
+        double s = 0;
+        for (const auto& k : kids_) s += k->presence();
         return s;
     }
     Xapian::doccount estimate() const override { return kids_.empty() ? 0 : kids_.front()->estimate(); }
@@ -189,6 +198,13 @@ public:
         }
         return s;
     }
+    double presence() const override {
+        double s = 0;
+        for (const auto& t : terms_) {
+            if (t->doc() == did_) s += t->presence();
+        }
+        return s;
+    }
     Xapian::doccount estimate() const override { return static_cast<Xapian::doccount>(docs_.size()); }
 
 private:
@@ -215,6 +231,13 @@ public:
         double s = 0;
         for (const auto& k : kids_) {
             if (k->doc() == did_) s += k->score();
+        }
+        return s;
+    }
+    double presence() const override {
+        double s = 0;
+        for (const auto& k : kids_) {
+            if (k->doc() == did_) s += k->presence();
         }
         return s;
     }
@@ -246,9 +269,33 @@ public:
         did_ = d;
     }
     double score() const override { return left_->score(); }
+    double presence() const override { return left_->presence(); }
     Xapian::doccount estimate() const override { return left_->estimate(); }
 
 private:
+    CursorPtr left_;
+    CursorPtr right_;
+};
+
+/// The first child; the others add their weight where they match too. The others are looked up
+/// only when a match is scored, so they cost nothing for candidates that never become matches.
+class AndMaybeCursor : public Cursor {
+public:
+    AndMaybeCursor(CursorPtr left, CursorPtr right) : left_(std::move(left)), right_(std::move(right)) {}
+    void skip_to(Xapian::docid target) override {
+        if (did_ == kEnd || (target <= did_ && did_ != 0)) return;
+        left_->skip_to(std::max<Xapian::docid>(target, 1));
+        did_ = left_->doc();
+    }
+    double score() const override { return left_->score() + (right_here() ? right_->score() : 0.0); }
+    double presence() const override { return left_->presence() + (right_here() ? right_->presence() : 0.0); }
+    Xapian::doccount estimate() const override { return left_->estimate(); }
+
+private:
+    bool right_here() const {
+        right_->skip_to(did_); // scores are asked in docid order
+        return right_->doc() == did_;
+    }
     CursorPtr left_;
     CursorPtr right_;
 };
@@ -272,6 +319,12 @@ CursorPtr build(const QNode& node, double factor, const Scoring& s) {
         for (const auto& k : node.kids) kids.push_back(build(k, factor, s));
         return std::make_unique<OrCursor>(std::move(kids));
     }
+    case QOp::and_maybe: {
+        std::vector<CursorPtr> rest;
+        for (std::size_t i = 1; i < node.kids.size(); ++i) rest.push_back(build(node.kids[i], factor, s));
+        CursorPtr right = rest.size() == 1 ? std::move(rest.front()) : std::make_unique<OrCursor>(std::move(rest));
+        return std::make_unique<AndMaybeCursor>(build(node.kids.front(), factor, s), std::move(right));
+    }
     case QOp::and_not: {
         std::vector<CursorPtr> rest;
         for (std::size_t i = 1; i < node.kids.size(); ++i) rest.push_back(build(node.kids[i], 0.0, s));
@@ -292,17 +345,8 @@ CursorPtr build(const QNode& node, double factor, const Scoring& s) {
 
 } // namespace
 
-void Matcher::count_terms(const QNode& node, std::map<std::string, unsigned>& wqf) {
-    if (node.op == QOp::term) ++wqf[node.term];
-    for (const auto& k : node.kids) count_terms(k, wqf);
-}
-
-Matcher::Matcher(const Xapian::Database& db, const DocLengths& lengths, Bm25Params params, const QNode& query,
-                 const std::map<std::string, unsigned>& wqf) {
-    std::map<std::string, unsigned> own;
-    if (wqf.empty()) count_terms(query, own);
-    const Scoring s{db, lengths, params, wqf.empty() ? own : wqf,
-                    lengths.average() > 0 ? 1.0 / lengths.average() : 0.0};
+Matcher::Matcher(const Xapian::Database& db, const DocLengths& lengths, Bm25Params params, const QNode& query) {
+    const Scoring s{db, lengths, params, lengths.average() > 0 ? 1.0 / lengths.average() : 0.0};
     root_ = build(query, 1.0, s);
 }
 

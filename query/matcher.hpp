@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +55,9 @@ public:
     virtual void skip_to(Xapian::docid target) = 0;
     /// The weight of the current match.
     [[nodiscard]] virtual double score() const = 0;
+    /// The weight the current match would have if each of its terms occurred once, in a record of
+    /// average length: how rare the matched terms are, whatever their frequency in the record.
+    [[nodiscard]] virtual double presence() const = 0;
     /// Matches expected (for ordering the children of an AND).
     [[nodiscard]] virtual Xapian::doccount estimate() const = 0;
 
@@ -67,27 +69,30 @@ protected:
 struct ScoredDoc {
     Xapian::docid did = 0;
     double score = 0;
+    double presence = 0; ///< set when ranking by presence
 };
 
 class Matcher {
 public:
-    /// Prepares `query` (which runs_in_memory()) over `db`. `wqf` counts each term's occurrences in
-    /// the whole query (as Xapian weighs repeated terms); empty: counted in `query` itself.
-    Matcher(const Xapian::Database& db, const DocLengths& lengths, Bm25Params params, const QNode& query,
-            const std::map<std::string, unsigned>& wqf = {});
+    /// Prepares `query` (which runs_in_memory()) over `db`. Each term weighs as a leaf of a Xapian
+    /// query does (within-query frequency 1).
+    Matcher(const Xapian::Database& db, const DocLengths& lengths, Bm25Params params, const QNode& query);
     ~Matcher();
     Matcher(const Matcher&) = delete;
     Matcher& operator=(const Matcher&) = delete;
 
     /// Visits every match in docid order; `accept(did)` says whether it counts (filters applied
     /// outside the tree). Keeps the `keep` best accepted matches, best first (ties: lower docid),
-    /// and returns how many were accepted.
+    /// and returns how many were accepted. With `by_presence`, matches of rarer terms rank first
+    /// (presence()), then by weight: how records matching only some words are ranked.
     template <typename Accept>
-    std::uint64_t run(std::size_t keep, Accept&& accept, std::vector<ScoredDoc>& best) {
+    std::uint64_t run(std::size_t keep, Accept&& accept, std::vector<ScoredDoc>& best, bool by_presence = false) {
         best.clear();
         std::uint64_t accepted = 0;
         PostingCursor& root = *root_;
+        // "a ranks above b": (more presence,) higher weight, then lower docid (as Xapian orders ties).
         auto worse = [](const ScoredDoc& a, const ScoredDoc& b) {
+            if (a.presence != b.presence) return a.presence > b.presence;
             return a.score > b.score || (a.score == b.score && a.did < b.did);
         };
         for (root.skip_to(1); root.doc() != PostingCursor::kEnd; root.skip_to(root.doc() + 1)) {
@@ -95,13 +100,13 @@ public:
             if (!accept(did)) continue;
             ++accepted;
             if (keep == 0) continue;
-            const double s = root.score();
+            const ScoredDoc scored{did, root.score(), by_presence ? root.presence() : 0.0};
             if (best.size() < keep) {
-                best.push_back({did, s});
+                best.push_back(scored);
                 std::push_heap(best.begin(), best.end(), worse);
-            } else if (s > best.front().score) {
+            } else if (worse(scored, best.front())) {
                 std::pop_heap(best.begin(), best.end(), worse);
-                best.back() = {did, s};
+                best.back() = scored;
                 std::push_heap(best.begin(), best.end(), worse);
             }
         }
@@ -111,9 +116,6 @@ public:
 
     /// The weight of the query in record `did`, or 0 when it does not match.
     [[nodiscard]] double score_of(Xapian::docid did);
-
-    /// Counts the occurrences of each weighted term in a tree.
-    static void count_terms(const QNode& node, std::map<std::string, unsigned>& wqf);
 
 private:
     std::unique_ptr<PostingCursor> root_;

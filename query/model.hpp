@@ -80,6 +80,9 @@ struct SuggestModel {
     float platt_b = 0.0F;
     std::uint64_t trained_records = 0; ///< labelled records the model was built from
     std::uint64_t index_records = 0;   ///< records in the index then (a cheap staleness check)
+    /// The index's state when the model was trained (database ids, revisions, record count);
+    /// empty when unknown. A model whose fingerprint differs from the index's is out of date.
+    std::string index_fingerprint;
 
     /// Builds the inverted lists used by scoring; call after filling or loading the members.
     void finalize();

@@ -161,6 +161,7 @@ nlohmann::json header_of(const SuggestModel& m) {
         {"platt_b", m.platt_b},
         {"trained_records", m.trained_records},
         {"index_records", m.index_records},
+        {"index_fingerprint", m.index_fingerprint},
         {"vocabulary_size", m.vocabulary.size()},
     };
 }
@@ -196,6 +197,8 @@ void read_header(const nlohmann::json& h, SuggestModel& m) {
     m.platt_b = h.at("platt_b").get<float>();
     m.trained_records = h.at("trained_records").get<std::uint64_t>();
     m.index_records = h.at("index_records").get<std::uint64_t>();
+    // Optional: a model written before fingerprints were kept counts as out of date.
+    m.index_fingerprint = h.value("index_fingerprint", std::string());
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "query/model_store.hpp"
 
 #include "engine/error.hpp"
+#include "engine/xapian_access.hpp"
 #include "query/model_io.hpp"
 
 #include <algorithm>
@@ -8,12 +9,45 @@
 
 namespace airm {
 
-SuggestModel train_and_save(const Index& index, const std::string& facet,
-                            const TrainOptions& options) {
+std::string index_fingerprint(const Index& index) {
+    const Xapian::Database& db = detail::IndexAccess::database(index);
+    try {
+        std::string out = db.get_uuid();
+        out += ':';
+        try {
+            out += std::to_string(db.get_revision());
+        } catch (const Xapian::InvalidOperationError&) {
+            // Several shards have no single revision: use each shard's own.
+            for (const auto& path : index.paths())
+                out += std::to_string(Xapian::Database(path).get_revision()) + ',';
+        }
+        out += ':' + std::to_string(db.get_doccount()) + ':' + std::to_string(db.get_lastdocid());
+        return out;
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, index.paths().front());
+    }
+}
+
+SuggestModel train_for_index(const Index& index, const std::string& facet,
+                             const TrainOptions& options) {
+    // The fingerprint is taken before reading the records, so a change committed meanwhile makes
+    // the model stale rather than silently missing.
+    std::string fingerprint = index_fingerprint(index);
     TrainingSet set = collect_training_set(index, facet, options.features);
     SuggestModel model = train_model(set, {}, options);
     model.index_records = index.record_count();
-    save_model(model, model_path(index.paths().front(), facet));
+    model.index_fingerprint = std::move(fingerprint);
+    return model;
+}
+
+void save_for_index(const SuggestModel& model, const Index& index) {
+    save_model(model, model_path(index.paths().front(), model.facet));
+}
+
+SuggestModel train_and_save(const Index& index, const std::string& facet,
+                            const TrainOptions& options) {
+    SuggestModel model = train_for_index(index, facet, options);
+    save_for_index(model, index);
     return model;
 }
 
@@ -30,7 +64,7 @@ Suggester open_suggester(const Index& index, const std::string& facet) {
 }
 
 bool model_is_stale(const Index& index, const SuggestModel& model) {
-    return model.index_records != index.record_count();
+    return model.index_fingerprint.empty() || model.index_fingerprint != index_fingerprint(index);
 }
 
 std::vector<std::string> facets_to_model(const Index& index) {
@@ -44,25 +78,6 @@ std::vector<std::string> facets_to_model(const Index& index) {
     }
     std::sort(out.begin(), out.end());
     return out;
-}
-
-std::vector<std::string> update_models(const std::string& db, const TrainOptions& options) {
-    const Index index = Index::open(db);
-    std::vector<std::string> trained;
-    for (const auto& facet : facets_to_model(index)) {
-        if (index.metadata().facet(facet) == nullptr)
-            continue; // a model of a facet the index lost
-        try {
-            (void)train_and_save(index, facet, options);
-            trained.push_back(facet);
-        } catch (const InvalidInput&) {
-            // No labelled records left for this facet: nothing to learn from, so no stale model
-            // either.
-            std::error_code ec;
-            std::filesystem::remove(model_path(db, facet), ec);
-        }
-    }
-    return trained;
 }
 
 } // namespace airm

@@ -1,15 +1,33 @@
 #pragma once
 /// Keeping suggestion models beside their index: train and save one, open one for suggesting, and
-/// retrain every model of an index after `airm index` or `airm delete` changed its records.
+/// tell when a saved model is out of date because `airm index` or `airm delete` changed the index.
+///
+/// Models are kept up to date lazily: a model records a fingerprint of the index it was trained
+/// on, so changing the index costs nothing here, and the first suggestion after a change retrains
+/// (see model_is_stale). `airm train` retrains explicitly.
 
 #include "engine/index.hpp"
 #include "query/model_train.hpp"
 #include "query/suggest.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace airm {
+
+/// The index's current state: the id and revision of each database plus the record count. It
+/// changes with every committed `airm index` or `airm delete`, so a model trained on another state
+/// is out of date. Costs no more than opening the index.
+[[nodiscard]] std::string index_fingerprint(const Index& index);
+
+/// Trains the model of `facet` on every labelled record of `index`, stamped with the index's
+/// record count and fingerprint, without saving it.
+[[nodiscard]] SuggestModel train_for_index(const Index& index, const std::string& facet,
+                                           const TrainOptions& options = {});
+
+/// Saves `model` (of facet `model.facet`) in the index folder (the first shard's).
+void save_for_index(const SuggestModel& model, const Index& index);
 
 /// Trains the model of `facet` on every labelled record of `index` and saves it in the index
 /// folder (the first shard's). Returns the model.
@@ -21,15 +39,12 @@ SuggestModel train_and_save(const Index& index, const std::string& facet,
 /// another analyzer than the index's.
 [[nodiscard]] Suggester open_suggester(const Index& index, const std::string& facet);
 
-/// True when the saved model was built when the index held another number of records.
+/// True when the saved model was built on another state of the index (another fingerprint, or
+/// none recorded), i.e. the index changed since; the model should then be retrained.
 [[nodiscard]] bool model_is_stale(const Index& index, const SuggestModel& model);
 
-/// The facets whose models `update_models` keeps: those with a model file, and every hierarchical
+/// The facets `airm train` builds by default: those with a model file, and every hierarchical
 /// facet of the index that has labelled records.
 [[nodiscard]] std::vector<std::string> facets_to_model(const Index& index);
-
-/// Retrains and saves the models of `facets_to_model` for the index folder `db`; returns the facets
-/// retrained. Called after the labelled records changed, so accepted codes improve suggestions.
-std::vector<std::string> update_models(const std::string& db, const TrainOptions& options = {});
 
 } // namespace airm

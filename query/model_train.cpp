@@ -131,6 +131,14 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
             problem.labels.push_back({label});
         }
     }
+    if (options.example_documents) {
+        for (const TrainingRecord& e : set.example_texts) {
+            if (auto it = label_index.find(e.labels.front()); it != label_index.end()) {
+                problem.rows.push_back(model.vocabulary.vectorize(e.bag));
+                problem.labels.push_back({it->second});
+            }
+        }
+    }
     LinearSvmOptions svm;
     svm.c = options.svm_c;
     svm.balance_power = options.balance_power;
@@ -251,6 +259,16 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet,
                 t.bag = extract_features(taxonomy_record(*node, *taxonomy), analyzer, features);
                 set.label_texts.push_back(std::move(t));
                 with_text.insert(code);
+                for (const auto& example : node->examples) {
+                    TrainingRecord e;
+                    e.id = "taxonomy-example:" + code;
+                    e.labels = {code};
+                    Record r;
+                    r.title = node->name;
+                    r.text = example;
+                    e.bag = extract_features(r, analyzer, features);
+                    set.example_texts.push_back(std::move(e));
+                }
             }
         }
     }

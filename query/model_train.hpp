@@ -22,6 +22,8 @@ struct TrainOptions {
     float balance_power = 0.5F; ///< weigh positives and negatives by (n / 2 n_side)^power (0: off)
     std::uint32_t neighbours_k = 10; ///< neighbours voting
     bool taxonomy_examples = true;   ///< taxonomy texts also train the linear model
+    /// Each taxonomy example (with its code's name) also trains the linear model as one record.
+    bool example_documents = false;
     bool softmax = false; ///< multinomial logistic regression instead of one-vs-rest SVMs
     double softmax_l2 = 1e-4;
     unsigned softmax_epochs = 30;
@@ -49,8 +51,9 @@ struct TrainingSet {
     std::vector<TrainingRecord> records;
     std::vector<TrainingRecord>
         label_texts; ///< one per candidate label with a text (label = its code)
-    std::vector<TrainingRecord> group_texts;  ///< hierarchical: one per top-level taxonomy code
-    std::vector<std::string> taxonomy_labels; ///< labels offered even without labelled records
+    std::vector<TrainingRecord> group_texts;   ///< hierarchical: one per top-level taxonomy code
+    std::vector<TrainingRecord> example_texts; ///< one per taxonomy example of a label (its code)
+    std::vector<std::string> taxonomy_labels;  ///< labels offered even without labelled records
     std::map<std::string, std::string> names; ///< code -> name, for labels and their first segments
 };
 

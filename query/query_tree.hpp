@@ -16,6 +16,7 @@ enum class QOp {
     and_,          ///< all children; weights add up
     or_,           ///< any child; weights of the matching ones add up
     and_not,       ///< first child, none of the others; the first child's weight
+    and_maybe,     ///< first child; each other child adds its weight where it matches too
     filter,        ///< first child, all the others as boolean filters; the first child's weight
     scale,         ///< one child, weight multiplied by `factor`
     synonym,       ///< any child, weighted as one term (Xapian only)

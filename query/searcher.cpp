@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -178,6 +179,9 @@ void collect_terms(const QNode& n, std::vector<std::string>& out) {
 
 } // namespace
 
+/// More words than this are never relaxed (2^n subsets).
+constexpr std::size_t kMostDroppable = 10;
+
 struct Searcher::Impl {
     const Index* index;
     const Xapian::Database& db;
@@ -197,7 +201,8 @@ struct Searcher::Impl {
 
     detail::CompileContext context() const {
         return detail::CompileContext{analyzer, index->metadata(), &options.synonyms, options.ranking.synonym_weight,
-                                      options.ranking.title_boost};
+                                      options.ranking.title_boost,
+                                      &detail::stopwords_for(index->metadata().analyzer.language)};
     }
 
     /// Memory-resident data is used for one database when the options allow it.
@@ -239,7 +244,7 @@ struct Searcher::Impl {
         QNode query;
         HighlightTerms highlight;
         std::vector<detail::ExplainLeaf> leaves;
-        std::optional<QNode> relaxed;
+        detail::CompiledQuery::Relaxation relaxation;
     };
 
     /// Matches of a page, best first, from either path.
@@ -250,11 +255,15 @@ struct Searcher::Impl {
 
     SearchResult search(const SearchRequest& request);
     SearchResult run(const SearchRequest& request, const Plan& plan, SearchResult result);
-    Page run_in_memory(const QNode& query, const SearchRequest& request, FacetCounter* counter);
+    Page run_in_memory(const QNode& query, const SearchRequest& request, FacetCounter* counter,
+                       bool by_presence = false);
     Page run_xapian(const QNode& query, const SearchRequest& request, FacetCounter* counter, bool sideways);
     std::optional<std::string> correction(const std::string& query, const std::vector<detail::WordLeaf>& words);
+    /// How rare a query part is: its terms' BM25 inverse document frequency (summed for an AND,
+    /// the best alternative's for an OR).
+    [[nodiscard]] double idf_of(const QNode& node) const;
     std::vector<ExplainPart> explain(const Plan& plan, Xapian::docid did, const std::string& id,
-                                     const Xapian::Document& doc, const std::map<std::string, unsigned>& wqf);
+                                     const Xapian::Document& doc);
 };
 
 std::optional<std::string> Searcher::Impl::correction(const std::string& query,
@@ -277,6 +286,41 @@ std::optional<std::string> Searcher::Impl::correction(const std::string& query,
     if (!changed) return std::nullopt;
     corrected.append(query, at, std::string::npos);
     return corrected;
+}
+
+double Searcher::Impl::idf_of(const QNode& node) const {
+    switch (node.op) {
+    case QOp::term: {
+        // BM25's term weight, as the matcher computes it.
+        const double n = db.get_doccount();
+        const double tf = db.get_termfreq(node.term);
+        if (tf == 0) return 0;
+        double tw = (n - tf + 0.5) / (tf + 0.5);
+        if (tw < 2) tw = tw * 0.5 + 1;
+        return std::log(tw);
+    }
+    case QOp::and_:
+    case QOp::phrase: {
+        double sum = 0;
+        for (const auto& k : node.kids) sum += idf_of(k);
+        return sum;
+    }
+    case QOp::or_:
+    case QOp::synonym: {
+        double best = 0;
+        for (const auto& k : node.kids) best = std::max(best, idf_of(k));
+        return best;
+    }
+    case QOp::scale: return node.factor * idf_of(node.kids.front());
+    case QOp::filter:
+    case QOp::and_not:
+    case QOp::and_maybe: return node.kids.empty() ? 0 : idf_of(node.kids.front());
+    case QOp::match_all:
+    case QOp::match_nothing:
+    case QOp::wildcard:
+    case QOp::value_range: return 0;
+    }
+    return 0;
 }
 
 SearchResult Searcher::Impl::search(const SearchRequest& request) {
@@ -306,17 +350,17 @@ SearchResult Searcher::Impl::search(const SearchRequest& request) {
     }
     if (compiled.match_nothing) result.notices.push_back("the query has no searchable word");
     Plan plan{std::move(compiled.query), std::move(compiled.highlight), std::move(compiled.leaves),
-              std::move(compiled.relaxed)};
+              std::move(compiled.relaxation)};
     return run(request, plan, std::move(result));
 }
 
 Searcher::Impl::Page Searcher::Impl::run_in_memory(const QNode& query, const SearchRequest& request,
-                                                   FacetCounter* counter) {
+                                                   FacetCounter* counter, bool by_presence) {
     Page page;
     detail::Matcher matcher(db, doc_lengths(), bm25(), query);
     const std::size_t keep = request.offset + request.limit;
     if (counter == nullptr) {
-        page.total = matcher.run(keep, [](Xapian::docid) { return true; }, page.hits);
+        page.total = matcher.run(keep, [](Xapian::docid) { return true; }, page.hits, by_presence);
     } else {
         const FacetTable& t = *facet_table;
         std::vector<std::uint32_t> cells(t.facets().size());
@@ -433,27 +477,53 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
         result.total = page.total;
 
         // Too few full matches for the page: fill it with records matching some of the words.
+        // Records matching rarer words come first: the subsets of the words are taken in order of
+        // their summed inverse document frequency, each one's records (matching exactly those
+        // words) ranked by BM25. Each subset is an AND, so this never walks a common word's whole
+        // posting list.
         std::vector<bool> partial(page.hits.size(), false);
         const std::size_t wanted = request.offset + request.limit;
-        if (plan.relaxed && page.total < wanted) {
-            std::vector<QNode> parts{*plan.relaxed};
-            for (const auto& f : filters) parts.push_back(f);
+        const auto& relax = plan.relaxation;
+        if (relax.droppable.size() >= 2 && relax.droppable.size() <= kMostDroppable && page.total < wanted) {
+            const std::vector<QNode>& words = relax.droppable;
+            std::vector<QNode> keep = relax.required;
+            keep.insert(keep.end(), filters.begin(), filters.end());
             for (const auto& [facet, terms] : facet_terms) {
                 std::vector<QNode> alternatives;
                 for (const auto& t : terms) alternatives.push_back(QNode::leaf(t));
-                parts.push_back(QNode::combine(QOp::or_, std::move(alternatives)));
+                keep.push_back(QNode::combine(QOp::or_, std::move(alternatives)));
             }
-            QNode some = QNode::combine(QOp::filter, std::move(parts));
-            some = QNode::combine(QOp::and_not, {std::move(some), plan.query}); // full matches are above
-            SearchRequest rest = request;
-            rest.offset = request.offset > page.total ? request.offset - page.total : 0;
-            rest.limit = wanted - std::max<std::uint64_t>(page.total, request.offset);
-            const bool relaxed_memory = in_memory() && request.sort == SortOrder::relevance && detail::runs_in_memory(some);
-            Page more = relaxed_memory ? run_in_memory(some, rest, nullptr) : run_xapian(some, rest, nullptr, false);
-            result.partial_total = more.total;
-            for (const auto& h : more.hits) {
-                page.hits.push_back(h);
-                partial.push_back(true);
+            std::vector<double> rarity;
+            for (const auto& w : words) rarity.push_back(idf_of(w));
+            const std::size_t n = words.size();
+            std::vector<std::pair<double, unsigned>> subsets; // (summed rarity, bit set), full and empty left out
+            for (unsigned set = 1; set + 1 < (1U << n); ++set) {
+                double sum = 0;
+                for (std::size_t i = 0; i < n; ++i) sum += (set >> i) & 1U ? rarity[i] : 0.0;
+                subsets.emplace_back(sum, set);
+            }
+            std::stable_sort(subsets.begin(), subsets.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+            std::uint64_t above = page.total; // records ranked before this subset
+            for (const auto& [sum, set] : subsets) {
+                if (above >= wanted) break;
+                std::vector<QNode> in{}, out = relax.excluded;
+                out.push_back(plan.query); // the full matches are ranked above
+                for (std::size_t i = 0; i < n; ++i) ((set >> i) & 1U ? in : out).push_back(words[i]);
+                std::vector<QNode> parts{QNode::combine(QOp::and_, std::move(in))};
+                parts.insert(parts.end(), keep.begin(), keep.end());
+                QNode q = QNode::combine(QOp::filter, std::move(parts));
+                q = QNode::combine(QOp::and_not, {std::move(q), QNode::combine(QOp::or_, std::move(out))});
+                SearchRequest rest = request;
+                rest.offset = request.offset > above ? request.offset - above : 0;
+                rest.limit = wanted - std::max<std::uint64_t>(above, request.offset);
+                const bool memory_path = in_memory() && request.sort == SortOrder::relevance && detail::runs_in_memory(q);
+                Page more = memory_path ? run_in_memory(q, rest, nullptr) : run_xapian(q, rest, nullptr, false);
+                result.partial_total += more.total;
+                above += more.total;
+                for (const auto& h : more.hits) {
+                    page.hits.push_back(h);
+                    partial.push_back(true);
+                }
             }
         }
 
@@ -490,20 +560,18 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
         }
 
         // The page of hits: only these records are read.
-        std::map<std::string, unsigned> wqf;
-        if (request.explain) detail::Matcher::count_terms(query, wqf);
         std::size_t rank = request.offset;
         for (std::size_t i = 0; i < page.hits.size(); ++i) {
             const detail::ScoredDoc& scored = page.hits[i];
             Hit hit;
             hit.partial = partial[i];
-            Xapian::Document doc = db.get_document(scored.did);
+            Xapian::Document doc = db.get_document(scored.did, Xapian::DOC_ASSUME_VALID);
             hit.record = decode_stored_record(doc.get_data(), index->paths().front() + ", document " +
                                                                   std::to_string(scored.did));
             hit.score = scored.score;
             hit.rank = ++rank;
             if (request.snippets) hit.snippet = make_snippet(hit.record, plan.highlight, analyzer, request.snippet);
-            if (request.explain) hit.explain = explain(plan, scored.did, hit.record.id, doc, wqf);
+            if (request.explain) hit.explain = explain(plan, scored.did, hit.record.id, doc);
             result.hits.push_back(std::move(hit));
         }
     } catch (const Xapian::Error& e) {
@@ -516,14 +584,13 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
 }
 
 std::vector<ExplainPart> Searcher::Impl::explain(const Plan& plan, Xapian::docid did, const std::string& id,
-                                                 const Xapian::Document& doc,
-                                                 const std::map<std::string, unsigned>& wqf) {
+                                                 const Xapian::Document& doc) {
     std::vector<ExplainPart> parts;
     for (const auto& leaf : plan.leaves) {
         ExplainPart part;
         part.label = leaf.label;
         if (in_memory() && detail::runs_in_memory(leaf.query)) {
-            detail::Matcher m(db, doc_lengths(), bm25(), leaf.query, wqf);
+            detail::Matcher m(db, doc_lengths(), bm25(), leaf.query);
             part.weight = m.score_of(did);
         } else {
             Xapian::Enquire e(db);
@@ -577,12 +644,19 @@ SearchResult Searcher::similar(std::string_view id, const SearchRequest& request
     result.original_query = result.query = "similar:" + std::string(id);
     detail::SimilarQuery similar;
     try {
-        similar = detail::similar_query(impl_->db, id, impl_->index->paths().front());
+        std::set<std::string> stop_stems;
+        for (const auto& w : detail::stopwords_for(impl_->index->metadata().analyzer.language)) {
+            for (const Token& t : impl_->analyzer.analyze(w)) {
+                const std::string stem = impl_->analyzer.stem(t);
+                stop_stems.insert(stem.empty() ? t.term : stem);
+            }
+        }
+        similar = detail::similar_query(impl_->db, id, impl_->index->paths().front(), stop_stems);
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->index->paths().front());
     }
     result.parsed = "similar to " + std::string(id) + ": " + similar.description;
-    Impl::Plan plan{std::move(similar.query), std::move(similar.highlight), {}, std::nullopt};
+    Impl::Plan plan{std::move(similar.query), std::move(similar.highlight), {}, {}};
     return impl_->run(request, plan, std::move(result));
 }
 

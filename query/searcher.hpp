@@ -31,7 +31,7 @@ struct RankingOptions {
     double synonym_weight = 0.8; ///< scale of the weight of synonym alternatives
     /// A plain word also scores its title occurrences again, times this (0: off), on top of the
     /// title's field weight: titles of curated records name the mitigation.
-    double title_boost = 0.0;
+    double title_boost = 0.5;
 
     /// Reads "k1=1.2 b=0.5 min_normlen=0.5 synonyms=0.8 title=0.5" (any subset, spaces or commas);
     /// throws InvalidInput naming the bad item.

@@ -3,27 +3,45 @@
 #include "engine/error.hpp"
 #include "engine/schema.hpp"
 
+#include <algorithm>
+
 namespace airm::detail {
 namespace {
 
-/// Accepts the unprefixed stem terms ("Z" + stem) of real words: not field terms, not numbers.
-class StemTermsOnly : public Xapian::ExpandDecider {
+/// Accepts the stem terms ("Z" + stem) of the record's own words: stems occurring in its title,
+/// text or reasoning (not only in its source), no numbers, no stop words.
+class OwnWords : public Xapian::ExpandDecider {
 public:
+    OwnWords(const Xapian::Document& doc, const std::set<std::string>& stop_stems) : stop_(stop_stems) {
+        const std::string z(schema::kStemPrefix);
+        for (schema::Field f : {schema::Field::title, schema::Field::text, schema::Field::reasoning}) {
+            const std::string prefix = z + std::string(schema::field_prefix(f));
+            for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) {
+                const std::string t = *it;
+                if (t.compare(0, prefix.size(), prefix) == 0 && t.size() > prefix.size()) {
+                    const char first = t[prefix.size()];
+                    if (!(first >= 'A' && first <= 'Z')) stems_.insert(t.substr(prefix.size()));
+                }
+            }
+        }
+    }
     bool operator()(const std::string& term) const override {
         const std::string_view z = schema::kStemPrefix;
         if (term.size() < z.size() + 3 || term.compare(0, z.size(), z) != 0) return false;
-        const char first = term[z.size()];
-        if (first >= 'A' && first <= 'Z') return false; // a field's stem term ("ZS...", "ZXT...")
-        for (std::size_t i = z.size(); i < term.size(); ++i) {
-            if (term[i] >= '0' && term[i] <= '9') return false;
-        }
-        return true;
+        const std::string stem = term.substr(z.size());
+        if (stems_.count(stem) == 0 || stop_.count(stem) != 0) return false;
+        return std::none_of(stem.begin(), stem.end(), [](char c) { return c >= '0' && c <= '9'; });
     }
+
+private:
+    const std::set<std::string>& stop_;
+    std::set<std::string> stems_;
 };
 
 } // namespace
 
-SimilarQuery similar_query(const Xapian::Database& db, std::string_view id, const std::string& where) {
+SimilarQuery similar_query(const Xapian::Database& db, std::string_view id, const std::string& where,
+                           const std::set<std::string>& stop_stems) {
     const std::string id_term = schema::id_term(id);
     Xapian::PostingIterator post = db.postlist_begin(id_term);
     if (post == db.postlist_end(id_term)) {
@@ -32,14 +50,16 @@ SimilarQuery similar_query(const Xapian::Database& db, std::string_view id, cons
     Xapian::RSet rset;
     rset.add_document(*post);
     Xapian::Enquire enquire(db);
-    StemTermsOnly decider;
+    OwnWords decider(db.get_document(*post), stop_stems);
     Xapian::ESet eset = enquire.get_eset(kSimilarTerms, rset, &decider);
 
     SimilarQuery out;
     std::vector<QNode> terms;
+    const double top = eset.empty() ? 1.0 : eset.begin().get_weight();
     for (auto it = eset.begin(); it != eset.end(); ++it) {
         const std::string term = *it;
-        terms.push_back(QNode::leaf(term));
+        // Each term counts as much as it tells this record apart (its expansion weight).
+        terms.push_back(QNode::scaled(QNode::leaf(term), top > 0 ? it.get_weight() / top : 1.0));
         const std::string stem = term.substr(schema::kStemPrefix.size());
         out.highlight.stems.insert(stem);
         out.description += (out.description.empty() ? "" : " ") + stem;

@@ -6,6 +6,7 @@
 #include "query/query_tree.hpp"
 #include "query/snippets.hpp"
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <xapian.h>
@@ -21,7 +22,9 @@ struct SimilarQuery {
 /// How many terms of the record the query uses.
 inline constexpr Xapian::termcount kSimilarTerms = 25;
 
-/// The more-like-this query of record `id`; throws NotFound naming `where` when it is not there.
-[[nodiscard]] SimilarQuery similar_query(const Xapian::Database& db, std::string_view id, const std::string& where);
+/// The more-like-this query of record `id` over the stems of its title, text and reasoning, leaving
+/// out `stop_stems`; throws NotFound naming `where` when it is not there.
+[[nodiscard]] SimilarQuery similar_query(const Xapian::Database& db, std::string_view id, const std::string& where,
+                                         const std::set<std::string>& stop_stems);
 
 } // namespace airm::detail

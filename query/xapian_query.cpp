@@ -38,12 +38,9 @@ public:
             out.query = std::move(*q);
         }
         if (relaxable_.size() >= 2) {
-            // Some of the words, plus everything required.
-            std::vector<Q> parts{Q::combine(QOp::or_, std::move(relaxable_))};
-            for (auto& r : required_) parts.push_back(std::move(r));
-            Q some = Q::combine(QOp::and_, std::move(parts));
-            if (!excluded_.empty()) some = Q::combine(QOp::and_not, {std::move(some), Q::combine(QOp::or_, std::move(excluded_))});
-            out.relaxed = std::move(some);
+            out.relaxation.droppable = std::move(relaxable_);
+            out.relaxation.required = std::move(required_);
+            out.relaxation.excluded = std::move(excluded_);
         }
         out.highlight = std::move(highlight_);
         out.leaves = std::move(leaves_);
@@ -61,6 +58,12 @@ private:
     std::vector<QNode> relaxable_; ///< top-level words and phrases (optional in a relaxed search)
     std::vector<QNode> required_;  ///< top-level '+' parts, facet and year filters
     std::vector<QNode> excluded_;  ///< top-level NOT parts
+    std::vector<bool> stop_;       ///< per positive part of the AND being compiled: a stop word
+
+    bool is_stopword(const QueryNode& n) const {
+        return ctx_.stopwords != nullptr && n.kind == QueryNodeKind::word && n.field.empty() && !n.required &&
+               ctx_.stopwords->count(ctx_.analyzer.fold(n.text)) != 0;
+    }
 
     static bool weighted_text(const QueryNode& n) {
         return n.kind == QueryNodeKind::word || n.kind == QueryNodeKind::phrase || n.kind == QueryNodeKind::prefix ||
@@ -119,6 +122,14 @@ private:
     }
 
     OptQ compile_all_of(const QueryNode& n, bool top, bool negated_context = false) {
+        std::vector<bool> outer_stop = std::move(stop_); // a nested AND has its own
+        stop_.clear();
+        OptQ q = compile_all_of_parts(n, top, negated_context);
+        stop_ = std::move(outer_stop);
+        return q;
+    }
+
+    OptQ compile_all_of_parts(const QueryNode& n, bool top, bool negated_context) {
         std::vector<Q> positive;
         std::vector<Q> negative;
         const auto& kids = n.children;
@@ -131,6 +142,7 @@ private:
                 if (consumed > 0) {
                     if (q) {
                         positive.push_back(*q);
+                        stop_.push_back(false);
                         if (top) relaxable_.insert(relaxable_.end(), pieces.begin(), pieces.end());
                         if (top) {
                             QueryNode span;
@@ -150,13 +162,34 @@ private:
                 negative.push_back(*q);
                 if (top) excluded_.push_back(*q);
             } else {
+                const bool stop = is_stopword(c);
                 positive.push_back(*q);
+                stop_.push_back(stop);
                 if (top) leaves_.push_back({label(c), *q});
-                if (top) (weighted_text(c) && !c.required ? relaxable_ : required_).push_back(*q);
+                if (top && !stop) (weighted_text(c) && !c.required ? relaxable_ : required_).push_back(*q);
             }
         }
         if (positive.empty() && negative.empty()) return std::nullopt;
+        // Stop words beside other words only add weight.
+        std::vector<Q> optional;
+        if (ctx_.stopwords != nullptr && !ctx_.stopwords->empty()) {
+            std::vector<Q> kept;
+            for (std::size_t k = 0; k < positive.size(); ++k) {
+                (stop_[k] ? optional : kept).push_back(std::move(positive[k]));
+            }
+            if (kept.empty()) {
+                kept = std::move(optional);
+                optional.clear();
+            }
+            positive = std::move(kept);
+        }
+        stop_.clear();
         Q pos = positive.empty() ? Q::all() : Q::combine(QOp::and_, std::move(positive));
+        if (!optional.empty()) {
+            std::vector<Q> parts{std::move(pos)};
+            for (auto& o : optional) parts.push_back(std::move(o));
+            pos = Q::combine(QOp::and_maybe, std::move(parts));
+        }
         if (negative.empty()) return pos;
         return Q::combine(QOp::and_not, {std::move(pos), Q::combine(QOp::or_, std::move(negative))});
     }
@@ -260,30 +293,41 @@ private:
         if (base.empty()) return std::nullopt;
         WordLeaf leaf;
         OptQ result;
+        const std::string_view title = schema::field_prefix(schema::Field::title);
+        const bool boost_title = fp.empty() && ctx_.title_boost > 0;
         if (base.size() == 1) {
             std::string term = token_term(*base.front(), fp, neg);
             leaf.terms.push_back(term);
             result = Q::leaf(term);
-            if (fp.empty() && ctx_.title_boost > 0) {
+            if (boost_title) {
                 // The word's title occurrences score again (the title's own terms only).
-                const std::string_view title = schema::field_prefix(schema::Field::title);
-                result = Q::combine(QOp::or_, {std::move(*result), Q::scaled(Q::leaf(token_term(*base.front(), title, true)),
-                                                                            ctx_.title_boost)});
+                result = Q::combine(QOp::and_maybe, {std::move(*result), Q::scaled(Q::leaf(token_term(*base.front(), title, true)),
+                                                                                 ctx_.title_boost)});
             }
         } else {
-            std::vector<Q> alternatives;
+            // Several tokens ("GPT-4", "ISO/IEC", "state-of-the-art"): the parts as a phrase, which
+            // also finds the compound written with spaces; a hyphenated compound also as one word
+            // ("e-mail" finds "email").
+            std::vector<Q> alternatives{sequence(base, field, neg, leaf.terms)};
             const bool spans_all = !compounds.empty() && compounds.front()->begin == base.front()->begin &&
                                    compounds.front()->end == base.back()->end;
             if (spans_all) {
                 for (const Token* c : compounds) {
-                    std::string term = std::string(fp) + c->term;
-                    leaf.terms.push_back(term);
-                    alternatives.push_back(Q::leaf(term));
                     if (!neg) highlight_.terms.insert(c->term);
+                    const bool joined = std::all_of(c->term.begin(), c->term.end(), [](char ch) {
+                        return ch != '-' && ch != '/' && ch != '.' && ch != '_' && ch != '&' && ch != '+';
+                    });
+                    if (joined) {
+                        leaf.terms.push_back(std::string(fp) + c->term);
+                        alternatives.push_back(Q::leaf(std::string(fp) + c->term));
+                    }
                 }
             }
-            alternatives.push_back(sequence(base, field, neg, leaf.terms));
-            result = Q::combine(QOp::synonym, std::move(alternatives));
+            result = Q::combine(QOp::or_, std::move(alternatives));
+            if (boost_title && spans_all) {
+                result = Q::combine(QOp::and_maybe, {std::move(*result), Q::scaled(Q::leaf(std::string(title) + compounds.front()->term),
+                                                                                 ctx_.title_boost)});
+            }
         }
         if (node != nullptr && !neg) {
             leaf.begin = node->begin;
@@ -361,7 +405,7 @@ std::string facet_filter_term(std::string_view facet, std::string_view value, co
         code = coded->code;
     }
     const Taxonomy* taxonomy = context.metadata.taxonomy(facet);
-    if (taxonomy != nullptr && !taxonomy->contains(code)) {
+    if (taxonomy != nullptr && !taxonomy->empty() && !taxonomy->contains(code)) {
         // A name instead of a code ("Testing & Auditing")?
         const std::string wanted = fold_compare(context.analyzer, value);
         for (const auto& c : taxonomy->codes()) {
@@ -463,17 +507,19 @@ Xapian::Query to_xapian(const QNode& node) {
     case QOp::and_:
     case QOp::or_:
     case QOp::and_not:
+    case QOp::and_maybe:
     case QOp::filter:
     case QOp::synonym: {
         auto k = kids();
         XQ::op op = node.op == QOp::and_ ? XQ::OP_AND
                   : node.op == QOp::or_ ? XQ::OP_OR
                   : node.op == QOp::and_not ? XQ::OP_AND_NOT
+                  : node.op == QOp::and_maybe ? XQ::OP_AND_MAYBE
                   : node.op == QOp::filter ? XQ::OP_FILTER
                                            : XQ::OP_SYNONYM;
-        if ((node.op == QOp::and_not || node.op == QOp::filter) && k.size() > 2) {
-            // Xapian's AND_NOT and FILTER take the rest as one OR / AND.
-            XQ rest(node.op == QOp::and_not ? XQ::OP_OR : XQ::OP_AND, k.begin() + 1, k.end());
+        if ((node.op == QOp::and_not || node.op == QOp::filter || node.op == QOp::and_maybe) && k.size() > 2) {
+            // Xapian's AND_NOT, AND_MAYBE and FILTER take the rest as one OR / AND.
+            XQ rest(node.op == QOp::filter ? XQ::OP_AND : XQ::OP_OR, k.begin() + 1, k.end());
             return XQ(op, k.front(), rest);
         }
         return XQ(op, k.begin(), k.end());
@@ -492,6 +538,21 @@ Xapian::Query to_xapian(const QNode& node) {
     }
     }
     return XQ();
+}
+
+const std::set<std::string>& stopwords_for(std::string_view language) {
+    // Function words only: articles, prepositions, conjunctions, pronouns and forms of "be".
+    static const std::set<std::string> english = {
+        "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "into", "onto", "about",
+        "and", "or", "but", "nor", "as", "than", "that", "this", "these", "those", "it", "its", "their",
+        "them", "they", "we", "our", "you", "your", "he", "she", "his", "her", "is", "are", "was", "were",
+        "be", "been", "being", "do", "does", "did", "so", "such", "there", "which", "who", "whom", "what",
+        "how", "when", "where", "why", "if", "then", "any", "all", "some", "each", "can", "could", "should",
+        "would", "may", "might", "will", "shall", "must", "not", "no", "up", "out", "over", "under", "have",
+        "has", "had", "every", "before", "after", "also", "more", "most", "other", "only", "own", "same",
+        "very", "just", "both", "between", "through", "during", "while", "within", "without", "upon"};
+    static const std::set<std::string> none;
+    return language == "english" ? english : none;
 }
 
 CompiledQuery compile_query(const ParsedQuery& parsed, std::string_view query_text, const CompileContext& context) {

@@ -22,6 +22,7 @@
 #include "query/synonyms.hpp"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 #include <xapian.h>
@@ -34,7 +35,13 @@ struct CompileContext {
     const SynonymTable* synonyms = nullptr;
     double synonym_weight = 1.0;
     double title_boost = 0.0; ///< extra weight of a word's title occurrences (0: none)
+    /// Function words ("the", "of"): beside other words they are optional, adding weight where
+    /// they occur. Empty: every word is required.
+    const std::set<std::string>* stopwords = nullptr;
 };
+
+/// The built-in stop words of a language ("english"; empty for the others), folded.
+[[nodiscard]] const std::set<std::string>& stopwords_for(std::string_view language);
 
 /// One top-level part of a query, scored separately by --explain.
 struct ExplainLeaf {
@@ -52,10 +59,15 @@ struct WordLeaf {
 
 struct CompiledQuery {
     QNode query;                ///< match_all for the empty query
-    /// The query with its words made optional: records matching only some of the top-level words
-    /// (required parts, filters and exclusions still apply), ranked after the full matches when
-    /// those are too few. Absent when the query has fewer than two such words.
-    std::optional<QNode> relaxed;
+    /// What a relaxed search (records matching only some of the words, shown after the full
+    /// matches when those are too few) is made of: the top-level words and phrases it may drop, and
+    /// what it keeps: '+' parts, facet and year filters, exclusions. Empty `droppable` when the
+    /// query has fewer than two such words.
+    struct Relaxation {
+        std::vector<QNode> droppable;
+        std::vector<QNode> required;
+        std::vector<QNode> excluded;
+    } relaxation;
     bool match_nothing = false; ///< the query had text but no searchable word
     HighlightTerms highlight;
     std::vector<ExplainLeaf> leaves;

@@ -41,14 +41,16 @@ TEST_CASE("airm suggest --json gives calibrated codes with names and categories"
           "[suggest][cli]") {
     TempDir tmp;
     const std::string db = index_corpus(tmp);
-    // `airm index` built the model beside the index.
-    REQUIRE(std::filesystem::exists(db + "/airm-suggest-category.model"));
+    // `airm index` does not train; the first suggestion does, says so and saves the model.
+    CHECK_FALSE(std::filesystem::exists(db + "/airm-suggest-category.model"));
 
     auto r = run_airm("suggest --db " + shell_quote(db) +
                       " --json --explain --top 3 'Run red-team exercises and third-party audits "
                       "before deployment'");
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("trained on 92 labelled records") != std::string::npos);
+    REQUIRE(std::filesystem::exists(db + "/airm-suggest-category.model"));
     const auto out = nlohmann::json::parse(r.out);
     REQUIRE(out["suggestions"].size() == 3);
     double previous = 1.0;
@@ -109,30 +111,54 @@ TEST_CASE("airm suggest --input writes one JSON line per record with its id", "[
     CHECK(ids == std::vector<std::string>{"new-1", "new-2", "new-3"});
 }
 
-TEST_CASE("airm index and airm delete keep the model up to date", "[suggest][cli]") {
+TEST_CASE("airm index and airm delete make the model retrain on next use", "[suggest][cli]") {
     TempDir tmp;
     const std::string db = index_corpus(tmp);
+    REQUIRE(run_airm("train --db " + shell_quote(db)).exit_code == 0);
     auto before = nlohmann::json::parse(model_header(db, "category"));
     CHECK(before["format"] == "airm-suggest-model");
     CHECK(before["version"] == 1);
     CHECK(before["trained_records"] == 92);
 
-    // A curator accepts a code for a new record: the next model learns from it.
+    // An unchanged index: the saved model is used as it is, without retraining.
+    auto same = run_airm("suggest --db " + shell_quote(db) + " --json 'red teaming'");
+    REQUIRE(same.exit_code == 0);
+    CHECK(same.err.find("trained") == std::string::npos);
+
+    // A curator accepts a code for a new record: indexing only leaves the model out of date...
     const std::string accepted = tmp.write(
         "accepted.jsonl",
         R"({"id": "cur-1", "title": "Quarterly zorblax audits", "text": "Zorblax audits of the frontier model.", "facets": {"category": ["3.1"]}})"
         "\n");
     REQUIRE(run_airm("index --db " + shell_quote(db) + " " + shell_quote(accepted)).exit_code == 0);
-    auto after = nlohmann::json::parse(model_header(db, "category"));
-    CHECK(after["trained_records"] == 93);
+    CHECK(nlohmann::json::parse(model_header(db, "category"))["trained_records"] == 92);
+    // ...and the next suggestion retrains it, says so, saves it and learns from the new record.
     auto r = run_airm("suggest --db " + shell_quote(db) + " --json --explain 'zorblax'");
+    INFO(r.err);
     REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("was out of date; retrained on 93 labelled records") != std::string::npos);
+    CHECK(nlohmann::json::parse(model_header(db, "category"))["trained_records"] == 93);
     const auto out = nlohmann::json::parse(r.out);
     CHECK(out["suggestions"][0]["code"] == "3.1");
     CHECK(out["suggestions"][0]["records"][0]["id"] == "cur-1");
 
+    // Replacing a record keeps the record count, yet still makes the model out of date.
+    const std::string recoded = tmp.write(
+        "recoded.jsonl",
+        R"({"id": "cur-1", "title": "Quarterly zorblax audits", "text": "Zorblax audits of the frontier model.", "facets": {"category": ["1.1"]}})"
+        "\n");
+    REQUIRE(run_airm("index --db " + shell_quote(db) + " " + shell_quote(recoded)).exit_code == 0);
+    auto re = run_airm("suggest --db " + shell_quote(db) + " --json 'zorblax'");
+    REQUIRE(re.exit_code == 0);
+    CHECK(re.err.find("retrained on 93 labelled records") != std::string::npos);
+    CHECK(nlohmann::json::parse(re.out)["suggestions"][0]["code"] == "1.1");
+
     REQUIRE(run_airm("delete --db " + shell_quote(db) + " cur-1").exit_code == 0);
+    auto gone = run_airm("suggest --db " + shell_quote(db) + " --json --explain 'zorblax audits'");
+    REQUIRE(gone.exit_code == 0);
+    CHECK(gone.err.find("retrained on 92 labelled records") != std::string::npos);
     CHECK(nlohmann::json::parse(model_header(db, "category"))["trained_records"] == 92);
+    CHECK(gone.out.find("cur-1") == std::string::npos);
 
     // `airm train` rebuilds on demand and reports what it built.
     auto trained = run_airm("train --db " + shell_quote(db) + " --json");
@@ -150,7 +176,6 @@ TEST_CASE("a CSV of another taxonomy indexes, suggests and evaluates through --m
                             "--map 'facet:risk=Risk Code'");
     INFO(indexed.err);
     REQUIRE(indexed.exit_code == 0);
-    CHECK(std::filesystem::exists(db + "/airm-suggest-risk.model"));
 
     auto evaluated =
         run_airm("evaluate --db " + shell_quote(db) + " --field risk --k 3 --seed 7 --json");
@@ -171,4 +196,5 @@ TEST_CASE("a CSV of another taxonomy indexes, suggests and evaluates through --m
     CHECK(out["suggestions"][0]["code"] == "2.1");
     CHECK(out["suggestions"][0]["name"] == "Compromise of privacy");
     CHECK(out["categories"][0]["code"] == "2");
+    CHECK(std::filesystem::exists(db + "/airm-suggest-risk.model")); // trained on first use
 }

@@ -191,19 +191,24 @@ void print_facets(const std::vector<FacetCounts>& facets, std::size_t width) {
     }
 }
 
+/// "3.1 Testing & Auditing · Developer · Deploy": hierarchical facets first, with names.
 std::string facets_line(const Record& record, const IndexMetadata& metadata) {
     std::string out;
-    for (const auto& [facet, values] : record.facets) {
-        const Taxonomy* taxonomy = metadata.taxonomy(facet);
-        std::string part;
-        for (const auto& v : values) {
-            std::string shown = v;
-            if (taxonomy != nullptr) {
-                if (auto name = taxonomy->name_of(v); !name.empty()) shown += " " + name;
+    for (bool hierarchical : {true, false}) {
+        for (const auto& [facet, values] : record.facets) {
+            const FacetInfo* info = metadata.facet(facet);
+            if ((info != nullptr && info->hierarchical) != hierarchical) continue;
+            const Taxonomy* taxonomy = metadata.taxonomy(facet);
+            std::string part;
+            for (const auto& v : values) {
+                std::string shown = v;
+                if (taxonomy != nullptr) {
+                    if (auto name = taxonomy->name_of(v); !name.empty()) shown += " " + name;
+                }
+                part += (part.empty() ? "" : "; ") + shown;
             }
-            part += (part.empty() ? "" : "; ") + shown;
+            out += (out.empty() ? "" : " · ") + part;
         }
-        out += (out.empty() ? "" : " · ") + part;
     }
     return out;
 }
@@ -229,7 +234,15 @@ void print_result(const SearchResult& result, const SearchRequest& request, cons
         std::cout << "did you mean: " << bold(*result.did_you_mean) << dim("  (or search again with --auto-correct)")
                   << '\n';
     }
+    bool partial_shown = false;
     for (const auto& hit : result.hits) {
+        if (hit.partial && !partial_shown) {
+            partial_shown = true;
+            std::cout << '\n'
+                      << dim("-- " + with_commas(result.partial_total) +
+                             " more matching only some of the words, rarest words first --")
+                      << '\n';
+        }
         std::cout << '\n'
                   << dim(std::to_string(hit.rank) + ".") << ' ' << bold(hit.record.title) << "  " << dim(hit.record.id)
                   << dim("  score " + format_score(hit.score)) << '\n';
@@ -238,8 +251,13 @@ void print_result(const SearchResult& result, const SearchRequest& request, cons
             std::string prefix = hit.snippet.field == "text" ? "" : hit.snippet.field + ": ";
             std::cout << wrap(prefix + marked, 4, width, tty ? "\033[1m" : "", tty ? "\033[0m" : "") << '\n';
         }
-        if (auto f = facets_line(hit.record, metadata); !f.empty()) std::cout << "    " << dim(f) << '\n';
-        if (auto s = source_line(hit.record.source); !s.empty()) std::cout << "    " << dim(s) << '\n';
+        const std::string dim_on = tty ? "\033[2m" : "", dim_off = tty ? "\033[0m" : "";
+        if (auto f = facets_line(hit.record, metadata); !f.empty()) {
+            std::cout << wrap("\x01" + f + "\x02", 4, width, dim_on, dim_off) << '\n';
+        }
+        if (auto s = source_line(hit.record.source); !s.empty()) {
+            std::cout << wrap("\x01" + s + "\x02", 4, width, dim_on, dim_off) << '\n';
+        }
         if (request.explain) {
             std::string line = "score " + format_score(hit.score) + " =";
             for (std::size_t i = 0; i < hit.explain.size(); ++i) {
@@ -323,10 +341,16 @@ void run_batch(const SearchArgs& args) {
 void add_common(CLI::App* cmd, SearchArgs& a) {
     add_db_option(*cmd, a.db);
     cmd->add_option("--filter", a.filters,
-                    "FIELD=VALUE; a facet value (a taxonomy code matches everything below it) or year=2023..2025. "
-                    "Values of one field are OR-ed, fields AND-ed");
+                    "FIELD=VALUE, repeatable; a facet value (a taxonomy code matches everything below it) or "
+                    "year=2023..2025. Values of one field are OR-ed, fields AND-ed")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_option("--facets", a.facets, "Facets to count, comma-separated (default: category, lifecycle, actor)")
-        ->delimiter(',');
+        ->delimiter(',')
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_flag("--json", a.json, "Print JSON (schema 1)");
 }
 
@@ -335,7 +359,10 @@ void add_ranking(CLI::App* cmd, SearchArgs& a) {
     cmd->add_option("--offset", a.offset, "Results to skip")->capture_default_str();
     cmd->add_option("--sort", a.sort, "relevance, year (newest first) or id")->capture_default_str();
     cmd->add_flag("--no-synonyms", a.no_synonyms, "Do not apply the bundled synonyms (corpus/synonyms.txt)");
-    cmd->add_option("--synonyms", a.synonym_files, "A synonyms file of your own (groups 'a = b' a line), added");
+    cmd->add_option("--synonyms", a.synonym_files, "A synonyms file of your own (groups 'a = b' a line), added")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_option("--ranking", a.ranking,
                     "Ranking settings, e.g. \"k1=1.2 b=0.5 title=0.5 synonyms=0.8\" (defaults: see the README)");
 }

@@ -11,6 +11,7 @@
 #include "query/model_store.hpp"
 #include "terminal.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
@@ -72,6 +73,8 @@ struct MethodArgs {
         command.add_option("--softmax-epochs", train.softmax_epochs, "Epochs of the softmax model")
             ->capture_default_str();
         command.add_flag("!--no-group-model", train.group_model, "No first-segment model");
+        command.add_flag("--example-documents", train.example_documents,
+                         "Each taxonomy example also trains the linear model as one record");
         command.add_flag("--no-taxonomy-examples", no_taxonomy_examples,
                          "Do not train the linear model on taxonomy texts");
     }
@@ -89,25 +92,35 @@ std::string read_stdin() {
     return ss.str();
 }
 
-/// Opens the model of `facet`, training it first when the index has none yet.
+/// Opens the model of `facet`. A model that is missing, or out of date because the index changed
+/// since it was trained, is (re)trained first and saved, and stderr says so.
 Suggester load_or_train(const Index& index, const std::string& facet) {
+    std::string reason;
     try {
         Suggester suggester = open_suggester(index, facet);
-        if (model_is_stale(index, suggester.model())) {
-            std::cerr << "airm: warning: the suggestion model for '" << facet
-                      << "' was built when the index held " << suggester.model().index_records
-                      << " records, it now holds " << index.record_count()
-                      << "; rebuild it with 'airm train --db " << index.paths().front()
-                      << " --field " << facet << "'\n";
-        }
-        return suggester;
+        if (!model_is_stale(index, suggester.model()))
+            return suggester;
+        reason = "was out of date";
     } catch (const NotFound&) {
-        SuggestModel model = train_and_save(index, facet);
-        std::cerr << "airm: trained a suggestion model for '" << facet << "' from "
-                  << model.trained_records << " labelled records (saved in "
-                  << model_path(index.paths().front(), facet) << ")\n";
-        return Suggester(std::move(model));
+        reason = "did not exist yet";
     }
+    const auto start = std::chrono::steady_clock::now();
+    SuggestModel model = train_for_index(index, facet);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    std::ostringstream seconds;
+    seconds << std::fixed << std::setprecision(1) << took.count();
+    std::cerr << "airm: the " << facet << " model " << reason << "; "
+              << (reason == "was out of date" ? "retrained" : "trained") << " on "
+              << with_commas(model.trained_records) << " labelled records in " << seconds.str()
+              << " s";
+    try {
+        save_for_index(model, index);
+        std::cerr << " (saved in " << model_path(index.paths().front(), facet) << ")\n";
+    } catch (const IndexError& e) {
+        // A read-only index folder: suggest from the fresh model all the same.
+        std::cerr << "\nairm: warning: could not save it (" << e.what() << ")\n";
+    }
+    return Suggester(std::move(model));
 }
 
 std::string percent(double v) {
@@ -304,19 +317,17 @@ void print_report(const EvaluationReport& r) {
 } // namespace
 
 void update_suggest_models(const std::string& db) {
-    try {
-        const std::vector<std::string> facets = update_models(db);
-        if (!facets.empty() && stderr_is_terminal()) {
-            std::string list;
-            for (const auto& f : facets)
-                list += (list.empty() ? "" : ", ") + f;
-            std::cerr << "updated the suggestion model(s) of: " << list << '\n';
-        }
-    } catch (const Error& e) {
-        std::cerr
-            << "airm: warning: the index changed, but its suggestion models could not be updated ("
-            << e.what() << "); run 'airm train --db " << db << "'\n";
-    }
+    // Models are retrained lazily: each records the index state it was trained on, so a model
+    // that this change made out of date is retrained by the next `airm suggest` (or `airm
+    // train`). Here only a directory listing, so that indexing never waits on training.
+    const std::vector<std::string> facets = model_facets(db);
+    if (facets.empty() || !stderr_is_terminal())
+        return;
+    std::string list;
+    for (const auto& f : facets)
+        list += (list.empty() ? "" : ", ") + f;
+    std::cerr << "the suggestion model(s) of " << list
+              << " will be retrained on next use ('airm train --db " << db << "' does it now)\n";
 }
 
 void register_suggest_commands(CLI::App& app) {

@@ -11,7 +11,7 @@ void register_inspect_commands(CLI::App& app); ///< show, stats, taxonomy
 void register_suggest_commands(CLI::App& app); ///< suggest, train, evaluate
 void register_search_commands(CLI::App& app);  ///< search, facets, similar
 
-/// Retrains the suggestion models of index `db` after its records changed; warns, never fails.
+/// Called after index `db` changed: its suggestion models are then retrained on next use (cheap).
 void update_suggest_models(const std::string& db);
 
 } // namespace airm::cli
