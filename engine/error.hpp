@@ -32,6 +32,13 @@ public:
     using Error::Error;
 };
 
+/// A newer commit replaced the revision a reader was reading; reopening (Index::refresh) and
+/// running the operation again succeeds.
+class IndexChanged : public IndexError {
+public:
+    using IndexError::IndexError;
+};
+
 /// An index or saved model was written by a different, incompatible format version.
 class VersionMismatch : public Error {
 public:

@@ -16,6 +16,9 @@ namespace detail {
 void rethrow_xapian(const Xapian::Error& error, std::string_view path) {
     const std::string where(path);
     const std::string type = error.get_type();
+    if (type == "DatabaseModifiedError") {
+        throw IndexChanged("index '" + where + "' changed while it was being read; run the command again");
+    }
     if (type == "DatabaseLockError") {
         throw IndexError("index '" + where +
                          "' is locked by another process (an 'airm index' or 'airm delete' is still running); "
@@ -244,10 +247,13 @@ std::map<std::string, std::uint64_t> Index::facet_counts(std::string_view facet)
     return counts;
 }
 
-bool Index::refresh() {
+bool Index::refresh() const {
     try {
         if (!impl_->db.reopen()) {
             return false;
+        }
+        for (auto& shard : impl_->shards) {
+            shard.reopen();
         }
         impl_->metadata = merged_metadata(impl_->shards, impl_->paths);
         return true;

@@ -53,8 +53,9 @@ public:
     /// How many records carry each value of `facet` (hierarchical values count at every ancestor,
     /// once per record).
     [[nodiscard]] std::map<std::string, std::uint64_t> facet_counts(std::string_view facet) const;
-    /// Moves to the latest committed state; true when it changed.
-    bool refresh();
+    /// Moves to the latest committed state; true when it changed. Const because the handle always
+    /// shows one committed state of the same index; which one is not part of its value.
+    bool refresh() const;
 
 private:
     struct Impl;

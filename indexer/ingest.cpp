@@ -179,7 +179,7 @@ IndexReport index_files(const std::string& db, const std::vector<std::string>& i
         return bulk_index(db, inputs, options); // a new, empty or rebuilt index: streamed, in parallel
     }
     if (!options.rebuild) {
-        IndexWriter writer = IndexWriter::open(db, true);
+        IndexWriter writer = IndexWriter::open(db, true, options.lock_wait);
         if (writer.record_count() == 0) {
             writer.metadata().analyzer = options.analyzer;
         }
@@ -191,7 +191,7 @@ IndexReport index_files(const std::string& db, const std::vector<std::string>& i
     if (target.filename().empty() && target.has_parent_path()) {
         target = target.parent_path(); // "db/" names the folder "db"
     }
-    IndexLock lock = IndexLock::acquire(target.string());
+    IndexLock lock = IndexLock::acquire(target.string(), options.lock_wait);
     const std::string fresh = target.string() + ".airm-rebuild";
     const std::string old = target.string() + ".airm-old";
     std::error_code ec;
@@ -224,11 +224,12 @@ IndexReport index_files(const std::string& db, const std::vector<std::string>& i
     return report;
 }
 
-DeleteReport delete_records(const std::string& db, const std::vector<std::string>& ids) {
+DeleteReport delete_records(const std::string& db, const std::vector<std::string>& ids,
+                            std::chrono::milliseconds lock_wait) {
     if (ids.empty()) {
         throw InvalidInput("no ids given; pass the ids of the records to delete");
     }
-    IndexWriter writer = IndexWriter::open(db, false);
+    IndexWriter writer = IndexWriter::open(db, false, lock_wait);
     std::vector<std::string> missing;
     for (const auto& id : ids) {
         if (!writer.contains(id)) missing.push_back(id);

@@ -7,6 +7,7 @@
 #include "engine/taxonomy.hpp"
 #include "indexer/record_reader.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -23,6 +24,7 @@ struct IndexOptions {
     bool allow_new_codes = false;     ///< accept codes missing from a curated taxonomy
     bool rebuild = false;             ///< replace the whole index with the inputs
     AnalyzerConfig analyzer;          ///< used when the index is created or rebuilt
+    std::chrono::milliseconds lock_wait{0}; ///< how long to wait for another writer's lock
     ProgressCallback progress;
 };
 
@@ -53,6 +55,7 @@ struct DeleteReport {
 };
 
 /// Removes records by id; throws NotFound (and removes nothing) when any id is not in the index.
-DeleteReport delete_records(const std::string& db, const std::vector<std::string>& ids);
+DeleteReport delete_records(const std::string& db, const std::vector<std::string>& ids,
+                            std::chrono::milliseconds lock_wait = std::chrono::milliseconds(0));
 
 } // namespace airm

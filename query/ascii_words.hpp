@@ -5,6 +5,7 @@
 
 #include "engine/analyzer.hpp"
 
+#include <array>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,9 @@ namespace airm {
 /// ASCII, no-break space, curly quotes, dashes, bullet, ellipsis and middle dot. (ICU's word
 /// boundaries join letters across "." "'" "’" "·", digits across "." "," ";" "'" "’", and split
 /// at ":".)
-[[nodiscard]] std::optional<std::vector<Token>> plain_words(std::string_view text);
+/// With `wanted`, only tokens whose first (lower-case) byte is marked get their term and kind;
+/// the others carry their bounds alone, which saves building terms nobody looks at.
+[[nodiscard]] std::optional<std::vector<Token>>
+plain_words(std::string_view text, const std::array<bool, 256>* wanted = nullptr);
 
 } // namespace airm

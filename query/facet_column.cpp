@@ -12,7 +12,8 @@ FacetTable::FacetTable(std::vector<Facet> facets)
 
 std::size_t FacetTable::facet_index(std::string_view name) const {
     for (std::size_t i = 0; i < facets_.size(); ++i) {
-        if (facets_[i].name == name) return i;
+        if (facets_[i].name == name)
+            return i;
     }
     return facets_.size();
 }
@@ -22,7 +23,8 @@ std::uint32_t FacetTable::value_id(std::size_t facet, std::string_view value) {
     key += '\0';
     key += value;
     auto it = value_ids_.find(key);
-    if (it != value_ids_.end()) return it->second;
+    if (it != value_ids_.end())
+        return it->second;
     const auto id = static_cast<std::uint32_t>(values_.size());
     values_.emplace_back(value);
     facet_of_.push_back(static_cast<std::uint32_t>(facet));
@@ -33,7 +35,8 @@ std::uint32_t FacetTable::value_id(std::size_t facet, std::string_view value) {
 std::uint32_t FacetTable::combination_id(std::size_t facet, const std::string& slot) {
     auto& ids = combination_ids_[facet];
     auto it = ids.find(slot);
-    if (it != ids.end()) return it->second;
+    if (it != ids.end())
+        return it->second;
     std::vector<std::uint32_t> values;
     for_each_slot_value(slot, [&](std::string_view v) { values.push_back(value_id(facet, v)); });
     const auto id = static_cast<std::uint32_t>(combinations_[facet].size());
@@ -44,7 +47,8 @@ std::uint32_t FacetTable::combination_id(std::size_t facet, const std::string& s
 
 void FacetTable::read_document(const Xapian::Document& doc, std::vector<std::uint32_t>& out) {
     out.resize(facets_.size());
-    for (std::size_t f = 0; f < facets_.size(); ++f) out[f] = combination_id(f, doc.get_value(facets_[f].slot));
+    for (std::size_t f = 0; f < facets_.size(); ++f)
+        out[f] = combination_id(f, doc.get_value(facets_[f].slot));
 }
 
 void FacetTable::load(const Xapian::Database& db) {
@@ -52,13 +56,16 @@ void FacetTable::load(const Xapian::Database& db) {
     const std::size_t n = facets_.size();
     std::vector<std::uint32_t> cells(rows_ * n, 0);
     for (std::size_t f = 0; f < n; ++f) {
-        for (auto it = db.valuestream_begin(facets_[f].slot); it != db.valuestream_end(facets_[f].slot); ++it) {
+        for (auto it = db.valuestream_begin(facets_[f].slot);
+             it != db.valuestream_end(facets_[f].slot); ++it) {
             const std::size_t did = it.get_docid();
-            if (did < rows_) cells[did * n + f] = combination_id(f, *it);
+            if (did < rows_)
+                cells[did * n + f] = combination_id(f, *it);
         }
     }
     wide_ = false;
-    for (std::size_t f = 0; f < n; ++f) wide_ = wide_ || combinations_[f].size() > 0xffff;
+    for (std::size_t f = 0; f < n; ++f)
+        wide_ = wide_ || combinations_[f].size() > 0xffff;
     if (wide_) {
         cells32_ = std::move(cells);
     } else {

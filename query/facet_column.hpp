@@ -21,19 +21,20 @@
 namespace airm::detail {
 
 /// Splits a facet slot value ("2\x1f2.2\x1f2.2.2") and calls `visit` with each part.
-template <typename Visit>
-void for_each_slot_value(std::string_view slot, Visit&& visit) {
+template <typename Visit> void for_each_slot_value(std::string_view slot, Visit&& visit) {
     std::size_t start = 0;
     while (start < slot.size()) {
         std::size_t sep = slot.find('\x1f', start);
-        if (sep == std::string_view::npos) sep = slot.size();
-        if (sep > start) visit(slot.substr(start, sep - start));
+        if (sep == std::string_view::npos)
+            sep = slot.size();
+        if (sep > start)
+            visit(slot.substr(start, sep - start));
         start = sep + 1;
     }
 }
 
 class FacetTable {
-public:
+  public:
     /// A facet and the value slot that holds its values.
     struct Facet {
         std::string name;
@@ -47,14 +48,16 @@ public:
     [[nodiscard]] bool loaded() const { return loaded_; }
 
     /// Calls visit(facet index, combination id) for each facet of loaded row `docid`.
-    template <typename Visit>
-    void visit_row(Xapian::docid docid, Visit&& visit) const {
-        if (docid >= rows_) return;
+    template <typename Visit> void visit_row(Xapian::docid docid, Visit&& visit) const {
+        if (docid >= rows_)
+            return;
         const std::size_t base = static_cast<std::size_t>(docid) * facets_.size();
         if (wide_) {
-            for (std::size_t f = 0; f < facets_.size(); ++f) visit(f, cells32_[base + f]);
+            for (std::size_t f = 0; f < facets_.size(); ++f)
+                visit(f, cells32_[base + f]);
         } else {
-            for (std::size_t f = 0; f < facets_.size(); ++f) visit(f, std::uint32_t{cells16_[base + f]});
+            for (std::size_t f = 0; f < facets_.size(); ++f)
+                visit(f, std::uint32_t{cells16_[base + f]});
         }
     }
     /// Reads the combination ids of a document from its slots into `out` (one per facet), learning
@@ -65,7 +68,9 @@ public:
     /// Index of a facet by name, or facets().size().
     [[nodiscard]] std::size_t facet_index(std::string_view name) const;
     /// Combinations of facet `f` known so far; id 0 is the empty set.
-    [[nodiscard]] std::size_t combination_count(std::size_t f) const { return combinations_[f].size(); }
+    [[nodiscard]] std::size_t combination_count(std::size_t f) const {
+        return combinations_[f].size();
+    }
     /// The value ids of combination `c` of facet `f`.
     [[nodiscard]] std::span<const std::uint32_t> combination(std::size_t f, std::uint32_t c) const {
         return combinations_[f][c];
@@ -76,7 +81,7 @@ public:
     /// Index of the facet a value id belongs to.
     [[nodiscard]] std::size_t facet_of(std::uint32_t id) const { return facet_of_[id]; }
 
-private:
+  private:
     std::uint32_t value_id(std::size_t facet, std::string_view value);
     std::uint32_t combination_id(std::size_t facet, const std::string& slot);
 
@@ -84,8 +89,10 @@ private:
     std::vector<std::string> values_;
     std::vector<std::uint32_t> facet_of_;
     std::unordered_map<std::string, std::uint32_t> value_ids_; ///< key: facet index, '\0', value
-    std::vector<std::vector<std::vector<std::uint32_t>>> combinations_; ///< [facet][combination] -> value ids
-    std::vector<std::unordered_map<std::string, std::uint32_t>> combination_ids_; ///< [facet]: slot -> id
+    std::vector<std::vector<std::vector<std::uint32_t>>>
+        combinations_; ///< [facet][combination] -> value ids
+    std::vector<std::unordered_map<std::string, std::uint32_t>>
+        combination_ids_; ///< [facet]: slot -> id
     std::vector<std::uint16_t> cells16_;
     std::vector<std::uint32_t> cells32_;
     std::size_t rows_ = 0;

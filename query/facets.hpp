@@ -14,8 +14,8 @@ namespace airm {
 
 /// One value of a facet with the number of matching records that carry it.
 struct FacetValue {
-    std::string value;                ///< the code (hierarchical) or the value as indexed
-    std::string name;                 ///< taxonomy name of a code; empty for flat facets
+    std::string value; ///< the code (hierarchical) or the value as indexed
+    std::string name;  ///< taxonomy name of a code; empty for flat facets
     std::uint64_t count = 0;
     bool selected = false;            ///< a filter of the request names this value
     std::vector<FacetValue> children; ///< codes directly below (hierarchical only)
@@ -34,7 +34,7 @@ struct FacetCounts {
 /// The shape of one facet's counts, prepared once: for a hierarchical facet, its taxonomy as a tree
 /// in taxonomy order with names.
 class FacetLayout {
-public:
+  public:
     FacetLayout(std::string facet, const IndexMetadata& metadata);
 
     /// The user-facing counts from per-value record counts (hierarchical counts already include
@@ -42,7 +42,7 @@ public:
     [[nodiscard]] FacetCounts build(const std::map<std::string, std::uint64_t>& counts,
                                     const std::vector<std::string>& selected) const;
 
-private:
+  private:
     struct Node {
         std::string code;
         std::string name;
@@ -59,7 +59,8 @@ private:
 };
 
 /// FacetLayout(facet, metadata).build(counts, selected), for a single use.
-[[nodiscard]] FacetCounts build_facet_counts(const std::string& facet, const IndexMetadata& metadata,
+[[nodiscard]] FacetCounts build_facet_counts(const std::string& facet,
+                                             const IndexMetadata& metadata,
                                              const std::map<std::string, std::uint64_t>& counts,
                                              const std::vector<std::string>& selected);
 

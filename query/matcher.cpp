@@ -14,7 +14,8 @@ DocLengths DocLengths::load(const Xapian::Database& db) {
     out.present_.assign(rows, 0);
     for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
         const Xapian::docid did = *it;
-        if (did >= rows) continue;
+        if (did >= rows)
+            continue;
         out.lengths_[did] = static_cast<std::uint32_t>(it.get_doclength());
         out.present_[did] = 1;
     }
@@ -38,22 +39,24 @@ struct Scoring {
 
 /// One term's postings, weighted by BM25 (Xapian's BM25Weight formula).
 class TermCursor : public Cursor {
-public:
+  public:
     TermCursor(const Scoring& s, const std::string& term, double factor)
-        : it_(s.db.postlist_begin(term)), end_(s.db.postlist_end(term)), lengths_(s.lengths), params_(s.params),
-          inverse_average_(s.inverse_average) {
+        : it_(s.db.postlist_begin(term)), end_(s.db.postlist_end(term)), lengths_(s.lengths),
+          params_(s.params), inverse_average_(s.inverse_average) {
         estimate_ = s.db.get_termfreq(term);
         if (factor != 0 && estimate_ != 0) {
             const double n = s.lengths.count();
             const double tf = estimate_;
             double tw = (n - tf + 0.5) / (tf + 0.5);
-            if (tw < 2) tw = tw * 0.5 + 1; // Xapian's guard against weights <= 0 for very common terms
+            if (tw < 2)
+                tw = tw * 0.5 + 1; // Xapian's guard against weights <= 0 for very common terms
             // With k3 = 1 and a within-query frequency of 1, BM25's query factor is 1.
             weight_ = std::log(tw) * factor * (params_.k1 + 1);
         }
     }
     void skip_to(Xapian::docid target) override {
-        if (target <= did_ && did_ != 0) return;
+        if (target <= did_ && did_ != 0)
+            return;
         if (did_ == 0 && it_ != end_ && *it_ >= target) {
             did_ = *it_;
             return;
@@ -62,19 +65,22 @@ public:
         did_ = it_ == end_ ? kEnd : *it_;
     }
     double score() const override {
-        if (weight_ == 0) return 0;
+        if (weight_ == 0)
+            return 0;
         const double wdf = it_.get_wdf();
-        const double normlen = std::max(lengths_.length(did_) * inverse_average_, params_.min_normlen);
+        const double normlen =
+            std::max(lengths_.length(did_) * inverse_average_, params_.min_normlen);
         const double denom = params_.k1 * (normlen * params_.b + (1 - params_.b)) + wdf;
         return denom > 0 ? weight_ * (wdf / denom) : 0;
     }
     double presence() const override {
-        if (weight_ == 0) return 0;
+        if (weight_ == 0)
+            return 0;
         return weight_ / (params_.k1 + 1.0);
     }
     Xapian::doccount estimate() const override { return estimate_; }
 
-private:
+  private:
     Xapian::PostingIterator it_;
     Xapian::PostingIterator end_;
     const DocLengths& lengths_;
@@ -85,7 +91,7 @@ private:
 };
 
 class NothingCursor : public Cursor {
-public:
+  public:
     NothingCursor() { did_ = kEnd; }
     void skip_to(Xapian::docid) override {}
     double score() const override { return 0; }
@@ -94,63 +100,74 @@ public:
 };
 
 class AllCursor : public Cursor {
-public:
+  public:
     explicit AllCursor(const DocLengths& lengths) : lengths_(lengths) {}
     void skip_to(Xapian::docid target) override {
-        if (did_ == kEnd || (target <= did_ && did_ != 0)) return;
+        if (did_ == kEnd || (target <= did_ && did_ != 0))
+            return;
         Xapian::docid d = std::max<Xapian::docid>(target, 1);
-        while (d <= lengths_.last() && !lengths_.exists(d)) ++d;
+        while (d <= lengths_.last() && !lengths_.exists(d))
+            ++d;
         did_ = d <= lengths_.last() ? d : kEnd;
     }
     double score() const override { return 0; }
     double presence() const override { return 0; }
     Xapian::doccount estimate() const override { return lengths_.count(); }
 
-private:
+  private:
     const DocLengths& lengths_;
 };
 
 /// Every child at the same docid; weights add up.
 class AndCursor : public Cursor {
-public:
+  public:
     explicit AndCursor(std::vector<CursorPtr> kids) : kids_(std::move(kids)) {
-        std::stable_sort(kids_.begin(), kids_.end(),
-                         [](const CursorPtr& a, const CursorPtr& b) { return a->estimate() < b->estimate(); });
+        std::stable_sort(kids_.begin(), kids_.end(), [](const CursorPtr& a, const CursorPtr& b) {
+            return a->estimate() < b->estimate();
+        });
     }
     void skip_to(Xapian::docid target) override {
-        if (did_ == kEnd || (target <= did_ && did_ != 0)) return;
+        if (did_ == kEnd || (target <= did_ && did_ != 0))
+            return;
         did_ = align(std::max<Xapian::docid>(target, 1));
     }
     double score() const override {
         double s = 0;
-        for (const auto& k : kids_) s += k->score();
+        for (const auto& k : kids_)
+            s += k->score();
         return s;
     }
     double presence() const override {
         double s = 0;
-        for (const auto& k : kids_) s += k->presence();
+        for (const auto& k : kids_)
+            s += k->presence();
         return s;
     }
-    Xapian::doccount estimate() const override { return kids_.empty() ? 0 : kids_.front()->estimate(); }
+    Xapian::doccount estimate() const override {
+        return kids_.empty() ? 0 : kids_.front()->estimate();
+    }
 
-protected:
+  protected:
     /// The first docid >= target where every child matches.
     Xapian::docid align(Xapian::docid target) {
         while (true) {
             kids_.front()->skip_to(target);
             target = kids_.front()->doc();
-            if (target == kEnd) return kEnd;
+            if (target == kEnd)
+                return kEnd;
             bool all = true;
             for (std::size_t i = 1; i < kids_.size(); ++i) {
                 kids_[i]->skip_to(target);
                 if (kids_[i]->doc() != target) {
                     target = kids_[i]->doc();
-                    if (target == kEnd) return kEnd;
+                    if (target == kEnd)
+                        return kEnd;
                     all = false;
                     break;
                 }
             }
-            if (all) return target;
+            if (all)
+                return target;
         }
     }
     std::vector<CursorPtr> kids_;
@@ -158,11 +175,13 @@ protected:
 
 /// Collects the docids of every match (one database: they are the database's docids).
 class DocidSpy : public Xapian::MatchSpy {
-public:
+  public:
     explicit DocidSpy(std::vector<Xapian::docid>& out) : out_(out) {}
-    void operator()(const Xapian::Document& doc, double) override { out_.push_back(doc.get_docid()); }
+    void operator()(const Xapian::Document& doc, double) override {
+        out_.push_back(doc.get_docid());
+    }
 
-private:
+  private:
     std::vector<Xapian::docid>& out_;
 };
 
@@ -170,7 +189,7 @@ private:
 /// once (unweighted, so it reads no document lengths; its phrase matcher reads positions far faster
 /// than one position list at a time); the weight is the sum of the terms' weights, as in Xapian.
 class PhraseCursor : public Cursor {
-public:
+  public:
     PhraseCursor(const Xapian::Database& db, const QNode& phrase, std::vector<CursorPtr> terms)
         : terms_(std::move(terms)) {
         Xapian::Enquire enquire(db);
@@ -183,31 +202,39 @@ public:
         std::sort(docs_.begin(), docs_.end());
     }
     void skip_to(Xapian::docid target) override {
-        if (did_ == kEnd || (target <= did_ && did_ != 0)) return;
-        at_ = static_cast<std::size_t>(std::lower_bound(docs_.begin() + static_cast<std::ptrdiff_t>(at_), docs_.end(), target) -
-                                       docs_.begin());
+        if (did_ == kEnd || (target <= did_ && did_ != 0))
+            return;
+        at_ = static_cast<std::size_t>(
+            std::lower_bound(docs_.begin() + static_cast<std::ptrdiff_t>(at_), docs_.end(),
+                             target) -
+            docs_.begin());
         did_ = at_ < docs_.size() ? docs_[at_] : kEnd;
         if (did_ != kEnd) {
-            for (auto& t : terms_) t->skip_to(did_);
+            for (auto& t : terms_)
+                t->skip_to(did_);
         }
     }
     double score() const override {
         double s = 0;
         for (const auto& t : terms_) {
-            if (t->doc() == did_) s += t->score();
+            if (t->doc() == did_)
+                s += t->score();
         }
         return s;
     }
     double presence() const override {
         double s = 0;
         for (const auto& t : terms_) {
-            if (t->doc() == did_) s += t->presence();
+            if (t->doc() == did_)
+                s += t->presence();
         }
         return s;
     }
-    Xapian::doccount estimate() const override { return static_cast<Xapian::doccount>(docs_.size()); }
+    Xapian::doccount estimate() const override {
+        return static_cast<Xapian::doccount>(docs_.size());
+    }
 
-private:
+  private:
     std::vector<CursorPtr> terms_;
     std::vector<Xapian::docid> docs_;
     std::size_t at_ = 0;
@@ -215,14 +242,16 @@ private:
 
 /// Any child; the weights of those at the current docid add up.
 class OrCursor : public Cursor {
-public:
+  public:
     explicit OrCursor(std::vector<CursorPtr> kids) : kids_(std::move(kids)) {}
     void skip_to(Xapian::docid target) override {
-        if (did_ == kEnd || (target <= did_ && did_ != 0)) return;
+        if (did_ == kEnd || (target <= did_ && did_ != 0))
+            return;
         target = std::max<Xapian::docid>(target, 1);
         Xapian::docid low = kEnd;
         for (auto& k : kids_) {
-            if (k->doc() < target) k->skip_to(target);
+            if (k->doc() < target)
+                k->skip_to(target);
             low = std::min(low, k->doc());
         }
         did_ = low;
@@ -230,40 +259,47 @@ public:
     double score() const override {
         double s = 0;
         for (const auto& k : kids_) {
-            if (k->doc() == did_) s += k->score();
+            if (k->doc() == did_)
+                s += k->score();
         }
         return s;
     }
     double presence() const override {
         double s = 0;
         for (const auto& k : kids_) {
-            if (k->doc() == did_) s += k->presence();
+            if (k->doc() == did_)
+                s += k->presence();
         }
         return s;
     }
     Xapian::doccount estimate() const override {
         Xapian::doccount n = 0;
-        for (const auto& k : kids_) n += k->estimate();
+        for (const auto& k : kids_)
+            n += k->estimate();
         return n;
     }
 
-private:
+  private:
     std::vector<CursorPtr> kids_;
 };
 
 /// The first child where none of the others matches; the first child's weight.
 class AndNotCursor : public Cursor {
-public:
-    AndNotCursor(CursorPtr left, CursorPtr right) : left_(std::move(left)), right_(std::move(right)) {}
+  public:
+    AndNotCursor(CursorPtr left, CursorPtr right)
+        : left_(std::move(left)), right_(std::move(right)) {}
     void skip_to(Xapian::docid target) override {
-        if (did_ == kEnd || (target <= did_ && did_ != 0)) return;
+        if (did_ == kEnd || (target <= did_ && did_ != 0))
+            return;
         Xapian::docid d = std::max<Xapian::docid>(target, 1);
         while (true) {
             left_->skip_to(d);
             d = left_->doc();
-            if (d == kEnd) break;
+            if (d == kEnd)
+                break;
             right_->skip_to(d);
-            if (right_->doc() != d) break;
+            if (right_->doc() != d)
+                break;
             ++d;
         }
         did_ = d;
@@ -272,7 +308,7 @@ public:
     double presence() const override { return left_->presence(); }
     Xapian::doccount estimate() const override { return left_->estimate(); }
 
-private:
+  private:
     CursorPtr left_;
     CursorPtr right_;
 };
@@ -280,18 +316,24 @@ private:
 /// The first child; the others add their weight where they match too. The others are looked up
 /// only when a match is scored, so they cost nothing for candidates that never become matches.
 class AndMaybeCursor : public Cursor {
-public:
-    AndMaybeCursor(CursorPtr left, CursorPtr right) : left_(std::move(left)), right_(std::move(right)) {}
+  public:
+    AndMaybeCursor(CursorPtr left, CursorPtr right)
+        : left_(std::move(left)), right_(std::move(right)) {}
     void skip_to(Xapian::docid target) override {
-        if (did_ == kEnd || (target <= did_ && did_ != 0)) return;
+        if (did_ == kEnd || (target <= did_ && did_ != 0))
+            return;
         left_->skip_to(std::max<Xapian::docid>(target, 1));
         did_ = left_->doc();
     }
-    double score() const override { return left_->score() + (right_here() ? right_->score() : 0.0); }
-    double presence() const override { return left_->presence() + (right_here() ? right_->presence() : 0.0); }
+    double score() const override {
+        return left_->score() + (right_here() ? right_->score() : 0.0);
+    }
+    double presence() const override {
+        return left_->presence() + (right_here() ? right_->presence() : 0.0);
+    }
     Xapian::doccount estimate() const override { return left_->estimate(); }
 
-private:
+  private:
     bool right_here() const {
         right_->skip_to(did_); // scores are asked in docid order
         return right_->doc() == did_;
@@ -302,10 +344,14 @@ private:
 
 CursorPtr build(const QNode& node, double factor, const Scoring& s) {
     switch (node.op) {
-    case QOp::term: return std::make_unique<TermCursor>(s, node.term, factor);
-    case QOp::match_all: return std::make_unique<AllCursor>(s.lengths);
-    case QOp::match_nothing: return std::make_unique<NothingCursor>();
-    case QOp::scale: return build(node.kids.front(), factor * node.factor, s);
+    case QOp::term:
+        return std::make_unique<TermCursor>(s, node.term, factor);
+    case QOp::match_all:
+        return std::make_unique<AllCursor>(s.lengths);
+    case QOp::match_nothing:
+        return std::make_unique<NothingCursor>();
+    case QOp::scale:
+        return build(node.kids.front(), factor * node.factor, s);
     case QOp::and_:
     case QOp::filter: {
         std::vector<CursorPtr> kids;
@@ -316,36 +362,46 @@ CursorPtr build(const QNode& node, double factor, const Scoring& s) {
     }
     case QOp::or_: {
         std::vector<CursorPtr> kids;
-        for (const auto& k : node.kids) kids.push_back(build(k, factor, s));
+        for (const auto& k : node.kids)
+            kids.push_back(build(k, factor, s));
         return std::make_unique<OrCursor>(std::move(kids));
     }
     case QOp::and_maybe: {
         std::vector<CursorPtr> rest;
-        for (std::size_t i = 1; i < node.kids.size(); ++i) rest.push_back(build(node.kids[i], factor, s));
-        CursorPtr right = rest.size() == 1 ? std::move(rest.front()) : std::make_unique<OrCursor>(std::move(rest));
-        return std::make_unique<AndMaybeCursor>(build(node.kids.front(), factor, s), std::move(right));
+        for (std::size_t i = 1; i < node.kids.size(); ++i)
+            rest.push_back(build(node.kids[i], factor, s));
+        CursorPtr right = rest.size() == 1 ? std::move(rest.front())
+                                           : std::make_unique<OrCursor>(std::move(rest));
+        return std::make_unique<AndMaybeCursor>(build(node.kids.front(), factor, s),
+                                                std::move(right));
     }
     case QOp::and_not: {
         std::vector<CursorPtr> rest;
-        for (std::size_t i = 1; i < node.kids.size(); ++i) rest.push_back(build(node.kids[i], 0.0, s));
-        CursorPtr right = rest.size() == 1 ? std::move(rest.front()) : std::make_unique<OrCursor>(std::move(rest));
-        return std::make_unique<AndNotCursor>(build(node.kids.front(), factor, s), std::move(right));
+        for (std::size_t i = 1; i < node.kids.size(); ++i)
+            rest.push_back(build(node.kids[i], 0.0, s));
+        CursorPtr right = rest.size() == 1 ? std::move(rest.front())
+                                           : std::make_unique<OrCursor>(std::move(rest));
+        return std::make_unique<AndNotCursor>(build(node.kids.front(), factor, s),
+                                              std::move(right));
     }
     case QOp::phrase: {
         std::vector<CursorPtr> terms;
-        for (const auto& k : node.kids) terms.push_back(std::make_unique<TermCursor>(s, k.term, factor));
+        for (const auto& k : node.kids)
+            terms.push_back(std::make_unique<TermCursor>(s, k.term, factor));
         return std::make_unique<PhraseCursor>(s.db, node, std::move(terms));
     }
     case QOp::synonym:
     case QOp::wildcard:
-    case QOp::value_range: break; // runs_in_memory() keeps these away
+    case QOp::value_range:
+        break; // runs_in_memory() keeps these away
     }
     return std::make_unique<NothingCursor>();
 }
 
 } // namespace
 
-Matcher::Matcher(const Xapian::Database& db, const DocLengths& lengths, Bm25Params params, const QNode& query) {
+Matcher::Matcher(const Xapian::Database& db, const DocLengths& lengths, Bm25Params params,
+                 const QNode& query) {
     const Scoring s{db, lengths, params, lengths.average() > 0 ? 1.0 / lengths.average() : 0.0};
     root_ = build(query, 1.0, s);
 }

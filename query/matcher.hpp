@@ -2,11 +2,11 @@
 /// Internal to the query library (includes xapian.h): runs a query tree over Xapian's posting lists
 /// with BM25 computed from document lengths held in memory.
 ///
-/// Why: Xapian reads every match's length from its document-length list, decoding that list from the
-/// start of each chunk, which costs more than the rest of a typical search. Keeping the lengths in an
-/// array (4 bytes a record, loaded once) and scoring here makes a search several times cheaper. The
-/// weights are those of Xapian's BM25Weight (same formula and parameters), so results do not depend
-/// on which of the two ran a query; a test compares them.
+/// Why: Xapian reads every match's length from its document-length list, decoding that list from
+/// the start of each chunk, which costs more than the rest of a typical search. Keeping the lengths
+/// in an array (4 bytes a record, loaded once) and scoring here makes a search several times
+/// cheaper. The weights are those of Xapian's BM25Weight (same formula and parameters), so results
+/// do not depend on which of the two ran a query; a test compares them.
 
 #include "query/query_tree.hpp"
 
@@ -22,16 +22,22 @@ namespace airm::detail {
 
 /// The length (sum of wdf) of every record of one database, by docid.
 class DocLengths {
-public:
+  public:
     [[nodiscard]] static DocLengths load(const Xapian::Database& db);
 
-    [[nodiscard]] std::uint32_t length(Xapian::docid did) const { return did < lengths_.size() ? lengths_[did] : 0; }
-    [[nodiscard]] bool exists(Xapian::docid did) const { return did < present_.size() && present_[did] != 0; }
-    [[nodiscard]] Xapian::docid last() const { return static_cast<Xapian::docid>(present_.empty() ? 0 : present_.size() - 1); }
+    [[nodiscard]] std::uint32_t length(Xapian::docid did) const {
+        return did < lengths_.size() ? lengths_[did] : 0;
+    }
+    [[nodiscard]] bool exists(Xapian::docid did) const {
+        return did < present_.size() && present_[did] != 0;
+    }
+    [[nodiscard]] Xapian::docid last() const {
+        return static_cast<Xapian::docid>(present_.empty() ? 0 : present_.size() - 1);
+    }
     [[nodiscard]] double average() const { return average_; }
     [[nodiscard]] Xapian::doccount count() const { return count_; }
 
-private:
+  private:
     std::vector<std::uint32_t> lengths_;
     std::vector<std::uint8_t> present_;
     double average_ = 0;
@@ -47,7 +53,7 @@ struct Bm25Params {
 
 /// A position in the matches of a (sub)query, in ascending docid order.
 class PostingCursor {
-public:
+  public:
     static constexpr Xapian::docid kEnd = std::numeric_limits<Xapian::docid>::max();
     virtual ~PostingCursor() = default;
     [[nodiscard]] Xapian::docid doc() const { return did_; }
@@ -61,7 +67,7 @@ public:
     /// Matches expected (for ordering the children of an AND).
     [[nodiscard]] virtual Xapian::doccount estimate() const = 0;
 
-protected:
+  protected:
     Xapian::docid did_ = 0;
 };
 
@@ -73,10 +79,11 @@ struct ScoredDoc {
 };
 
 class Matcher {
-public:
+  public:
     /// Prepares `query` (which runs_in_memory()) over `db`. Each term weighs as a leaf of a Xapian
     /// query does (within-query frequency 1).
-    Matcher(const Xapian::Database& db, const DocLengths& lengths, Bm25Params params, const QNode& query);
+    Matcher(const Xapian::Database& db, const DocLengths& lengths, Bm25Params params,
+            const QNode& query);
     ~Matcher();
     Matcher(const Matcher&) = delete;
     Matcher& operator=(const Matcher&) = delete;
@@ -86,20 +93,25 @@ public:
     /// and returns how many were accepted. With `by_presence`, matches of rarer terms rank first
     /// (presence()), then by weight: how records matching only some words are ranked.
     template <typename Accept>
-    std::uint64_t run(std::size_t keep, Accept&& accept, std::vector<ScoredDoc>& best, bool by_presence = false) {
+    std::uint64_t run(std::size_t keep, Accept&& accept, std::vector<ScoredDoc>& best,
+                      bool by_presence = false) {
         best.clear();
         std::uint64_t accepted = 0;
         PostingCursor& root = *root_;
-        // "a ranks above b": (more presence,) higher weight, then lower docid (as Xapian orders ties).
+        // "a ranks above b": (more presence,) higher weight, then lower docid (as Xapian orders
+        // ties).
         auto worse = [](const ScoredDoc& a, const ScoredDoc& b) {
-            if (a.presence != b.presence) return a.presence > b.presence;
+            if (a.presence != b.presence)
+                return a.presence > b.presence;
             return a.score > b.score || (a.score == b.score && a.did < b.did);
         };
         for (root.skip_to(1); root.doc() != PostingCursor::kEnd; root.skip_to(root.doc() + 1)) {
             const Xapian::docid did = root.doc();
-            if (!accept(did)) continue;
+            if (!accept(did))
+                continue;
             ++accepted;
-            if (keep == 0) continue;
+            if (keep == 0)
+                continue;
             const ScoredDoc scored{did, root.score(), by_presence ? root.presence() : 0.0};
             if (best.size() < keep) {
                 best.push_back(scored);
@@ -117,7 +129,7 @@ public:
     /// The weight of the query in record `did`, or 0 when it does not match.
     [[nodiscard]] double score_of(Xapian::docid did);
 
-private:
+  private:
     std::unique_ptr<PostingCursor> root_;
 };
 

@@ -60,7 +60,8 @@ std::vector<Lexeme> lex(std::string_view q) {
         if (c == '"') {
             std::size_t close = q.find('"', i + 1);
             if (close == std::string_view::npos) {
-                throw SyntaxError{i, "the quote is never closed; add the closing '\"' or remove it"};
+                throw SyntaxError{i,
+                                  "the quote is never closed; add the closing '\"' or remove it"};
             }
             out.push_back({Tok::phrase, std::string(q.substr(i + 1, close - i - 1)), i, close + 1});
             i = close + 1;
@@ -71,9 +72,11 @@ std::vector<Lexeme> lex(std::string_view q) {
             ++j;
         }
         std::string_view chunk = q.substr(i, j - i);
-        if ((chunk[0] == '-' || chunk[0] == '+') && (chunk.size() > 1 || (j < q.size() && !is_space(q[j])))) {
+        if ((chunk[0] == '-' || chunk[0] == '+') &&
+            (chunk.size() > 1 || (j < q.size() && !is_space(q[j])))) {
             // A prefix operator: "-word", "+word", -"phrase", -(group).
-            out.push_back({chunk[0] == '-' ? Tok::minus : Tok::plus, std::string(1, chunk[0]), i, i + 1});
+            out.push_back(
+                {chunk[0] == '-' ? Tok::minus : Tok::plus, std::string(1, chunk[0]), i, i + 1});
             i += 1;
             continue;
         }
@@ -99,13 +102,15 @@ std::optional<int> parse_int(std::string_view s) {
 }
 
 class Parser {
-public:
-    Parser(std::string_view query, const QuerySyntax& syntax) : query_(query), syntax_(syntax), tokens_(lex(query)) {}
+  public:
+    Parser(std::string_view query, const QuerySyntax& syntax)
+        : query_(query), syntax_(syntax), tokens_(lex(query)) {}
 
     QueryNode parse() {
         QueryNode root = parse_or();
         if (peek().kind == Tok::rparen) {
-            throw SyntaxError{peek().begin, "this ')' has no matching '('; remove it or add a '(' before it"};
+            throw SyntaxError{peek().begin,
+                              "this ')' has no matching '('; remove it or add a '(' before it"};
         }
         if (peek().kind != Tok::end) {
             throw SyntaxError{peek().begin, "unexpected '" + peek().text + "'"};
@@ -113,7 +118,7 @@ public:
         return root;
     }
 
-private:
+  private:
     std::string_view query_;
     const QuerySyntax& syntax_;
     std::vector<Lexeme> tokens_;
@@ -124,13 +129,14 @@ private:
     }
     const Lexeme& next() {
         const Lexeme& l = tokens_[at_];
-        if (at_ + 1 < tokens_.size()) ++at_;
+        if (at_ + 1 < tokens_.size())
+            ++at_;
         return l;
     }
 
     static bool starts_operand(Tok k) {
-        return k == Tok::chunk || k == Tok::phrase || k == Tok::lparen || k == Tok::op_not || k == Tok::minus ||
-               k == Tok::plus;
+        return k == Tok::chunk || k == Tok::phrase || k == Tok::lparen || k == Tok::op_not ||
+               k == Tok::minus || k == Tok::plus;
     }
 
     static QueryNode group(QueryNodeKind kind, std::vector<QueryNode> children) {
@@ -169,7 +175,8 @@ private:
                 const Lexeme op = next();
                 if (children.empty() || !starts_operand(peek().kind)) {
                     throw SyntaxError{op.begin, std::string("'AND' has nothing on its ") +
-                                                    (children.empty() ? "left" : "right") + "; write 'a AND b'"};
+                                                    (children.empty() ? "left" : "right") +
+                                                    "; write 'a AND b'"};
                 }
                 continue;
             }
@@ -180,7 +187,9 @@ private:
         }
         if (children.empty()) {
             if (peek().kind == Tok::rparen) {
-                throw SyntaxError{peek().begin, "the parentheses are empty; put words inside them or remove them"};
+                throw SyntaxError{
+                    peek().begin,
+                    "the parentheses are empty; put words inside them or remove them"};
             }
             QueryNode all;
             all.begin = all.end = peek().begin;
@@ -194,7 +203,9 @@ private:
         if (l.kind == Tok::op_not || l.kind == Tok::minus || l.kind == Tok::plus) {
             const Lexeme op = next();
             if (!starts_operand(peek().kind) || peek().kind == Tok::op_or) {
-                throw SyntaxError{op.begin, "'" + op.text + "' is followed by nothing; put a word after it or remove it"};
+                throw SyntaxError{op.begin,
+                                  "'" + op.text +
+                                      "' is followed by nothing; put a word after it or remove it"};
             }
             QueryNode n = parse_unary();
             if (op.kind != Tok::plus) {
@@ -224,7 +235,8 @@ private:
         return schema::field_from_name(name).has_value();
     }
     bool is_facet(std::string_view name) const {
-        return std::find(syntax_.facets.begin(), syntax_.facets.end(), name) != syntax_.facets.end();
+        return std::find(syntax_.facets.begin(), syntax_.facets.end(), name) !=
+               syntax_.facets.end();
     }
     bool is_field_name(std::string_view name) const {
         return is_text_field(name) || is_facet(name) || name == "year";
@@ -257,14 +269,15 @@ private:
                     return n;
                 }
                 const Lexeme& after = peek();
-                if (after.begin == chunk.end && (after.kind == Tok::phrase || after.kind == Tok::lparen)) {
+                if (after.begin == chunk.end &&
+                    (after.kind == Tok::phrase || after.kind == Tok::lparen)) {
                     QueryNode n = parse_primary();
                     apply_field(n, name);
                     n.begin = chunk.begin;
                     return n;
                 }
-                throw SyntaxError{chunk.begin, "'" + name + ":' is followed by nothing; write " + name +
-                                                   ":WORD or " + name + ":\"a phrase\""};
+                throw SyntaxError{chunk.begin, "'" + name + ":' is followed by nothing; write " +
+                                                   name + ":WORD or " + name + ":\"a phrase\""};
             }
         }
         return word_node(chunk.text, chunk.begin, chunk.end);
@@ -287,10 +300,12 @@ private:
     /// Restricts a node (and everything inside a group) to a text field, facet or year.
     void apply_field(QueryNode& n, const std::string& name) {
         if (n.kind == QueryNodeKind::all_of || n.kind == QueryNodeKind::any_of) {
-            for (auto& c : n.children) apply_field(c, name);
+            for (auto& c : n.children)
+                apply_field(c, name);
             return;
         }
-        if (n.kind != QueryNodeKind::word && n.kind != QueryNodeKind::phrase && n.kind != QueryNodeKind::prefix) {
+        if (n.kind != QueryNodeKind::word && n.kind != QueryNodeKind::phrase &&
+            n.kind != QueryNodeKind::prefix) {
             return; // already restricted (e.g. title:(category:3.1)) or match_all
         }
         if (is_text_field(name)) {
@@ -313,14 +328,19 @@ private:
         std::optional<int> from, to;
         if (dots == std::string::npos) {
             from = to = parse_int(value);
-            if (!from) throw SyntaxError{n.begin, "'" + value + "' is not a year; " + fix};
+            if (!from)
+                throw SyntaxError{n.begin, "'" + value + "' is not a year; " + fix};
         } else {
             std::string a = value.substr(0, dots), b = value.substr(dots + 2);
-            if (!a.empty() && !(from = parse_int(a))) throw SyntaxError{n.begin, "'" + a + "' is not a year; " + fix};
-            if (!b.empty() && !(to = parse_int(b))) throw SyntaxError{n.begin, "'" + b + "' is not a year; " + fix};
-            if (!from && !to) throw SyntaxError{n.begin, "the year range is empty; " + fix};
+            if (!a.empty() && !(from = parse_int(a)))
+                throw SyntaxError{n.begin, "'" + a + "' is not a year; " + fix};
+            if (!b.empty() && !(to = parse_int(b)))
+                throw SyntaxError{n.begin, "'" + b + "' is not a year; " + fix};
+            if (!from && !to)
+                throw SyntaxError{n.begin, "the year range is empty; " + fix};
             if (from && to && *from > *to) {
-                throw SyntaxError{n.begin, "the year range " + value + " runs backwards; write the earlier year first"};
+                throw SyntaxError{n.begin, "the year range " + value +
+                                               " runs backwards; write the earlier year first"};
             }
         }
         n.kind = QueryNodeKind::year;
@@ -331,18 +351,22 @@ private:
 };
 
 /// The lenient reading: every run of characters between spaces and query punctuation is a word.
-QueryNode plain_words(std::string_view query) {
+QueryNode plain_word_reading(std::string_view query) {
     std::vector<QueryNode> words;
     std::size_t i = 0;
     auto separator = [](char c) { return ends_chunk(c) || c == ':'; };
     while (i < query.size()) {
-        while (i < query.size() && separator(query[i])) ++i;
+        while (i < query.size() && separator(query[i]))
+            ++i;
         std::size_t j = i;
-        while (j < query.size() && !separator(query[j])) ++j;
+        while (j < query.size() && !separator(query[j]))
+            ++j;
         if (j > i) {
             std::size_t b = i, e = j;
-            while (b < e && (query[b] == '-' || query[b] == '+')) ++b;
-            while (e > b && query[e - 1] == '*') --e;
+            while (b < e && (query[b] == '-' || query[b] == '+'))
+                ++b;
+            while (e > b && query[e - 1] == '*')
+                --e;
             if (e > b) {
                 QueryNode n;
                 n.kind = QueryNodeKind::word;
@@ -374,13 +398,16 @@ void collect_positive(const QueryNode& n, bool negated, std::vector<const QueryN
     case QueryNodeKind::word:
     case QueryNodeKind::phrase:
     case QueryNodeKind::prefix:
-        if (!neg) out.push_back(&n);
+        if (!neg)
+            out.push_back(&n);
         break;
     case QueryNodeKind::all_of:
     case QueryNodeKind::any_of:
-        for (const auto& c : n.children) collect_positive(c, neg, out);
+        for (const auto& c : n.children)
+            collect_positive(c, neg, out);
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -399,8 +426,9 @@ ParsedQuery parse_query(std::string_view query, const QuerySyntax& syntax) {
     try {
         return ParsedQuery{Parser(query, syntax).parse(), ""};
     } catch (const SyntaxError& e) {
-        return ParsedQuery{plain_words(query), "read as plain words: " + e.message + " (column " +
-                                                   std::to_string(column(query, e.offset)) + ")"};
+        return ParsedQuery{plain_word_reading(query),
+                           "read as plain words: " + e.message + " (column " +
+                               std::to_string(column(query, e.offset)) + ")"};
     }
 }
 
@@ -408,11 +436,21 @@ std::string describe(const QueryNode& n) {
     std::string out = n.negated ? "NOT " : (n.required ? "+" : "");
     const std::string field = n.field.empty() ? "" : n.field + ":";
     switch (n.kind) {
-    case QueryNodeKind::match_all: out += "ALL"; break;
-    case QueryNodeKind::word: out += field + "word:" + n.text; break;
-    case QueryNodeKind::phrase: out += field + "phrase:\"" + n.text + "\""; break;
-    case QueryNodeKind::prefix: out += field + "prefix:" + n.text + "*"; break;
-    case QueryNodeKind::facet: out += n.facet + "=" + n.text; break;
+    case QueryNodeKind::match_all:
+        out += "ALL";
+        break;
+    case QueryNodeKind::word:
+        out += field + "word:" + n.text;
+        break;
+    case QueryNodeKind::phrase:
+        out += field + "phrase:\"" + n.text + "\"";
+        break;
+    case QueryNodeKind::prefix:
+        out += field + "prefix:" + n.text + "*";
+        break;
+    case QueryNodeKind::facet:
+        out += n.facet + "=" + n.text;
+        break;
     case QueryNodeKind::year:
         out += "year=" + (n.year_from ? std::to_string(*n.year_from) : "") + ".." +
                (n.year_to ? std::to_string(*n.year_to) : "");

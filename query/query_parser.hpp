@@ -39,15 +39,15 @@ enum class QueryNodeKind {
 /// One node of a parsed query.
 struct QueryNode {
     QueryNodeKind kind = QueryNodeKind::match_all;
-    std::string text;              ///< word, phrase or prefix text as typed; facet value
-    std::string field;             ///< "title", "text", "reasoning", "source", or empty (all fields)
-    std::string facet;             ///< facet name for kind == facet
-    std::optional<int> year_from;  ///< inclusive
-    std::optional<int> year_to;    ///< inclusive
-    bool negated = false;          ///< NOT / '-': must not match
-    bool required = false;         ///< '+': must match even when a search relaxes to some words
-    std::size_t begin = 0;         ///< byte offset of the node in the query string
-    std::size_t end = 0;           ///< byte offset one past its end
+    std::string text;             ///< word, phrase or prefix text as typed; facet value
+    std::string field;            ///< "title", "text", "reasoning", "source", or empty (all fields)
+    std::string facet;            ///< facet name for kind == facet
+    std::optional<int> year_from; ///< inclusive
+    std::optional<int> year_to;   ///< inclusive
+    bool negated = false;         ///< NOT / '-': must not match
+    bool required = false;        ///< '+': must match even when a search relaxes to some words
+    std::size_t begin = 0;        ///< byte offset of the node in the query string
+    std::size_t end = 0;          ///< byte offset one past its end
     std::vector<QueryNode> children;
 
     bool operator==(const QueryNode& other) const = default;
@@ -64,7 +64,8 @@ struct ParsedQuery {
     std::string notice; ///< non-empty when the lenient parser fell back to plain words, says why
 };
 
-/// Parses `query` strictly; throws QueryError naming the column and the fix when it is not well formed.
+/// Parses `query` strictly; throws QueryError naming the column and the fix when it is not well
+/// formed.
 [[nodiscard]] ParsedQuery parse_query_strict(std::string_view query, const QuerySyntax& syntax);
 
 /// Parses `query`; a query that is not well formed is read as plain words (never throws).

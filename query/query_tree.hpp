@@ -27,11 +27,11 @@ enum class QOp {
 
 struct QNode {
     QOp op = QOp::match_nothing;
-    std::string term;     ///< term, or wildcard prefix
-    double factor = 1.0;  ///< scale
-    unsigned slot = 0;    ///< value_range
-    std::string lo, hi;   ///< value_range bounds (serialised values)
-    unsigned limit = 0;   ///< wildcard: most expansions
+    std::string term;    ///< term, or wildcard prefix
+    double factor = 1.0; ///< scale
+    unsigned slot = 0;   ///< value_range
+    std::string lo, hi;  ///< value_range bounds (serialised values)
+    unsigned limit = 0;  ///< wildcard: most expansions
     std::vector<QNode> kids;
 
     [[nodiscard]] static QNode leaf(std::string term);

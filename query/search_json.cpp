@@ -11,7 +11,7 @@ namespace {
 
 /// Appends JSON tokens to a string; the caller writes keys and values in order.
 class Writer {
-public:
+  public:
     explicit Writer(std::string& out) : out_(out) {}
 
     void begin_object() { open('{'); }
@@ -56,13 +56,12 @@ public:
         comma();
         out_ += "null";
     }
-    template <typename T>
-    void member(std::string_view k, const T& v) {
+    template <typename T> void member(std::string_view k, const T& v) {
         key(k);
         value(v);
     }
 
-private:
+  private:
     void open(char c) {
         comma();
         out_ += c;
@@ -77,7 +76,8 @@ private:
             after_key_ = false;
             return;
         }
-        if (!first_) out_ += ',';
+        if (!first_)
+            out_ += ',';
         first_ = false;
     }
     void quoted(std::string_view s) {
@@ -104,17 +104,32 @@ private:
     void escape(std::string_view s) {
         for (char c : s) {
             switch (c) {
-            case '"': out_ += "\\\""; break;
-            case '\\': out_ += "\\\\"; break;
-            case '\n': out_ += "\\n"; break;
-            case '\r': out_ += "\\r"; break;
-            case '\t': out_ += "\\t"; break;
-            case '\b': out_ += "\\b"; break;
-            case '\f': out_ += "\\f"; break;
+            case '"':
+                out_ += "\\\"";
+                break;
+            case '\\':
+                out_ += "\\\\";
+                break;
+            case '\n':
+                out_ += "\\n";
+                break;
+            case '\r':
+                out_ += "\\r";
+                break;
+            case '\t':
+                out_ += "\\t";
+                break;
+            case '\b':
+                out_ += "\\b";
+                break;
+            case '\f':
+                out_ += "\\f";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+                    std::snprintf(buf, sizeof buf, "\\u%04x",
+                                  static_cast<unsigned>(static_cast<unsigned char>(c)));
                     out_ += buf;
                 } else {
                     out_ += c;
@@ -131,13 +146,16 @@ private:
 void write_facet_value(Writer& w, const FacetValue& v, bool hierarchical) {
     w.begin_object();
     w.member("value", v.value);
-    if (hierarchical) w.member("name", v.name);
+    if (hierarchical)
+        w.member("name", v.name);
     w.member("count", v.count);
-    if (v.selected) w.member("selected", true);
+    if (v.selected)
+        w.member("selected", true);
     if (hierarchical) {
         w.key("children");
         w.begin_array();
-        for (const auto& c : v.children) write_facet_value(w, c, true);
+        for (const auto& c : v.children)
+            write_facet_value(w, c, true);
         w.end_array();
     }
     w.end_object();
@@ -149,14 +167,16 @@ void write_facets(Writer& w, const SearchResult& result) {
     for (const auto& f : result.facets) {
         w.key(f.facet);
         w.begin_array();
-        for (const auto& v : f.values) write_facet_value(w, v, f.hierarchical);
+        for (const auto& v : f.values)
+            write_facet_value(w, v, f.hierarchical);
         w.end_array();
     }
     w.end_object();
     w.key("drill_sideways");
     w.begin_array();
     for (const auto& f : result.facets) {
-        if (f.drill_sideways) w.value(f.facet);
+        if (f.drill_sideways)
+            w.value(f.facet);
     }
     w.end_array();
 }
@@ -164,18 +184,21 @@ void write_facets(Writer& w, const SearchResult& result) {
 void write_strings(Writer& w, std::string_view key, const std::vector<std::string>& values) {
     w.key(key);
     w.begin_array();
-    for (const auto& v : values) w.value(v);
+    for (const auto& v : values)
+        w.value(v);
     w.end_array();
 }
 
-void write_hit(Writer& w, const Hit& hit, const SearchRequest& request, const IndexMetadata& metadata) {
+void write_hit(Writer& w, const Hit& hit, const SearchRequest& request,
+               const IndexMetadata& metadata) {
     const Record& r = hit.record;
     w.begin_object();
     w.member("rank", static_cast<std::uint64_t>(hit.rank));
     w.member("id", r.id);
     w.member("title", r.title);
     w.member("score", hit.score);
-    if (hit.partial) w.member("partial", true);
+    if (hit.partial)
+        w.member("partial", true);
     if (request.snippets) {
         w.key("snippet");
         w.begin_object();
@@ -202,7 +225,8 @@ void write_hit(Writer& w, const Hit& hit, const SearchRequest& request, const In
         for (const auto& v : values) {
             w.begin_object();
             w.member("value", v);
-            if (taxonomy != nullptr) w.member("name", taxonomy->name_of(v));
+            if (taxonomy != nullptr)
+                w.member("name", taxonomy->name_of(v));
             w.end_object();
         }
         w.end_array();
@@ -211,11 +235,16 @@ void write_hit(Writer& w, const Hit& hit, const SearchRequest& request, const In
     w.key("source");
     w.begin_object();
     const Source& s = r.source;
-    if (!s.ref.empty()) w.member("ref", s.ref);
-    if (!s.title.empty()) w.member("title", s.title);
-    if (!s.authors.empty()) w.member("authors", s.authors);
-    if (s.year) w.member("year", *s.year);
-    if (!s.url.empty()) w.member("url", s.url);
+    if (!s.ref.empty())
+        w.member("ref", s.ref);
+    if (!s.title.empty())
+        w.member("title", s.title);
+    if (!s.authors.empty())
+        w.member("authors", s.authors);
+    if (s.year)
+        w.member("year", *s.year);
+    if (!s.url.empty())
+        w.member("url", s.url);
     w.end_object();
     if (request.explain) {
         w.key("explain");
@@ -242,15 +271,18 @@ std::string search_result_json(const SearchResult& result, const SearchRequest& 
     w.begin_object();
     w.member("schema", kSearchJsonSchema);
     w.member("query", result.query);
-    if (result.corrected) w.member("original_query", result.original_query);
+    if (result.corrected)
+        w.member("original_query", result.original_query);
     w.member("parsed", result.parsed);
     w.member("total", result.total);
-    if (result.partial_total != 0) w.member("partial_total", result.partial_total);
+    if (result.partial_total != 0)
+        w.member("partial_total", result.partial_total);
     w.member("offset", static_cast<std::uint64_t>(request.offset));
     w.member("limit", static_cast<std::uint64_t>(request.limit));
     w.key("results");
     w.begin_array();
-    for (const auto& hit : result.hits) write_hit(w, hit, request, metadata);
+    for (const auto& hit : result.hits)
+        write_hit(w, hit, request, metadata);
     w.end_array();
     write_facets(w, result);
     w.key("did_you_mean");
@@ -261,7 +293,8 @@ std::string search_result_json(const SearchResult& result, const SearchRequest& 
     }
     w.member("corrected", result.corrected);
     write_strings(w, "notices", result.notices);
-    if (request.explain) w.member("ranking", result.ranking);
+    if (request.explain)
+        w.member("ranking", result.ranking);
     w.end_object();
     return out;
 }

@@ -2,9 +2,9 @@
 /// Searching an index: the query language, field-weighted BM25, filters, exact facet counts with
 /// drill-sideways, snippets, spelling suggestions, synonyms and similar records.
 ///
-/// A Searcher belongs to one thread and is meant to live as long as its Index: it keeps per-facet
-/// value columns in memory after their first use, so that counting facets over a match set is an
-/// array walk. Nothing here exposes Xapian.
+/// A Searcher belongs to one thread and must not outlive its Index. With keep_in_memory it loads
+/// record lengths and facet values on first use and keeps them: after Index::refresh() (or any
+/// change to the index) make a new Searcher. Nothing here exposes Xapian.
 
 #include "engine/index.hpp"
 #include "engine/record.hpp"
@@ -31,10 +31,13 @@ struct RankingOptions {
     double synonym_weight = 0.8; ///< scale of the weight of synonym alternatives
     /// A plain word also scores its title occurrences again, times this (0: off), on top of the
     /// title's field weight: titles of curated records name the mitigation.
-    double title_boost = 0.5;
+    double title_boost = 1.0;
+    /// A word found in more than this share of the records is not required when the query has
+    /// rarer words: it only adds weight (like Elasticsearch's cutoff_frequency). 0: off.
+    double common_cutoff = 0.2;
 
-    /// Reads "k1=1.2 b=0.5 min_normlen=0.5 synonyms=0.8 title=0.5" (any subset, spaces or commas);
-    /// throws InvalidInput naming the bad item.
+    /// Reads "k1=1.2 b=0.5 min_normlen=0.5 synonyms=0.8 title=0.5 common=0" (any subset, spaces or
+    /// commas); throws InvalidInput naming the bad item.
     void set(std::string_view assignments);
 };
 
@@ -96,7 +99,8 @@ struct SearchResult {
     std::string original_query; ///< as typed
     std::string parsed;         ///< how the query was read (describe())
     std::uint64_t total = 0;    ///< exact number of records matching the whole query
-    std::uint64_t partial_total = 0; ///< records matching only some words (counted when any are shown)
+    std::uint64_t partial_total =
+        0; ///< records matching only some words (counted when any are shown)
     std::vector<Hit> hits;
     std::vector<FacetCounts> facets;
     std::optional<std::string> did_you_mean;
@@ -106,7 +110,7 @@ struct SearchResult {
 };
 
 class Searcher {
-public:
+  public:
     explicit Searcher(const Index& index, SearcherOptions options = {});
     Searcher(Searcher&&) noexcept;
     Searcher& operator=(Searcher&&) noexcept;
@@ -122,7 +126,7 @@ public:
 
     [[nodiscard]] const Index& index() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

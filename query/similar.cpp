@@ -11,41 +11,47 @@ namespace {
 /// Accepts the stem terms ("Z" + stem) of the record's own words: stems occurring in its title,
 /// text or reasoning (not only in its source), no numbers, no stop words.
 class OwnWords : public Xapian::ExpandDecider {
-public:
-    OwnWords(const Xapian::Document& doc, const std::set<std::string>& stop_stems) : stop_(stop_stems) {
+  public:
+    OwnWords(const Xapian::Document& doc, const std::set<std::string>& stop_stems)
+        : stop_(stop_stems) {
         const std::string z(schema::kStemPrefix);
-        for (schema::Field f : {schema::Field::title, schema::Field::text, schema::Field::reasoning}) {
+        for (schema::Field f :
+             {schema::Field::title, schema::Field::text, schema::Field::reasoning}) {
             const std::string prefix = z + std::string(schema::field_prefix(f));
             for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) {
                 const std::string t = *it;
                 if (t.compare(0, prefix.size(), prefix) == 0 && t.size() > prefix.size()) {
                     const char first = t[prefix.size()];
-                    if (!(first >= 'A' && first <= 'Z')) stems_.insert(t.substr(prefix.size()));
+                    if (!(first >= 'A' && first <= 'Z'))
+                        stems_.insert(t.substr(prefix.size()));
                 }
             }
         }
     }
     bool operator()(const std::string& term) const override {
         const std::string_view z = schema::kStemPrefix;
-        if (term.size() < z.size() + 3 || term.compare(0, z.size(), z) != 0) return false;
+        if (term.size() < z.size() + 3 || term.compare(0, z.size(), z) != 0)
+            return false;
         const std::string stem = term.substr(z.size());
-        if (stems_.count(stem) == 0 || stop_.count(stem) != 0) return false;
+        if (stems_.count(stem) == 0 || stop_.count(stem) != 0)
+            return false;
         return std::none_of(stem.begin(), stem.end(), [](char c) { return c >= '0' && c <= '9'; });
     }
 
-private:
+  private:
     const std::set<std::string>& stop_;
     std::set<std::string> stems_;
 };
 
 } // namespace
 
-SimilarQuery similar_query(const Xapian::Database& db, std::string_view id, const std::string& where,
-                           const std::set<std::string>& stop_stems) {
+SimilarQuery similar_query(const Xapian::Database& db, std::string_view id,
+                           const std::string& where, const std::set<std::string>& stop_stems) {
     const std::string id_term = schema::id_term(id);
     Xapian::PostingIterator post = db.postlist_begin(id_term);
     if (post == db.postlist_end(id_term)) {
-        throw NotFound("no record with id '" + std::string(id) + "' in " + where + "; find ids with 'airm search'");
+        throw NotFound("no record with id '" + std::string(id) + "' in " + where +
+                       "; find ids with 'airm search'");
     }
     Xapian::RSet rset;
     rset.add_document(*post);
@@ -69,7 +75,8 @@ SimilarQuery similar_query(const Xapian::Database& db, std::string_view id, cons
         out.description = "(the record has no words to compare)";
         return out;
     }
-    out.query = QNode::combine(QOp::and_not, {QNode::combine(QOp::or_, std::move(terms)), QNode::leaf(id_term)});
+    out.query = QNode::combine(QOp::and_not,
+                               {QNode::combine(QOp::or_, std::move(terms)), QNode::leaf(id_term)});
     return out;
 }
 

@@ -24,7 +24,8 @@ inline constexpr Xapian::termcount kSimilarTerms = 25;
 
 /// The more-like-this query of record `id` over the stems of its title, text and reasoning, leaving
 /// out `stop_stems`; throws NotFound naming `where` when it is not there.
-[[nodiscard]] SimilarQuery similar_query(const Xapian::Database& db, std::string_view id, const std::string& where,
+[[nodiscard]] SimilarQuery similar_query(const Xapian::Database& db, std::string_view id,
+                                         const std::string& where,
                                          const std::set<std::string>& stop_stems);
 
 } // namespace airm::detail

@@ -4,6 +4,7 @@
 #include "query/ascii_words.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <optional>
 
@@ -19,8 +20,9 @@ bool HighlightTerms::matches(const Token& token, const Analyzer& analyzer) const
             return true;
         }
     }
-    return std::any_of(prefixes.begin(), prefixes.end(),
-                       [&](const std::string& p) { return token.term.compare(0, p.size(), p) == 0; });
+    return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) {
+        return token.term.compare(0, p.size(), p) == 0;
+    });
 }
 
 namespace {
@@ -40,7 +42,8 @@ char lower(char c) {
 std::string source_text(const Source& s) {
     std::string out = s.ref;
     for (const std::string* part : {&s.title, &s.authors}) {
-        if (!part->empty()) out += (out.empty() ? "" : " \u00b7 ") + *part;
+        if (!part->empty())
+            out += (out.empty() ? "" : " \u00b7 ") + *part;
     }
     return out;
 }
@@ -55,53 +58,83 @@ struct Span {
 /// HighlightTerms::matches, with a cheap first test before stemming: the stemmer only changes a
 /// word's end, so a word with a searched stem starts with that stem's first letters.
 class TermMatcher {
-public:
-    TermMatcher(const HighlightTerms& terms, const Analyzer& analyzer) : terms_(terms), analyzer_(analyzer) {
+  public:
+    TermMatcher(const HighlightTerms& terms, const Analyzer& analyzer)
+        : terms_(terms), analyzer_(analyzer) {
+        for (const auto* set : {&terms.stems, &terms.terms}) {
+            for (const auto& t : *set) {
+                if (!t.empty())
+                    firsts_byte_[static_cast<unsigned char>(t[0])] = true;
+            }
+        }
+        for (const auto& p : terms.prefixes) {
+            if (!p.empty())
+                firsts_byte_[static_cast<unsigned char>(p[0])] = true;
+        }
         for (const auto& st : terms.stems) {
-            firsts_.push_back(st.substr(0, std::max<std::size_t>(1, std::min<std::size_t>(st.size() - 2, 3))));
+            firsts_.push_back(
+                st.substr(0, std::max<std::size_t>(1, std::min<std::size_t>(st.size() - 2, 3))));
         }
         for (const auto& t : terms.terms) {
-            if (!std::all_of(t.begin(), t.end(), [](char c) { return is_alnum(c) || static_cast<unsigned char>(c) >= 0x80; })) {
+            if (!std::all_of(t.begin(), t.end(), [](char c) {
+                    return is_alnum(c) || static_cast<unsigned char>(c) >= 0x80;
+                })) {
                 literals_.push_back(t);
             }
         }
     }
 
+    /// First bytes of everything searched: a token starting otherwise cannot match.
+    [[nodiscard]] const std::array<bool, 256>& first_bytes() const { return firsts_byte_; }
+
     [[nodiscard]] bool matches(const Token& t) const {
-        if (terms_.terms.count(t.term) != 0) return true;
+        if (t.term.empty() || !firsts_byte_[static_cast<unsigned char>(t.term[0])])
+            return false;
+        if (terms_.terms.count(t.term) != 0)
+            return true;
         if (t.kind == TokenKind::word && !terms_.stems.empty()) {
             for (const auto& f : firsts_) {
                 if (t.term.compare(0, f.size(), f) == 0) {
                     std::string stem = analyzer_.stem(t);
-                    if (terms_.stems.count(stem.empty() ? t.term : stem) != 0) return true;
+                    if (terms_.stems.count(stem.empty() ? t.term : stem) != 0)
+                        return true;
                     break;
                 }
             }
         }
-        return std::any_of(terms_.prefixes.begin(), terms_.prefixes.end(),
-                           [&](const std::string& p) { return t.term.compare(0, p.size(), p) == 0; });
+        return std::any_of(
+            terms_.prefixes.begin(), terms_.prefixes.end(),
+            [&](const std::string& p) { return t.term.compare(0, p.size(), p) == 0; });
     }
 
     /// Searched terms made of several words ("gpt-4", "iso/iec"), found in text split by
     /// plain_words(): case-insensitive, starting at a token's start and ending at a token's end.
-    void add_literals(std::string_view text, const std::vector<Token>& tokens, std::vector<Span>& out) const {
+    void add_literals(std::string_view text, const std::vector<Token>& tokens,
+                      std::vector<Span>& out) const {
         for (const auto& lit : literals_) {
             for (std::size_t at = find_folded(text, lit, 0); at != std::string_view::npos;
                  at = find_folded(text, lit, at + 1)) {
-                const auto b = static_cast<std::uint32_t>(at), e = static_cast<std::uint32_t>(at + lit.size());
-                const bool starts = std::any_of(tokens.begin(), tokens.end(), [&](const Token& t) { return t.begin == b; });
-                const bool ends = std::any_of(tokens.begin(), tokens.end(), [&](const Token& t) { return t.end == e; });
-                if (starts && ends) out.push_back(Span{b, e, lit});
+                const auto b = static_cast<std::uint32_t>(at),
+                           e = static_cast<std::uint32_t>(at + lit.size());
+                const bool starts = std::any_of(tokens.begin(), tokens.end(),
+                                                [&](const Token& t) { return t.begin == b; });
+                const bool ends = std::any_of(tokens.begin(), tokens.end(),
+                                              [&](const Token& t) { return t.end == e; });
+                if (starts && ends)
+                    out.push_back(Span{b, e, lit});
             }
         }
     }
 
-private:
-    static std::size_t find_folded(std::string_view text, const std::string& needle, std::size_t from) {
+  private:
+    static std::size_t find_folded(std::string_view text, const std::string& needle,
+                                   std::size_t from) {
         for (std::size_t i = from; i + needle.size() <= text.size(); ++i) {
             std::size_t k = 0;
-            while (k < needle.size() && lower(text[i + k]) == needle[k]) ++k;
-            if (k == needle.size()) return i;
+            while (k < needle.size() && lower(text[i + k]) == needle[k])
+                ++k;
+            if (k == needle.size())
+                return i;
         }
         return std::string_view::npos;
     }
@@ -110,6 +143,7 @@ private:
     const Analyzer& analyzer_;
     std::vector<std::string> firsts_;
     std::vector<std::string> literals_;
+    std::array<bool, 256> firsts_byte_{};
 };
 
 /// One field's tokens and matches.
@@ -124,29 +158,36 @@ struct FieldView {
 FieldView view_field(std::string_view name, std::string_view text, const TermMatcher* matcher,
                      const Analyzer& analyzer) {
     FieldView v{name, text, {}, {}, 0};
-    auto plain = plain_words(text);
+    auto plain = plain_words(text, matcher != nullptr ? &matcher->first_bytes() : nullptr);
     v.tokens = plain ? std::move(*plain) : analyzer.analyze(text);
-    if (matcher == nullptr) return v;
+    if (matcher == nullptr)
+        return v;
     for (const Token& t : v.tokens) {
-        if (matcher->matches(t)) v.spans.push_back(Span{t.begin, t.end, t.term});
+        if (matcher->matches(t))
+            v.spans.push_back(Span{t.begin, t.end, t.term});
     }
-    if (plain) matcher->add_literals(text, v.tokens, v.spans);
-    std::stable_sort(v.spans.begin(), v.spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+    if (plain)
+        matcher->add_literals(text, v.tokens, v.spans);
+    std::stable_sort(v.spans.begin(), v.spans.end(),
+                     [](const Span& a, const Span& b) { return a.begin < b.begin; });
     std::vector<std::string_view> keys;
     for (const auto& sp : v.spans) {
-        if (std::find(keys.begin(), keys.end(), sp.key) == keys.end()) keys.push_back(sp.key);
+        if (std::find(keys.begin(), keys.end(), sp.key) == keys.end())
+            keys.push_back(sp.key);
     }
     v.distinct = keys.size();
     return v;
 }
 
 /// Distinct keys (and, in `count`, all matches) among spans[from..] ending by `limit`.
-std::size_t distinct_keys(const std::vector<Span>& spans, std::size_t from, std::uint32_t limit, std::size_t& count) {
+std::size_t distinct_keys(const std::vector<Span>& spans, std::size_t from, std::uint32_t limit,
+                          std::size_t& count) {
     std::vector<std::string_view> seen;
     count = 0;
     for (std::size_t i = from; i < spans.size() && spans[i].end <= limit; ++i) {
         ++count;
-        if (std::find(seen.begin(), seen.end(), spans[i].key) == seen.end()) seen.push_back(spans[i].key);
+        if (std::find(seen.begin(), seen.end(), spans[i].key) == seen.end())
+            seen.push_back(spans[i].key);
     }
     return seen.size();
 }
@@ -154,7 +195,8 @@ std::size_t distinct_keys(const std::vector<Span>& spans, std::size_t from, std:
 /// Where the passage starts: a third of the spare room before the densest cluster of matches,
 /// at the start of a token.
 std::uint32_t window_start(const FieldView& v, std::uint32_t max) {
-    if (v.spans.empty()) return 0;
+    if (v.spans.empty())
+        return 0;
     std::size_t best = 0, best_distinct = 0, best_count = 0;
     for (std::size_t i = 0; i < v.spans.size(); ++i) {
         std::size_t count = 0;
@@ -172,9 +214,11 @@ std::uint32_t window_start(const FieldView& v, std::uint32_t max) {
     }
     const std::uint32_t spare = max > last - first ? max - (last - first) : 0;
     const std::uint32_t want = first > spare / 3 ? first - spare / 3 : 0;
-    if (want <= 3) return 0;
+    if (want <= 3)
+        return 0;
     for (const Token& t : v.tokens) {
-        if (t.begin >= want) return std::min(t.begin, first);
+        if (t.begin >= want)
+            return std::min(t.begin, first);
     }
     return first;
 }
@@ -186,32 +230,40 @@ Snippet render(const FieldView& v, std::uint32_t begin, std::uint32_t max) {
     if (size - begin > max) {
         end = begin;
         for (const Token& t : v.tokens) {
-            if (t.begin >= begin && t.end <= begin + max) end = std::max(end, t.end);
+            if (t.begin >= begin && t.end <= begin + max)
+                end = std::max(end, t.end);
         }
-        if (end == begin) end = begin + static_cast<std::uint32_t>(utf8::truncate(v.text.substr(begin), max).size());
-        if (size - end <= 3) end = size;
+        if (end == begin)
+            end = begin +
+                  static_cast<std::uint32_t>(utf8::truncate(v.text.substr(begin), max).size());
+        if (size - end <= 3)
+            end = size;
     }
     Snippet s;
     s.field = std::string(v.name);
-    if (begin > 0) s.text += kEllipsis;
+    if (begin > 0)
+        s.text += kEllipsis;
     std::vector<std::uint32_t> map(end - begin + 1, 0);
     bool last_space = true;
     for (std::uint32_t i = begin; i < end; ++i) {
         map[i - begin] = static_cast<std::uint32_t>(s.text.size());
         const char c = v.text[i];
         if (is_space(c)) {
-            if (!last_space) s.text += ' ';
+            if (!last_space)
+                s.text += ' ';
             last_space = true;
         } else {
             s.text += c;
             last_space = false;
         }
     }
-    while (!s.text.empty() && s.text.back() == ' ') s.text.pop_back();
+    while (!s.text.empty() && s.text.back() == ' ')
+        s.text.pop_back();
     map[end - begin] = static_cast<std::uint32_t>(s.text.size());
     std::vector<std::pair<std::uint32_t, std::uint32_t>> marks;
     for (const auto& sp : v.spans) {
-        if (sp.begin >= begin && sp.end <= end) marks.emplace_back(map[sp.begin - begin], map[sp.end - begin]);
+        if (sp.begin >= begin && sp.end <= end)
+            marks.emplace_back(map[sp.begin - begin], map[sp.end - begin]);
     }
     std::sort(marks.begin(), marks.end());
     for (const auto& [b, e] : marks) {
@@ -222,7 +274,8 @@ Snippet render(const FieldView& v, std::uint32_t begin, std::uint32_t max) {
             s.marks.emplace_back(b, e);
         }
     }
-    if (end < size) s.text += kEllipsis;
+    if (end < size)
+        s.text += kEllipsis;
     return s;
 }
 
@@ -231,20 +284,27 @@ Snippet render(const FieldView& v, std::uint32_t begin, std::uint32_t max) {
 Snippet make_snippet(const Record& record, const HighlightTerms& terms, const Analyzer& analyzer,
                      const SnippetOptions& options) {
     const std::string source = source_text(record.source);
-    const std::pair<std::string_view, std::string_view> fields[] = {
-        {"text", record.text}, {"reasoning", record.reasoning}, {"source", source}, {"title", record.title}};
+    const std::pair<std::string_view, std::string_view> fields[] = {{"text", record.text},
+                                                                    {"reasoning", record.reasoning},
+                                                                    {"source", source},
+                                                                    {"title", record.title}};
     const auto max = static_cast<std::uint32_t>(std::max<std::size_t>(options.max_bytes, 16));
 
     std::optional<TermMatcher> matcher;
-    if (!terms.empty()) matcher.emplace(terms, analyzer);
+    if (!terms.empty())
+        matcher.emplace(terms, analyzer);
     std::optional<FieldView> best;
     for (const auto& [name, text] : fields) {
-        if (text.empty()) continue;
+        if (text.empty())
+            continue;
         FieldView v = view_field(name, text, matcher ? &*matcher : nullptr, analyzer);
-        if (!best || v.distinct > best->distinct) best = std::move(v);
-        if (!matcher) break; // nothing to look for: the first non-empty field
+        if (!best || v.distinct > best->distinct)
+            best = std::move(v);
+        if (!matcher)
+            break; // nothing to look for: the first non-empty field
     }
-    if (!best) return Snippet{"text", "", {}};
+    if (!best)
+        return Snippet{"text", "", {}};
     const std::uint32_t begin = best->text.size() > max ? window_start(*best, max) : 0;
     return render(*best, begin, max);
 }
@@ -268,11 +328,20 @@ std::string snippet_html(const Snippet& snippet) {
         std::string out;
         for (char c : s) {
             switch (c) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
             }
         }
         return out;

@@ -12,16 +12,19 @@ namespace {
 std::u32string decode_all(std::string_view s) {
     std::u32string out;
     std::size_t pos = 0;
-    while (pos < s.size()) out.push_back(utf8::decode(s, pos));
+    while (pos < s.size())
+        out.push_back(utf8::decode(s, pos));
     return out;
 }
 
 std::size_t distance(const std::u32string& a, const std::u32string& b, std::size_t limit) {
     const std::size_t n = a.size(), m = b.size();
-    if ((n > m ? n - m : m - n) > limit) return limit + 1;
+    if ((n > m ? n - m : m - n) > limit)
+        return limit + 1;
     // Three rows of the optimal-string-alignment table.
     std::vector<std::size_t> before(m + 1), prev(m + 1), cur(m + 1);
-    for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
+    for (std::size_t j = 0; j <= m; ++j)
+        prev[j] = j;
     for (std::size_t i = 1; i <= n; ++i) {
         cur[0] = i;
         std::size_t row_min = cur[0];
@@ -33,7 +36,8 @@ std::size_t distance(const std::u32string& a, const std::u32string& b, std::size
             }
             row_min = std::min(row_min, cur[j]);
         }
-        if (row_min > limit) return limit + 1;
+        if (row_min > limit)
+            return limit + 1;
         std::swap(before, prev);
         std::swap(prev, cur);
     }
@@ -44,7 +48,8 @@ bool has_digit(std::string_view s) {
     return std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-/// Unstemmed index terms are lower case or non-ASCII; prefixed terms start with an upper-case letter.
+/// Unstemmed index terms are lower case or non-ASCII; prefixed terms start with an upper-case
+/// letter.
 bool unprefixed(std::string_view term) {
     return !term.empty() && !(term[0] >= 'A' && term[0] <= 'Z');
 }
@@ -61,20 +66,24 @@ std::size_t max_edits(std::size_t characters) {
 
 std::optional<std::string> suggest_spelling(const Index& index, std::string_view word) {
     const std::u32string w = decode_all(word);
-    if (w.size() < 3) return std::nullopt;
+    if (w.size() < 3)
+        return std::nullopt;
     const Xapian::Database& db = detail::IndexAccess::database(index);
     try {
-        if (db.term_exists(std::string(word))) return std::string(word);
+        if (db.term_exists(std::string(word)))
+            return std::string(word);
         const std::size_t limit = max_edits(w.size());
         const bool digits = has_digit(word);
-        // Candidates share the first character, or start with the second one (a slip on the first key).
+        // Candidates share the first character, or start with the second one (a slip on the first
+        // key).
         std::vector<std::string> starts;
         std::size_t pos = 0;
         (void)utf8::decode(word, pos);
         starts.emplace_back(word.substr(0, pos));
         std::size_t pos2 = pos;
         (void)utf8::decode(word, pos2);
-        if (word.substr(pos, pos2 - pos) != starts.front()) starts.emplace_back(word.substr(pos, pos2 - pos));
+        if (word.substr(pos, pos2 - pos) != starts.front())
+            starts.emplace_back(word.substr(pos, pos2 - pos));
 
         std::optional<std::string> best;
         std::size_t best_distance = limit + 1;
@@ -82,9 +91,11 @@ std::optional<std::string> suggest_spelling(const Index& index, std::string_view
         for (const auto& start : starts) {
             for (auto it = db.allterms_begin(start); it != db.allterms_end(start); ++it) {
                 const std::string term = *it;
-                if (!unprefixed(term) || (!digits && has_digit(term))) continue;
+                if (!unprefixed(term) || (!digits && has_digit(term)))
+                    continue;
                 const std::size_t d = distance(w, decode_all(term), std::min(limit, best_distance));
-                if (d > limit) continue;
+                if (d > limit)
+                    continue;
                 const Xapian::doccount freq = it.get_termfreq();
                 if (d < best_distance || (d == best_distance && freq > best_freq)) {
                     best = term;

@@ -20,6 +20,7 @@ namespace airm {
 
 /// The best known replacement of `word` (already case-folded) in `index`, or nullopt when none is
 /// close enough. A word the index knows is its own answer.
-[[nodiscard]] std::optional<std::string> suggest_spelling(const Index& index, std::string_view word);
+[[nodiscard]] std::optional<std::string> suggest_spelling(const Index& index,
+                                                          std::string_view word);
 
 } // namespace airm

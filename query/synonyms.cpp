@@ -26,20 +26,24 @@ std::vector<std::string> text_keys(std::string_view text, const Analyzer& analyz
 namespace {
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
     return s;
 }
 
 } // namespace
 
-SynonymTable SynonymTable::parse(std::string_view text, std::string_view where, const Analyzer& analyzer) {
+SynonymTable SynonymTable::parse(std::string_view text, std::string_view where,
+                                 const Analyzer& analyzer) {
     SynonymTable table;
     std::size_t line_no = 0;
     std::size_t start = 0;
     while (start <= text.size()) {
         std::size_t nl = text.find('\n', start);
-        if (nl == std::string_view::npos) nl = text.size();
+        if (nl == std::string_view::npos)
+            nl = text.size();
         std::string_view line = trim(text.substr(start, nl - start));
         start = nl + 1;
         ++line_no;
@@ -52,7 +56,8 @@ SynonymTable SynonymTable::parse(std::string_view text, std::string_view where, 
         std::size_t from = 0;
         while (from <= line.size()) {
             std::size_t sep = line.find(" = ", from);
-            if (sep == std::string_view::npos) sep = line.size();
+            if (sep == std::string_view::npos)
+                sep = line.size();
             std::string_view member = trim(line.substr(from, sep - from));
             from = sep + 3;
             if (member.empty()) {
@@ -61,15 +66,17 @@ SynonymTable SynonymTable::parse(std::string_view text, std::string_view where, 
             }
             std::vector<std::string> k = text_keys(member, analyzer);
             if (k.empty()) {
-                throw InvalidInput(here + ": member '" + std::string(member) +
-                                   "' has no searchable word; remove it or write words, codes or numbers");
+                throw InvalidInput(
+                    here + ": member '" + std::string(member) +
+                    "' has no searchable word; remove it or write words, codes or numbers");
             }
             members.emplace_back(member);
             keys.push_back(std::move(k));
         }
         if (members.size() < 2) {
             throw InvalidInput(here + " ('" + std::string(line) +
-                               "') names one term only; write a group of equivalents as 'a = b', separated by ' = '");
+                               "') names one term only; write a group of equivalents as 'a = b', "
+                               "separated by ' = '");
         }
         table.add_group(std::move(members), keys);
     }
@@ -79,14 +86,16 @@ SynonymTable SynonymTable::parse(std::string_view text, std::string_view where, 
 SynonymTable SynonymTable::load(const std::string& path, const Analyzer& analyzer) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        throw NotFound("synonyms file '" + path + "' does not exist or cannot be read; check the path");
+        throw NotFound("synonyms file '" + path +
+                       "' does not exist or cannot be read; check the path");
     }
     std::stringstream ss;
     ss << in.rdbuf();
     return parse(ss.str(), path, analyzer);
 }
 
-void SynonymTable::add_group(std::vector<std::string> members, const std::vector<std::vector<std::string>>& keys) {
+void SynonymTable::add_group(std::vector<std::string> members,
+                             const std::vector<std::vector<std::string>>& keys) {
     const std::size_t id = groups_.size();
     groups_.push_back(std::move(members));
     for (const auto& k : keys) {

@@ -1,7 +1,8 @@
 #pragma once
-/// Query-time synonyms: groups of equivalent words or phrases ("red teaming = adversarial testing"),
-/// read from files such as corpus/synonyms.txt. Members are matched on analysed keys (stems of words,
-/// whole codes and compounds), so "red-teaming", "Red Teaming" and "red teams" find the same group.
+/// Query-time synonyms: groups of equivalent words or phrases ("red teaming = adversarial
+/// testing"), read from files such as corpus/synonyms.txt. Members are matched on analysed keys
+/// (stems of words, whole codes and compounds), so "red-teaming", "Red Teaming" and "red teams"
+/// find the same group.
 
 #include "engine/analyzer.hpp"
 
@@ -22,7 +23,7 @@ namespace airm {
 
 /// Groups of equivalent terms and phrases.
 class SynonymTable {
-public:
+  public:
     /// A run of query keys that a group member matched.
     struct Match {
         std::size_t length = 0;          ///< keys matched
@@ -31,7 +32,8 @@ public:
 
     /// Parses the synonyms format: one group a line, members separated by " = ", '#' comments.
     /// `where` names the input for errors (InvalidInput naming the line and the fix).
-    [[nodiscard]] static SynonymTable parse(std::string_view text, std::string_view where, const Analyzer& analyzer);
+    [[nodiscard]] static SynonymTable parse(std::string_view text, std::string_view where,
+                                            const Analyzer& analyzer);
     /// Reads a synonyms file; throws NotFound when it cannot be read.
     [[nodiscard]] static SynonymTable load(const std::string& path, const Analyzer& analyzer);
 
@@ -39,15 +41,19 @@ public:
     void merge(const SynonymTable& other);
 
     /// The longest run of keys starting at `keys[start]` that equals a member, or nullopt.
-    [[nodiscard]] std::optional<Match> longest_match(const std::vector<std::string>& keys, std::size_t start) const;
+    [[nodiscard]] std::optional<Match> longest_match(const std::vector<std::string>& keys,
+                                                     std::size_t start) const;
 
     /// Member texts of a group, as written in the file.
-    [[nodiscard]] const std::vector<std::string>& members(std::size_t group) const { return groups_[group]; }
+    [[nodiscard]] const std::vector<std::string>& members(std::size_t group) const {
+        return groups_[group];
+    }
     [[nodiscard]] std::size_t size() const { return groups_.size(); }
     [[nodiscard]] bool empty() const { return groups_.empty(); }
 
-private:
-    void add_group(std::vector<std::string> members, const std::vector<std::vector<std::string>>& keys);
+  private:
+    void add_group(std::vector<std::string> members,
+                   const std::vector<std::vector<std::string>>& keys);
 
     std::vector<std::vector<std::string>> groups_;
     std::map<std::vector<std::string>, std::vector<std::size_t>> by_key_;

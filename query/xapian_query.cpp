@@ -16,13 +16,15 @@ using OptQ = std::optional<QNode>;
 constexpr unsigned kWildcardExpansions = 200;
 
 std::string_view prefix_of(const std::string& field) {
-    if (field.empty()) return {};
+    if (field.empty())
+        return {};
     return schema::field_prefix(*schema::field_from_name(field));
 }
 
 class Compiler {
-public:
-    Compiler(std::string_view query_text, const CompileContext& context) : text_(query_text), ctx_(context) {}
+  public:
+    Compiler(std::string_view query_text, const CompileContext& context)
+        : text_(query_text), ctx_(context) {}
 
     CompiledQuery run(const QueryNode& root) {
         CompiledQuery out;
@@ -48,30 +50,48 @@ public:
         return out;
     }
 
-private:
+  private:
     std::string_view text_;
     const CompileContext& ctx_;
     HighlightTerms highlight_;
     std::vector<ExplainLeaf> leaves_;
     std::vector<WordLeaf> words_;
-    bool expanding_ = false; ///< compiling the typed words of a synonym match
+    bool expanding_ = false;       ///< compiling the typed words of a synonym match
     std::vector<QNode> relaxable_; ///< top-level words and phrases (optional in a relaxed search)
     std::vector<QNode> required_;  ///< top-level '+' parts, facet and year filters
     std::vector<QNode> excluded_;  ///< top-level NOT parts
     std::vector<bool> stop_;       ///< per positive part of the AND being compiled: a stop word
 
     bool is_stopword(const QueryNode& n) const {
-        return ctx_.stopwords != nullptr && n.kind == QueryNodeKind::word && n.field.empty() && !n.required &&
-               ctx_.stopwords->count(ctx_.analyzer.fold(n.text)) != 0;
+        if (n.kind != QueryNodeKind::word || !n.field.empty() || n.required)
+            return false;
+        if (ctx_.stopwords != nullptr && ctx_.stopwords->count(ctx_.analyzer.fold(n.text)) != 0)
+            return true;
+        // A word in more than the cutoff share of records says little: like a stop word.
+        if (ctx_.common_cutoff > 0 && ctx_.termfreq && ctx_.doccount > 0) {
+            auto tokens = ctx_.analyzer.analyze(n.text);
+            if (tokens.size() != 1)
+                return false;
+            const std::string term = token_term_quiet(tokens.front());
+            return static_cast<double>(ctx_.termfreq(term)) >
+                   ctx_.common_cutoff * static_cast<double>(ctx_.doccount);
+        }
+        return false;
+    }
+
+    std::string token_term_quiet(const Token& t) const {
+        std::string stem = ctx_.analyzer.stem(t);
+        return stem.empty() ? t.term : std::string(schema::kStemPrefix) + stem;
     }
 
     static bool weighted_text(const QueryNode& n) {
-        return n.kind == QueryNodeKind::word || n.kind == QueryNodeKind::phrase || n.kind == QueryNodeKind::prefix ||
-               n.kind == QueryNodeKind::any_of;
+        return n.kind == QueryNodeKind::word || n.kind == QueryNodeKind::phrase ||
+               n.kind == QueryNodeKind::prefix || n.kind == QueryNodeKind::any_of;
     }
 
     std::string label(const QueryNode& n) const {
-        if (n.end <= n.begin || n.end > text_.size()) return describe(n);
+        if (n.end <= n.begin || n.end > text_.size())
+            return describe(n);
         return std::string(text_.substr(n.begin, n.end - n.begin));
     }
 
@@ -81,36 +101,48 @@ private:
             return compile_all_of(root, true);
         }
         OptQ q = compile(root, false);
-        if (q && !root.negated) leaves_.push_back({label(root), *q});
-        if (q && root.negated) return Q::combine(QOp::and_not, {Q::all(), *q});
+        if (q && !root.negated)
+            leaves_.push_back({label(root), *q});
+        if (q && root.negated)
+            return Q::combine(QOp::and_not, {Q::all(), *q});
         return q;
     }
 
     OptQ compile(const QueryNode& n, bool negated_context) {
         const bool neg = negated_context != n.negated;
         switch (n.kind) {
-        case QueryNodeKind::match_all: return Q::all();
+        case QueryNodeKind::match_all:
+            return Q::all();
         case QueryNodeKind::word:
-            if (plain_word(n) && !expanding_ && ctx_.synonyms != nullptr && !ctx_.synonyms->empty()) {
+            if (plain_word(n) && !expanding_ && ctx_.synonyms != nullptr &&
+                !ctx_.synonyms->empty()) {
                 std::size_t consumed = 0;
                 const std::vector<QueryNode> one{n};
                 OptQ q = synonym_run(one, 0, negated_context, consumed);
-                if (consumed > 0) return q;
+                if (consumed > 0)
+                    return q;
             }
             return compile_word(n.text, n.field, neg, &n);
-        case QueryNodeKind::phrase: return compile_phrase(n.text, n.field, neg);
-        case QueryNodeKind::prefix: return compile_prefix(n.text, n.field, neg);
-        case QueryNodeKind::facet: return Q::scaled(Q::leaf(facet_filter_term(n.facet, n.text, ctx_)), 0.0);
-        case QueryNodeKind::year: return year_query(n.year_from, n.year_to);
-        case QueryNodeKind::all_of: return compile_all_of(n, false, neg);
+        case QueryNodeKind::phrase:
+            return compile_phrase(n.text, n.field, neg);
+        case QueryNodeKind::prefix:
+            return compile_prefix(n.text, n.field, neg);
+        case QueryNodeKind::facet:
+            return Q::scaled(Q::leaf(facet_filter_term(n.facet, n.text, ctx_)), 0.0);
+        case QueryNodeKind::year:
+            return year_query(n.year_from, n.year_to);
+        case QueryNodeKind::all_of:
+            return compile_all_of(n, false, neg);
         case QueryNodeKind::any_of: {
             std::vector<Q> parts;
             for (const auto& c : n.children) {
                 OptQ q = compile(c, neg);
-                if (!q) continue;
+                if (!q)
+                    continue;
                 parts.push_back(c.negated ? Q::combine(QOp::and_not, {Q::all(), *q}) : *q);
             }
-            if (parts.empty()) return std::nullopt;
+            if (parts.empty())
+                return std::nullopt;
             return Q::combine(QOp::or_, std::move(parts));
         }
         }
@@ -135,7 +167,8 @@ private:
         const auto& kids = n.children;
         for (std::size_t i = 0; i < kids.size();) {
             // A run of plain words may hold a synonym ("red teaming"): expand it.
-            if (plain_word(kids[i]) && !expanding_ && ctx_.synonyms != nullptr && !ctx_.synonyms->empty()) {
+            if (plain_word(kids[i]) && !expanding_ && ctx_.synonyms != nullptr &&
+                !ctx_.synonyms->empty()) {
                 std::size_t consumed = 0;
                 std::vector<Q> pieces;
                 OptQ q = synonym_run(kids, i, negated_context, consumed, &pieces);
@@ -143,7 +176,8 @@ private:
                     if (q) {
                         positive.push_back(*q);
                         stop_.push_back(false);
-                        if (top) relaxable_.insert(relaxable_.end(), pieces.begin(), pieces.end());
+                        if (top)
+                            relaxable_.insert(relaxable_.end(), pieces.begin(), pieces.end());
                         if (top) {
                             QueryNode span;
                             span.begin = kids[i].begin;
@@ -157,19 +191,24 @@ private:
             }
             const QueryNode& c = kids[i++];
             OptQ q = compile(c, negated_context);
-            if (!q) continue;
+            if (!q)
+                continue;
             if (c.negated) {
                 negative.push_back(*q);
-                if (top) excluded_.push_back(*q);
+                if (top)
+                    excluded_.push_back(*q);
             } else {
                 const bool stop = is_stopword(c);
                 positive.push_back(*q);
                 stop_.push_back(stop);
-                if (top) leaves_.push_back({label(c), *q});
-                if (top && !stop) (weighted_text(c) && !c.required ? relaxable_ : required_).push_back(*q);
+                if (top)
+                    leaves_.push_back({label(c), *q});
+                if (top && !stop)
+                    (weighted_text(c) && !c.required ? relaxable_ : required_).push_back(*q);
             }
         }
-        if (positive.empty() && negative.empty()) return std::nullopt;
+        if (positive.empty() && negative.empty())
+            return std::nullopt;
         // Stop words beside other words only add weight.
         std::vector<Q> optional;
         if (ctx_.stopwords != nullptr && !ctx_.stopwords->empty()) {
@@ -187,57 +226,73 @@ private:
         Q pos = positive.empty() ? Q::all() : Q::combine(QOp::and_, std::move(positive));
         if (!optional.empty()) {
             std::vector<Q> parts{std::move(pos)};
-            for (auto& o : optional) parts.push_back(std::move(o));
+            for (auto& o : optional)
+                parts.push_back(std::move(o));
             pos = Q::combine(QOp::and_maybe, std::move(parts));
         }
-        if (negative.empty()) return pos;
-        return Q::combine(QOp::and_not, {std::move(pos), Q::combine(QOp::or_, std::move(negative))});
+        if (negative.empty())
+            return pos;
+        return Q::combine(QOp::and_not,
+                          {std::move(pos), Q::combine(QOp::or_, std::move(negative))});
     }
 
     /// Tries a synonym match on the plain words starting at kids[i]; sets `consumed` to the words
     /// it covers (0 when no member matches).
     /// `pieces`, when given, receives the typed words one by one and the alternatives as one part:
     /// the parts a relaxed search makes optional.
-    OptQ synonym_run(const std::vector<QueryNode>& kids, std::size_t i, bool negated_context, std::size_t& consumed,
-                     std::vector<Q>* pieces = nullptr) {
+    OptQ synonym_run(const std::vector<QueryNode>& kids, std::size_t i, bool negated_context,
+                     std::size_t& consumed, std::vector<Q>* pieces = nullptr) {
         consumed = 0;
         std::vector<std::string> keys;
         std::vector<std::size_t> node_end; // keys.size() after each word
         for (std::size_t j = i; j < kids.size() && plain_word(kids[j]); ++j) {
-            for (auto& k : text_keys(kids[j].text, ctx_.analyzer)) keys.push_back(std::move(k));
+            for (auto& k : text_keys(kids[j].text, ctx_.analyzer))
+                keys.push_back(std::move(k));
             node_end.push_back(keys.size());
         }
-        if (keys.empty()) return std::nullopt;
+        if (keys.empty())
+            return std::nullopt;
         // The longest run of whole words that is a member of a group.
         for (auto words = node_end.rbegin(); words != node_end.rend(); ++words) {
             const std::size_t len = *words;
             auto m = ctx_.synonyms->longest_match(
-                std::vector<std::string>(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(len)), 0);
-            if (!m || m->length != len) continue;
+                std::vector<std::string>(keys.begin(),
+                                         keys.begin() + static_cast<std::ptrdiff_t>(len)),
+                0);
+            if (!m || m->length != len)
+                continue;
             consumed = static_cast<std::size_t>(node_end.rend() - words);
             std::vector<Q> typed;
             expanding_ = true;
             for (std::size_t j = i; j < i + consumed; ++j) {
-                if (OptQ q = compile(kids[j], negated_context)) typed.push_back(*q);
+                if (OptQ q = compile(kids[j], negated_context))
+                    typed.push_back(*q);
             }
             expanding_ = false;
-            const std::vector<std::string> matched(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(len));
+            const std::vector<std::string> matched(keys.begin(),
+                                                   keys.begin() + static_cast<std::ptrdiff_t>(len));
             std::vector<Q> alternatives;
             std::vector<std::vector<std::string>> seen{matched};
             for (std::size_t g : m->groups) {
                 for (const auto& member : ctx_.synonyms->members(g)) {
                     auto k = text_keys(member, ctx_.analyzer);
-                    if (std::find(seen.begin(), seen.end(), k) != seen.end()) continue;
+                    if (std::find(seen.begin(), seen.end(), k) != seen.end())
+                        continue;
                     seen.push_back(k);
-                    if (OptQ q = compile_member(member, negated_context)) alternatives.push_back(*q);
+                    if (OptQ q = compile_member(member, negated_context))
+                        alternatives.push_back(*q);
                 }
             }
-            if (typed.empty()) return std::nullopt;
-            if (pieces != nullptr) pieces->insert(pieces->end(), typed.begin(), typed.end());
+            if (typed.empty())
+                return std::nullopt;
+            if (pieces != nullptr)
+                pieces->insert(pieces->end(), typed.begin(), typed.end());
             Q original = Q::combine(QOp::and_, std::move(typed));
-            if (alternatives.empty()) return original;
+            if (alternatives.empty())
+                return original;
             Q alt = Q::scaled(Q::combine(QOp::or_, std::move(alternatives)), ctx_.synonym_weight);
-            if (pieces != nullptr) pieces->push_back(alt);
+            if (pieces != nullptr)
+                pieces->push_back(alt);
             return Q::combine(QOp::or_, {std::move(original), std::move(alt)});
         }
         return std::nullopt;
@@ -249,13 +304,16 @@ private:
         std::size_t start = 0;
         while (start < member.size()) {
             std::size_t end = member.find(' ', start);
-            if (end == std::string_view::npos) end = member.size();
+            if (end == std::string_view::npos)
+                end = member.size();
             if (end > start) {
-                if (OptQ q = compile_word(member.substr(start, end - start), "", neg, nullptr)) words.push_back(*q);
+                if (OptQ q = compile_word(member.substr(start, end - start), "", neg, nullptr))
+                    words.push_back(*q);
             }
             start = end + 1;
         }
-        if (words.empty()) return std::nullopt;
+        if (words.empty())
+            return std::nullopt;
         // Weighed like one word: a two-word alternative must not outweigh the one word typed.
         const double share = 1.0 / static_cast<double>(words.size());
         Q all = Q::combine(QOp::and_, std::move(words));
@@ -282,7 +340,8 @@ private:
         return std::string(field_prefix) + t.term;
     }
 
-    OptQ compile_word(std::string_view text, const std::string& field, bool neg, const QueryNode* node) {
+    OptQ compile_word(std::string_view text, const std::string& field, bool neg,
+                      const QueryNode* node) {
         const std::string_view fp = prefix_of(field);
         std::vector<Token> tokens = ctx_.analyzer.analyze(text);
         std::vector<const Token*> base;
@@ -290,7 +349,8 @@ private:
         for (const Token& t : tokens) {
             (t.kind == TokenKind::compound ? compounds : base).push_back(&t);
         }
-        if (base.empty()) return std::nullopt;
+        if (base.empty())
+            return std::nullopt;
         WordLeaf leaf;
         OptQ result;
         const std::string_view title = schema::field_prefix(schema::Field::title);
@@ -299,23 +359,33 @@ private:
             std::string term = token_term(*base.front(), fp, neg);
             leaf.terms.push_back(term);
             result = Q::leaf(term);
+            std::vector<Q> extras;
             if (boost_title) {
                 // The word's title occurrences score again (the title's own terms only).
-                result = Q::combine(QOp::and_maybe, {std::move(*result), Q::scaled(Q::leaf(token_term(*base.front(), title, true)),
-                                                                                 ctx_.title_boost)});
+                extras.push_back(
+                    Q::scaled(Q::leaf(token_term(*base.front(), title, true)), ctx_.title_boost));
+            }
+            if (!extras.empty()) {
+                std::vector<Q> parts{std::move(*result)};
+                for (auto& e : extras)
+                    parts.push_back(std::move(e));
+                result = Q::combine(QOp::and_maybe, std::move(parts));
             }
         } else {
             // Several tokens ("GPT-4", "ISO/IEC", "state-of-the-art"): the parts as a phrase, which
             // also finds the compound written with spaces; a hyphenated compound also as one word
             // ("e-mail" finds "email").
             std::vector<Q> alternatives{sequence(base, field, neg, leaf.terms)};
-            const bool spans_all = !compounds.empty() && compounds.front()->begin == base.front()->begin &&
+            const bool spans_all = !compounds.empty() &&
+                                   compounds.front()->begin == base.front()->begin &&
                                    compounds.front()->end == base.back()->end;
             if (spans_all) {
                 for (const Token* c : compounds) {
-                    if (!neg) highlight_.terms.insert(c->term);
+                    if (!neg)
+                        highlight_.terms.insert(c->term);
                     const bool joined = std::all_of(c->term.begin(), c->term.end(), [](char ch) {
-                        return ch != '-' && ch != '/' && ch != '.' && ch != '_' && ch != '&' && ch != '+';
+                        return ch != '-' && ch != '/' && ch != '.' && ch != '_' && ch != '&' &&
+                               ch != '+';
                     });
                     if (joined) {
                         leaf.terms.push_back(std::string(fp) + c->term);
@@ -325,8 +395,11 @@ private:
             }
             result = Q::combine(QOp::or_, std::move(alternatives));
             if (boost_title && spans_all) {
-                result = Q::combine(QOp::and_maybe, {std::move(*result), Q::scaled(Q::leaf(std::string(title) + compounds.front()->term),
-                                                                                 ctx_.title_boost)});
+                result =
+                    Q::combine(QOp::and_maybe,
+                               {std::move(*result),
+                                Q::scaled(Q::leaf(std::string(title) + compounds.front()->term),
+                                          ctx_.title_boost)});
             }
         }
         if (node != nullptr && !neg) {
@@ -346,12 +419,15 @@ private:
         for (const Token* t : base) {
             raw.push_back(Q::leaf(t->term));
             terms.push_back(t->term);
-            if (!neg) highlight_.terms.insert(t->term);
+            if (!neg)
+                highlight_.terms.insert(t->term);
         }
         Q phrase = Q::combine(QOp::phrase, std::move(raw));
-        if (field.empty()) return phrase;
+        if (field.empty())
+            return phrase;
         std::vector<Q> in_field{phrase};
-        for (const Token* t : base) in_field.push_back(Q::leaf(token_term(*t, prefix_of(field), true)));
+        for (const Token* t : base)
+            in_field.push_back(Q::leaf(token_term(*t, prefix_of(field), true)));
         return Q::combine(QOp::and_, std::move(in_field));
     }
 
@@ -359,14 +435,20 @@ private:
         std::vector<Token> tokens = ctx_.analyzer.analyze(text);
         std::vector<const Token*> base;
         for (const Token& t : tokens) {
-            if (t.kind != TokenKind::compound) base.push_back(&t);
+            if (t.kind != TokenKind::compound)
+                base.push_back(&t);
         }
-        if (base.empty()) return std::nullopt;
+        if (base.empty())
+            return std::nullopt;
         if (base.size() == 1) {
-            if (!neg) highlight_.terms.insert(base.front()->term);
+            if (!neg)
+                highlight_.terms.insert(base.front()->term);
             Q exact = Q::leaf(base.front()->term);
-            if (field.empty()) return exact;
-            return Q::combine(QOp::and_, {std::move(exact), Q::leaf(token_term(*base.front(), prefix_of(field), true))});
+            if (field.empty())
+                return exact;
+            return Q::combine(
+                QOp::and_,
+                {std::move(exact), Q::leaf(token_term(*base.front(), prefix_of(field), true))});
         }
         std::vector<std::string> ignored;
         return sequence(base, field, neg, ignored);
@@ -374,12 +456,16 @@ private:
 
     OptQ compile_prefix(std::string_view text, const std::string& field, bool neg) {
         std::string p = ctx_.analyzer.fold(text);
-        if (p.empty()) return std::nullopt;
-        if (!neg) highlight_.prefixes.push_back(p);
-        if (field.empty()) return Q::wildcard(p, kWildcardExpansions);
+        if (p.empty())
+            return std::nullopt;
+        if (!neg)
+            highlight_.prefixes.push_back(p);
+        if (field.empty())
+            return Q::wildcard(p, kWildcardExpansions);
         const std::string fp(prefix_of(field));
-        return Q::combine(QOp::or_, {Q::wildcard(std::string(schema::kStemPrefix) + fp + p, kWildcardExpansions),
-                                     Q::wildcard(fp + p, kWildcardExpansions)});
+        return Q::combine(
+            QOp::or_, {Q::wildcard(std::string(schema::kStemPrefix) + fp + p, kWildcardExpansions),
+                       Q::wildcard(fp + p, kWildcardExpansions)});
     }
 };
 
@@ -389,13 +475,15 @@ std::string fold_compare(const Analyzer& a, std::string_view s) {
 
 } // namespace
 
-std::string facet_filter_term(std::string_view facet, std::string_view value, const CompileContext& context) {
+std::string facet_filter_term(std::string_view facet, std::string_view value,
+                              const CompileContext& context) {
     const FacetInfo* info = context.metadata.facet(facet);
     if (info == nullptr) {
         std::string names;
-        for (const auto& [name, f] : context.metadata.facets) names += (names.empty() ? "" : ", ") + name;
-        throw QueryError("this index has no facet '" + std::string(facet) + "'; its facets are: " +
-                         (names.empty() ? std::string("none") : names));
+        for (const auto& [name, f] : context.metadata.facets)
+            names += (names.empty() ? "" : ", ") + name;
+        throw QueryError("this index has no facet '" + std::string(facet) +
+                         "'; its facets are: " + (names.empty() ? std::string("none") : names));
     }
     if (!info->hierarchical) {
         return schema::facet_term(facet, utf8::truncate(context.analyzer.fold(value), 200));
@@ -417,9 +505,11 @@ std::string facet_filter_term(std::string_view facet, std::string_view value, co
         for (const auto& c : taxonomy->nearest(code)) {
             nearest += (nearest.empty() ? "" : ", ") + c + " " + taxonomy->name_of(c);
         }
-        throw QueryError(std::string(facet) + " '" + std::string(value) + "' is not a code of this index's taxonomy" +
+        throw QueryError(std::string(facet) + " '" + std::string(value) +
+                         "' is not a code of this index's taxonomy" +
                          (nearest.empty() ? std::string() : "; nearest: " + nearest) +
-                         "; list the codes with 'airm taxonomy --facet " + std::string(facet) + "'");
+                         "; list the codes with 'airm taxonomy --facet " + std::string(facet) +
+                         "'");
     }
     return schema::facet_term(facet, code);
 }
@@ -449,7 +539,8 @@ QNode QNode::none() {
 }
 
 QNode QNode::combine(QOp op, std::vector<QNode> kids) {
-    if (kids.size() == 1 && (op == QOp::and_ || op == QOp::or_ || op == QOp::synonym)) return std::move(kids.front());
+    if (kids.size() == 1 && (op == QOp::and_ || op == QOp::or_ || op == QOp::synonym))
+        return std::move(kids.front());
     QNode n;
     n.op = op;
     n.kids = std::move(kids);
@@ -485,11 +576,14 @@ bool runs_in_memory(const QNode& node) {
     switch (node.op) {
     case QOp::synonym:
     case QOp::wildcard:
-    case QOp::value_range: return false;
+    case QOp::value_range:
+        return false;
     case QOp::phrase:
-        return std::all_of(node.kids.begin(), node.kids.end(), [](const QNode& k) { return k.op == QOp::term; });
+        return std::all_of(node.kids.begin(), node.kids.end(),
+                           [](const QNode& k) { return k.op == QOp::term; });
     default:
-        return std::all_of(node.kids.begin(), node.kids.end(), [](const QNode& k) { return runs_in_memory(k); });
+        return std::all_of(node.kids.begin(), node.kids.end(),
+                           [](const QNode& k) { return runs_in_memory(k); });
     }
 }
 
@@ -497,13 +591,17 @@ Xapian::Query to_xapian(const QNode& node) {
     using XQ = Xapian::Query;
     auto kids = [&node]() {
         std::vector<XQ> out;
-        for (const auto& k : node.kids) out.push_back(to_xapian(k));
+        for (const auto& k : node.kids)
+            out.push_back(to_xapian(k));
         return out;
     };
     switch (node.op) {
-    case QOp::term: return XQ(node.term);
-    case QOp::match_all: return XQ(XQ::OP_SCALE_WEIGHT, XQ::MatchAll, 0.0);
-    case QOp::match_nothing: return XQ();
+    case QOp::term:
+        return XQ(node.term);
+    case QOp::match_all:
+        return XQ(XQ::OP_SCALE_WEIGHT, XQ::MatchAll, 0.0);
+    case QOp::match_nothing:
+        return XQ();
     case QOp::and_:
     case QOp::or_:
     case QOp::and_not:
@@ -511,25 +609,28 @@ Xapian::Query to_xapian(const QNode& node) {
     case QOp::filter:
     case QOp::synonym: {
         auto k = kids();
-        XQ::op op = node.op == QOp::and_ ? XQ::OP_AND
-                  : node.op == QOp::or_ ? XQ::OP_OR
-                  : node.op == QOp::and_not ? XQ::OP_AND_NOT
-                  : node.op == QOp::and_maybe ? XQ::OP_AND_MAYBE
-                  : node.op == QOp::filter ? XQ::OP_FILTER
-                                           : XQ::OP_SYNONYM;
-        if ((node.op == QOp::and_not || node.op == QOp::filter || node.op == QOp::and_maybe) && k.size() > 2) {
+        XQ::op op = node.op == QOp::and_        ? XQ::OP_AND
+                    : node.op == QOp::or_       ? XQ::OP_OR
+                    : node.op == QOp::and_not   ? XQ::OP_AND_NOT
+                    : node.op == QOp::and_maybe ? XQ::OP_AND_MAYBE
+                    : node.op == QOp::filter    ? XQ::OP_FILTER
+                                                : XQ::OP_SYNONYM;
+        if ((node.op == QOp::and_not || node.op == QOp::filter || node.op == QOp::and_maybe) &&
+            k.size() > 2) {
             // Xapian's AND_NOT, AND_MAYBE and FILTER take the rest as one OR / AND.
             XQ rest(node.op == QOp::filter ? XQ::OP_AND : XQ::OP_OR, k.begin() + 1, k.end());
             return XQ(op, k.front(), rest);
         }
         return XQ(op, k.begin(), k.end());
     }
-    case QOp::scale: return XQ(XQ::OP_SCALE_WEIGHT, to_xapian(node.kids.front()), node.factor);
+    case QOp::scale:
+        return XQ(XQ::OP_SCALE_WEIGHT, to_xapian(node.kids.front()), node.factor);
     case QOp::phrase: {
         auto k = kids();
         return XQ(XQ::OP_PHRASE, k.begin(), k.end(), static_cast<Xapian::termcount>(k.size()));
     }
-    case QOp::wildcard: return XQ(XQ::OP_WILDCARD, node.term, node.limit, XQ::WILDCARD_LIMIT_MOST_FREQUENT);
+    case QOp::wildcard:
+        return XQ(XQ::OP_WILDCARD, node.term, node.limit, XQ::WILDCARD_LIMIT_MOST_FREQUENT);
     case QOp::value_range: {
         XQ range = node.lo.empty()   ? XQ(XQ::OP_VALUE_LE, node.slot, node.hi)
                    : node.hi.empty() ? XQ(XQ::OP_VALUE_GE, node.slot, node.lo)
@@ -543,19 +644,24 @@ Xapian::Query to_xapian(const QNode& node) {
 const std::set<std::string>& stopwords_for(std::string_view language) {
     // Function words only: articles, prepositions, conjunctions, pronouns and forms of "be".
     static const std::set<std::string> english = {
-        "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "into", "onto", "about",
-        "and", "or", "but", "nor", "as", "than", "that", "this", "these", "those", "it", "its", "their",
-        "them", "they", "we", "our", "you", "your", "he", "she", "his", "her", "is", "are", "was", "were",
-        "be", "been", "being", "do", "does", "did", "so", "such", "there", "which", "who", "whom", "what",
-        "how", "when", "where", "why", "if", "then", "any", "all", "some", "each", "can", "could", "should",
-        "would", "may", "might", "will", "shall", "must", "not", "no", "up", "out", "over", "under", "have",
-        "has", "had", "every", "before", "after", "also", "more", "most", "other", "only", "own", "same",
-        "very", "just", "both", "between", "through", "during", "while", "within", "without", "upon"};
+        "a",     "an",     "the",     "of",     "to",     "in",    "on",      "at",      "by",
+        "for",   "from",   "with",    "into",   "onto",   "about", "and",     "or",      "but",
+        "nor",   "as",     "than",    "that",   "this",   "these", "those",   "it",      "its",
+        "their", "them",   "they",    "we",     "our",    "you",   "your",    "he",      "she",
+        "his",   "her",    "is",      "are",    "was",    "were",  "be",      "been",    "being",
+        "do",    "does",   "did",     "so",     "such",   "there", "which",   "who",     "whom",
+        "what",  "how",    "when",    "where",  "why",    "if",    "then",    "any",     "all",
+        "some",  "each",   "can",     "could",  "should", "would", "may",     "might",   "will",
+        "shall", "must",   "not",     "no",     "up",     "out",   "over",    "under",   "have",
+        "has",   "had",    "every",   "before", "after",  "also",  "more",    "most",    "other",
+        "only",  "own",    "same",    "very",   "just",   "both",  "between", "through", "during",
+        "while", "within", "without", "upon"};
     static const std::set<std::string> none;
     return language == "english" ? english : none;
 }
 
-CompiledQuery compile_query(const ParsedQuery& parsed, std::string_view query_text, const CompileContext& context) {
+CompiledQuery compile_query(const ParsedQuery& parsed, std::string_view query_text,
+                            const CompileContext& context) {
     return Compiler(query_text, context).run(parsed.root);
 }
 

@@ -5,9 +5,9 @@
 ///
 /// How a word matches (the unprefixed terms carry the field weight as wdf, so BM25 ranks a title
 /// match above a text match above a reasoning match):
-///   plain word            Z+stem ("testing" -> Ztest), or the whole term for codes and numbers ("2.2.2")
-///   compound ("GPT-4")    OP_SYNONYM(compound term "gpt-4", joined "gpt4", PHRASE(gpt 4))
-///   "phrase"              OP_PHRASE over the unstemmed terms (one word: that exact term)
+///   plain word            Z+stem ("testing" -> Ztest), or the whole term for codes and numbers
+///   ("2.2.2") compound ("GPT-4")    OP_SYNONYM(compound term "gpt-4", joined "gpt4", PHRASE(gpt
+///   4)) "phrase"              OP_PHRASE over the unstemmed terms (one word: that exact term)
 ///   prefix*               OP_WILDCARD over unstemmed terms (the 200 most frequent expansions)
 ///   title:word            Z+S+stem; non-words S+term (field terms have no positions, so a fielded
 ///                         phrase is the phrase anywhere AND its words in the field)
@@ -21,6 +21,8 @@
 #include "query/snippets.hpp"
 #include "query/synonyms.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -38,6 +40,10 @@ struct CompileContext {
     /// Function words ("the", "of"): beside other words they are optional, adding weight where
     /// they occur. Empty: every word is required.
     const std::set<std::string>* stopwords = nullptr;
+    /// Words in more than this share of the records are optional like stop words (0: never).
+    double common_cutoff = 0.0;
+    std::function<std::uint64_t(const std::string&)> termfreq; ///< records holding a term
+    std::uint64_t doccount = 0;
 };
 
 /// The built-in stop words of a language ("english"; empty for the others), folded.
@@ -58,7 +64,7 @@ struct WordLeaf {
 };
 
 struct CompiledQuery {
-    QNode query;                ///< match_all for the empty query
+    QNode query; ///< match_all for the empty query
     /// What a relaxed search (records matching only some of the words, shown after the full
     /// matches when those are too few) is made of: the top-level words and phrases it may drop, and
     /// what it keeps: '+' parts, facet and year filters, exclusions. Empty `droppable` when the

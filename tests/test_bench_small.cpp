@@ -112,7 +112,7 @@ TEST_CASE("benchmark on 2,000 records: every system measured, airm's facet count
     const std::string report_path = tmp.file("report.json");
     const std::string build_dir = fs::path(airm::test::airm_binary()).parent_path().parent_path().parent_path().string();
     const std::string command = shell_quote(AIRM_BENCH_DRIVER) + " --records 2000 --queries 60 --texts 300 --runs 1" +
-                                " --no-warmup --no-cli-build --build-dir " + shell_quote(build_dir) + " --work " +
+                                " --no-warmup --build-dir " + shell_quote(build_dir) + " --work " +
                                 shell_quote(work) + " --shared " + shell_quote(shared) + " --json " +
                                 shell_quote(report_path) + " >" + shell_quote(tmp.file("table.txt")) + " 2>" +
                                 shell_quote(tmp.file("log.txt"));

@@ -24,7 +24,8 @@ std::vector<Record> corpus_records() {
     std::ifstream in(test::corpus_dir() + "/records.jsonl");
     std::string line;
     while (std::getline(in, line)) {
-        if (!line.empty()) out.push_back(parse_record(line, "records.jsonl"));
+        if (!line.empty())
+            out.push_back(parse_record(line, "records.jsonl"));
     }
     return out;
 }
@@ -33,10 +34,12 @@ std::vector<Record> corpus_records() {
 std::set<std::string> counted_values(const Record& r, const std::string& facet, bool hierarchical) {
     std::set<std::string> out;
     auto it = r.facets.find(facet);
-    if (it == r.facets.end()) return out;
+    if (it == r.facets.end())
+        return out;
     for (const auto& v : it->second) {
         if (hierarchical) {
-            for (const auto& c : code_path(v)) out.insert(c);
+            for (const auto& c : code_path(v))
+                out.insert(c);
         } else {
             out.insert(v);
         }
@@ -44,17 +47,20 @@ std::set<std::string> counted_values(const Record& r, const std::string& facet, 
     return out;
 }
 
-Counts brute_force(const std::vector<const Record*>& records, const std::string& facet, bool hierarchical) {
+Counts brute_force(const std::vector<const Record*>& records, const std::string& facet,
+                   bool hierarchical) {
     Counts c;
     for (const Record* r : records) {
-        for (const auto& v : counted_values(*r, facet, hierarchical)) ++c[v];
+        for (const auto& v : counted_values(*r, facet, hierarchical))
+            ++c[v];
     }
     return c;
 }
 
 void flatten(const std::vector<FacetValue>& values, Counts& out) {
     for (const auto& v : values) {
-        if (v.count != 0) out[v.value] = v.count;
+        if (v.count != 0)
+            out[v.value] = v.count;
         flatten(v.children, out);
     }
 }
@@ -62,29 +68,34 @@ void flatten(const std::vector<FacetValue>& values, Counts& out) {
 Counts counts_of(const SearchResult& result, const std::string& facet) {
     Counts c;
     for (const auto& f : result.facets) {
-        if (f.facet == facet) flatten(f.values, c);
+        if (f.facet == facet)
+            flatten(f.values, c);
     }
     return c;
 }
 
 const FacetCounts* find_facet(const SearchResult& result, const std::string& facet) {
     for (const auto& f : result.facets) {
-        if (f.facet == facet) return &f;
+        if (f.facet == facet)
+            return &f;
     }
     return nullptr;
 }
 
 /// Does record r pass a filter of `facet` to any of `values` (codes match everything below them)?
-bool passes(const Record& r, const std::string& facet, bool hierarchical, const std::set<std::string>& values) {
+bool passes(const Record& r, const std::string& facet, bool hierarchical,
+            const std::set<std::string>& values) {
     for (const auto& v : counted_values(r, facet, hierarchical)) {
-        if (values.count(v) != 0) return true;
+        if (values.count(v) != 0)
+            return true;
     }
     return false;
 }
 
 } // namespace
 
-TEST_CASE("facets: counts over all matches equal a brute-force count over the records", "[query][facets]") {
+TEST_CASE("facets: counts over all matches equal a brute-force count over the records",
+          "[query][facets]") {
     TempDir dir;
     const std::string db = test::build_corpus_index(dir);
     Index index = Index::open(db);
@@ -93,7 +104,8 @@ TEST_CASE("facets: counts over all matches equal a brute-force count over the re
 
     for (bool in_memory : {true, false}) {
         Searcher searcher(index, test::searcher_options(index, in_memory));
-        for (const char* q : {"", "model", "risk OR incident", "training data", "audit -external"}) {
+        for (const char* q :
+             {"", "model", "risk OR incident", "training data", "audit -external"}) {
             INFO("query '" << q << "', in memory " << in_memory);
             SearchRequest request;
             request.query = q;
@@ -102,7 +114,8 @@ TEST_CASE("facets: counts over all matches equal a brute-force count over the re
             SearchResult result = searcher.search(request);
             std::vector<const Record*> matched; // the full matches (partial ones are not counted)
             for (const auto& h : result.hits) {
-                if (!h.partial) matched.push_back(&h.record);
+                if (!h.partial)
+                    matched.push_back(&h.record);
             }
             REQUIRE(matched.size() == result.total);
             CHECK(counts_of(result, "category") == brute_force(matched, "category", true));
@@ -115,7 +128,8 @@ TEST_CASE("facets: counts over all matches equal a brute-force count over the re
     }
 }
 
-TEST_CASE("facets: a hierarchical facet rolls up, each record once per ancestor, multi-valued ones once per value",
+TEST_CASE("facets: a hierarchical facet rolls up, each record once per ancestor, multi-valued ones "
+          "once per value",
           "[query][facets]") {
     TempDir dir;
     const std::string db = test::build_corpus_index(dir);
@@ -128,7 +142,8 @@ TEST_CASE("facets: a hierarchical facet rolls up, each record once per ancestor,
     SearchResult all = searcher.search(request);
     CHECK(all.total == records.size());
     std::vector<const Record*> every;
-    for (const auto& r : records) every.push_back(&r);
+    for (const auto& r : records)
+        every.push_back(&r);
     const Counts expected = brute_force(every, "category", true);
     CHECK(counts_of(all, "category") == expected);
 
@@ -138,15 +153,18 @@ TEST_CASE("facets: a hierarchical facet rolls up, each record once per ancestor,
     CHECK(category->hierarchical);
     for (const auto& root : category->values) {
         std::uint64_t children = 0;
-        for (const auto& c : root.children) children += c.count;
+        for (const auto& c : root.children)
+            children += c.count;
         CHECK(root.count <= children); // equal unless some record has two codes below this root
         CHECK_FALSE(root.name.empty());
     }
     bool shared_parent = false;
     for (const auto& r : records) {
-        auto codes = r.facets.count("category") ? r.facets.at("category") : std::vector<std::string>{};
+        auto codes =
+            r.facets.count("category") ? r.facets.at("category") : std::vector<std::string>{};
         std::set<std::string> parents;
-        for (const auto& c : codes) parents.insert(parent_code(c));
+        for (const auto& c : codes)
+            parents.insert(parent_code(c));
         shared_parent = shared_parent || parents.size() < codes.size();
     }
     CHECK(shared_parent); // the check above was exercised
@@ -156,7 +174,8 @@ TEST_CASE("facets: a hierarchical facet rolls up, each record once per ancestor,
     }
 }
 
-TEST_CASE("facets: a filtered facet reports drill-sideways counts, the others count the hits", "[query][facets]") {
+TEST_CASE("facets: a filtered facet reports drill-sideways counts, the others count the hits",
+          "[query][facets]") {
     TempDir dir;
     const std::string db = test::build_corpus_index(dir);
     Index index = Index::open(db);
@@ -170,9 +189,12 @@ TEST_CASE("facets: a filtered facet reports drill-sideways counts, the others co
     for (const auto& r : records) {
         const bool c = passes(r, "category", true, category_filter);
         const bool a = passes(r, "actor", false, actor_filter);
-        if (c && a) hits.push_back(&r);
-        if (a) without_category.push_back(&r);
-        if (c) without_actor.push_back(&r);
+        if (c && a)
+            hits.push_back(&r);
+        if (a)
+            without_category.push_back(&r);
+        if (c)
+            without_actor.push_back(&r);
     }
     REQUIRE(hits.size() < without_category.size());
 
@@ -197,7 +219,8 @@ TEST_CASE("facets: a filtered facet reports drill-sideways counts, the others co
         CHECK(find_facet(result, "actor")->drill_sideways);
         CHECK_FALSE(find_facet(result, "lifecycle")->drill_sideways);
         // The filtered values are marked.
-        for (const auto& v : find_facet(result, "actor")->values) CHECK(v.selected == (v.value == "Developer"));
+        for (const auto& v : find_facet(result, "actor")->values)
+            CHECK(v.selected == (v.value == "Developer"));
 
         // Without counting the facet, its filter is a plain filter.
         request.facets = {"lifecycle"};
@@ -207,16 +230,19 @@ TEST_CASE("facets: a filtered facet reports drill-sideways counts, the others co
     }
 }
 
-TEST_CASE("facets: filters on unknown facets or codes are refused, naming the fix", "[query][facets]") {
+TEST_CASE("facets: filters on unknown facets or codes are refused, naming the fix",
+          "[query][facets]") {
     TempDir dir;
     const std::string db = test::build_corpus_index(dir);
     Index index = Index::open(db);
     Searcher searcher(index, test::searcher_options(index));
     SearchRequest request;
     request.filters = {{"colour", "red"}};
-    CHECK_THROWS_WITH(searcher.search(request), Catch::Contains("no facet 'colour'") && Catch::Contains("category"));
+    CHECK_THROWS_WITH(searcher.search(request),
+                      Catch::Contains("no facet 'colour'") && Catch::Contains("category"));
     request.filters = {{"category", "9.9"}};
-    CHECK_THROWS_WITH(searcher.search(request), Catch::Contains("'9.9'") && Catch::Contains("nearest"));
+    CHECK_THROWS_WITH(searcher.search(request),
+                      Catch::Contains("'9.9'") && Catch::Contains("nearest"));
     request.filters = {{"year", "soon"}};
     CHECK_THROWS_WITH(searcher.search(request), Catch::Contains("year='soon'"));
     request.filters.clear();
@@ -224,7 +250,8 @@ TEST_CASE("facets: filters on unknown facets or codes are refused, naming the fi
     CHECK_THROWS_WITH(searcher.search(request), Catch::Contains("--facets colour"));
 }
 
-TEST_CASE("facets: FacetLayout keeps taxonomy order, names and selected values", "[query][facets]") {
+TEST_CASE("facets: FacetLayout keeps taxonomy order, names and selected values",
+          "[query][facets]") {
     IndexMetadata meta = IndexMetadata::fresh();
     meta.ensure_facet("category", true);
     Taxonomy t("category");
@@ -244,4 +271,40 @@ TEST_CASE("facets: FacetLayout keeps taxonomy order, names and selected values",
     CHECK(c.values[1].value == "2"); // selected, kept with count 0
     CHECK(c.values[1].selected);
     CHECK(c.values[1].count == 0);
+}
+
+TEST_CASE("facets: several shards searched as one count and rank as one index", "[query][facets]") {
+    TempDir dir;
+    // The bundled corpus split in two shards, and whole.
+    std::ifstream in(test::corpus_dir() + "/records.jsonl");
+    std::string line, first, second;
+    for (int i = 0; std::getline(in, line); ++i)
+        (i % 2 == 0 ? first : second) += line + "\n";
+    IndexOptions options;
+    options.taxonomies.push_back(
+        load_taxonomy_file(test::corpus_dir() + "/taxonomy.json", "category"));
+    index_files(dir.file("a"), {dir.write("a.jsonl", first)}, options);
+    index_files(dir.file("b"), {dir.write("b.jsonl", second)}, options);
+    Index shards = Index::open(std::vector<std::string>{dir.file("a"), dir.file("b")});
+    Index whole = Index::open(test::build_corpus_index(dir));
+    Searcher s1(shards, test::searcher_options(shards));
+    Searcher s2(whole, test::searcher_options(whole));
+    for (const char* q : {"", "model risk", "incident"}) {
+        INFO("query '" << q << "'");
+        SearchRequest request;
+        request.query = q;
+        request.facets = {"category", "actor"};
+        request.filters = {{"actor", "Developer"}};
+        request.limit = 100;
+        SearchResult a = s1.search(request), b = s2.search(request);
+        CHECK(a.total == b.total);
+        CHECK(counts_of(a, "category") == counts_of(b, "category"));
+        CHECK(counts_of(a, "actor") == counts_of(b, "actor")); // drill-sideways on the shards too
+        std::set<std::string> ia, ib;
+        for (const auto& h : a.hits)
+            ia.insert(h.record.id);
+        for (const auto& h : b.hits)
+            ib.insert(h.record.id);
+        CHECK(ia == ib);
+    }
 }

@@ -28,14 +28,17 @@ struct Fixture {
     }
 
     std::string xapian(const std::string& q) {
-        detail::CompileContext ctx{analyzer, meta, nullptr, 0.8, 0.0, &detail::stopwords_for("english")};
-        return detail::to_xapian(detail::compile_query(parse_query(q, syntax), q, ctx).query).get_description();
+        detail::CompileContext ctx{
+            analyzer, meta, nullptr, 0.8, 0.0, &detail::stopwords_for("english"), 0.0, {}, 0};
+        return detail::to_xapian(detail::compile_query(parse_query(q, syntax), q, ctx).query)
+            .get_description();
     }
 };
 
 } // namespace
 
-TEST_CASE("parser: well-formed queries become the expected tree and Xapian query", "[query][parser]") {
+TEST_CASE("parser: well-formed queries become the expected tree and Xapian query",
+          "[query][parser]") {
     Fixture f;
     struct Row {
         const char* query;
@@ -46,7 +49,8 @@ TEST_CASE("parser: well-formed queries become the expected tree and Xapian query
         {"red teaming", "AND(word:red, word:teaming)", "Query((Zred AND Zteam))"},
         {"audit OR evaluation", "OR(word:audit, word:evaluation)", "Query((Zaudit OR Zevalu))"},
         {"incident -cyber", "AND(word:incident, NOT word:cyber)", "Query((Zincid AND_NOT Zcyber))"},
-        {"incident NOT cyber", "AND(word:incident, NOT word:cyber)", "Query((Zincid AND_NOT Zcyber))"},
+        {"incident NOT cyber", "AND(word:incident, NOT word:cyber)",
+         "Query((Zincid AND_NOT Zcyber))"},
         {"NOT cyber", "NOT word:cyber", "Query((0 * <alldocuments> AND_NOT Zcyber))"},
         {"+watermark", "+word:watermark", "Query(Zwatermark)"},
         {"audit AND review", "AND(word:audit, word:review)", "Query((Zaudit AND Zreview))"},
@@ -58,10 +62,12 @@ TEST_CASE("parser: well-formed queries become the expected tree and Xapian query
         {"reasoning:alignment", "reasoning:word:alignment", "Query(ZXRalign)"},
         {"title:\"risk committee\"", "title:phrase:\"risk committee\"",
          "Query(((risk PHRASE 2 committee) AND ZSrisk AND ZScommitte))"},
-        {"title:(board OR committee)", "OR(title:word:board, title:word:committee)", "Query((ZSboard OR ZScommitte))"},
+        {"title:(board OR committee)", "OR(title:word:board, title:word:committee)",
+         "Query((ZSboard OR ZScommitte))"},
         {"whistle*", "prefix:whistle*", "Query(WILDCARD SYNONYM whistle)"},
         {"category:3.1", "category=3.1", "Query(0 * XFcategory:3.1)"},
-        {"category:\"3.1 Testing & Auditing\"", "category=3.1 Testing & Auditing", "Query(0 * XFcategory:3.1)"},
+        {"category:\"3.1 Testing & Auditing\"", "category=3.1 Testing & Auditing",
+         "Query(0 * XFcategory:3.1)"},
         {"actor:Developer", "actor=Developer", "Query(0 * XFactor:developer)"},
         {"audit category:3", "AND(word:audit, category=3)", "Query((Zaudit AND 0 * XFcategory:3))"},
         {"year:2024", "year=2024..2024", "Query(VALUE_RANGE 1 \\xcf\\xe8 \\xcf\\xe8)"},
@@ -88,7 +94,8 @@ TEST_CASE("parser: well-formed queries become the expected tree and Xapian query
     }
 }
 
-TEST_CASE("parser: malformed queries are read as plain words, or refused with the column", "[query][parser]") {
+TEST_CASE("parser: malformed queries are read as plain words, or refused with the column",
+          "[query][parser]") {
     Fixture f;
     struct Row {
         const char* query;
@@ -106,7 +113,8 @@ TEST_CASE("parser: malformed queries are read as plain words, or refused with th
         {"audit AND", "AND(word:audit, word:AND)", "'AND' has nothing on its right", 7},
         {"audit NOT", "AND(word:audit, word:NOT)", "is followed by nothing", 7},
         {"title:", "word:title", "'title:' is followed by nothing", 1},
-        {"review title: board", "AND(word:review, word:title, word:board)", "'title:' is followed by nothing", 8},
+        {"review title: board", "AND(word:review, word:title, word:board)",
+         "'title:' is followed by nothing", 8},
         {"year:abc", "AND(word:year, word:abc)", "'abc' is not a year", 6},
         {"year:2025..2023", "AND(word:year, word:2025..2023)", "runs backwards", 6},
         {"()", "ALL", "parentheses are empty", 2},
@@ -116,7 +124,8 @@ TEST_CASE("parser: malformed queries are read as plain words, or refused with th
         INFO("query: " << row.query);
         const ParsedQuery p = parse_query(row.query, f.syntax);
         CHECK(describe(p.root) == row.lenient_tree);
-        CHECK_THAT(p.notice, Catch::Contains("read as plain words") && Catch::Contains(row.error_part));
+        CHECK_THAT(p.notice,
+                   Catch::Contains("read as plain words") && Catch::Contains(row.error_part));
         try {
             (void)parse_query_strict(row.query, f.syntax);
             FAIL("the strict parser accepted a malformed query");
@@ -131,7 +140,8 @@ TEST_CASE("parser: malformed queries are read as plain words, or refused with th
     }
 }
 
-TEST_CASE("parser: an unknown field is text, a facet value outside the taxonomy is refused", "[query][parser]") {
+TEST_CASE("parser: an unknown field is text, a facet value outside the taxonomy is refused",
+          "[query][parser]") {
     Fixture f;
     // "foo" is no field, so "foo:bar" is searched as the text it is.
     const ParsedQuery p = parse_query_strict("foo:bar", f.syntax);
@@ -141,17 +151,21 @@ TEST_CASE("parser: an unknown field is text, a facet value outside the taxonomy 
         (void)f.xapian("category:9.9");
         FAIL("a code outside the taxonomy was accepted");
     } catch (const QueryError& e) {
-        CHECK_THAT(std::string(e.what()), Catch::Contains("'9.9'") && Catch::Contains("airm taxonomy"));
+        CHECK_THAT(std::string(e.what()),
+                   Catch::Contains("'9.9'") && Catch::Contains("airm taxonomy"));
     }
     // A taxonomy name instead of a code is understood.
     CHECK(f.xapian("category:\"testing & auditing\"") == "Query(0 * XFcategory:3.1)");
 }
 
-TEST_CASE("parser: every leading '-' or '+' binds to the next term, never to a compound inside a word",
-          "[query][parser]") {
+TEST_CASE(
+    "parser: every leading '-' or '+' binds to the next term, never to a compound inside a word",
+    "[query][parser]") {
     Fixture f;
-    CHECK(describe(parse_query_strict("-\"model weights\"", f.syntax).root) == "NOT phrase:\"model weights\"");
+    CHECK(describe(parse_query_strict("-\"model weights\"", f.syntax).root) ==
+          "NOT phrase:\"model weights\"");
     CHECK(describe(parse_query_strict("-(a OR b)", f.syntax).root) == "NOT OR(word:a, word:b)");
-    CHECK(describe(parse_query_strict("state-of-the-art", f.syntax).root) == "word:state-of-the-art");
+    CHECK(describe(parse_query_strict("state-of-the-art", f.syntax).root) ==
+          "word:state-of-the-art");
     CHECK(describe(parse_query_strict("NOT NOT audit", f.syntax).root) == "word:audit");
 }

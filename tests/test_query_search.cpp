@@ -40,7 +40,8 @@ std::size_t check_round_trip(const Index& index) {
         SearchResult result = searcher.search(request);
         std::set<std::string> found;
         for (const auto& h : result.hits) {
-            if (!h.partial) found.insert(h.record.id);
+            if (!h.partial)
+                found.insert(h.record.id);
         }
         for (const auto& id : ids) {
             INFO("token '" << token << "' of record " << id);
@@ -52,7 +53,8 @@ std::size_t check_round_trip(const Index& index) {
 
 std::map<std::string, double> scores(const SearchResult& r) {
     std::map<std::string, double> out;
-    for (const auto& h : r.hits) out[h.record.id] = h.score;
+    for (const auto& h : r.hits)
+        out[h.record.id] = h.score;
     return out;
 }
 
@@ -65,20 +67,23 @@ json run_json(const std::string& args) {
 
 } // namespace
 
-TEST_CASE("search: every token of the bundled corpus, searched alone, finds its record", "[query][search]") {
+TEST_CASE("search: every token of the bundled corpus, searched alone, finds its record",
+          "[query][search]") {
     TempDir dir;
     Index index = Index::open(test::build_corpus_index(dir));
     CHECK(check_round_trip(index) > 1000);
 }
 
-TEST_CASE("search: every token of the MIT export, searched alone, finds its record", "[query][search][shared]") {
+TEST_CASE("search: every token of the MIT export, searched alone, finds its record",
+          "[query][search][shared]") {
     AIRM_REQUIRE_SHARED_DATA(shared);
     TempDir dir;
     Index index = Index::open(test::build_mit_index(dir, shared));
     CHECK(check_round_trip(index) > 3000);
 }
 
-TEST_CASE("search: words match stems, codes and compounds exactly, all words by default", "[query][search]") {
+TEST_CASE("search: words match stems, codes and compounds exactly, all words by default",
+          "[query][search]") {
     TempDir dir;
     const std::string input = dir.write(
         "r.jsonl",
@@ -95,38 +100,41 @@ TEST_CASE("search: words match stems, codes and compounds exactly, all words by 
         r.query = q;
         std::vector<std::string> ids;
         for (const auto& h : searcher.search(r).hits) {
-            if (!h.partial) ids.push_back(h.record.id);
+            if (!h.partial)
+                ids.push_back(h.record.id);
         }
         std::sort(ids.begin(), ids.end());
         return ids;
     };
     using V = std::vector<std::string>;
-    CHECK(full("test") == V{"a", "b"});         // stems: tested, tests, testing
-    CHECK(full("2.2.2") == V{"a"});             // a code, not 2.2.20
-    CHECK(full("GPT-4") == V{"a"});             // the compound, not its parts apart
-    CHECK(full("e-mail") == V{"a", "b"});       // "email" too
+    CHECK(full("test") == V{"a", "b"});   // stems: tested, tests, testing
+    CHECK(full("2.2.2") == V{"a"});       // a code, not 2.2.20
+    CHECK(full("GPT-4") == V{"a"});       // the compound, not its parts apart
+    CHECK(full("e-mail") == V{"a", "b"}); // "email" too
     CHECK(full("ISO/IEC 42001") == V{"b"});
-    CHECK(full("models tested") == V{"a"});     // all words
+    CHECK(full("models tested") == V{"a"}); // all words
     CHECK(full("models OR audit") == V{"a", "b"});
     CHECK(full("test -audit") == V{"a"});
     CHECK(full("\"tested against\"") == V{"a"});
     CHECK(full("\"against tested\"").empty());
     CHECK(full("title:audit") == V{"b"});
-    CHECK(full("text:audit").empty());          // "auditors" stems to "auditor"
+    CHECK(full("text:audit").empty()); // "auditors" stems to "auditor"
     CHECK(full("audit*") == V{"b"});
     CHECK(full("category:3") == V{"b", "c"});
     CHECK(full("category:2 OR category:3.1") == V{"a", "b", "c"});
 }
 
-TEST_CASE("search: the in-memory matcher gives Xapian's BM25 scores and counts", "[query][search]") {
+TEST_CASE("search: the in-memory matcher gives Xapian's BM25 scores and counts",
+          "[query][search]") {
     TempDir dir;
     Index index = Index::open(test::build_corpus_index(dir));
     Searcher memory(index, test::searcher_options(index, true));
     Searcher xapian(index, test::searcher_options(index, false));
-    for (const char* q : {"model", "risk assessment", "incident OR response", "\"red teams\"", "audit -external",
-                          "training data", "title:board", "NOT model", "watermarking", "red teaming",
-                          "roll back a model", "risk risk management", "+board oversight", "category:1 governance",
-                          ""}) {
+    for (const char* q :
+         {"model", "risk assessment", "incident OR response", "\"red teams\"", "audit -external",
+          "training data", "title:board", "NOT model", "watermarking", "red teaming",
+          "roll back a model", "risk risk management", "+board oversight", "category:1 governance",
+          ""}) {
         INFO("query '" << q << "'");
         SearchRequest request;
         request.query = q;
@@ -145,7 +153,8 @@ TEST_CASE("search: the in-memory matcher gives Xapian's BM25 scores and counts",
         }
         // Full matches in order of score (partial ones come in groups by the words they match).
         for (std::size_t i = 0; i + 1 < a.hits.size(); ++i) {
-            if (a.hits[i].partial || a.hits[i + 1].partial) continue;
+            if (a.hits[i].partial || a.hits[i + 1].partial)
+                continue;
             CHECK(a.hits[i].score >= a.hits[i + 1].score - 1e-9);
         }
         for (std::size_t f = 0; f < a.facets.size(); ++f) {
@@ -155,7 +164,8 @@ TEST_CASE("search: the in-memory matcher gives Xapian's BM25 scores and counts",
     }
 }
 
-TEST_CASE("search: too few full matches are followed by partial ones, rarest words first", "[query][search]") {
+TEST_CASE("search: too few full matches are followed by partial ones, rarest words first",
+          "[query][search]") {
     TempDir dir;
     Index index = Index::open(test::build_corpus_index(dir));
     Searcher searcher(index, test::searcher_options(index));
@@ -166,7 +176,8 @@ TEST_CASE("search: too few full matches are followed by partial ones, rarest wor
     CHECK(r.total == 0);
     REQUIRE_FALSE(r.hits.empty());
     CHECK(r.partial_total >= r.hits.size());
-    for (const auto& h : r.hits) CHECK(h.partial);
+    for (const auto& h : r.hits)
+        CHECK(h.partial);
     // "whistleblower" is rarer than "protection": records with it come first.
     const Record& first = r.hits.front().record;
     CHECK_THAT(first.title + first.text + first.reasoning, Catch::Contains("histleblower"));
@@ -176,7 +187,8 @@ TEST_CASE("search: too few full matches are followed by partial ones, rarest wor
         Analyzer a = index.make_analyzer();
         bool has = false;
         for (const std::string* t : {&h.record.title, &h.record.text, &h.record.reasoning}) {
-            for (const Token& tok : a.analyze(*t)) has = has || a.stem(tok) == "protect";
+            for (const Token& tok : a.analyze(*t))
+                has = has || a.stem(tok) == "protect";
         }
         CHECK(has);
     }
@@ -185,8 +197,45 @@ TEST_CASE("search: too few full matches are followed by partial ones, rarest wor
     request.limit = 3;
     SearchResult enough = searcher.search(request);
     REQUIRE(enough.total >= 3);
-    for (const auto& h : enough.hits) CHECK_FALSE(h.partial);
+    for (const auto& h : enough.hits)
+        CHECK_FALSE(h.partial);
     CHECK(enough.partial_total == 0);
+}
+
+TEST_CASE("search: stop words and words in most records only add weight beside rarer words",
+          "[query][search]") {
+    TempDir dir;
+    Index index = Index::open(test::build_corpus_index(dir));
+    Searcher searcher(index, test::searcher_options(index));
+    SearchRequest request;
+    request.limit = 100;
+    request.query = "whistleblower";
+    const std::uint64_t rare = searcher.search(request).total;
+    request.query = "the whistleblower";
+    CHECK(searcher.search(request).total == rare); // "the" is a stop word
+    request.query = "risk whistleblower";          // "risk" is in over 20% of the records
+    SearchResult loose = searcher.search(request);
+    CHECK(loose.total == rare);
+    SearcherOptions strict_options = test::searcher_options(index);
+    strict_options.ranking.common_cutoff = 0;
+    Searcher strict(index, std::move(strict_options));
+    SearchResult tight = strict.search(request);
+    const std::uint64_t both = tight.total;
+    CHECK(both < rare);
+    // Records with both words are among them, with the common word's weight added.
+    for (const auto& h : tight.hits) {
+        if (h.partial)
+            continue;
+        auto it = std::find_if(loose.hits.begin(), loose.hits.end(),
+                               [&](const Hit& l) { return l.record.id == h.record.id; });
+        REQUIRE(it != loose.hits.end());
+        CHECK(it->score == Approx(h.score));
+    }
+    // "+risk" keeps it required; a query of common words alone requires them all.
+    request.query = "+risk whistleblower";
+    CHECK(searcher.search(request).total == both);
+    request.query = "the";
+    CHECK(searcher.search(request).total > 0);
 }
 
 TEST_CASE("search: paging, sorting and filters by year", "[query][search]") {
@@ -209,8 +258,10 @@ TEST_CASE("search: paging, sorting and filters by year", "[query][search]") {
     request.sort = SortOrder::year;
     std::optional<int> last;
     for (const auto& h : searcher.search(request).hits) {
-        if (last && h.record.source.year) CHECK(*h.record.source.year <= *last);
-        if (h.record.source.year) last = h.record.source.year;
+        if (last && h.record.source.year)
+            CHECK(*h.record.source.year <= *last);
+        if (h.record.source.year)
+            last = h.record.source.year;
     }
     request.sort = SortOrder::id;
     const auto by_id = test::ids_of(searcher.search(request));
@@ -220,17 +271,21 @@ TEST_CASE("search: paging, sorting and filters by year", "[query][search]") {
     request.filters = {{"year", "2024"}};
     SearchResult y = searcher.search(request);
     CHECK(y.total > 0);
-    for (const auto& h : y.hits) CHECK(h.record.source.year == std::optional<int>(2024));
+    for (const auto& h : y.hits)
+        CHECK(h.record.source.year == std::optional<int>(2024));
     request.filters.clear();
     request.query = "risk year:..2023";
-    for (const auto& h : searcher.search(request).hits) CHECK(h.record.source.year.value_or(0) <= 2023);
+    for (const auto& h : searcher.search(request).hits)
+        CHECK(h.record.source.year.value_or(0) <= 2023);
 }
 
 TEST_CASE("search: --explain parts add up to the score and name their fields", "[query][search]") {
     TempDir dir;
     Index index = Index::open(test::build_corpus_index(dir));
     for (bool in_memory : {true, false}) {
-        Searcher searcher(index, test::searcher_options(index, in_memory));
+        SearcherOptions options = test::searcher_options(index, in_memory);
+        options.ranking.common_cutoff = 0; // "risk" is in most records: keep it required here
+        Searcher searcher(index, std::move(options));
         SearchRequest request;
         request.query = "board risk";
         request.explain = true;
@@ -239,7 +294,8 @@ TEST_CASE("search: --explain parts add up to the score and name their fields", "
         CHECK_THAT(r.ranking, Catch::Contains("BM25"));
         for (const auto& h : r.hits) {
             REQUIRE(h.explain.size() == 2);
-            if (h.partial) continue; // matches one word only
+            if (h.partial)
+                continue; // matches one word only
             CHECK(h.explain[0].label == "board");
             double sum = 0;
             for (const auto& p : h.explain) {
@@ -252,7 +308,8 @@ TEST_CASE("search: --explain parts add up to the score and name their fields", "
     }
 }
 
-TEST_CASE("search: similar records share the record's telling words and leave it out", "[query][search]") {
+TEST_CASE("search: similar records share the record's telling words and leave it out",
+          "[query][search]") {
     TempDir dir;
     Index index = Index::open(test::build_corpus_index(dir));
     Searcher searcher(index, test::searcher_options(index));
@@ -260,7 +317,8 @@ TEST_CASE("search: similar records share the record's telling words and leave it
     request.limit = 5;
     SearchResult r = searcher.similar("AIRM-0018", request); // an independent whistleblower intake
     REQUIRE(r.hits.size() == 5);
-    for (const auto& h : r.hits) CHECK(h.record.id != "AIRM-0018");
+    for (const auto& h : r.hits)
+        CHECK(h.record.id != "AIRM-0018");
     CHECK_THAT(r.parsed, Catch::Contains("similar to AIRM-0018") && Catch::Contains("whistleblow"));
     // The most similar record is another whistleblowing one (1.4), found through the record's
     // own rare words, not its source.
@@ -268,7 +326,8 @@ TEST_CASE("search: similar records share the record's telling words and leave it
     CHECK_THROWS_AS(searcher.similar("NO-SUCH-ID", request), NotFound);
 }
 
-TEST_CASE("cli: airm search --json on the bundled corpus has the documented shape", "[query][cli]") {
+TEST_CASE("cli: airm search --json on the bundled corpus has the documented shape",
+          "[query][cli]") {
     TempDir dir;
     const std::string db = test::build_corpus_index(dir);
     json r = run_json("search --db " + test::shell_quote(db) + " --json 'red teaming'");
@@ -278,7 +337,8 @@ TEST_CASE("cli: airm search --json on the bundled corpus has the documented shap
     CHECK(r["did_you_mean"].is_null());
     REQUIRE_FALSE(r["results"].empty());
     const json& hit = r["results"][0];
-    for (const char* key : {"rank", "id", "title", "score", "snippet", "facets", "source"}) CHECK(hit.contains(key));
+    for (const char* key : {"rank", "id", "title", "score", "snippet", "facets", "source"})
+        CHECK(hit.contains(key));
     const json& snippet = hit["snippet"];
     CHECK_THAT(snippet["html"].get<std::string>(), Catch::Contains("<mark>"));
     for (const auto& m : snippet["marks"]) {
@@ -295,18 +355,21 @@ TEST_CASE("cli: airm search --json on the bundled corpus has the documented shap
     CHECK(r["facets"].contains("actor"));
 
     // A filter with drill-sideways counts.
-    json f = run_json("search --db " + test::shell_quote(db) + " --json --filter category=3.1 --facets category --limit 50 model");
+    json f = run_json("search --db " + test::shell_quote(db) +
+                      " --json --filter category=3.1 --facets category --limit 50 model");
     CHECK(f["drill_sideways"] == json::array({"category"}));
     for (const auto& h : f["results"]) {
         bool in = false;
-        for (const auto& c : h["facets"]["category"]) in = in || c["value"] == "3.1";
+        for (const auto& c : h["facets"]["category"])
+            in = in || c["value"] == "3.1";
         CHECK(in);
     }
 
     // Spelling.
     json s = run_json("search --db " + test::shell_quote(db) + " --json whistleblowr");
     CHECK(s["did_you_mean"] == "whistleblower");
-    json c = run_json("search --db " + test::shell_quote(db) + " --json --auto-correct whistleblowr");
+    json c =
+        run_json("search --db " + test::shell_quote(db) + " --json --auto-correct whistleblowr");
     CHECK(c["corrected"] == true);
     CHECK(c["query"] == "whistleblower");
     CHECK(c["total"].get<int>() > 0);
@@ -316,9 +379,11 @@ TEST_CASE("cli: airm search --batch runs a query file with the index opened once
     TempDir dir;
     const std::string db = test::build_corpus_index(dir);
     const std::string queries = dir.write(
-        "q.jsonl", "{\"q\": \"red teaming\"}\n{\"q\": \"model\", \"filter\": {\"category\": \"3.1\"}}\n\n"
-                   "{\"q\": \"risk\", \"filter\": {\"category\": [\"1\", \"2\"]}}\n");
-    auto r = test::run_airm("search --db " + test::shell_quote(db) + " --batch " + test::shell_quote(queries));
+        "q.jsonl",
+        "{\"q\": \"red teaming\"}\n{\"q\": \"model\", \"filter\": {\"category\": \"3.1\"}}\n\n"
+        "{\"q\": \"risk\", \"filter\": {\"category\": [\"1\", \"2\"]}}\n");
+    auto r = test::run_airm("search --db " + test::shell_quote(db) + " --batch " +
+                            test::shell_quote(queries));
     REQUIRE(r.exit_code == 0);
     std::vector<json> lines;
     std::size_t start = 0;
@@ -339,7 +404,8 @@ TEST_CASE("cli: airm search --batch runs a query file with the index opened once
     CHECK(lines[1]["drill_sideways"] == json::array({"category"}));
 
     const std::string bad = dir.write("bad.jsonl", "{\"q\": \"ok\"}\nnot json\n");
-    auto e = test::run_airm("search --db " + test::shell_quote(db) + " --batch " + test::shell_quote(bad));
+    auto e = test::run_airm("search --db " + test::shell_quote(db) + " --batch " +
+                            test::shell_quote(bad));
     CHECK(e.exit_code != 0);
     CHECK_THAT(e.err, Catch::Contains("line 2 of"));
 }
@@ -352,14 +418,16 @@ TEST_CASE("cli: airm facets, airm similar, terminal output and errors", "[query]
     CHECK(f["schema"] == 1);
     CHECK(f["total"] == 92);
     std::uint64_t roots = 0;
-    for (const auto& n : f["facets"]["category"]) roots += n["count"].get<std::uint64_t>();
+    for (const auto& n : f["facets"]["category"])
+        roots += n["count"].get<std::uint64_t>();
     CHECK(roots >= 92); // every record under at least one root
     json fq = run_json("facets" + q + " --json --filter actor=Deployer");
     CHECK(fq["total"].get<int>() < 92);
 
     json s = run_json("similar AIRM-0046" + q + " --json --limit 3");
     CHECK(s["results"].size() == 3);
-    for (const auto& h : s["results"]) CHECK(h["id"] != "AIRM-0046");
+    for (const auto& h : s["results"])
+        CHECK(h["id"] != "AIRM-0046");
 
     auto text = test::run_airm("search" + q + " 'red teaming' --explain");
     REQUIRE(text.exit_code == 0);

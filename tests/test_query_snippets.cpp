@@ -16,7 +16,8 @@ namespace {
 /// The marked words of a snippet, in order.
 std::vector<std::string> marked(const Snippet& s) {
     std::vector<std::string> out;
-    for (const auto& [b, e] : s.marks) out.push_back(s.text.substr(b, e - b));
+    for (const auto& [b, e] : s.marks)
+        out.push_back(s.text.substr(b, e - b));
     return out;
 }
 
@@ -37,7 +38,8 @@ HighlightTerms stems_of(const Analyzer& a, std::initializer_list<const char*> wo
 
 } // namespace
 
-TEST_CASE("snippets: the field with most matched terms, marks by byte offsets", "[query][snippets]") {
+TEST_CASE("snippets: the field with most matched terms, marks by byte offsets",
+          "[query][snippets]") {
     Analyzer a;
     Record r;
     r.id = "x";
@@ -49,19 +51,24 @@ TEST_CASE("snippets: the field with most matched terms, marks by byte offsets", 
     CHECK(s.text == r.text);
     // "Teams" (stem team); "Red teams test" is one mark: marks a space apart join.
     CHECK(marked(s) == std::vector<std::string>{"Teams", "Red teams test"});
-    CHECK(snippet_html(s) == "<mark>Teams</mark> probe the model. <mark>Red teams test</mark> models adversarially.");
-    CHECK(snippet_marked(s, "[", "]") == "[Teams] probe the model. [Red teams test] models adversarially.");
+    CHECK(snippet_html(s) ==
+          "<mark>Teams</mark> probe the model. <mark>Red teams test</mark> models adversarially.");
+    CHECK(snippet_marked(s, "[", "]") ==
+          "[Teams] probe the model. [Red teams test] models adversarially.");
 }
 
-TEST_CASE("snippets: multibyte text is cut and marked on character boundaries", "[query][snippets]") {
+TEST_CASE("snippets: multibyte text is cut and marked on character boundaries",
+          "[query][snippets]") {
     Analyzer a;
     Record r;
     r.id = "x";
     r.title = "Überwachung";
     std::string filler;
-    for (int i = 0; i < 30; ++i) filler += "Größe Äpfel über Straße ";
+    for (int i = 0; i < 30; ++i)
+        filler += "Größe Äpfel über Straße ";
     r.text = filler + "die Risikoprüfung für Modelle — naïve résumé " + filler;
-    const Snippet s = make_snippet(r, stems_of(a, {"risikoprüfung", "naive", "resume"}), a, SnippetOptions{80});
+    const Snippet s =
+        make_snippet(r, stems_of(a, {"risikoprüfung", "naive", "resume"}), a, SnippetOptions{80});
     CHECK(s.field == "text");
     CHECK(s.text.size() <= 80 + 2 * 3); // the passage and its two "…"
     CHECK(s.text.rfind("\u2026", 0) == 0);
@@ -79,22 +86,27 @@ TEST_CASE("snippets: multibyte text is cut and marked on character boundaries", 
     cjk.id = "y";
     cjk.text = "人工知能のリスク管理と監査。";
     HighlightTerms h;
-    for (const Token& t : a.analyze("監査")) h.terms.insert(t.term);
+    for (const Token& t : a.analyze("監査"))
+        h.terms.insert(t.term);
     const Snippet c = make_snippet(cjk, h, a);
     CHECK(marked(c) == std::vector<std::string>{"監査"});
 }
 
-TEST_CASE("snippets: a long field shows the passage with the most distinct terms", "[query][snippets]") {
+TEST_CASE("snippets: a long field shows the passage with the most distinct terms",
+          "[query][snippets]") {
     Analyzer a;
     Record r;
     r.id = "x";
     std::string text;
-    for (int i = 0; i < 20; ++i) text += "Unrelated words about governance fill this part. ";
+    for (int i = 0; i < 20; ++i)
+        text += "Unrelated words about governance fill this part. ";
     text += "Here the watermark and the provenance of content appear together. ";
-    for (int i = 0; i < 20; ++i) text += "More filler about audits follows here. ";
+    for (int i = 0; i < 20; ++i)
+        text += "More filler about audits follows here. ";
     text += "A watermark alone again.";
     r.text = text;
-    const Snippet s = make_snippet(r, stems_of(a, {"watermark", "provenance"}), a, SnippetOptions{120});
+    const Snippet s =
+        make_snippet(r, stems_of(a, {"watermark", "provenance"}), a, SnippetOptions{120});
     CHECK(marked(s) == std::vector<std::string>{"watermark", "provenance"});
     CHECK(s.text.find("Here the watermark") != std::string::npos);
     // Without any match: the start of the text.
@@ -103,25 +115,32 @@ TEST_CASE("snippets: a long field shows the passage with the most distinct terms
     CHECK(none.marks.empty());
 }
 
-TEST_CASE("snippets: codes, compounds and prefixes are marked; HTML is escaped", "[query][snippets]") {
+TEST_CASE("snippets: codes, compounds and prefixes are marked; HTML is escaped",
+          "[query][snippets]") {
     Analyzer a;
     Record r;
     r.id = "x";
-    r.text = "Use <GPT-4> & ISO/IEC 42001 under code 2.2.2, not 2.2.20; whistleblowers & whistle-blowing.";
+    r.text = "Use <GPT-4> & ISO/IEC 42001 under code 2.2.2, not 2.2.20; whistleblowers & "
+             "whistle-blowing.";
     HighlightTerms h;
     h.terms = {"gpt-4", "iso/iec", "2.2.2"};
     h.prefixes = {"whistle"};
     const Snippet s = make_snippet(r, h, a);
     // A prefix marks the words it starts: "whistle" of the compound "whistle-blowing".
-    CHECK(marked(s) == std::vector<std::string>{"GPT-4", "ISO/IEC", "2.2.2", "whistleblowers", "whistle"});
-    CHECK_THAT(snippet_html(s), Catch::Contains("&lt;<mark>GPT-4</mark>&gt; &amp; <mark>ISO/IEC</mark>"));
+    CHECK(marked(s) ==
+          std::vector<std::string>{"GPT-4", "ISO/IEC", "2.2.2", "whistleblowers", "whistle"});
+    CHECK_THAT(snippet_html(s),
+               Catch::Contains("&lt;<mark>GPT-4</mark>&gt; &amp; <mark>ISO/IEC</mark>"));
 }
 
-TEST_CASE("snippets: the fast word splitter finds the analyzer's word tokens", "[query][snippets]") {
+TEST_CASE("snippets: the fast word splitter finds the analyzer's word tokens",
+          "[query][snippets]") {
     Analyzer a;
     std::vector<std::string> texts = {
-        "Don't stop: e.g. GPT-4o, v2.0 and 1,000.50 items; foo_bar baz. The team’s ‘quoted’ work — done…",
-        "ratio:x a.b.c 3.5% 10:30 x-ray ISO/IEC-42001 co-operate “quoted” • bullet\u00a0space _lead trail_",
+        "Don't stop: e.g. GPT-4o, v2.0 and 1,000.50 items; foo_bar baz. The team’s ‘quoted’ work — "
+        "done…",
+        "ratio:x a.b.c 3.5% 10:30 x-ray ISO/IEC-42001 co-operate “quoted” • bullet\u00a0space "
+        "_lead trail_",
     };
     // Every bundled record's text (and the real data's, when present) that the splitter handles.
     {
@@ -137,16 +156,19 @@ TEST_CASE("snippets: the fast word splitter finds the analyzer's word tokens", "
     if (auto shared = test::shared_data_dir()) {
         std::ifstream in(*shared + "/mit-mitigations/mitigation-database-2025-07-23.csv");
         std::string line;
-        while (std::getline(in, line)) texts.push_back(line);
+        while (std::getline(in, line))
+            texts.push_back(line);
     }
     std::size_t handled = 0;
     for (const auto& text : texts) {
         auto fast = plain_words(text);
-        if (!fast) continue;
+        if (!fast)
+            continue;
         ++handled;
         std::vector<Token> exact;
         for (const Token& t : a.analyze(text)) {
-            if (t.kind != TokenKind::compound) exact.push_back(t);
+            if (t.kind != TokenKind::compound)
+                exact.push_back(t);
         }
         INFO("text: " << text);
         REQUIRE(fast->size() == exact.size());

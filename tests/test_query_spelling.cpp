@@ -11,14 +11,19 @@
 using namespace airm;
 using airm::test::TempDir;
 
-TEST_CASE("spelling: edit distance counts a transposition once, in characters", "[query][spelling]") {
+TEST_CASE("spelling: edit distance counts a transposition once, in characters",
+          "[query][spelling]") {
     struct Row {
         const char* a;
         const char* b;
         std::size_t distance;
     };
-    const Row rows[] = {{"whistleblowr", "whistleblower", 1}, {"teh", "the", 1},   {"audit", "audit", 0},
-                        {"kitten", "sitting", 3},            {"naïve", "naive", 1}, {"", "abc", 3}};
+    const Row rows[] = {{"whistleblowr", "whistleblower", 1},
+                        {"teh", "the", 1},
+                        {"audit", "audit", 0},
+                        {"kitten", "sitting", 3},
+                        {"naïve", "naive", 1},
+                        {"", "abc", 3}};
     for (const auto& r : rows) {
         INFO(r.a << " / " << r.b);
         CHECK(edit_distance(r.a, r.b, 5) == r.distance);
@@ -28,8 +33,9 @@ TEST_CASE("spelling: edit distance counts a transposition once, in characters", 
     CHECK(max_edits(9) == 2);
 }
 
-TEST_CASE("spelling: an unknown word gets a suggestion from the index, and --auto-correct searches it",
-          "[query][spelling]") {
+TEST_CASE(
+    "spelling: an unknown word gets a suggestion from the index, and --auto-correct searches it",
+    "[query][spelling]") {
     TempDir dir;
     Index index = Index::open(test::build_corpus_index(dir));
     CHECK(suggest_spelling(index, "whistleblowr") == std::optional<std::string>("whistleblower"));
@@ -52,8 +58,10 @@ TEST_CASE("spelling: an unknown word gets a suggestion from the index, and --aut
     CHECK(fixed.original_query == "whistleblowr protection");
     CHECK(fixed.total > 0);
     for (const auto& h : fixed.hits) {
-        if (h.partial) continue;
-        CHECK_THAT(h.record.text + h.record.title + h.record.reasoning, Catch::Contains("histleblower"));
+        if (h.partial)
+            continue;
+        CHECK_THAT(h.record.text + h.record.title + h.record.reasoning,
+                   Catch::Contains("histleblower"));
     }
     // Known words get no suggestion.
     request.query = "whistleblower";
@@ -62,21 +70,25 @@ TEST_CASE("spelling: an unknown word gets a suggestion from the index, and --aut
 
 TEST_CASE("synonyms: the file format, and errors naming the line", "[query][synonyms]") {
     Analyzer a;
-    SynonymTable t = SynonymTable::parse("# comment\n\nred teaming = red-teaming = adversarial testing\nrlhf = "
-                                         "reinforcement learning from human feedback\n",
-                                         "test.txt", a);
+    SynonymTable t =
+        SynonymTable::parse("# comment\n\nred teaming = red-teaming = adversarial testing\nrlhf = "
+                            "reinforcement learning from human feedback\n",
+                            "test.txt", a);
     CHECK(t.size() == 2);
     // Members match on analysed keys: case, hyphens and inflections do not matter.
     auto m = t.longest_match(text_keys("Red Teams", a), 0);
     REQUIRE(m.has_value());
     CHECK(m->length == 2);
     CHECK(t.members(m->groups.front()).size() == 3);
-    CHECK(t.longest_match(text_keys("reinforcement learning from human feedback now", a), 0)->length == 5);
+    CHECK(t.longest_match(text_keys("reinforcement learning from human feedback now", a), 0)
+              ->length == 5);
     CHECK_FALSE(t.longest_match(text_keys("blue teaming", a), 0).has_value());
 
     CHECK_THROWS_AS(SynonymTable::parse("lonely\n", "s.txt", a), InvalidInput);
-    CHECK_THROWS_WITH(SynonymTable::parse("a = b\nlonely\n", "s.txt", a), Catch::Contains("line 2 of s.txt"));
-    CHECK_THROWS_WITH(SynonymTable::parse("a =  = b\n", "s.txt", a), Catch::Contains("empty member"));
+    CHECK_THROWS_WITH(SynonymTable::parse("a = b\nlonely\n", "s.txt", a),
+                      Catch::Contains("line 2 of s.txt"));
+    CHECK_THROWS_WITH(SynonymTable::parse("a =  = b\n", "s.txt", a),
+                      Catch::Contains("empty member"));
     CHECK_THROWS_AS(SynonymTable::load("/nonexistent/synonyms.txt", a), NotFound);
 
     SynonymTable user = SynonymTable::parse("kill switch = off switch\n", "user.txt", a);
@@ -102,7 +114,8 @@ TEST_CASE("synonyms: a query finds the records of its synonyms too, and marks th
     auto full = [](const SearchResult& r) {
         std::vector<std::string> ids;
         for (const auto& h : r.hits) {
-            if (!h.partial) ids.push_back(h.record.id);
+            if (!h.partial)
+                ids.push_back(h.record.id);
         }
         return ids;
     };
@@ -111,7 +124,8 @@ TEST_CASE("synonyms: a query finds the records of its synonyms too, and marks th
     request.query = "red teaming";
     const auto red = full(plain.search(request));
     REQUIRE_FALSE(red.empty());
-    for (const auto& id : red) CHECK(std::find(found.begin(), found.end(), id) != found.end());
+    for (const auto& id : red)
+        CHECK(std::find(found.begin(), found.end(), id) != found.end());
 
     // "watermarking" = "content provenance": records saying only "provenance of content" are found.
     request.query = "watermarking";

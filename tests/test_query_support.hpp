@@ -45,7 +45,8 @@ inline SearcherOptions searcher_options(const Index& index, bool in_memory = tru
 /// The ids of a result, in rank order.
 inline std::vector<std::string> ids_of(const SearchResult& result) {
     std::vector<std::string> out;
-    for (const auto& h : result.hits) out.push_back(h.record.id);
+    for (const auto& h : result.hits)
+        out.push_back(h.record.id);
     return out;
 }
 

@@ -27,6 +27,7 @@ struct IndexArgs {
     std::string language = "english";
     bool no_fold = false;
     bool json = false;
+    double wait_seconds = 0;
 };
 
 std::string read_file(const std::string& path, const char* what) {
@@ -37,6 +38,13 @@ std::string read_file(const std::string& path, const char* what) {
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
+}
+
+std::chrono::milliseconds to_wait(double seconds) {
+    if (seconds < 0) {
+        throw InvalidInput("--wait " + std::to_string(seconds) + " is negative; give the seconds to wait, e.g. --wait 30");
+    }
+    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
 void run_index(const IndexArgs& args) {
@@ -67,6 +75,7 @@ void run_index(const IndexArgs& args) {
     }
     options.allow_new_codes = args.allow_new_codes;
     options.rebuild = args.rebuild;
+    options.lock_wait = to_wait(args.wait_seconds);
     options.analyzer.language = args.language;
     options.analyzer.fold_diacritics = !args.no_fold;
     ProgressLine progress("indexing");
@@ -108,6 +117,7 @@ void register_index_commands(CLI::App& app) {
     index->add_option("--language", args->language, "Stemming language for a new index, or none")->capture_default_str();
     index->add_flag("--no-fold-diacritics", args->no_fold, "Keep diacritics (a new index only)");
     index->add_flag("--json", args->json, "Print the report as JSON");
+    index->add_option("--wait", args->wait_seconds, "Wait up to SECONDS for another writer's lock");
     index->callback([args]() { run_index(*args); });
 
     auto del_db = std::make_shared<std::string>();
@@ -117,9 +127,11 @@ void register_index_commands(CLI::App& app) {
     add_db_option(*del, *del_db);
     del->add_option("ids", *ids, "Record ids")->required();
     del->add_flag("--json", *del_json, "Print the report as JSON");
-    del->callback([del_db, ids, del_json]() {
+    auto del_wait = std::make_shared<double>(0);
+    del->add_option("--wait", *del_wait, "Wait up to SECONDS for another writer's lock");
+    del->callback([del_db, ids, del_json, del_wait]() {
         const std::string db = resolve_db(*del_db);
-        DeleteReport report = delete_records(db, *ids);
+        DeleteReport report = delete_records(db, *ids, to_wait(*del_wait));
         update_suggest_models(db);
         if (*del_json) {
             std::cout << nlohmann::json{{"db", db}, {"removed", report.removed}, {"total", report.total}}.dump(2) << '\n';

@@ -2,12 +2,11 @@
 
 #include "cli_context.hpp"
 #include "commands.hpp"
-#include "terminal.hpp"
-
 #include "engine/error.hpp"
 #include "query/record_view.hpp"
 #include "query/search_json.hpp"
 #include "query/searcher.hpp"
+#include "terminal.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -50,7 +49,8 @@ std::string pretty(const std::string& line) {
 
 std::size_t terminal_columns() {
     winsize ws{};
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+        return ws.ws_col;
     return 100;
 }
 
@@ -58,21 +58,23 @@ std::size_t terminal_columns() {
 std::size_t display_width(std::string_view s) {
     std::size_t n = 0;
     for (char c : s) {
-        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
+            ++n;
     }
     return n;
 }
 
 /// Word-wraps `text` (which may hold marks as \x01...\x02) to `width` after `indent` spaces.
-std::string wrap(std::string_view text, std::size_t indent, std::size_t width, std::string_view open,
-                 std::string_view close) {
+std::string wrap(std::string_view text, std::size_t indent, std::size_t width,
+                 std::string_view open, std::string_view close) {
     const std::string pad(indent, ' ');
     std::string out = pad;
     std::size_t col = indent;
     std::size_t i = 0;
     while (i < text.size()) {
         std::size_t j = text.find(' ', i);
-        if (j == std::string_view::npos) j = text.size();
+        if (j == std::string_view::npos)
+            j = text.size();
         std::string_view word = text.substr(i, j - i);
         std::string shown;
         std::size_t w = 0;
@@ -83,7 +85,8 @@ std::string wrap(std::string_view text, std::size_t indent, std::size_t width, s
                 shown += close;
             } else {
                 shown += c;
-                if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++w;
+                if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
+                    ++w;
             }
         }
         if (col > indent && col + 1 + w > width) {
@@ -105,7 +108,9 @@ std::vector<Filter> parse_filters(const std::vector<std::string>& specs) {
     for (const auto& spec : specs) {
         auto eq = spec.find('=');
         if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
-            throw InvalidInput("--filter '" + spec + "' is not FIELD=VALUE; write e.g. --filter category=2.2 or --filter year=2023..2025");
+            throw InvalidInput("--filter '" + spec +
+                               "' is not FIELD=VALUE; write e.g. --filter category=2.2 or --filter "
+                               "year=2023..2025");
         }
         out.push_back(Filter{spec.substr(0, eq), spec.substr(eq + 1)});
     }
@@ -113,9 +118,12 @@ std::vector<Filter> parse_filters(const std::vector<std::string>& specs) {
 }
 
 SortOrder parse_sort(const std::string& s) {
-    if (s == "relevance") return SortOrder::relevance;
-    if (s == "year") return SortOrder::year;
-    if (s == "id") return SortOrder::id;
+    if (s == "relevance")
+        return SortOrder::relevance;
+    if (s == "year")
+        return SortOrder::year;
+    if (s == "id")
+        return SortOrder::id;
     throw InvalidInput("--sort '" + s + "' is not an order; use relevance, year or id");
 }
 
@@ -124,17 +132,22 @@ SearcherOptions searcher_options(const SearchArgs& args, const Index& index) {
     const Analyzer analyzer = index.make_analyzer();
     if (!args.no_synonyms) {
         const std::string bundled = corpus_dir() + "/synonyms.txt";
-        if (std::filesystem::exists(bundled)) options.synonyms = SynonymTable::load(bundled, analyzer);
+        if (std::filesystem::exists(bundled))
+            options.synonyms = SynonymTable::load(bundled, analyzer);
     }
-    for (const auto& file : args.synonym_files) options.synonyms.merge(SynonymTable::load(file, analyzer));
+    for (const auto& file : args.synonym_files)
+        options.synonyms.merge(SynonymTable::load(file, analyzer));
     options.ranking.set(args.ranking);
+    // Many queries: load record lengths and facet values once and score in memory. One query:
+    // Xapian's matcher, which loads nothing.
     options.keep_in_memory = !args.batch.empty();
     return options;
 }
 
 SearchRequest make_request(const SearchArgs& args, const Index& index) {
     SearchRequest r;
-    for (const auto& w : args.words) r.query += (r.query.empty() ? "" : " ") + w;
+    for (const auto& w : args.words)
+        r.query += (r.query.empty() ? "" : " ") + w;
     r.filters = parse_filters(args.filters);
     r.facets = args.facets.empty() ? default_facets(index.metadata()) : args.facets;
     r.limit = args.limit;
@@ -155,17 +168,21 @@ std::string format_score(double score) {
 void print_facet_tree(const std::vector<FacetValue>& values, std::size_t depth) {
     for (const auto& v : values) {
         std::string line = std::string(2 + depth * 2, ' ') + (v.selected ? bold(v.value) : v.value);
-        if (!v.name.empty()) line += " " + v.name;
-        std::cout << line << "  " << dim(with_commas(v.count)) << (v.selected ? dim("  (filtered)") : "") << '\n';
+        if (!v.name.empty())
+            line += " " + v.name;
+        std::cout << line << "  " << dim(with_commas(v.count))
+                  << (v.selected ? dim("  (filtered)") : "") << '\n';
         print_facet_tree(v.children, depth + 1);
     }
 }
 
 void print_facets(const std::vector<FacetCounts>& facets, std::size_t width) {
     for (const auto& f : facets) {
-        if (f.values.empty()) continue;
+        if (f.values.empty())
+            continue;
         std::cout << '\n'
-                  << bold(f.facet) << (f.drill_sideways ? dim("  (counts as if this facet were not filtered)") : "")
+                  << bold(f.facet)
+                  << (f.drill_sideways ? dim("  (counts as if this facet were not filtered)") : "")
                   << '\n';
         if (f.hierarchical) {
             print_facet_tree(f.values, 0);
@@ -176,7 +193,8 @@ void print_facets(const std::vector<FacetCounts>& facets, std::size_t width) {
         std::cout << "  ";
         for (std::size_t i = 0; i < f.values.size(); ++i) {
             const auto& v = f.values[i];
-            std::string item = (v.selected ? bold(v.value) : v.value) + " " + dim(with_commas(v.count));
+            std::string item =
+                (v.selected ? bold(v.value) : v.value) + " " + dim(with_commas(v.count));
             std::size_t w = display_width(v.value) + 1 + with_commas(v.count).size() + (i ? 3 : 0);
             if (col + w > width && col > 2) {
                 std::cout << "\n  ";
@@ -197,13 +215,15 @@ std::string facets_line(const Record& record, const IndexMetadata& metadata) {
     for (bool hierarchical : {true, false}) {
         for (const auto& [facet, values] : record.facets) {
             const FacetInfo* info = metadata.facet(facet);
-            if ((info != nullptr && info->hierarchical) != hierarchical) continue;
+            if ((info != nullptr && info->hierarchical) != hierarchical)
+                continue;
             const Taxonomy* taxonomy = metadata.taxonomy(facet);
             std::string part;
             for (const auto& v : values) {
                 std::string shown = v;
                 if (taxonomy != nullptr) {
-                    if (auto name = taxonomy->name_of(v); !name.empty()) shown += " " + name;
+                    if (auto name = taxonomy->name_of(v); !name.empty())
+                        shown += " " + name;
                 }
                 part += (part.empty() ? "" : "; ") + shown;
             }
@@ -213,26 +233,27 @@ std::string facets_line(const Record& record, const IndexMetadata& metadata) {
     return out;
 }
 
-void print_result(const SearchResult& result, const SearchRequest& request, const IndexMetadata& metadata,
-                  bool show_facets) {
+void print_result(const SearchResult& result, const SearchRequest& request,
+                  const IndexMetadata& metadata, bool show_facets) {
     const std::size_t width = std::min<std::size_t>(terminal_columns(), 120);
     const bool tty = stdout_is_terminal();
-    for (const auto& notice : result.notices) std::cerr << "airm: note: " << notice << '\n';
+    for (const auto& notice : result.notices)
+        std::cerr << "airm: note: " << notice << '\n';
     if (result.corrected) {
-        std::cout << dim("showing results for ") << bold(result.query) << dim(" (no match for \"" +
-                                                                               result.original_query + "\")")
-                  << '\n';
+        std::cout << dim("showing results for ") << bold(result.query)
+                  << dim(" (no match for \"" + result.original_query + "\")") << '\n';
     }
     std::cout << bold(with_commas(result.total)) << (result.total == 1 ? " record" : " records");
-    if (!result.query.empty()) std::cout << " for " << result.query;
+    if (!result.query.empty())
+        std::cout << " for " << result.query;
     if (!result.hits.empty()) {
         std::cout << dim("  (" + std::to_string(result.hits.front().rank) + "-" +
                          std::to_string(result.hits.back().rank) + " shown)");
     }
     std::cout << '\n';
     if (result.did_you_mean && !result.corrected) {
-        std::cout << "did you mean: " << bold(*result.did_you_mean) << dim("  (or search again with --auto-correct)")
-                  << '\n';
+        std::cout << "did you mean: " << bold(*result.did_you_mean)
+                  << dim("  (or search again with --auto-correct)") << '\n';
     }
     bool partial_shown = false;
     for (const auto& hit : result.hits) {
@@ -244,12 +265,13 @@ void print_result(const SearchResult& result, const SearchRequest& request, cons
                       << '\n';
         }
         std::cout << '\n'
-                  << dim(std::to_string(hit.rank) + ".") << ' ' << bold(hit.record.title) << "  " << dim(hit.record.id)
-                  << dim("  score " + format_score(hit.score)) << '\n';
+                  << dim(std::to_string(hit.rank) + ".") << ' ' << bold(hit.record.title) << "  "
+                  << dim(hit.record.id) << dim("  score " + format_score(hit.score)) << '\n';
         if (request.snippets && !hit.snippet.text.empty()) {
             std::string marked = snippet_marked(hit.snippet, "\x01", "\x02");
             std::string prefix = hit.snippet.field == "text" ? "" : hit.snippet.field + ": ";
-            std::cout << wrap(prefix + marked, 4, width, tty ? "\033[1m" : "", tty ? "\033[0m" : "") << '\n';
+            std::cout << wrap(prefix + marked, 4, width, tty ? "\033[1m" : "", tty ? "\033[0m" : "")
+                      << '\n';
         }
         const std::string dim_on = tty ? "\033[2m" : "", dim_off = tty ? "\033[0m" : "";
         if (auto f = facets_line(hit.record, metadata); !f.empty()) {
@@ -265,23 +287,29 @@ void print_result(const SearchResult& result, const SearchRequest& request, cons
                 line += (i ? " + " : " ") + p.label + " " + format_score(p.weight);
                 if (!p.fields.empty()) {
                     std::string fields;
-                    for (const auto& f : p.fields) fields += (fields.empty() ? "" : ",") + f;
+                    for (const auto& f : p.fields)
+                        fields += (fields.empty() ? "" : ",") + f;
                     line += " [" + fields + "]";
                 }
             }
             std::cout << "    " << dim(line) << '\n';
         }
     }
-    if (request.explain) std::cout << '\n' << dim("ranking: " + result.ranking) << '\n';
-    if (show_facets) print_facets(result.facets, width);
+    if (request.explain)
+        std::cout << '\n' << dim("ranking: " + result.ranking) << '\n';
+    if (show_facets)
+        print_facets(result.facets, width);
 }
 
 void run_batch(const SearchArgs& args) {
     Index index = open_index(args.db);
     Searcher searcher(index, searcher_options(args, index));
     std::ifstream in(args.batch, std::ios::binary);
-    if (!in) throw NotFound("batch file '" + args.batch + "' does not exist or cannot be read; check the path");
-    const std::vector<std::string> facets = args.facets.empty() ? default_facets(index.metadata()) : args.facets;
+    if (!in)
+        throw NotFound("batch file '" + args.batch +
+                       "' does not exist or cannot be read; check the path");
+    const std::vector<std::string> facets =
+        args.facets.empty() ? default_facets(index.metadata()) : args.facets;
     std::string line;
     std::size_t line_no = 0;
     std::string out;
@@ -292,16 +320,20 @@ void run_batch(const SearchArgs& args) {
     };
     while (std::getline(in, line)) {
         ++line_no;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        if (line.find_first_not_of(" \t\r") == std::string::npos)
+            continue;
         const std::string where = "line " + std::to_string(line_no) + " of " + args.batch;
         json q;
         try {
             q = json::parse(line);
         } catch (const json::parse_error& e) {
-            throw InvalidInput(where + " is not JSON (" + e.what() + "); write one object a line, like {\"q\": \"red teaming\"}");
+            throw InvalidInput(where + " is not JSON (" + e.what() +
+                               "); write one object a line, like {\"q\": \"red teaming\"}");
         }
         if (!q.is_object() || !q.contains("q") || !q["q"].is_string()) {
-            throw InvalidInput(where + " has no \"q\" string; write one object a line, like {\"q\": \"red teaming\", \"filter\": {\"category\": \"3.6\"}}");
+            throw InvalidInput(where +
+                               " has no \"q\" string; write one object a line, like {\"q\": \"red "
+                               "teaming\", \"filter\": {\"category\": \"3.6\"}}");
         }
         SearchRequest r;
         r.query = q["q"].get<std::string>();
@@ -312,24 +344,30 @@ void run_batch(const SearchArgs& args) {
         r.strict = args.strict;
         r.auto_correct = args.auto_correct;
         if (q.contains("filter")) {
-            if (!q["filter"].is_object()) throw InvalidInput(where + ": \"filter\" must be an object like {\"category\": \"3.6\"}");
+            if (!q["filter"].is_object())
+                throw InvalidInput(where +
+                                   ": \"filter\" must be an object like {\"category\": \"3.6\"}");
             for (const auto& [field, value] : q["filter"].items()) {
                 if (value.is_string()) {
                     r.filters.push_back(Filter{field, value.get<std::string>()});
                 } else if (value.is_array()) {
                     for (const auto& v : value) {
-                        if (!v.is_string()) throw InvalidInput(where + ": filter values must be strings");
+                        if (!v.is_string())
+                            throw InvalidInput(where + ": filter values must be strings");
                         r.filters.push_back(Filter{field, v.get<std::string>()});
                     }
                 } else {
-                    throw InvalidInput(where + ": filter " + field + " must be a string or an array of strings");
+                    throw InvalidInput(where + ": filter " + field +
+                                       " must be a string or an array of strings");
                 }
             }
         }
         const auto start = std::chrono::steady_clock::now();
         SearchResult result = searcher.search(r);
         out = search_result_json(result, r, index.metadata());
-        const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        const double took =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
         // took_ms covers the search and writing its JSON: appended as the object's last member.
         out.pop_back();
         out += ",\"took_ms\":" + format_ms(took) + "}\n";
@@ -341,12 +379,14 @@ void run_batch(const SearchArgs& args) {
 void add_common(CLI::App* cmd, SearchArgs& a) {
     add_db_option(*cmd, a.db);
     cmd->add_option("--filter", a.filters,
-                    "FIELD=VALUE, repeatable; a facet value (a taxonomy code matches everything below it) or "
+                    "FIELD=VALUE, repeatable; a facet value (a taxonomy code matches everything "
+                    "below it) or "
                     "year=2023..2025. Values of one field are OR-ed, fields AND-ed")
         ->expected(1)
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    cmd->add_option("--facets", a.facets, "Facets to count, comma-separated (default: category, lifecycle, actor)")
+    cmd->add_option("--facets", a.facets,
+                    "Facets to count, comma-separated (default: category, lifecycle, actor)")
         ->delimiter(',')
         ->expected(1)
         ->allow_extra_args(false)
@@ -357,14 +397,18 @@ void add_common(CLI::App* cmd, SearchArgs& a) {
 void add_ranking(CLI::App* cmd, SearchArgs& a) {
     cmd->add_option("--limit", a.limit, "Results to show")->capture_default_str();
     cmd->add_option("--offset", a.offset, "Results to skip")->capture_default_str();
-    cmd->add_option("--sort", a.sort, "relevance, year (newest first) or id")->capture_default_str();
-    cmd->add_flag("--no-synonyms", a.no_synonyms, "Do not apply the bundled synonyms (corpus/synonyms.txt)");
-    cmd->add_option("--synonyms", a.synonym_files, "A synonyms file of your own (groups 'a = b' a line), added")
+    cmd->add_option("--sort", a.sort, "relevance, year (newest first) or id")
+        ->capture_default_str();
+    cmd->add_flag("--no-synonyms", a.no_synonyms,
+                  "Do not apply the bundled synonyms (corpus/synonyms.txt)");
+    cmd->add_option("--synonyms", a.synonym_files,
+                    "A synonyms file of your own (groups 'a = b' a line), added")
         ->expected(1)
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_option("--ranking", a.ranking,
-                    "Ranking settings, e.g. \"k1=1.2 b=0.5 title=0.5 synonyms=0.8\" (defaults: see the README)");
+                    "Ranking settings; the defaults are \"k1=1.2 b=0.5 min_normlen=0.5 title=1 "
+                    "common=0.2 synonyms=0.8\" (see the README)");
 }
 
 } // namespace
@@ -373,16 +417,22 @@ void register_search_commands(CLI::App& app) {
     {
         auto a = std::make_shared<SearchArgs>();
         CLI::App* cmd = app.add_subcommand(
-            "search", "Search records: words (all must match), OR, NOT/-word, \"phrase\", (groups), "
-                      "title:/text:/reasoning:/source:word, word*, category:3.1, year:2023..2025");
-        cmd->add_option("query", a->words, "The query (quote it in the shell; put -- before a leading -word)");
+            "search",
+            "Search records: words (all must match), OR, NOT/-word, \"phrase\", (groups), "
+            "title:/text:/reasoning:/source:word, word*, category:3.1, year:2023..2025");
+        cmd->add_option("query", a->words,
+                        "The query (quote it in the shell; put -- before a leading -word)");
         add_common(cmd, *a);
         add_ranking(cmd, *a);
-        cmd->add_flag("--explain", a->explain, "Show each result's score and what contributed to it");
-        cmd->add_flag("--auto-correct", a->auto_correct, "Search the spelling suggestion when a word is unknown");
-        cmd->add_flag("--strict", a->strict, "Refuse a malformed query instead of reading it as plain words");
+        cmd->add_flag("--explain", a->explain,
+                      "Show each result's score and what contributed to it");
+        cmd->add_flag("--auto-correct", a->auto_correct,
+                      "Search the spelling suggestion when a word is unknown");
+        cmd->add_flag("--strict", a->strict,
+                      "Refuse a malformed query instead of reading it as plain words");
         cmd->add_option("--batch", a->batch,
-                        "Run every query of a JSON Lines file ({\"q\": ..., \"filter\": {...}} a line) with the index "
+                        "Run every query of a JSON Lines file ({\"q\": ..., \"filter\": {...}} a "
+                        "line) with the index "
                         "opened once; prints one JSON result a line, with took_ms");
         cmd->callback([a]() {
             if (!a->batch.empty()) {
@@ -402,16 +452,21 @@ void register_search_commands(CLI::App& app) {
     }
     {
         auto a = std::make_shared<SearchArgs>();
-        CLI::App* cmd = app.add_subcommand("facets", "Facet counts alone (optionally for a query), for browsing");
+        CLI::App* cmd = app.add_subcommand(
+            "facets", "Facet counts alone (optionally for a query), for browsing");
         cmd->add_option("query", a->words, "An optional query restricting the records counted");
         add_common(cmd, *a);
         cmd->callback([a]() {
             Index index = open_index(a->db);
-            Searcher searcher(index, searcher_options(*a, index));
+            SearcherOptions options = searcher_options(*a, index);
+            options.keep_in_memory =
+                true; // counting every record: the facet columns pay off at once
+            Searcher searcher(index, std::move(options));
             SearchRequest request = make_request(*a, index);
             if (a->facets.empty()) {
                 request.facets.clear();
-                for (const auto& [name, info] : index.metadata().facets) request.facets.push_back(name);
+                for (const auto& [name, info] : index.metadata().facets)
+                    request.facets.push_back(name);
             }
             request.limit = 0;
             request.snippets = false;
@@ -420,22 +475,27 @@ void register_search_commands(CLI::App& app) {
                 std::cout << pretty(facet_result_json(result)) << '\n';
                 return;
             }
-            for (const auto& notice : result.notices) std::cerr << "airm: note: " << notice << '\n';
-            std::cout << bold(with_commas(result.total)) << (result.total == 1 ? " record" : " records")
+            for (const auto& notice : result.notices)
+                std::cerr << "airm: note: " << notice << '\n';
+            std::cout << bold(with_commas(result.total))
+                      << (result.total == 1 ? " record" : " records")
                       << (result.query.empty() ? "" : " for " + result.query) << '\n';
             print_facets(result.facets, std::min<std::size_t>(terminal_columns(), 120));
         });
     }
     {
         auto a = std::make_shared<SearchArgs>();
-        CLI::App* cmd = app.add_subcommand("similar", "Records most like a given one (more-like-this)");
+        CLI::App* cmd =
+            app.add_subcommand("similar", "Records most like a given one (more-like-this)");
         cmd->add_option("id", a->id, "Record id")->required();
         add_common(cmd, *a);
         cmd->add_option("--limit", a->limit, "Results to show")->capture_default_str();
         cmd->add_option("--offset", a->offset, "Results to skip")->capture_default_str();
         cmd->callback([a]() {
             Index index = open_index(a->db);
-            Searcher searcher(index, SearcherOptions{});
+            SearcherOptions options;
+            options.keep_in_memory = false; // one query: nothing to load
+            Searcher searcher(index, std::move(options));
             SearchRequest request = make_request(*a, index);
             SearchResult result = searcher.similar(a->id, request);
             if (a->json) {

@@ -5,8 +5,9 @@ full positional detail), filled in one transaction, and a facet table (record, f
 index. The category rows hold every code with all its ancestors, once a record, so that GROUP BY
 counts roll up exactly ("3" counts every record coded 3.x once).
 
-A query is one MATCH (FTS5 syntax: words all must match, "quoted phrases"), materialised once; the
-top 10 come by bm25 rank with snippet(), the facet counts from GROUP BY over all matches.
+A query is one MATCH (FTS5 syntax: words all must match, "quoted phrases") whose matches are kept in
+a temporary table (a filter removes rows from it); the top 10 come by bm25 rank with snippet(), the
+facet counts from GROUP BY over all matches.
 
   peer_fts5.py build CORPUS.jsonl DB.sqlite          -> {"records", "seconds"}
   peer_fts5.py compact DB.sqlite                      -> {"seconds"}  ('optimize', then VACUUM)
@@ -73,23 +74,25 @@ def search(path, queries, out):
         for line in f:
             q = json.loads(line)
             start = time.perf_counter()
-            where = "fts MATCH ?"
-            args = [q['q']]
-            for name, value in (q.get('filter') or {}).items():
-                where += " AND fts.rowid IN (SELECT doc FROM facets WHERE facet = ? AND value = ?)"
-                args += [name, value]
             con.execute("DELETE FROM m")
+            hits = []
             try:
-                con.execute("INSERT INTO m SELECT rowid FROM fts WHERE " + where, args)
+                # The match set, once; filters remove from it (a rowid IN (...) constraint beside MATCH
+                # makes FTS5 evaluate the query once per filtered row).
+                con.execute("INSERT INTO m SELECT rowid FROM fts WHERE fts MATCH ?", (q['q'],))
+                for name, value in (q.get('filter') or {}).items():
+                    con.execute("DELETE FROM m WHERE doc NOT IN (SELECT doc FROM facets WHERE facet = ? AND value = ?)",
+                                (name, value))
                 hits = [{'id': rid, 'snippet': snip} for rid, snip in con.execute(
                     "SELECT records.id, snippet(fts, -1, '<b>', '</b>', '...', 24) FROM fts "
-                    "JOIN records ON records.rowid = fts.rowid WHERE " + where + " ORDER BY rank LIMIT 10", args)]
+                    "JOIN m ON m.doc = fts.rowid JOIN records ON records.rowid = fts.rowid "
+                    "WHERE fts MATCH ? ORDER BY rank LIMIT 10", (q['q'],))]
             except sqlite3.OperationalError:
-                hits = []  # a query FTS5 cannot parse matches nothing
+                con.execute("DELETE FROM m")  # a query FTS5 cannot parse matches nothing
             total = con.execute("SELECT count(*) FROM m").fetchone()[0]
             counts = {name: {} for name, _ in FACETS}
             for facet, value, c in con.execute(
-                    "SELECT facet, value, count(*) FROM facets JOIN m ON m.doc = facets.doc GROUP BY facet, value"):
+                    "SELECT facet, value, count(*) FROM m CROSS JOIN facets ON facets.doc = m.doc GROUP BY facet, value"):
                 counts[facet][value] = c
             took = (time.perf_counter() - start) * 1000
             o.write(json.dumps({'q': q['q'], 'took_ms': took, 'total': total, 'hits': hits,
