@@ -1,6 +1,8 @@
 #include "query/searcher.hpp"
 
 #include "engine/error.hpp"
+
+#include <cctype>
 #include "engine/schema.hpp"
 #include "engine/xapian_access.hpp"
 #include "query/facet_column.hpp"
@@ -631,6 +633,19 @@ Searcher& Searcher::operator=(Searcher&&) noexcept = default;
 Searcher::~Searcher() = default;
 
 SearchResult Searcher::search(const SearchRequest& request) {
+    // Matching and the partial-match fall-back grow faster than linearly with the number of words,
+    // so very long queries are refused to keep every search within bounded time.
+    constexpr std::size_t kMaxQueryWords = 256;
+    std::size_t words = 0;
+    for (std::size_t i = 0; i < request.query.size();) {
+        while (i < request.query.size() && std::isspace(static_cast<unsigned char>(request.query[i]))) ++i;
+        if (i < request.query.size()) ++words;
+        while (i < request.query.size() && !std::isspace(static_cast<unsigned char>(request.query[i]))) ++i;
+    }
+    if (words > kMaxQueryWords) {
+        throw QueryError("the query has " + std::to_string(words) + " words; airm searches at most " +
+                         std::to_string(kMaxQueryWords) + ", so shorten it to its most telling words");
+    }
     // Each search sees the latest committed state: a writer's commit moves the view on, and a
     // revision overwritten under a long-lived reader is reopened instead of failing.
     constexpr int kAttempts = 5;

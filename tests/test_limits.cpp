@@ -114,3 +114,33 @@ TEST_CASE("a taxonomy 100 levels deep loads, validates and rolls up", "[limits]"
     CHECK(depth == 100);
     CHECK(node["value"].get<std::string>() == code);
 }
+
+TEST_CASE("a query of 10,000 words and one of 1,000 nested parentheses are answered or refused clearly",
+          "[limits]") {
+    airm::test::TempDir tmp;
+    const std::string db = tmp.file("db");
+    REQUIRE(run_airm("index --db " + shell_quote(db) + " " + shell_quote(airm::test::corpus_dir() + "/records.jsonl"))
+                .exit_code == 0);
+    std::string long_query;
+    for (int i = 0; i < 10000; ++i) long_query += (i ? " " : "") + std::string(i % 2 ? "audit" : "risk");
+    auto many = run_airm("search --json --db " + shell_quote(db) + " " + shell_quote(long_query));
+    INFO(many.err);
+    REQUIRE((many.exit_code == 0 || many.exit_code == 1));
+    if (many.exit_code == 0) {
+        CHECK(json::parse(many.out)["schema"] == 1);
+    } else {
+        CHECK_THAT(many.err, Catch::Contains("airm: error:"));
+    }
+
+    const std::string nested = std::string(1000, '(') + "audit" + std::string(1000, ')');
+    for (const char* mode : {"", "--strict "}) {
+        auto deep = run_airm(std::string("search --json ") + mode + "--db " + shell_quote(db) + " " + shell_quote(nested));
+        INFO(mode << deep.err);
+        REQUIRE((deep.exit_code == 0 || deep.exit_code == 1));
+        if (deep.exit_code == 0) {
+            CHECK(json::parse(deep.out)["schema"] == 1);
+        } else {
+            CHECK_THAT(deep.err, Catch::Contains("airm: error:"));
+        }
+    }
+}
