@@ -99,38 +99,7 @@ PreparedBatch prepare_batch(const std::vector<std::string>& inputs, const IndexO
     prepared.records.reserve(batch.size());
     for (auto& loaded : batch) {
         Record& record = loaded.record;
-        for (auto& [name, values] : record.facets) {
-            const FacetInfo& info = *updated.facet(name);
-            std::vector<std::string> normalized;
-            for (const auto& value : values) {
-                std::string stored = value;
-                if (info.hierarchical) {
-                    auto coded = parse_coded_value(value);
-                    if (!coded) {
-                        throw InvalidInput(loaded.origin + ": facet '" + name + "' value '" + value +
-                                           "' does not begin with a code such as 3.1; facet '" + name +
-                                           "' is hierarchical, so write its values as \"CODE\" or \"CODE Name\"");
-                    }
-                    Taxonomy& taxonomy = updated.taxonomies[name];
-                    if (taxonomy.facet().empty()) taxonomy.set_facet(name);
-                    if (!taxonomy.contains(coded->code) && taxonomy.curated() && !options.allow_new_codes) {
-                        throw InvalidInput(loaded.origin + ": code '" + coded->code + "' of facet '" + name +
-                                           "' is not in the taxonomy; nearest valid codes: " +
-                                           join(taxonomy.nearest(coded->code), ", ") +
-                                           "; fix the code, or pass --allow-new-codes to accept it");
-                    }
-                    taxonomy.add_from_data(coded->code, coded->name);
-                    stored = coded->code;
-                } else {
-                    stored.erase(0, stored.find_first_not_of(" \t"));
-                    stored.erase(stored.find_last_not_of(" \t") + 1);
-                }
-                if (std::find(normalized.begin(), normalized.end(), stored) == normalized.end()) {
-                    normalized.push_back(std::move(stored));
-                }
-            }
-            values = std::move(normalized);
-        }
+        normalize_facets(record, loaded.origin, updated, updated.taxonomies, options.allow_new_codes);
         prepared.records.push_back(std::move(record));
     }
     metadata = std::move(updated);
