@@ -11,6 +11,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace airm {
 namespace {
@@ -22,6 +23,9 @@ struct BreakIteratorCloser {
 using BreakIteratorPtr = std::unique_ptr<UBreakIterator, BreakIteratorCloser>;
 
 constexpr std::size_t kMaxTermBytes = 160;
+// Stem cache bounds: 50,000 words of up to 32 bytes are a few MB per analyzer.
+constexpr std::size_t kMaxCachedStems = 50000;
+constexpr std::size_t kMaxCachedStemBytes = 32;
 constexpr std::size_t kMaxCompoundParts = 8;
 
 void check(UErrorCode status, const char* what) {
@@ -95,6 +99,9 @@ struct Analyzer::Impl {
     const icu::Normalizer2* nfd = nullptr;
     const icu::Normalizer2* nfc = nullptr;
     Xapian::Stem stemmer;
+    /// Stems already computed: a vocabulary repeats far more than it grows, and stemming a word
+    /// costs more than looking it up. Cleared when full, so memory stays bounded.
+    mutable std::unordered_map<std::string, std::string> stem_cache;
     bool stems = false;
     bool fold_diacritics = true;
 
@@ -288,7 +295,17 @@ std::string Analyzer::stem(const Token& token) const {
     if (!impl_->stems || token.kind != TokenKind::word) {
         return {};
     }
-    return impl_->stemmer(token.term);
+    if (token.term.size() > kMaxCachedStemBytes) {
+        return impl_->stemmer(token.term);
+    }
+    auto& cache = impl_->stem_cache;
+    if (auto hit = cache.find(token.term); hit != cache.end()) {
+        return hit->second;
+    }
+    if (cache.size() >= kMaxCachedStems) {
+        cache.clear();
+    }
+    return cache.emplace(token.term, impl_->stemmer(token.term)).first->second;
 }
 
 std::string Analyzer::fold(std::string_view text) const {

@@ -11,6 +11,8 @@ holds every code with all its ancestors, deduplicated, so that summing the spy's
 combination gives exact roll-up counts ("3" counts every record coded 3.x once).
 
   peer_xapian.py build CORPUS.jsonl DB          -> {"records", "seconds"}
+  peer_xapian.py build-minimal CORPUS.jsonl DB  -> the same without the per-field terms (all fields
+                                                   unprefixed only: no field search), as a lower bound
   peer_xapian.py compact DB OUT                  -> {"seconds"}
   peer_xapian.py search DB QUERIES.jsonl OUT.jsonl -> one result line per query (took_ms, total,
                                                      hits with snippets, facet counts)
@@ -31,7 +33,7 @@ def code_path(code):
     return ['.'.join(parts[:i + 1]) for i in range(len(parts))]
 
 
-def build(corpus, path):
+def build(corpus, path, minimal=False):
     db = xapian.WritableDatabase(path, xapian.DB_CREATE_OR_OVERWRITE)
     tg = xapian.TermGenerator()
     tg.set_stemmer(xapian.Stem('english'))
@@ -44,7 +46,8 @@ def build(corpus, path):
             tg.set_document(doc)
             for field, prefix, wdf in FIELDS:
                 text = r.get(field) or ''
-                tg.index_text_without_positions(text, 1, prefix)
+                if not minimal:
+                    tg.index_text_without_positions(text, 1, prefix)
                 tg.index_text(text, wdf)
                 tg.increase_termpos()
             for name, slot, hierarchical in FACETS:
@@ -116,8 +119,8 @@ def search(path, queries, out):
 
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ''
-    if cmd == 'build' and len(sys.argv) == 4:
-        print(json.dumps(build(sys.argv[2], sys.argv[3])))
+    if cmd in ('build', 'build-minimal') and len(sys.argv) == 4:
+        print(json.dumps(build(sys.argv[2], sys.argv[3], minimal=cmd == 'build-minimal')))
     elif cmd == 'compact' and len(sys.argv) == 4:
         print(json.dumps(compact(sys.argv[2], sys.argv[3])))
     elif cmd == 'search' and len(sys.argv) == 5:
