@@ -126,6 +126,19 @@ std::optional<std::vector<Token>> plain_words(std::string_view text,
             out.push_back(std::move(t)); // bounds only: nobody looks for a word starting so
             continue;
         }
+        const std::string_view word = text.substr(begin, i - begin);
+        if (word.find('\xE2') == std::string_view::npos) {
+            // The common case, no curly apostrophe: the term is the word in lower case.
+            t.term.assign(word);
+            for (char& ch : t.term) {
+                if (ch >= 'A' && ch <= 'Z')
+                    ch = static_cast<char>(ch - 'A' + 'a');
+                else if (ch == '.' || (ch >= '0' && ch <= '9'))
+                    t.kind = TokenKind::number;
+            }
+            out.push_back(std::move(t));
+            continue;
+        }
         for (std::size_t k = begin; k < i; ++k) {
             char ch = text[k];
             if (ch >= 'A' && ch <= 'Z')

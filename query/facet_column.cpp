@@ -3,7 +3,8 @@
 namespace airm::detail {
 
 FacetTable::FacetTable(std::vector<Facet> facets)
-    : facets_(std::move(facets)), combinations_(facets_.size()), combination_ids_(facets_.size()) {
+    : facets_(std::move(facets)), values_of_(facets_.size()), combinations_(facets_.size()),
+      combination_ids_(facets_.size()) {
     for (std::size_t f = 0; f < facets_.size(); ++f) {
         combinations_[f].emplace_back(); // id 0: no value
         combination_ids_[f].emplace(std::string(), 0);
@@ -28,6 +29,7 @@ std::uint32_t FacetTable::value_id(std::size_t facet, std::string_view value) {
     const auto id = static_cast<std::uint32_t>(values_.size());
     values_.emplace_back(value);
     facet_of_.push_back(static_cast<std::uint32_t>(facet));
+    values_of_[facet].push_back(id);
     value_ids_.emplace(std::move(key), id);
     return id;
 }

@@ -80,6 +80,10 @@ class FacetTable {
     [[nodiscard]] const std::string& value(std::uint32_t id) const { return values_[id]; }
     /// Index of the facet a value id belongs to.
     [[nodiscard]] std::size_t facet_of(std::uint32_t id) const { return facet_of_[id]; }
+    /// The value ids of facet `f`, ascending.
+    [[nodiscard]] std::span<const std::uint32_t> values_of(std::size_t f) const {
+        return values_of_[f];
+    }
 
   private:
     std::uint32_t value_id(std::size_t facet, std::string_view value);
@@ -88,6 +92,7 @@ class FacetTable {
     std::vector<Facet> facets_;
     std::vector<std::string> values_;
     std::vector<std::uint32_t> facet_of_;
+    std::vector<std::vector<std::uint32_t>> values_of_;        ///< [facet] -> its value ids
     std::unordered_map<std::string, std::uint32_t> value_ids_; ///< key: facet index, '\0', value
     std::vector<std::vector<std::vector<std::uint32_t>>>
         combinations_; ///< [facet][combination] -> value ids

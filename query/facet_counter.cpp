@@ -21,7 +21,7 @@ SidewaysFilter SidewaysFilter::make(const FacetTable& table, const std::string& 
     return s;
 }
 
-bool SidewaysFilter::passes(std::uint32_t c, const FacetTable& table) {
+bool SidewaysFilter::learn(std::uint32_t c, const FacetTable& table) {
     if (c >= known.size())
         known.resize(c + 1, -1);
     if (known[c] < 0) {
@@ -82,9 +82,7 @@ FacetCounts FacetCounter::counts(const std::string& name, const FacetLayout& lay
             per_value[id] += n;
     }
     std::map<std::string, std::uint64_t> by_value;
-    for (std::uint32_t id = 0; id < table_.value_count(); ++id) {
-        if (table_.facet_of(id) != fi)
-            continue;
+    for (std::uint32_t id : table_.values_of(fi)) { // in value id order
         if (per_value[id] != 0)
             by_value[table_.value(id)] = per_value[id];
         // A flat filter value as stored ("Developer" for "developer").

@@ -30,7 +30,15 @@ struct SidewaysFilter {
     [[nodiscard]] bool accepted_value(std::uint32_t id, const FacetTable& table) const {
         return table.facet_of(id) == facet && accepts(table.value(id));
     }
-    bool passes(std::uint32_t c, const FacetTable& table);
+    /// Whether combination `c` passes: decided once per combination (learn()), then looked up.
+    bool passes(std::uint32_t c, const FacetTable& table) {
+        if (c < known.size() && known[c] >= 0)
+            return known[c] == 1;
+        return learn(c, table);
+    }
+
+  private:
+    bool learn(std::uint32_t c, const FacetTable& table);
 };
 
 /// Record counts per facet and combination, over the hits and, for each drill-sideways facet, over
@@ -42,6 +50,18 @@ class FacetCounter {
     /// Counts a record of the base match set given its combination per facet; true when it is a
     /// hit (passes every drill-sideways filter).
     bool record(std::span<const std::uint32_t> cells);
+
+    /// True when no facet is drill-sideways: every record of the match set is a hit, and it can
+    /// be counted facet by facet with count_hit().
+    [[nodiscard]] bool plain() const { return sideways_.empty(); }
+    /// Counts combination `c` of facet `f` for a hit (when plain()).
+    void count_hit(std::size_t f, std::uint32_t c) {
+        auto& v = hits_[f];
+        if (c < v.size())
+            ++v[c];
+        else
+            add(v, c);
+    }
 
     /// The counts of facet `name` as users see them; `selected` are the values filtered on.
     [[nodiscard]] FacetCounts counts(const std::string& name, const FacetLayout& layout,

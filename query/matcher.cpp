@@ -24,6 +24,17 @@ DocLengths DocLengths::load(const Xapian::Database& db) {
     return out;
 }
 
+Xapian::doccount TermFreqs::get(const std::string& term) {
+    auto it = freqs_.find(term);
+    if (it != freqs_.end())
+        return it->second;
+    if (freqs_.size() >= kMostTerms)
+        freqs_.clear();
+    const Xapian::doccount n = db_->get_termfreq(term);
+    freqs_.emplace(term, n);
+    return n;
+}
+
 namespace {
 
 using Cursor = PostingCursor;
@@ -35,15 +46,25 @@ struct Scoring {
     const DocLengths& lengths;
     Bm25Params params;
     double inverse_average;
+    TermFreqs* freqs;
+
+    [[nodiscard]] Xapian::doccount termfreq(const std::string& term) const {
+        return freqs != nullptr ? freqs->get(term) : db.get_termfreq(term);
+    }
 };
 
 /// One term's postings, weighted by BM25 (Xapian's BM25Weight formula).
 class TermCursor : public Cursor {
   public:
     TermCursor(const Scoring& s, const std::string& term, double factor)
-        : it_(s.db.postlist_begin(term)), end_(s.db.postlist_end(term)), lengths_(s.lengths),
-          params_(s.params), inverse_average_(s.inverse_average) {
-        estimate_ = s.db.get_termfreq(term);
+        : lengths_(s.lengths), params_(s.params), inverse_average_(s.inverse_average) {
+        estimate_ = s.termfreq(term);
+        if (estimate_ == 0) {
+            did_ = kEnd; // no posting list to open
+            return;
+        }
+        it_ = s.db.postlist_begin(term);
+        end_ = s.db.postlist_end(term);
         if (factor != 0 && estimate_ != 0) {
             const double n = s.lengths.count();
             const double tf = estimate_;
@@ -61,7 +82,10 @@ class TermCursor : public Cursor {
             did_ = *it_;
             return;
         }
-        it_.skip_to(target);
+        if (did_ != 0 && target == did_ + 1)
+            ++it_; // the next posting: a plain step
+        else
+            it_.skip_to(target);
         did_ = it_ == end_ ? kEnd : *it_;
     }
     double score() const override {
@@ -401,8 +425,9 @@ CursorPtr build(const QNode& node, double factor, const Scoring& s) {
 } // namespace
 
 Matcher::Matcher(const Xapian::Database& db, const DocLengths& lengths, Bm25Params params,
-                 const QNode& query) {
-    const Scoring s{db, lengths, params, lengths.average() > 0 ? 1.0 / lengths.average() : 0.0};
+                 const QNode& query, TermFreqs* freqs) {
+    const Scoring s{db, lengths, params, lengths.average() > 0 ? 1.0 / lengths.average() : 0.0,
+                    freqs};
     root_ = build(query, 1.0, s);
 }
 

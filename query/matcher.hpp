@@ -15,6 +15,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 #include <xapian.h>
 
@@ -42,6 +43,22 @@ class DocLengths {
     std::vector<std::uint8_t> present_;
     double average_ = 0;
     Xapian::doccount count_ = 0;
+};
+
+/// The number of records holding each term of one database, each looked up once: a search asks
+/// for the same terms several times (compiling, matching, relaxed subsets) and successive searches
+/// share words, while each lookup walks the posting table. Drop it when the database changes.
+class TermFreqs {
+  public:
+    explicit TermFreqs(const Xapian::Database& db) : db_(&db) {}
+    [[nodiscard]] Xapian::doccount get(const std::string& term);
+    void clear() { freqs_.clear(); }
+
+  private:
+    /// Terms kept at most (then the cache starts again): bounds a long-lived searcher's memory.
+    static constexpr std::size_t kMostTerms = 1 << 16;
+    const Xapian::Database* db_;
+    std::unordered_map<std::string, Xapian::doccount> freqs_;
 };
 
 /// BM25 parameters (Xapian's BM25Weight with k2 = 0, k3 = 1).
@@ -81,9 +98,9 @@ struct ScoredDoc {
 class Matcher {
   public:
     /// Prepares `query` (which runs_in_memory()) over `db`. Each term weighs as a leaf of a Xapian
-    /// query does (within-query frequency 1).
+    /// query does (within-query frequency 1). Term frequencies come from `freqs` when given.
     Matcher(const Xapian::Database& db, const DocLengths& lengths, Bm25Params params,
-            const QNode& query);
+            const QNode& query, TermFreqs* freqs = nullptr);
     ~Matcher();
     Matcher(const Matcher&) = delete;
     Matcher& operator=(const Matcher&) = delete;

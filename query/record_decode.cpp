@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace airm {
 namespace {
@@ -40,6 +42,12 @@ class Reader {
         while (i_ < s_.size()) {
             // Copy the run up to the next quote or backslash at once.
             std::size_t j = i_;
+            for (; j + 8 <= s_.size(); j += 8) { // 8 bytes a step while none is special
+                std::uint64_t word = 0;
+                std::memcpy(&word, s_.data() + j, 8);
+                if (special8(word))
+                    break;
+            }
             while (j < s_.size() && s_[j] != '"' && s_[j] != '\\') {
                 if (static_cast<unsigned char>(s_[j]) < 0x20)
                     return false;
@@ -157,6 +165,14 @@ class Reader {
     }
 
   private:
+    /// True when one of the 8 bytes of `word` is a control byte, '"' or '\\' (may be true when
+    /// none is only after one is, which the byte loop then finds).
+    static bool special8(std::uint64_t word) {
+        constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+        auto has_zero = [](std::uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
+        return ((word - ones * 0x20) & ~word & highs) != 0 || has_zero(word ^ (ones * '"')) ||
+               has_zero(word ^ (ones * '\\'));
+    }
     bool hex4(unsigned& out) {
         if (i_ + 4 > s_.size())
             return false;

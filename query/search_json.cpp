@@ -4,7 +4,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <deque>
 
 namespace airm {
 namespace {
@@ -80,9 +83,22 @@ class Writer {
             out_ += ',';
         first_ = false;
     }
+    /// True when `s` is all ASCII (then it is valid UTF-8): checked 8 bytes at a time.
+    static bool ascii(std::string_view s) {
+        std::size_t i = 0;
+        std::uint64_t high = 0;
+        for (; i + 8 <= s.size(); i += 8) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, s.data() + i, 8);
+            high |= word;
+        }
+        for (; i < s.size(); ++i)
+            high |= static_cast<unsigned char>(s[i]);
+        return (high & 0x8080808080808080ULL) == 0;
+    }
     void quoted(std::string_view s) {
         out_ += '"';
-        if (utf8::first_invalid(s)) {
+        if (!ascii(s) && utf8::first_invalid(s)) {
             // Stored text is valid UTF-8; anything else is shown as U+FFFD rather than broken JSON.
             std::string fixed;
             std::size_t pos = 0;
@@ -101,39 +117,68 @@ class Writer {
         }
         out_ += '"';
     }
+    /// True for the bytes written as they are.
+    static bool plain(char c) {
+        return static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != '\\';
+    }
+    /// True when none of the 8 bytes of `word` needs an escape (no control byte, '"' or '\\').
+    static bool plain8(std::uint64_t word) {
+        constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+        auto has_zero = [](std::uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
+        const bool control = ((word - ones * 0x20) & ~word & highs) != 0;
+        return !control && !has_zero(word ^ (ones * '"')) && !has_zero(word ^ (ones * '\\'));
+    }
     void escape(std::string_view s) {
-        for (char c : s) {
-            switch (c) {
-            case '"':
-                out_ += "\\\"";
+        std::size_t i = 0;
+        while (i < s.size()) {
+            // Copy the run of bytes that need no escape at once, 8 bytes a step where possible.
+            std::size_t j = i;
+            for (; j + 8 <= s.size(); j += 8) {
+                std::uint64_t word = 0;
+                std::memcpy(&word, s.data() + j, 8);
+                if (!plain8(word))
+                    break;
+            }
+            while (j < s.size() && plain(s[j]))
+                ++j;
+            out_.append(s.data() + i, j - i);
+            if (j == s.size())
                 break;
-            case '\\':
-                out_ += "\\\\";
-                break;
-            case '\n':
-                out_ += "\\n";
-                break;
-            case '\r':
-                out_ += "\\r";
-                break;
-            case '\t':
-                out_ += "\\t";
-                break;
-            case '\b':
-                out_ += "\\b";
-                break;
-            case '\f':
-                out_ += "\\f";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x",
-                                  static_cast<unsigned>(static_cast<unsigned char>(c)));
-                    out_ += buf;
-                } else {
-                    out_ += c;
-                }
+            escape_one(s[j]);
+            i = j + 1;
+        }
+    }
+    void escape_one(char c) {
+        switch (c) {
+        case '"':
+            out_ += "\\\"";
+            break;
+        case '\\':
+            out_ += "\\\\";
+            break;
+        case '\n':
+            out_ += "\\n";
+            break;
+        case '\r':
+            out_ += "\\r";
+            break;
+        case '\t':
+            out_ += "\\t";
+            break;
+        case '\b':
+            out_ += "\\b";
+            break;
+        case '\f':
+            out_ += "\\f";
+            break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x",
+                              static_cast<unsigned>(static_cast<unsigned char>(c)));
+                out_ += buf;
+            } else {
+                out_ += c;
             }
         }
     }
@@ -189,8 +234,30 @@ void write_strings(Writer& w, std::string_view key, const std::vector<std::strin
     w.end_array();
 }
 
+/// Taxonomy names of the codes one result shows, each looked up once (hits share codes, and a
+/// lookup compares codes part by part).
+class CodeNames {
+  public:
+    const std::string& name(const Taxonomy& taxonomy, const std::string& code) {
+        for (const auto& e : seen_) {
+            if (e.taxonomy == &taxonomy && e.code == code)
+                return e.name;
+        }
+        seen_.push_back(Entry{&taxonomy, code, taxonomy.name_of(code)});
+        return seen_.back().name;
+    }
+
+  private:
+    struct Entry {
+        const Taxonomy* taxonomy;
+        std::string code;
+        std::string name;
+    };
+    std::deque<Entry> seen_; // references stay valid as it grows
+};
+
 void write_hit(Writer& w, const Hit& hit, const SearchRequest& request,
-               const IndexMetadata& metadata) {
+               const IndexMetadata& metadata, CodeNames& names) {
     const Record& r = hit.record;
     w.begin_object();
     w.member("rank", static_cast<std::uint64_t>(hit.rank));
@@ -226,7 +293,7 @@ void write_hit(Writer& w, const Hit& hit, const SearchRequest& request,
             w.begin_object();
             w.member("value", v);
             if (taxonomy != nullptr)
-                w.member("name", taxonomy->name_of(v));
+                w.member("name", names.name(*taxonomy, v));
             w.end_object();
         }
         w.end_array();
@@ -281,8 +348,9 @@ std::string search_result_json(const SearchResult& result, const SearchRequest& 
     w.member("limit", static_cast<std::uint64_t>(request.limit));
     w.key("results");
     w.begin_array();
+    CodeNames names;
     for (const auto& hit : result.hits)
-        write_hit(w, hit, request, metadata);
+        write_hit(w, hit, request, metadata, names);
     w.end_array();
     write_facets(w, result);
     w.key("did_you_mean");

@@ -1,8 +1,6 @@
 #include "query/searcher.hpp"
 
 #include "engine/error.hpp"
-
-#include <cctype>
 #include "engine/schema.hpp"
 #include "engine/xapian_access.hpp"
 #include "query/facet_column.hpp"
@@ -14,11 +12,13 @@
 #include "query/xapian_query.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <set>
 #include <span>
 
@@ -98,12 +98,15 @@ struct Searcher::Impl {
     std::unique_ptr<FacetTable> facet_table;
     std::unique_ptr<detail::DocLengths> lengths;
     std::map<std::string, FacetLayout> layouts;
+    mutable detail::TermFreqs termfreqs; ///< asked by compiling, matching and ranking subsets
+    std::string ranking_text;            ///< ranking_description(), made once
 
     Impl(const Index& idx, SearcherOptions opts)
         : index(&idx), db(detail::IndexAccess::database(idx)), analyzer(idx.make_analyzer()),
-          options(std::move(opts)), single_database(idx.paths().size() == 1) {
+          options(std::move(opts)), single_database(idx.paths().size() == 1), termfreqs(db) {
         for (const auto& [name, info] : idx.metadata().facets)
             syntax.facets.push_back(name);
+        ranking_text = ranking_description();
     }
 
     /// Moves to the latest committed state, dropping the in-memory columns of an older one.
@@ -112,6 +115,7 @@ struct Searcher::Impl {
             facet_table.reset();
             lengths.reset();
             layouts.clear();
+            termfreqs.clear();
             syntax.facets.clear();
             for (const auto& entry : index->metadata().facets)
                 syntax.facets.push_back(entry.first);
@@ -119,7 +123,7 @@ struct Searcher::Impl {
     }
 
     detail::CompileContext context() const {
-        const Xapian::Database* database = &db;
+        detail::TermFreqs* freqs = &termfreqs;
         return detail::CompileContext{
             analyzer,
             index->metadata(),
@@ -128,7 +132,7 @@ struct Searcher::Impl {
             options.ranking.title_boost,
             &detail::stopwords_for(index->metadata().analyzer.language),
             options.ranking.common_cutoff,
-            [database](const std::string& t) { return std::uint64_t{database->get_termfreq(t)}; },
+            [freqs](const std::string& t) { return std::uint64_t{freqs->get(t)}; },
             db.get_doccount()};
     }
 
@@ -228,7 +232,7 @@ std::optional<std::string> Searcher::Impl::correction(const std::string& query,
     for (const auto& w : words) {
         if (w.terms.size() != 1 || w.begin < at)
             continue;
-        if (db.get_termfreq(w.terms.front()) != 0)
+        if (termfreqs.get(w.terms.front()) != 0)
             continue;
         auto tokens = analyzer.analyze(w.text);
         if (tokens.size() != 1 || tokens.front().kind != TokenKind::word)
@@ -252,7 +256,7 @@ double Searcher::Impl::idf_of(const QNode& node) const {
     case QOp::term: {
         // BM25's term weight, as the matcher computes it.
         const double n = db.get_doccount();
-        const double tf = db.get_termfreq(node.term);
+        const double tf = termfreqs.get(node.term);
         if (tf == 0)
             return 0;
         double tw = (n - tf + 0.5) / (tf + 0.5);
@@ -328,13 +332,28 @@ SearchResult Searcher::Impl::search(const SearchRequest& request) {
 Searcher::Impl::Page Searcher::Impl::run_in_memory(const QNode& query, const SearchRequest& request,
                                                    FacetCounter* counter, bool by_presence) {
     Page page;
-    detail::Matcher matcher(db, doc_lengths(), bm25(), query);
+    detail::Matcher matcher(db, doc_lengths(), bm25(), query, &termfreqs);
     const std::size_t keep = request.offset + request.limit;
     if (counter == nullptr) {
         page.total = matcher.run(
             keep, [](Xapian::docid) { return true; }, page.hits, by_presence);
     } else {
         const FacetTable& t = *facet_table;
+        if (counter->plain()) {
+            // Every match is a hit: count its combinations straight from the table row.
+            page.total = matcher.run(
+                keep,
+                [&](Xapian::docid did) {
+                    t.visit_row(did,
+                                [&](std::size_t f, std::uint32_t c) { counter->count_hit(f, c); });
+                    return true;
+                },
+                page.hits);
+            page.hits.erase(page.hits.begin(),
+                            page.hits.begin() + static_cast<std::ptrdiff_t>(
+                                                    std::min(request.offset, page.hits.size())));
+            return page;
+        }
         std::vector<std::uint32_t> cells(t.facets().size());
         page.total = matcher.run(
             keep,
@@ -499,7 +518,7 @@ void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Pla
 SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
                                  SearchResult result) {
     const IndexMetadata& meta = index->metadata();
-    result.ranking = ranking_description();
+    result.ranking = ranking_text;
     Filters filters = collect_filters(request);
     try {
         // Facets both filtered and counted get drill-sideways counts: their filters are applied
@@ -546,14 +565,27 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
             result.facets.push_back(counter->counts(name, layout, std::move(selected)));
         }
 
-        // The page of hits: only these records are read.
+        // The page of hits: only these records are read, in docid order (records near each
+        // other share the index blocks that lead to them).
+        const std::size_t n = page.hits.size();
+        std::vector<std::size_t> by_docid(n);
+        std::iota(by_docid.begin(), by_docid.end(), std::size_t{0});
+        std::sort(by_docid.begin(), by_docid.end(), [&](std::size_t a, std::size_t b) {
+            return page.hits[a].did < page.hits[b].did;
+        });
+        std::vector<Xapian::Document> docs(n);
+        std::vector<Record> records(n);
+        for (std::size_t i : by_docid) {
+            docs[i] = db.get_document(page.hits[i].did, Xapian::DOC_ASSUME_VALID);
+            records[i] = decode_stored_record(docs[i].get_data(), index->paths().front());
+        }
         std::size_t rank = request.offset;
-        for (std::size_t i = 0; i < page.hits.size(); ++i) {
+        for (std::size_t i = 0; i < n; ++i) {
             const detail::ScoredDoc& scored = page.hits[i];
+            const Xapian::Document& doc = docs[i];
             Hit hit;
             hit.partial = partial[i];
-            Xapian::Document doc = db.get_document(scored.did, Xapian::DOC_ASSUME_VALID);
-            hit.record = decode_stored_record(doc.get_data(), index->paths().front());
+            hit.record = std::move(records[i]);
             hit.score = scored.score;
             hit.rank = ++rank;
             if (request.snippets)
@@ -581,7 +613,7 @@ std::vector<ExplainPart> Searcher::Impl::explain(const Plan& plan, Xapian::docid
         ExplainPart part;
         part.label = leaf.label;
         if (in_memory() && detail::runs_in_memory(leaf.query)) {
-            detail::Matcher m(db, doc_lengths(), bm25(), leaf.query);
+            detail::Matcher m(db, doc_lengths(), bm25(), leaf.query, &termfreqs);
             part.weight = m.score_of(did);
         } else {
             Xapian::Enquire e(db);
@@ -638,13 +670,19 @@ SearchResult Searcher::search(const SearchRequest& request) {
     constexpr std::size_t kMaxQueryWords = 256;
     std::size_t words = 0;
     for (std::size_t i = 0; i < request.query.size();) {
-        while (i < request.query.size() && std::isspace(static_cast<unsigned char>(request.query[i]))) ++i;
-        if (i < request.query.size()) ++words;
-        while (i < request.query.size() && !std::isspace(static_cast<unsigned char>(request.query[i]))) ++i;
+        while (i < request.query.size() &&
+               std::isspace(static_cast<unsigned char>(request.query[i])))
+            ++i;
+        if (i < request.query.size())
+            ++words;
+        while (i < request.query.size() &&
+               !std::isspace(static_cast<unsigned char>(request.query[i])))
+            ++i;
     }
     if (words > kMaxQueryWords) {
-        throw QueryError("the query has " + std::to_string(words) + " words; airm searches at most " +
-                         std::to_string(kMaxQueryWords) + ", so shorten it to its most telling words");
+        throw QueryError("the query has " + std::to_string(words) +
+                         " words; airm searches at most " + std::to_string(kMaxQueryWords) +
+                         ", so shorten it to its most telling words");
     }
     // Each search sees the latest committed state: a writer's commit moves the view on, and a
     // revision overwritten under a long-lived reader is reopened instead of failing.

@@ -84,6 +84,24 @@ class TermMatcher {
         }
     }
 
+    /// False when no token of `text` can match: the text is ASCII (its terms are its words in
+    /// lower case) and holds none of the searched terms, stem beginnings and prefixes, in any
+    /// case. True otherwise (it may match).
+    [[nodiscard]] bool may_match(std::string_view text, std::string& lowered) const {
+        lowered.assign(text);
+        for (char& c : lowered) {
+            if (static_cast<unsigned char>(c) >= 0x80)
+                return true; // the analyzer may fold it: not decided here
+            c = lower(c);
+        }
+        auto holds = [&](const std::string& needle) {
+            return needle.empty() || lowered.find(needle) != std::string::npos;
+        };
+        return std::any_of(terms_.terms.begin(), terms_.terms.end(), holds) ||
+               std::any_of(firsts_.begin(), firsts_.end(), holds) ||
+               std::any_of(terms_.prefixes.begin(), terms_.prefixes.end(), holds);
+    }
+
     /// First bytes of everything searched: a token starting otherwise cannot match.
     [[nodiscard]] const std::array<bool, 256>& first_bytes() const { return firsts_byte_; }
 
@@ -294,8 +312,13 @@ Snippet make_snippet(const Record& record, const HighlightTerms& terms, const An
     if (!terms.empty())
         matcher.emplace(terms, analyzer);
     std::optional<FieldView> best;
+    std::string lowered;
     for (const auto& [name, text] : fields) {
         if (text.empty())
+            continue;
+        // A later field replaces the best only with more distinct matches, so one without any
+        // cannot: skip reading it.
+        if (best && matcher && !matcher->may_match(text, lowered))
             continue;
         FieldView v = view_field(name, text, matcher ? &*matcher : nullptr, analyzer);
         if (!best || v.distinct > best->distinct)
@@ -324,38 +347,45 @@ std::string snippet_marked(const Snippet& snippet, std::string_view open, std::s
 }
 
 std::string snippet_html(const Snippet& snippet) {
-    auto escape = [](std::string_view s) {
-        std::string out;
-        for (char c : s) {
-            switch (c) {
+    std::string out;
+    out.reserve(snippet.text.size() + snippet.marks.size() * 13 + 16);
+    // Appends s HTML-escaped, copying the runs between special characters at once.
+    auto escape = [&out](std::string_view s) {
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const char* entity = nullptr;
+            switch (s[i]) {
             case '<':
-                out += "&lt;";
+                entity = "&lt;";
                 break;
             case '>':
-                out += "&gt;";
+                entity = "&gt;";
                 break;
             case '&':
-                out += "&amp;";
+                entity = "&amp;";
                 break;
             case '"':
-                out += "&quot;";
+                entity = "&quot;";
                 break;
             default:
-                out += c;
+                continue;
             }
+            out.append(s.data() + at, i - at);
+            out += entity;
+            at = i + 1;
         }
-        return out;
+        out.append(s.data() + at, s.size() - at);
     };
-    std::string out;
+    const std::string_view text(snippet.text);
     std::uint32_t at = 0;
     for (const auto& [b, e] : snippet.marks) {
-        out += escape(std::string_view(snippet.text).substr(at, b - at));
+        escape(text.substr(at, b - at));
         out += "<mark>";
-        out += escape(std::string_view(snippet.text).substr(b, e - b));
+        escape(text.substr(b, e - b));
         out += "</mark>";
         at = e;
     }
-    out += escape(std::string_view(snippet.text).substr(at));
+    escape(text.substr(at));
     return out;
 }
 
