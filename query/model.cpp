@@ -35,7 +35,37 @@ void SuggestModel::finalize() {
     example_rows_ = SparseRows::transpose(example_vectors, vocabulary.size());
     prior_rows_ = SparseRows::transpose(prior_vectors, vocabulary.size());
     centroid_rows_ = SparseRows::transpose(centroids, vocabulary.size());
+    bm25_rows_ = SparseRows::transpose(bm25_vectors, vocabulary.size());
 }
+
+namespace {
+
+/// Turns the k highest (example, score) pairs into label votes, each weighing its share of the
+/// total score; `matches` is reordered.
+void vote(std::vector<std::pair<std::uint32_t, float>>& matches, std::size_t k,
+          const std::vector<ModelExample>& examples, std::vector<float>& votes) {
+    auto by_score = [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    };
+    k = std::min(k, matches.size());
+    std::partial_sort(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(k),
+                      matches.end(), by_score);
+    matches.resize(k);
+    float total = 0.0F;
+    for (const auto& [example, s] : matches) {
+        total += s;
+        for (std::uint32_t label : examples[example].labels) {
+            votes[label] += s;
+        }
+    }
+    if (total > 0.0F) {
+        for (float& v : votes) {
+            v /= total;
+        }
+    }
+}
+
+} // namespace
 
 ComponentScores SuggestModel::score(const SparseVector& x) const {
     const std::size_t n_labels = labels.size();
@@ -47,6 +77,11 @@ ComponentScores SuggestModel::score(const SparseVector& x) const {
     out.centroid.assign(n_labels, 0.0F);
     const std::size_t n_groups = group_bias.size();
     std::vector<float> group_scores(group_bias.begin(), group_bias.end());
+    const bool siblings = sibling_weight != 0.0F && !sibling_bias.empty();
+    out.sibling.assign(n_labels, 0.0F);
+    if (siblings) {
+        std::copy_n(sibling_bias.begin(), n_labels, out.sibling.begin());
+    }
 
     std::vector<float> similarity(examples.size(), 0.0F);
     std::vector<std::uint32_t> touched;
@@ -59,6 +94,13 @@ ComponentScores SuggestModel::score(const SparseVector& x) const {
             group_weights.data() + static_cast<std::size_t>(feature) * n_groups;
         for (std::size_t g = 0; g < n_groups; ++g) {
             group_scores[g] += value * group_row[g];
+        }
+        if (siblings) {
+            const float* sibling_row =
+                sibling_weights.data() + static_cast<std::size_t>(feature) * n_labels;
+            for (std::size_t c = 0; c < n_labels; ++c) {
+                out.sibling[c] += value * sibling_row[c];
+            }
         }
         for (std::uint32_t i = prior_rows_.offsets[feature]; i < prior_rows_.offsets[feature + 1];
              ++i) {
@@ -95,26 +137,44 @@ ComponentScores SuggestModel::score(const SparseVector& x) const {
             out.neighbours.emplace_back(example, similarity[example]);
         }
     }
-    auto by_similarity = [](const auto& a, const auto& b) {
-        return a.second != b.second ? a.second > b.second : a.first < b.first;
-    };
-    const std::size_t k = std::min<std::size_t>(neighbours_k, out.neighbours.size());
-    std::partial_sort(out.neighbours.begin(),
-                      out.neighbours.begin() + static_cast<std::ptrdiff_t>(k), out.neighbours.end(),
-                      by_similarity);
-    out.neighbours.resize(k);
-    float total = 0.0F;
-    for (const auto& [example, sim] : out.neighbours) {
-        total += sim;
-        for (std::uint32_t label : examples[example].labels) {
-            out.neighbour[label] += sim;
+    vote(out.neighbours, neighbours_k, examples, out.neighbour);
+
+    out.bm25.assign(n_labels, 0.0F);
+    if (bm25_weight != 0.0F && !bm25_vectors.empty()) {
+        // Each input feature counts once, as a query term of BM25.
+        std::vector<float> match(examples.size(), 0.0F);
+        std::vector<std::pair<std::uint32_t, float>> matches;
+        for (const auto& entry : x) {
+            const std::uint32_t feature = entry.first;
+            for (std::uint32_t i = bm25_rows_.offsets[feature]; i < bm25_rows_.offsets[feature + 1];
+                 ++i) {
+                const auto& [example, weight] = bm25_rows_.entries[i];
+                if (match[example] == 0.0F) {
+                    matches.emplace_back(example, 0.0F);
+                }
+                match[example] += weight;
+            }
+        }
+        for (auto& m : matches) {
+            m.second = match[m.first];
+        }
+        vote(matches, neighbours_k, examples, out.bm25);
+    }
+
+    out.source.assign(n_labels, 0.0F);
+    if (!source_features.empty()) {
+        for (const auto& entry : x) {
+            auto it = std::lower_bound(source_features.begin(), source_features.end(), entry.first);
+            if (it != source_features.end() && *it == entry.first) {
+                const std::size_t row = static_cast<std::size_t>(it - source_features.begin());
+                std::copy_n(source_lift.begin() + static_cast<std::ptrdiff_t>(row * n_labels),
+                            n_labels, out.source.begin());
+                break;
+            }
         }
     }
-    if (total > 0.0F) {
-        for (float& v : out.neighbour) {
-            v /= total;
-        }
-    }
+    out.label_prior = label_log_prior;
+    out.label_prior.resize(n_labels, 0.0F);
     return out;
 }
 
@@ -134,7 +194,10 @@ std::vector<float> SuggestModel::combine(const ComponentScores& components) cons
     for (std::size_t c = 0; c < scores.size(); ++c) {
         scores[c] = components.linear[c] + neighbour_weight * components.neighbour[c] +
                     prior_weight * components.prior[c] + group_weight * components.group[c] +
-                    centroid_weight * components.centroid[c];
+                    centroid_weight * components.centroid[c] + bm25_weight * components.bm25[c] +
+                    source_weight * components.source[c] +
+                    label_prior_weight * components.label_prior[c] +
+                    sibling_weight * components.sibling[c];
     }
     return scores;
 }

@@ -38,9 +38,13 @@ struct ComponentScores {
     std::vector<float> linear; ///< decision values of the one-vs-rest linear model
     std::vector<float>
         neighbour; ///< similarity-weighted share of the k nearest records carrying the label
-    std::vector<float> prior;    ///< cosine similarity to the label's taxonomy text
-    std::vector<float> group;    ///< decision value of the label's first segment (hierarchical)
-    std::vector<float> centroid; ///< cosine similarity to the centroid of the label's records
+    std::vector<float> prior;       ///< cosine similarity to the label's taxonomy text
+    std::vector<float> group;       ///< decision value of the label's first segment (hierarchical)
+    std::vector<float> centroid;    ///< cosine similarity to the centroid of the label's records
+    std::vector<float> bm25;        ///< BM25-weighted share of the k best-matching records' votes
+    std::vector<float> source;      ///< log lift of the label among the input's source's records
+    std::vector<float> label_prior; ///< log share of the label among the training records
+    std::vector<float> sibling;     ///< decision value among the codes of its own first segment
     /// The k nearest examples (index into SuggestModel::examples, cosine), most similar first.
     std::vector<std::pair<std::uint32_t, float>> neighbours;
 };
@@ -65,18 +69,33 @@ struct SuggestModel {
     std::vector<float> bias;    ///< one per label
     std::vector<float>
         group_weights; ///< hierarchical: linear model of first segments, features x groups
-    std::vector<float> group_bias;           ///< one per group (empty when there is no group model)
+    std::vector<float> group_bias; ///< one per group (empty when there is no group model)
+    /// Hierarchical: per first segment, a linear model telling its codes apart, trained on that
+    /// segment's records only; features x labels (empty when there is no such model).
+    std::vector<float> sibling_weights;
+    std::vector<float> sibling_bias; ///< one per label (empty when there is no sibling model)
     std::vector<SparseVector> prior_vectors; ///< one per label: TF-IDF vector of its taxonomy text
     std::vector<SparseVector> centroids; ///< one per label: normalised mean of its records' vectors
     std::vector<ModelExample> examples;
+    /// Parallel to examples (or empty: no BM25 vote): BM25 weight of each of the example's
+    /// features, tf (k1 + 1) / (tf + k1 (1 - b + b dl / avgdl)) times idf, over training records.
+    std::vector<SparseVector> bm25_vectors;
+    std::vector<std::uint32_t> source_features; ///< vocabulary index of each known source feature
+    /// source_features x labels, row-major: log lift P(label | source) / P(label), smoothed.
+    std::vector<float> source_lift;
+    std::vector<float> label_log_prior; ///< one per label: log P(label), add-one smoothed
 
     std::uint32_t neighbours_k = 10;
-    float neighbour_weight = 1.0F; ///< mixing weight of the neighbour score (linear has weight 1)
-    float prior_weight = 0.5F;     ///< mixing weight of the prior score
-    float group_weight = 0.0F;     ///< mixing weight of the label's group score
-    float centroid_weight = 0.0F;  ///< mixing weight of the centroid score
-    float temperature = 1.0F;      ///< single-label: confidence = softmax(score / temperature)
-    float platt_a = 1.0F;          ///< multi-label: confidence = sigmoid(platt_a * score + platt_b)
+    float neighbour_weight = 1.0F;   ///< mixing weight of the neighbour score (linear has weight 1)
+    float prior_weight = 0.5F;       ///< mixing weight of the prior score
+    float group_weight = 0.0F;       ///< mixing weight of the label's group score
+    float centroid_weight = 0.0F;    ///< mixing weight of the centroid score
+    float bm25_weight = 0.0F;        ///< mixing weight of the BM25 neighbour vote
+    float source_weight = 0.0F;      ///< mixing weight of the source lift
+    float label_prior_weight = 0.0F; ///< mixing weight of the label log prior
+    float sibling_weight = 0.0F;     ///< mixing weight of the sibling model
+    float temperature = 1.0F;        ///< single-label: confidence = softmax(score / temperature)
+    float platt_a = 1.0F; ///< multi-label: confidence = sigmoid(platt_a * score + platt_b)
     float platt_b = 0.0F;
     std::uint64_t trained_records = 0; ///< labelled records the model was built from
     std::uint64_t index_records = 0;   ///< records in the index then (a cheap staleness check)
@@ -100,6 +119,7 @@ struct SuggestModel {
     SparseRows example_rows_;  ///< feature -> (example, value)
     SparseRows prior_rows_;    ///< feature -> (label, value)
     SparseRows centroid_rows_; ///< feature -> (label, value)
+    SparseRows bm25_rows_;     ///< feature -> (example, BM25 weight)
 };
 
 /// Softmax of `scores / temperature`.

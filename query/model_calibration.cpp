@@ -1,6 +1,7 @@
 #include "query/model_calibration.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -133,28 +134,237 @@ std::pair<float, float> fit_platt(const std::vector<std::vector<float>>& scores,
     return {static_cast<float>(a), static_cast<float>(b)};
 }
 
+namespace {
+
+using Member = std::vector<float> ComponentScores::*;
+/// The members mixed with the linear score, in the order of Mixture's weights.
+const std::array<Member, 8> kMembers = {&ComponentScores::neighbour,   &ComponentScores::prior,
+                                        &ComponentScores::group,       &ComponentScores::centroid,
+                                        &ComponentScores::bm25,        &ComponentScores::source,
+                                        &ComponentScores::label_prior, &ComponentScores::sibling};
+
+Mixture mixture_of(const std::array<float, 8>& w) {
+    Mixture m;
+    m.neighbour_weight = w[0];
+    m.prior_weight = w[1];
+    m.group_weight = w[2];
+    m.centroid_weight = w[3];
+    m.bm25_weight = w[4];
+    m.source_weight = w[5];
+    m.label_prior_weight = w[6];
+    m.sibling_weight = w[7];
+    return m;
+}
+
+/// Which members carry a score anywhere (a member that is zero everywhere was not fitted).
+std::array<bool, 8> present_members(const std::vector<ComponentScores>& held_out) {
+    std::array<bool, 8> present{};
+    for (std::size_t m = 0; m < kMembers.size(); ++m) {
+        for (const ComponentScores& c : held_out) {
+            const auto& v = c.*kMembers[m];
+            if (std::any_of(v.begin(), v.end(), [](float x) { return x != 0.0F; })) {
+                present[m] = true;
+                break;
+            }
+        }
+    }
+    return present;
+}
+
+/// The mixed score of every label of every held-out record under member weights `w`.
+void mix(const std::vector<ComponentScores>& held_out, const std::array<float, 8>& w,
+         std::vector<std::vector<float>>& combined) {
+    combined.resize(held_out.size());
+    for (std::size_t i = 0; i < held_out.size(); ++i) {
+        const ComponentScores& c = held_out[i];
+        combined[i].assign(c.linear.begin(), c.linear.end());
+        for (std::size_t m = 0; m < kMembers.size(); ++m) {
+            const auto& v = c.*kMembers[m];
+            if (w[m] == 0.0F || v.empty())
+                continue;
+            for (std::size_t l = 0; l < combined[i].size(); ++l)
+                combined[i][l] += w[m] * v[l];
+        }
+    }
+}
+
+/// Solves the small dense system a x = b in place (Gaussian elimination with partial pivoting);
+/// false when singular.
+bool solve(std::vector<std::vector<double>> a, std::vector<double>& b) {
+    const std::size_t n = b.size();
+    for (std::size_t c = 0; c < n; ++c) {
+        std::size_t pivot = c;
+        for (std::size_t r = c + 1; r < n; ++r) {
+            if (std::fabs(a[r][c]) > std::fabs(a[pivot][c]))
+                pivot = r;
+        }
+        if (std::fabs(a[pivot][c]) < 1e-12)
+            return false;
+        std::swap(a[c], a[pivot]);
+        std::swap(b[c], b[pivot]);
+        for (std::size_t r = c + 1; r < n; ++r) {
+            const double f = a[r][c] / a[c][c];
+            for (std::size_t k = c; k < n; ++k)
+                a[r][k] -= f * a[c][k];
+            b[r] -= f * b[c];
+        }
+    }
+    for (std::size_t c = n; c-- > 0;) {
+        for (std::size_t k = c + 1; k < n; ++k)
+            b[c] -= a[c][k] * b[k];
+        b[c] /= a[c][c];
+    }
+    return true;
+}
+
+} // namespace
+
+Mixture fit_mixture_logit(const std::vector<ComponentScores>& held_out,
+                          const std::vector<std::vector<std::uint32_t>>& gold) {
+    // Conditional logit: P(label) = softmax over labels of sum_j theta_j member_j(label), with the
+    // linear member as j = 0. The mean log-loss is convex in theta; Newton's method finds its
+    // minimum. Members whose weight comes out negative are fixed at 0 and the rest refitted.
+    constexpr double kL2 = 1e-4;
+    std::vector<const std::vector<float>*> columns;
+    std::vector<int> active = {-1}; // -1: linear
+    const std::array<bool, 8> present = present_members(held_out);
+    for (std::size_t m = 0; m < kMembers.size(); ++m) {
+        if (present[m])
+            active.push_back(static_cast<int>(m));
+    }
+    auto member = [&](const ComponentScores& c, int j) -> const std::vector<float>& {
+        return j < 0 ? c.linear : c.*kMembers[static_cast<std::size_t>(j)];
+    };
+    std::vector<double> theta;
+    for (;;) {
+        const std::size_t d = active.size();
+        theta.assign(d, 0.0);
+        theta[0] = 1.0;
+        auto loss_at = [&](const std::vector<double>& t, std::vector<double>* grad,
+                           std::vector<std::vector<double>>* hess) {
+            double total = 0;
+            std::size_t counted = 0;
+            if (grad) {
+                grad->assign(d, 0.0);
+                hess->assign(d, std::vector<double>(d, 0.0));
+            }
+            std::vector<double> s, mean(d);
+            for (std::size_t i = 0; i < held_out.size(); ++i) {
+                if (gold[i].empty())
+                    continue;
+                const ComponentScores& c = held_out[i];
+                const std::size_t n_labels = c.linear.size();
+                s.assign(n_labels, 0.0);
+                for (std::size_t j = 0; j < d; ++j) {
+                    const auto& v = member(c, active[j]);
+                    for (std::size_t l = 0; l < n_labels; ++l)
+                        s[l] += t[j] * v[l];
+                }
+                const double top = *std::max_element(s.begin(), s.end());
+                double z = 0;
+                for (double& v : s) {
+                    v = std::exp(v - top);
+                    z += v;
+                }
+                const std::uint32_t g = gold[i].front();
+                total += std::log(z) - std::log(s[g]);
+                ++counted;
+                if (!grad)
+                    continue;
+                for (double& v : s)
+                    v /= z; // probabilities
+                for (std::size_t j = 0; j < d; ++j) {
+                    const auto& v = member(c, active[j]);
+                    double e = 0;
+                    for (std::size_t l = 0; l < n_labels; ++l)
+                        e += s[l] * v[l];
+                    mean[j] = e;
+                    (*grad)[j] += e - v[g];
+                }
+                for (std::size_t j = 0; j < d; ++j) {
+                    const auto& vj = member(c, active[j]);
+                    for (std::size_t k = j; k < d; ++k) {
+                        const auto& vk = member(c, active[k]);
+                        double e = 0;
+                        for (std::size_t l = 0; l < n_labels; ++l)
+                            e += s[l] * vj[l] * vk[l];
+                        (*hess)[j][k] += e - mean[j] * mean[k];
+                    }
+                }
+            }
+            const double n = counted == 0 ? 1.0 : static_cast<double>(counted);
+            double reg = 0;
+            for (double v : t)
+                reg += v * v;
+            if (grad) {
+                for (std::size_t j = 0; j < d; ++j) {
+                    (*grad)[j] = (*grad)[j] / n + kL2 * t[j];
+                    for (std::size_t k = j; k < d; ++k) {
+                        (*hess)[j][k] = (*hess)[j][k] / n + (j == k ? kL2 : 0.0);
+                        (*hess)[k][j] = (*hess)[j][k];
+                    }
+                }
+            }
+            return total / n + 0.5 * kL2 * reg;
+        };
+        double current = loss_at(theta, nullptr, nullptr);
+        for (int iteration = 0; iteration < 50; ++iteration) {
+            std::vector<double> grad;
+            std::vector<std::vector<double>> hess;
+            (void)loss_at(theta, &grad, &hess);
+            std::vector<double> step = grad;
+            if (!solve(hess, step))
+                break;
+            double t = 1.0;
+            std::vector<double> next(d);
+            double next_loss = current;
+            while (t > 1e-6) {
+                for (std::size_t j = 0; j < d; ++j)
+                    next[j] = theta[j] - t * step[j];
+                next_loss = loss_at(next, nullptr, nullptr);
+                if (next_loss < current)
+                    break;
+                t /= 2;
+            }
+            if (t <= 1e-6)
+                break;
+            const bool converged = current - next_loss < 1e-10;
+            theta = next;
+            current = next_loss;
+            if (converged)
+                break;
+        }
+        // Drop the most negative member weight, if any, and refit.
+        std::size_t worst = 0;
+        for (std::size_t j = 1; j < d; ++j) {
+            if (theta[j] < 0 && (worst == 0 || theta[j] < theta[worst]))
+                worst = j;
+        }
+        if (worst == 0 || theta[0] <= 0)
+            break;
+        active.erase(active.begin() + static_cast<std::ptrdiff_t>(worst));
+    }
+    std::array<float, 8> w{};
+    const double linear = theta[0] > 1e-6 ? theta[0] : 1e-6;
+    for (std::size_t j = 1; j < active.size(); ++j)
+        w[static_cast<std::size_t>(active[j])] = static_cast<float>(theta[j] / linear);
+    Mixture m = mixture_of(w);
+    std::vector<std::vector<float>> combined;
+    mix(held_out, w, combined);
+    m.temperature = fit_temperature(combined, gold, &m.log_loss);
+    return m;
+}
+
 Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
                     const std::vector<std::vector<std::uint32_t>>& gold, bool multi_label) {
     static const std::vector<float> kGrid = {0.0F, 0.25F, 0.5F, 1.0F, 1.5F, 2.0F,
                                              3.0F, 4.0F,  6.0F, 8.0F, 12.0F};
-    const bool has_group = !held_out.empty() && !held_out.front().group.empty() &&
-                           std::any_of(held_out.front().group.begin(), held_out.front().group.end(),
-                                       [](float v) { return v != 0.0F; });
-    std::vector<std::vector<float>> combined(held_out.size());
-    auto evaluate = [&](float nw, float pw, float gw, float cw) {
-        for (std::size_t i = 0; i < held_out.size(); ++i) {
-            const ComponentScores& c = held_out[i];
-            combined[i].resize(c.linear.size());
-            for (std::size_t l = 0; l < c.linear.size(); ++l) {
-                combined[i][l] = c.linear[l] + nw * c.neighbour[l] + pw * c.prior[l] +
-                                 (c.group.empty() ? 0.0F : gw * c.group[l]) + cw * c.centroid[l];
-            }
-        }
-        Mixture m;
-        m.neighbour_weight = nw;
-        m.prior_weight = pw;
-        m.group_weight = gw;
-        m.centroid_weight = cw;
+    // A member that is zero everywhere (not fitted) keeps weight 0.
+    const std::array<bool, 8> present = present_members(held_out);
+    std::vector<std::vector<float>> combined;
+    auto evaluate = [&](const std::array<float, 8>& w) {
+        mix(held_out, w, combined);
+        Mixture m = mixture_of(w);
         if (multi_label) {
             auto [a, b] = fit_platt(combined, gold, &m.log_loss);
             m.platt_a = a;
@@ -164,22 +374,26 @@ Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
         }
         return m;
     };
-    Mixture best = evaluate(0.5F, 0.5F, has_group ? 0.5F : 0.0F, 0.5F);
+    std::array<float, 8> weights{};
+    for (std::size_t m = 0; m < weights.size(); ++m)
+        weights[m] = present[m] && m < 4 ? 0.5F : 0.0F;
+    Mixture best = evaluate(weights);
     for (int round = 0; round < 3; ++round) {
-        const Mixture start = best;
-        for (int coordinate = 0; coordinate < 4; ++coordinate) {
-            if (coordinate == 2 && !has_group)
+        const double start = best.log_loss;
+        for (std::size_t coordinate = 0; coordinate < kMembers.size(); ++coordinate) {
+            if (!present[coordinate])
                 continue;
+            std::array<float, 8> trial = weights;
             for (float v : kGrid) {
-                Mixture m = evaluate(coordinate == 0 ? v : best.neighbour_weight,
-                                     coordinate == 1 ? v : best.prior_weight,
-                                     coordinate == 2 ? v : best.group_weight,
-                                     coordinate == 3 ? v : best.centroid_weight);
-                if (m.log_loss < best.log_loss)
+                trial[coordinate] = v;
+                Mixture m = evaluate(trial);
+                if (m.log_loss < best.log_loss) {
                     best = m;
+                    weights = trial;
+                }
             }
         }
-        if (best.log_loss >= start.log_loss)
+        if (best.log_loss >= start)
             break;
     }
     return best;

@@ -16,6 +16,10 @@ struct Mixture {
     float prior_weight = 0.5F;
     float group_weight = 0.0F;
     float centroid_weight = 0.0F;
+    float bm25_weight = 0.0F;
+    float source_weight = 0.0F;
+    float label_prior_weight = 0.0F;
+    float sibling_weight = 0.0F;
     float temperature = 1.0F;
     float platt_a = 1.0F;
     float platt_b = 0.0F;
@@ -28,6 +32,12 @@ struct Mixture {
 [[nodiscard]] Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
                                   const std::vector<std::vector<std::uint32_t>>& gold,
                                   bool multi_label);
+
+/// Single-label: fits all mixing weights at once by minimising the held-out softmax log-loss of a
+/// conditional logit over the members (convex, solved by Newton's method; weights kept >= 0),
+/// then the temperature.
+[[nodiscard]] Mixture fit_mixture_logit(const std::vector<ComponentScores>& held_out,
+                                        const std::vector<std::vector<std::uint32_t>>& gold);
 
 /// The temperature minimising the softmax log-loss of `scores` (rows) against `gold` (first label).
 [[nodiscard]] float fit_temperature(const std::vector<std::vector<float>>& scores,

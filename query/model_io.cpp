@@ -119,7 +119,8 @@ class Reader {
     }
     void raw(void* out, std::size_t n) {
         need(n);
-        std::memcpy(out, data_.data() + pos_, n);
+        if (n != 0) // an empty vector's data() may be null, which memcpy must not get
+            std::memcpy(out, data_.data() + pos_, n);
         pos_ += n;
     }
     std::string_view data_;
@@ -156,6 +157,10 @@ nlohmann::json header_of(const SuggestModel& m) {
         {"prior_weight", m.prior_weight},
         {"group_weight", m.group_weight},
         {"centroid_weight", m.centroid_weight},
+        {"bm25_weight", m.bm25_weight},
+        {"source_weight", m.source_weight},
+        {"label_prior_weight", m.label_prior_weight},
+        {"sibling_weight", m.sibling_weight},
         {"temperature", m.temperature},
         {"platt_a", m.platt_a},
         {"platt_b", m.platt_b},
@@ -192,6 +197,10 @@ void read_header(const nlohmann::json& h, SuggestModel& m) {
     m.prior_weight = h.at("prior_weight").get<float>();
     m.group_weight = h.at("group_weight").get<float>();
     m.centroid_weight = h.at("centroid_weight").get<float>();
+    m.bm25_weight = h.at("bm25_weight").get<float>();
+    m.source_weight = h.at("source_weight").get<float>();
+    m.label_prior_weight = h.at("label_prior_weight").get<float>();
+    m.sibling_weight = h.at("sibling_weight").get<float>();
     m.temperature = h.at("temperature").get<float>();
     m.platt_a = h.at("platt_a").get<float>();
     m.platt_b = h.at("platt_b").get<float>();
@@ -277,6 +286,17 @@ void save_model(const SuggestModel& model, const std::string& path) {
             w.u32(l);
         w.sparse(e.vector);
     }
+    w.u32(static_cast<std::uint32_t>(model.bm25_vectors.size()));
+    for (const auto& v : model.bm25_vectors) {
+        w.sparse(v);
+    }
+    w.u32(static_cast<std::uint32_t>(model.source_features.size()));
+    for (std::uint32_t f : model.source_features)
+        w.u32(f);
+    w.floats(model.source_lift);
+    w.floats(model.label_log_prior);
+    w.floats(model.sibling_weights);
+    w.floats(model.sibling_bias);
     w.raw(kEndMagic.data(), kEndMagic.size());
 
     const std::string temporary = path + ".tmp";
@@ -388,6 +408,30 @@ SuggestModel load_model(const std::string& path) {
         }
         e.vector = r.sparse(n_terms);
     }
+    const std::uint32_t n_bm25 = r.u32();
+    if (n_bm25 != 0 && n_bm25 != n_examples)
+        r.damaged("the BM25 weights have the wrong number of examples");
+    m.bm25_vectors.resize(n_bm25);
+    for (auto& v : m.bm25_vectors)
+        v = r.sparse(n_terms);
+    m.source_features.resize(r.u32());
+    for (auto& f : m.source_features) {
+        f = r.u32();
+        if (f >= n_terms)
+            r.damaged("a source feature is out of range");
+    }
+    m.source_lift = r.floats();
+    m.label_log_prior = r.floats();
+    if (m.source_lift.size() != m.source_features.size() * n_labels ||
+        (!m.label_log_prior.empty() && m.label_log_prior.size() != n_labels) ||
+        !std::is_sorted(m.source_features.begin(), m.source_features.end()))
+        r.damaged("its source and label priors have the wrong sizes");
+    m.sibling_weights = r.floats();
+    m.sibling_bias = r.floats();
+    if ((!m.sibling_bias.empty() || !m.sibling_weights.empty()) &&
+        (m.sibling_bias.size() != n_labels ||
+         m.sibling_weights.size() != static_cast<std::size_t>(n_terms) * n_labels))
+        r.damaged("its sibling model has the wrong sizes");
     r.expect(kEndMagic);
     m.finalize();
     return m;

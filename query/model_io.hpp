@@ -13,7 +13,7 @@ namespace airm {
 
 /// Name and version written on the first line of every model file.
 inline constexpr std::string_view kModelFormatName = "airm-suggest-model";
-inline constexpr int kModelFormatVersion = 1;
+inline constexpr int kModelFormatVersion = 2;
 
 /// Where the model of `facet` lives in index folder `db`: "<db>/airm-suggest-<facet>.model" (facet
 /// characters other than letters, digits, '-' and '_' written as %XX).

@@ -123,6 +123,25 @@ class Parser {
     const QuerySyntax& syntax_;
     std::vector<Lexeme> tokens_;
     std::size_t at_ = 0;
+    /// Parentheses and NOT/-/+ nest by recursion (here and in every walk of the tree), so their
+    /// depth is bounded to keep the stack bounded whatever the query.
+    static constexpr int max_nesting = 100;
+    int depth_ = 0;
+
+    struct Nest {
+        int& depth;
+        Nest(int& d, std::size_t offset) : depth(d) {
+            if (++depth > max_nesting) {
+                --depth;
+                throw SyntaxError{offset, "parentheses and NOT, '-', '+' nest more than " +
+                                              std::to_string(max_nesting) +
+                                              " deep; remove some of them"};
+            }
+        }
+        ~Nest() { --depth; }
+        Nest(const Nest&) = delete;
+        Nest& operator=(const Nest&) = delete;
+    };
 
     const Lexeme& peek(std::size_t ahead = 0) const {
         return tokens_[std::min(at_ + ahead, tokens_.size() - 1)];
@@ -202,6 +221,7 @@ class Parser {
         const Lexeme& l = peek();
         if (l.kind == Tok::op_not || l.kind == Tok::minus || l.kind == Tok::plus) {
             const Lexeme op = next();
+            const Nest nest(depth_, op.begin);
             if (!starts_operand(peek().kind) || peek().kind == Tok::op_or) {
                 throw SyntaxError{op.begin,
                                   "'" + op.text +
@@ -221,6 +241,7 @@ class Parser {
 
     QueryNode parse_group() {
         const Lexeme open = next();
+        const Nest nest(depth_, open.begin);
         QueryNode inner = parse_or();
         if (peek().kind != Tok::rparen) {
             throw SyntaxError{open.begin, "this '(' is never closed; add the ')' or remove it"};

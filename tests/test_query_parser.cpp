@@ -169,3 +169,26 @@ TEST_CASE(
           "word:state-of-the-art");
     CHECK(describe(parse_query_strict("NOT NOT audit", f.syntax).root) == "word:audit");
 }
+
+TEST_CASE("parser: nesting is bounded at 100 levels, refused beyond with the fix",
+          "[query][parser][limits]") {
+    Fixture f;
+    auto nested = [](int levels, const std::string& open) {
+        std::string q;
+        for (int i = 0; i < levels; ++i)
+            q += open;
+        q += "audit";
+        if (open == "(")
+            q += std::string(static_cast<std::size_t>(levels), ')');
+        return q;
+    };
+    for (const std::string open : {"(", "NOT "}) {
+        INFO("nesting with '" << open << "'");
+        CHECK_NOTHROW(parse_query_strict(nested(100, open), f.syntax));
+        CHECK_THROWS_WITH(parse_query_strict(nested(101, open), f.syntax),
+                          Catch::Contains("nest more than 100 deep"));
+        // The default reading falls back to plain words instead of refusing.
+        CHECK_THAT(parse_query(nested(5000, open), f.syntax).notice,
+                   Catch::Contains("read as plain words"));
+    }
+}

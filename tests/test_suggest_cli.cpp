@@ -1,6 +1,7 @@
 // `airm suggest`, `airm train`, `airm evaluate` end to end, the model kept up to date by `airm
 // index` and `airm delete`, and a CSV of a different taxonomy handled through --map alone.
 
+#include "query/model_io.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -117,7 +118,7 @@ TEST_CASE("airm index and airm delete make the model retrain on next use", "[sug
     REQUIRE(run_airm("train --db " + shell_quote(db)).exit_code == 0);
     auto before = nlohmann::json::parse(model_header(db, "category"));
     CHECK(before["format"] == "airm-suggest-model");
-    CHECK(before["version"] == 1);
+    CHECK(before["version"] == airm::kModelFormatVersion);
     CHECK(before["trained_records"] == 92);
 
     // An unchanged index: the saved model is used as it is, without retraining.

@@ -76,7 +76,7 @@ TEST_CASE("a saved model loads back identical and suggests the same", "[suggest]
         std::ifstream in(path);
         std::string first;
         std::getline(in, first);
-        CHECK(first == "airm-suggest-model 1");
+        CHECK(first == "airm-suggest-model " + std::to_string(airm::kModelFormatVersion));
     }
     const airm::SuggestModel loaded = airm::load_model(path);
     CHECK(loaded.labels == trained.labels);
@@ -103,6 +103,41 @@ TEST_CASE("a saved model loads back identical and suggests the same", "[suggest]
     }
 }
 
+TEST_CASE("a model with every optional ensemble member saves, loads and suggests the same",
+          "[suggest][model]") {
+    TempDir tmp;
+    const std::string db = build_corpus_index(tmp);
+    const airm::Index index = airm::Index::open(db);
+    airm::TrainOptions options;
+    options.bm25 = true;
+    options.source_prior = true;
+    options.label_prior = true;
+    options.sibling_model = true;
+    options.logit_mixing = true;
+    const airm::SuggestModel trained = airm::train_and_save(index, "category", options);
+    // Each member was fitted on the labelled records.
+    CHECK(trained.bm25_vectors.size() == trained.examples.size());
+    CHECK(trained.label_log_prior.size() == trained.labels.size());
+    CHECK(trained.sibling_bias.size() == trained.labels.size());
+    CHECK(trained.source_lift.size() == trained.source_features.size() * trained.labels.size());
+    const airm::SuggestModel loaded = airm::load_model(airm::model_path(db, "category"));
+    CHECK(loaded.bm25_vectors == trained.bm25_vectors);
+    CHECK(loaded.source_features == trained.source_features);
+    CHECK(loaded.source_lift == trained.source_lift);
+    CHECK(loaded.label_log_prior == trained.label_log_prior);
+    CHECK(loaded.sibling_weights == trained.sibling_weights);
+    CHECK(loaded.bm25_weight == trained.bm25_weight);
+    CHECK(loaded.sibling_weight == trained.sibling_weight);
+    const char* text = "Red-team the model before release and publish the evaluation results";
+    const auto ra = airm::Suggester{trained}.suggest(text, {});
+    const auto rb = airm::Suggester{loaded}.suggest(text, {});
+    REQUIRE(ra.suggestions.size() == rb.suggestions.size());
+    for (std::size_t i = 0; i < ra.suggestions.size(); ++i) {
+        CHECK(ra.suggestions[i].code == rb.suggestions[i].code);
+        CHECK(ra.suggestions[i].confidence == rb.suggestions[i].confidence);
+    }
+}
+
 TEST_CASE("a model of another format version is refused with both versions and the fix",
           "[suggest][model]") {
     TempDir tmp;
@@ -121,11 +156,13 @@ TEST_CASE("a model of another format version is refused with both versions and t
     } catch (const airm::VersionMismatch& e) {
         const std::string message = e.what();
         CHECK(message.find("version 7") != std::string::npos);
-        CHECK(message.find("version 1") != std::string::npos);
+        CHECK(message.find("version " + std::to_string(airm::kModelFormatVersion)) !=
+              std::string::npos);
         CHECK(message.find("airm train --db " + db + " --field category") != std::string::npos);
     }
     // Damaged and missing models are refused too, each with the fix.
-    data.replace(0, data.find('\n'), "airm-suggest-model 1");
+    data.replace(0, data.find('\n'),
+                 "airm-suggest-model " + std::to_string(airm::kModelFormatVersion));
     std::ofstream(path, std::ios::binary | std::ios::trunc) << data.substr(0, data.size() / 2);
     CHECK_THROWS_AS(airm::load_model(path), airm::IndexError);
     CHECK_THROWS_AS(airm::load_model(airm::model_path(db, "lifecycle")), airm::NotFound);

@@ -77,6 +77,16 @@ struct MethodArgs {
                          "Each taxonomy example also trains the linear model as one record");
         command.add_flag("--no-taxonomy-examples", no_taxonomy_examples,
                          "Do not train the linear model on taxonomy texts");
+        command.add_flag("--bm25-neighbours", train.bm25,
+                         "Add a BM25 nearest-neighbour vote to the ensemble");
+        command.add_flag("--source-prior", train.source_prior,
+                         "Add the label distribution of the input's source to the ensemble");
+        command.add_flag("--label-prior", train.label_prior,
+                         "Add the log share of each label to the ensemble");
+        command.add_flag("--sibling-model", train.sibling_model,
+                         "Add per-category models among sibling codes to the ensemble");
+        command.add_flag("--logit-mixing", train.logit_mixing,
+                         "Fit the mixing weights jointly by a conditional logit");
     }
     TrainOptions options() const {
         TrainOptions o = train;
