@@ -587,12 +587,20 @@ bool runs_in_memory(const QNode& node) {
     }
 }
 
-Xapian::Query to_xapian(const QNode& node) {
+namespace {
+
+/// Translates `node`; `weighted` is false where Xapian ignores weights (right of AND_NOT and
+/// FILTER, anything under a zero scale), where an AND_MAYBE becomes its first part alone.
+/// Xapian 1.4.22 would otherwise build an AND_MAYBE postlist whose maximum weights are never
+/// computed (they are set only by a weight recalculation, which an unweighted branch never gets)
+/// and decide by them whether its optional part became required: the matches then depend on
+/// uninitialised memory.
+Xapian::Query to_xapian_in(const QNode& node, bool weighted) {
     using XQ = Xapian::Query;
-    auto kids = [&node]() {
+    auto kids = [&node](bool first_weighted, bool rest_weighted) {
         std::vector<XQ> out;
-        for (const auto& k : node.kids)
-            out.push_back(to_xapian(k));
+        for (std::size_t i = 0; i < node.kids.size(); ++i)
+            out.push_back(to_xapian_in(node.kids[i], i == 0 ? first_weighted : rest_weighted));
         return out;
     };
     switch (node.op) {
@@ -602,13 +610,18 @@ Xapian::Query to_xapian(const QNode& node) {
         return XQ(XQ::OP_SCALE_WEIGHT, XQ::MatchAll, 0.0);
     case QOp::match_nothing:
         return XQ();
+    case QOp::and_maybe:
+        if (!weighted)
+            return to_xapian_in(node.kids.front(), false); // the rest only adds weight
+        [[fallthrough]];
     case QOp::and_:
     case QOp::or_:
     case QOp::and_not:
-    case QOp::and_maybe:
     case QOp::filter:
     case QOp::synonym: {
-        auto k = kids();
+        // Only the first part of AND_NOT and FILTER is weighted.
+        const bool rest_weighted = weighted && node.op != QOp::and_not && node.op != QOp::filter;
+        auto k = kids(weighted, rest_weighted);
         XQ::op op = node.op == QOp::and_        ? XQ::OP_AND
                     : node.op == QOp::or_       ? XQ::OP_OR
                     : node.op == QOp::and_not   ? XQ::OP_AND_NOT
@@ -624,9 +637,10 @@ Xapian::Query to_xapian(const QNode& node) {
         return XQ(op, k.begin(), k.end());
     }
     case QOp::scale:
-        return XQ(XQ::OP_SCALE_WEIGHT, to_xapian(node.kids.front()), node.factor);
+        return XQ(XQ::OP_SCALE_WEIGHT,
+                  to_xapian_in(node.kids.front(), weighted && node.factor != 0), node.factor);
     case QOp::phrase: {
-        auto k = kids();
+        auto k = kids(weighted, weighted);
         return XQ(XQ::OP_PHRASE, k.begin(), k.end(), static_cast<Xapian::termcount>(k.size()));
     }
     case QOp::wildcard:
@@ -639,6 +653,12 @@ Xapian::Query to_xapian(const QNode& node) {
     }
     }
     return XQ();
+}
+
+} // namespace
+
+Xapian::Query to_xapian(const QNode& node) {
+    return to_xapian_in(node, true);
 }
 
 const std::set<std::string>& stopwords_for(std::string_view language) {

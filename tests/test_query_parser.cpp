@@ -192,3 +192,32 @@ TEST_CASE("parser: nesting is bounded at 100 levels, refused beyond with the fix
                    Catch::Contains("read as plain words"));
     }
 }
+
+TEST_CASE("parser: an AND_MAYBE where weights are ignored becomes its first part",
+          "[query][parser]") {
+    // Xapian 1.4.22 decides from maximum weights it never computed (uninitialised memory) whether
+    // such an AND_MAYBE's optional part is required: the matches depended on uninitialised memory.
+    using detail::QNode;
+    using detail::QOp;
+    auto maybe = [](const char* a, const char* b) {
+        return QNode::combine(QOp::and_maybe, {QNode::leaf(a), QNode::scaled(QNode::leaf(b), 1.0)});
+    };
+    auto both = [&] { return QNode::combine(QOp::and_, {maybe("Zb", "ZSb"), QNode::leaf("Zc")}); };
+    struct Row {
+        QNode query;
+        const char* xapian;
+    };
+    const Row rows[] = {
+        {QNode::combine(QOp::and_not, {QNode::leaf("Za"), both()}),
+         "Query((Za AND_NOT (Zb AND Zc)))"},
+        {QNode::combine(QOp::filter, {QNode::leaf("Za"), both()}),
+         "Query((Za FILTER (Zb AND Zc)))"},
+        {QNode::scaled(both(), 0.0), "Query(0 * (Zb AND Zc))"},
+        // Weighted, the optional part stays: it adds weight.
+        {both(), "Query(((Zb AND_MAYBE 1 * ZSb) AND Zc))"},
+        {QNode::combine(QOp::and_not, {both(), QNode::leaf("Za")}),
+         "Query((((Zb AND_MAYBE 1 * ZSb) AND Zc) AND_NOT Za))"},
+    };
+    for (const auto& row : rows)
+        CHECK(detail::to_xapian(row.query).get_description() == row.xapian);
+}
