@@ -199,3 +199,35 @@ TEST_CASE("a CSV of another taxonomy indexes, suggests and evaluates through --m
     CHECK(out["categories"][0]["code"] == "2");
     CHECK(std::filesystem::exists(db + "/airm-suggest-risk.model")); // trained on first use
 }
+
+TEST_CASE("airm evaluate and suggest refuse out-of-range method options, naming option and value",
+          "[suggest][cli]") {
+    const TempDir tmp;
+    const std::string db = index_corpus(tmp);
+    struct Case {
+        const char* args;
+        const char* expected; ///< part of the error message
+    };
+    const Case cases[] = {
+        {"evaluate --svm-c -1", "--svm-c: must be a number above 0, not -1"},
+        {"evaluate --svm-c 0", "--svm-c: must be a number above 0, not 0"},
+        {"evaluate --title-weight -2", "--title-weight: must be a number of 0 or more, not -2"},
+        {"evaluate --balance 3", "--balance: Value 3 not in range"},
+        {"evaluate --inner-folds 1", "inner folds must be 0 (none) or from 2 to 100, not 1"},
+        {"evaluate --char-ngrams 2", "character n-grams must be 0 (none) or from 3 to 10, not 2"},
+        {"evaluate --min-df 0", "--min-df: Value 0 not in range"},
+        {"evaluate --softmax-epochs 0", "--softmax-epochs: Value 0 not in range"},
+        {"suggest --top -3 'audits'", "--top: Value -3 not in range"},
+    };
+    for (const Case& c : cases) {
+        const std::string command = std::string(c.args);
+        const auto space = command.find(' ');
+        const auto r =
+            run_airm(command.substr(0, space) + " --db " + shell_quote(db) + command.substr(space));
+        INFO(c.args << " -> " << r.err);
+        CHECK(r.exit_code != 0);
+        CHECK(r.err.find(c.expected) != std::string::npos);
+    }
+    // The index is as it was: it still searches and suggests.
+    CHECK(run_airm("suggest --db " + shell_quote(db) + " 'independent audits'").exit_code == 0);
+}

@@ -25,6 +25,34 @@ namespace {
 using nlohmann::json;
 
 /// Options that change how a model is trained, offered by `airm evaluate` to compare methods.
+/// A number above 0 (`strictly`) or at least 0, with a message that names the value.
+CLI::Validator non_negative(bool strictly) {
+    return CLI::Validator(
+        [strictly](const std::string& value) {
+            double x = 0;
+            const bool ok = CLI::detail::lexical_cast(value, x) && (strictly ? x > 0 : x >= 0);
+            return ok ? std::string()
+                      : "must be a number " + std::string(strictly ? "above 0" : "of 0 or more") +
+                            ", not " + value;
+        },
+        strictly ? "> 0" : ">= 0");
+}
+
+/// 0 (the option is off) or a count from `low` to `high`; `what` names it in the message.
+CLI::Validator zero_or_range(const std::string& what, int low, int high) {
+    const std::string range = std::to_string(low) + " to " + std::to_string(high);
+    return CLI::Validator(
+        [what, range, low, high](const std::string& value) {
+            return value == "0" || CLI::Range(low, high)(value).empty()
+                       ? std::string()
+                       : what + " must be 0 (none) or from " + range + ", not " + value;
+        },
+        "0 or " + range);
+}
+// One inner fold cannot hold anything out; character n-grams start at 3 characters.
+const CLI::Validator kInnerFolds = zero_or_range("inner folds", 2, 100);
+const CLI::Validator kCharNgrams = zero_or_range("character n-grams", 3, 10);
+
 struct MethodArgs {
     TrainOptions train;
     bool no_bigrams = false;
@@ -32,45 +60,57 @@ struct MethodArgs {
 
     void add_to(CLI::App& command) {
         command.add_option("--svm-c", train.svm_c, "Inverse regularisation of the linear model")
+            ->check(non_negative(true))
             ->capture_default_str();
         command
             .add_option("--balance", train.balance_power,
                         "Class balancing power, 0 (off) to 1 (full)")
+            ->check(CLI::Range(0.0, 1.0))
             ->capture_default_str();
         command
             .add_option("--neighbours", train.neighbours_k, "Nearest labelled records that vote")
+            ->check(CLI::Range(0, 1000))
             ->capture_default_str();
         command.add_option("--title-weight", train.features.title_weight, "Weight of title words")
+            ->check(non_negative(false))
             ->capture_default_str();
         command
             .add_option("--source-weight", train.features.source_weight,
                         "Weight of the source feature (0: unused)")
+            ->check(non_negative(false))
             ->capture_default_str();
         command
             .add_option("--min-df", train.features.min_df,
                         "Drop features in fewer training records")
+            ->check(CLI::Range(1, 1000000))
             ->capture_default_str();
         command
             .add_option("--inner-folds", train.inner_folds,
                         "Inner folds fitting mixing and calibration (0: none)")
+            ->check(kInnerFolds)
             ->capture_default_str();
         command.add_flag("--no-bigrams", no_bigrams, "Use single words only");
         command
             .add_option("--char-ngrams", train.features.char_ngrams,
                         "Character n-grams of words up to this n (0: none)")
+            ->check(kCharNgrams)
             ->capture_default_str();
         command
             .add_option("--title-only-weight", train.features.title_only_weight,
                         "Title words also as title-only features with this count (0: none)")
+            ->check(non_negative(false))
             ->capture_default_str();
         command
             .add_option("--char-weight", train.features.char_weight, "Count of a character n-gram")
+            ->check(non_negative(false))
             ->capture_default_str();
         command.add_flag("--softmax", train.softmax,
                          "Multinomial logistic regression instead of one-vs-rest SVMs");
         command.add_option("--softmax-l2", train.softmax_l2, "Weight decay of the softmax model")
+            ->check(non_negative(false))
             ->capture_default_str();
         command.add_option("--softmax-epochs", train.softmax_epochs, "Epochs of the softmax model")
+            ->check(CLI::Range(1, 10000))
             ->capture_default_str();
         command.add_flag("!--no-group-model", train.group_model, "No first-segment model");
         command.add_flag("--example-documents", train.example_documents,
@@ -350,7 +390,9 @@ void register_suggest_commands(CLI::App& app) {
         ->add_option("--field", s->field,
                      "Facet to suggest values of (category, lifecycle, actor, ...)")
         ->capture_default_str();
-    suggest->add_option("--top", s->top, "At most this many suggestions")->capture_default_str();
+    suggest->add_option("--top", s->top, "At most this many suggestions")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
     suggest->add_option("--threshold", s->threshold,
                         "Only suggestions at least this confident (0 to 1); several may clear it");
     suggest->add_flag("--explain", s->explain,
