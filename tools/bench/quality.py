@@ -168,17 +168,24 @@ def fasttext_folds(work, texts, gold, fold_of, train_args, predict):
     return ranked
 
 
+def prepare(name, inputs, folder, work):
+    """Checks that a set's inputs exist (saying which is absent) and empties its own working folder."""
+    for path in inputs:
+        if not os.path.exists(path):
+            print('quality: skipping the %s set: %s is absent (pass --shared FOLDER, the folder holding '
+                  '%s)' % (name, path, folder), file=sys.stderr)
+            return False
+    shutil.rmtree(work, ignore_errors=True)  # this set's own working files only
+    os.makedirs(work)
+    return True
+
+
 def run_mit(args, airm, work):
     data = os.path.join(args.shared, 'data', 'mit-mitigations')
     export = os.path.join(data, 'mitigation-database-2025-07-23.csv')
     folds_csv = os.path.join(data, 'folds-5.csv')
-    for path in (export, folds_csv):
-        if not os.path.exists(path):
-            print('quality: skipping the mit set: %s is absent (pass --shared FOLDER, the folder holding '
-                  'data/mit-mitigations)' % path, file=sys.stderr)
-            return None
-    shutil.rmtree(work, ignore_errors=True)  # this set's own working files only
-    os.makedirs(work)
+    if not prepare('mit', [export, folds_csv], 'data/mit-mitigations', work):
+        return None
     with open(export, encoding='utf-8-sig', newline='') as f:
         rows = list(csv.DictReader(f))
     fold_of = read_folds(folds_csv)
@@ -236,13 +243,8 @@ def run_incidents(args, airm, work):
     sources = [os.path.join(data, 'classification-%s.csv' % s) for s in ('aiid', 'aiaaic', 'oecd')]
     labels_tsv = os.path.join(data, 'labels_normalized.tsv')
     folds_csv = os.path.join(data, 'folds-5.csv')
-    for path in sources + [labels_tsv, folds_csv]:
-        if not os.path.exists(path):
-            print('quality: skipping the incidents set: %s is absent (pass --shared FOLDER, the folder holding '
-                  'data/incident-mitigations)' % path, file=sys.stderr)
-            return None
-    shutil.rmtree(work, ignore_errors=True)  # this set's own working files only
-    os.makedirs(work)
+    if not prepare('incidents', sources + [labels_tsv, folds_csv], 'data/incident-mitigations', work):
+        return None
     fold_of = read_folds(folds_csv)
     with open(labels_tsv, encoding='utf-8', newline='') as f:
         gold = {r['id']: {c.strip() for c in r['labels_pipe_separated'].split('|') if c.strip()}
