@@ -104,9 +104,9 @@ EvaluationReport evaluate(const TrainingSet& set, const EvaluateOptions& options
             const TrainingRecord& record = set.records[r];
             const std::set<std::string> gold(record.labels.begin(), record.labels.end());
             distinct.insert(gold.begin(), gold.end());
-            const std::vector<float> scores =
-                model.combine(model.score(model.vocabulary.vectorize(record.bag)));
-            const std::vector<float> confidence = model.calibrate(scores);
+            const ComponentScores components = model.score(model.vocabulary.vectorize(record.bag));
+            const std::vector<float> scores = model.combine(components);
+            const std::vector<float> confidence = model.confidences(components);
             std::vector<std::uint32_t> order(scores.size());
             std::iota(order.begin(), order.end(), 0U);
             std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {

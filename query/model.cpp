@@ -36,6 +36,18 @@ void SuggestModel::finalize() {
     prior_rows_ = SparseRows::transpose(prior_vectors, vocabulary.size());
     centroid_rows_ = SparseRows::transpose(centroids, vocabulary.size());
     bm25_rows_ = SparseRows::transpose(bm25_vectors, vocabulary.size());
+    // Add-one smoothed, so that a label without examples keeps a finite share.
+    std::vector<double> counts(labels.size(), 1.0);
+    for (const ModelExample& e : examples) {
+        for (std::uint32_t l : e.labels) {
+            if (l < counts.size())
+                counts[l] += 1.0;
+        }
+    }
+    const double total = static_cast<double>(examples.size() + labels.size());
+    label_log_share_.clear();
+    for (double c : counts)
+        label_log_share_.push_back(static_cast<float>(std::log(c / total)));
 }
 
 namespace {
@@ -112,8 +124,8 @@ ComponentScores SuggestModel::score(const SparseVector& x) const {
             const auto& [label, weight] = centroid_rows_.entries[i];
             out.centroid[label] += value * weight;
         }
-        if (neighbour_weight == 0.0F) {
-            continue; // the neighbour vote does not count: skip it
+        if (neighbour_weight == 0.0F && rerank_weights.empty()) {
+            continue; // neither the mix nor the re-ranker uses the neighbour vote: skip it
         }
         for (std::uint32_t i = example_rows_.offsets[feature];
              i < example_rows_.offsets[feature + 1]; ++i) {
@@ -175,6 +187,8 @@ ComponentScores SuggestModel::score(const SparseVector& x) const {
     }
     out.label_prior = label_log_prior;
     out.label_prior.resize(n_labels, 0.0F);
+    out.share = label_log_share_;
+    out.share.resize(n_labels, 0.0F);
     return out;
 }
 

@@ -45,6 +45,7 @@ struct ComponentScores {
     std::vector<float> source;      ///< log lift of the label among the input's source's records
     std::vector<float> label_prior; ///< log share of the label among the training records
     std::vector<float> sibling;     ///< decision value among the codes of its own first segment
+    std::vector<float> share;       ///< log share of the label among the training records
     /// The k nearest examples (index into SuggestModel::examples, cosine), most similar first.
     std::vector<std::pair<std::uint32_t, float>> neighbours;
 };
@@ -95,6 +96,10 @@ struct SuggestModel {
     float label_prior_weight = 0.0F; ///< mixing weight of the label log prior
     float sibling_weight = 0.0F;     ///< mixing weight of the sibling model
     float temperature = 1.0F;        ///< single-label: confidence = softmax(score / temperature)
+    /// Single-label: the second stage re-orders this many most confident labels (0: none).
+    std::uint32_t rerank_depth = 0;
+    /// Weights of the re-ranker's candidate features (model_rerank.hpp); empty: no re-ranker.
+    std::vector<float> rerank_weights;
     float platt_a = 1.0F; ///< multi-label: confidence = sigmoid(platt_a * score + platt_b)
     float platt_b = 0.0F;
     std::uint64_t trained_records = 0; ///< labelled records the model was built from
@@ -114,12 +119,16 @@ struct SuggestModel {
     [[nodiscard]] std::vector<float> similarities(const SparseVector& x) const;
     /// Calibrated confidences in [0, 1] from ensemble scores.
     [[nodiscard]] std::vector<float> calibrate(const std::vector<float>& scores) const;
+    /// The confidence of every label: the calibrated ensemble score, its most confident labels
+    /// then re-ordered by the re-ranker when the model has one (defined in model_rerank.cpp).
+    [[nodiscard]] std::vector<float> confidences(const ComponentScores& components) const;
 
   private:
-    SparseRows example_rows_;  ///< feature -> (example, value)
-    SparseRows prior_rows_;    ///< feature -> (label, value)
-    SparseRows centroid_rows_; ///< feature -> (label, value)
-    SparseRows bm25_rows_;     ///< feature -> (example, BM25 weight)
+    SparseRows example_rows_;            ///< feature -> (example, value)
+    SparseRows prior_rows_;              ///< feature -> (label, value)
+    SparseRows centroid_rows_;           ///< feature -> (label, value)
+    SparseRows bm25_rows_;               ///< feature -> (example, BM25 weight)
+    std::vector<float> label_log_share_; ///< log share of each label among the examples
 };
 
 /// Softmax of `scores / temperature`.

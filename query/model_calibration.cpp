@@ -1,5 +1,7 @@
 #include "query/model_calibration.hpp"
 
+#include "query/model_newton.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -188,35 +190,6 @@ void mix(const std::vector<ComponentScores>& held_out, const std::array<float, 8
     }
 }
 
-/// Solves the small dense system a x = b in place (Gaussian elimination with partial pivoting);
-/// false when singular.
-bool solve(std::vector<std::vector<double>> a, std::vector<double>& b) {
-    const std::size_t n = b.size();
-    for (std::size_t c = 0; c < n; ++c) {
-        std::size_t pivot = c;
-        for (std::size_t r = c + 1; r < n; ++r) {
-            if (std::fabs(a[r][c]) > std::fabs(a[pivot][c]))
-                pivot = r;
-        }
-        if (std::fabs(a[pivot][c]) < 1e-12)
-            return false;
-        std::swap(a[c], a[pivot]);
-        std::swap(b[c], b[pivot]);
-        for (std::size_t r = c + 1; r < n; ++r) {
-            const double f = a[r][c] / a[c][c];
-            for (std::size_t k = c; k < n; ++k)
-                a[r][k] -= f * a[c][k];
-            b[r] -= f * b[c];
-        }
-    }
-    for (std::size_t c = n; c-- > 0;) {
-        for (std::size_t k = c + 1; k < n; ++k)
-            b[c] -= a[c][k] * b[k];
-        b[c] /= a[c][c];
-    }
-    return true;
-}
-
 } // namespace
 
 Mixture fit_mixture_logit(const std::vector<ComponentScores>& held_out,
@@ -241,12 +214,12 @@ Mixture fit_mixture_logit(const std::vector<ComponentScores>& held_out,
         theta.assign(d, 0.0);
         theta[0] = 1.0;
         auto loss_at = [&](const std::vector<double>& t, std::vector<double>* grad,
-                           std::vector<std::vector<double>>* hess) {
+                           std::vector<double>* hess) {
             double total = 0;
             std::size_t counted = 0;
             if (grad) {
                 grad->assign(d, 0.0);
-                hess->assign(d, std::vector<double>(d, 0.0));
+                hess->assign(d * d, 0.0);
             }
             std::vector<double> s, mean(d);
             for (std::size_t i = 0; i < held_out.size(); ++i) {
@@ -288,7 +261,7 @@ Mixture fit_mixture_logit(const std::vector<ComponentScores>& held_out,
                         double e = 0;
                         for (std::size_t l = 0; l < n_labels; ++l)
                             e += s[l] * vj[l] * vk[l];
-                        (*hess)[j][k] += e - mean[j] * mean[k];
+                        (*hess)[j * d + k] += e - mean[j] * mean[k];
                     }
                 }
             }
@@ -300,40 +273,14 @@ Mixture fit_mixture_logit(const std::vector<ComponentScores>& held_out,
                 for (std::size_t j = 0; j < d; ++j) {
                     (*grad)[j] = (*grad)[j] / n + kL2 * t[j];
                     for (std::size_t k = j; k < d; ++k) {
-                        (*hess)[j][k] = (*hess)[j][k] / n + (j == k ? kL2 : 0.0);
-                        (*hess)[k][j] = (*hess)[j][k];
+                        (*hess)[j * d + k] = (*hess)[j * d + k] / n + (j == k ? kL2 : 0.0);
+                        (*hess)[k * d + j] = (*hess)[j * d + k];
                     }
                 }
             }
             return total / n + 0.5 * kL2 * reg;
         };
-        double current = loss_at(theta, nullptr, nullptr);
-        for (int iteration = 0; iteration < 50; ++iteration) {
-            std::vector<double> grad;
-            std::vector<std::vector<double>> hess;
-            (void)loss_at(theta, &grad, &hess);
-            std::vector<double> step = grad;
-            if (!solve(hess, step))
-                break;
-            double t = 1.0;
-            std::vector<double> next(d);
-            double next_loss = current;
-            while (t > 1e-6) {
-                for (std::size_t j = 0; j < d; ++j)
-                    next[j] = theta[j] - t * step[j];
-                next_loss = loss_at(next, nullptr, nullptr);
-                if (next_loss < current)
-                    break;
-                t /= 2;
-            }
-            if (t <= 1e-6)
-                break;
-            const bool converged = current - next_loss < 1e-10;
-            theta = next;
-            current = next_loss;
-            if (converged)
-                break;
-        }
+        theta = minimise_newton(theta, loss_at);
         // Drop the most negative member weight, if any, and refit.
         std::size_t worst = 0;
         for (std::size_t j = 1; j < d; ++j) {
@@ -356,7 +303,8 @@ Mixture fit_mixture_logit(const std::vector<ComponentScores>& held_out,
 }
 
 Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
-                    const std::vector<std::vector<std::uint32_t>>& gold, bool multi_label) {
+                    const std::vector<std::vector<std::uint32_t>>& gold, bool multi_label,
+                    bool top3) {
     static const std::vector<float> kGrid = {0.0F, 0.25F, 0.5F, 1.0F, 1.5F, 2.0F,
                                              3.0F, 4.0F,  6.0F, 8.0F, 12.0F};
     // A member that is zero everywhere (not fitted) keeps weight 0.
@@ -372,14 +320,28 @@ Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
         } else {
             m.temperature = fit_temperature(combined, gold, &m.log_loss);
         }
+        for (std::size_t i = 0; i < combined.size(); ++i) {
+            if (gold[i].empty())
+                continue;
+            const float g = combined[i][gold[i].front()];
+            const auto above = std::count_if(combined[i].begin(), combined[i].end(),
+                                             [g](float v) { return v > g; });
+            m.top3_hits += above < 3 ? 1 : 0;
+        }
         return m;
+    };
+    const bool by_top3 = top3 && !multi_label;
+    auto better = [by_top3](const Mixture& a, const Mixture& b) {
+        if (by_top3 && a.top3_hits != b.top3_hits)
+            return a.top3_hits > b.top3_hits;
+        return a.log_loss < b.log_loss;
     };
     std::array<float, 8> weights{};
     for (std::size_t m = 0; m < weights.size(); ++m)
         weights[m] = present[m] && m < 4 ? 0.5F : 0.0F;
     Mixture best = evaluate(weights);
     for (int round = 0; round < 3; ++round) {
-        const double start = best.log_loss;
+        const Mixture start = best;
         for (std::size_t coordinate = 0; coordinate < kMembers.size(); ++coordinate) {
             if (!present[coordinate])
                 continue;
@@ -387,13 +349,13 @@ Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
             for (float v : kGrid) {
                 trial[coordinate] = v;
                 Mixture m = evaluate(trial);
-                if (m.log_loss < best.log_loss) {
+                if (better(m, best)) {
                     best = m;
                     weights = trial;
                 }
             }
         }
-        if (best.log_loss >= start)
+        if (!better(best, start))
             break;
     }
     return best;

@@ -23,15 +23,19 @@ struct Mixture {
     float temperature = 1.0F;
     float platt_a = 1.0F;
     float platt_b = 0.0F;
-    double log_loss = 0.0; ///< mean held-out log-loss reached
+    double log_loss = 0.0;     ///< mean held-out log-loss reached
+    std::size_t top3_hits = 0; ///< held-out records whose gold label is among their three best
 };
 
 /// Searches mixing weights coordinate by coordinate over a grid; for each candidate fits the
 /// calibration; keeps the lowest log-loss.
 /// `gold[i]` are the label indices of the record whose components are `held_out[i]`.
+/// With `top3`, single-label weights are chosen by the share of held-out records whose gold
+/// label is among their three best (ties broken by log-loss); the calibration still minimises
+/// the log-loss.
 [[nodiscard]] Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
                                   const std::vector<std::vector<std::uint32_t>>& gold,
-                                  bool multi_label);
+                                  bool multi_label, bool top3 = false);
 
 /// Single-label: fits all mixing weights at once by minimising the held-out softmax log-loss of a
 /// conditional logit over the members (convex, solved by Newton's method; weights kept >= 0),

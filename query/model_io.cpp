@@ -1,6 +1,7 @@
 #include "query/model_io.hpp"
 
 #include "engine/error.hpp"
+#include "query/model_rerank.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -162,6 +163,8 @@ nlohmann::json header_of(const SuggestModel& m) {
         {"label_prior_weight", m.label_prior_weight},
         {"sibling_weight", m.sibling_weight},
         {"temperature", m.temperature},
+        {"rerank_depth", m.rerank_depth},
+        {"rerank_weights", m.rerank_weights},
         {"platt_a", m.platt_a},
         {"platt_b", m.platt_b},
         {"trained_records", m.trained_records},
@@ -202,6 +205,8 @@ void read_header(const nlohmann::json& h, SuggestModel& m) {
     m.label_prior_weight = h.at("label_prior_weight").get<float>();
     m.sibling_weight = h.at("sibling_weight").get<float>();
     m.temperature = h.at("temperature").get<float>();
+    m.rerank_depth = h.at("rerank_depth").get<std::uint32_t>();
+    m.rerank_weights = h.at("rerank_weights").get<std::vector<float>>();
     m.platt_a = h.at("platt_a").get<float>();
     m.platt_b = h.at("platt_b").get<float>();
     m.trained_records = h.at("trained_records").get<std::uint64_t>();
@@ -380,6 +385,8 @@ SuggestModel load_model(const std::string& path) {
         (m.hierarchical && m.label_group.size() != n_labels)) {
         r.damaged("its array sizes disagree");
     }
+    if (!m.rerank_weights.empty() && m.rerank_weights.size() != kRerankFeatures)
+        r.damaged("its re-ranker has the wrong number of weights");
     for (std::uint32_t g : m.label_group) {
         if (g >= m.group_codes.size())
             r.damaged("a label group is out of range");

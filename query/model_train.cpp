@@ -4,6 +4,7 @@
 #include "engine/error.hpp"
 #include "query/model_calibration.hpp"
 #include "query/model_linear.hpp"
+#include "query/model_rerank.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -515,7 +516,7 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
     } else {
         const Mixture mixture = options.logit_mixing && !multi_label
                                     ? fit_mixture_logit(held_out, gold)
-                                    : fit_mixture(held_out, gold, multi_label);
+                                    : fit_mixture(held_out, gold, multi_label, options.mix_top3);
         model.neighbour_weight = mixture.neighbour_weight;
         model.prior_weight = mixture.prior_weight;
         model.group_weight = mixture.group_weight;
@@ -527,6 +528,16 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
         model.temperature = mixture.temperature;
         model.platt_a = mixture.platt_a;
         model.platt_b = mixture.platt_b;
+        if (options.rerank_depth >= 2 && !multi_label) {
+            RerankOptions rerank;
+            rerank.depth = options.rerank_depth;
+            rerank.l2 = options.rerank_l2;
+            rerank.mask = options.rerank_mask;
+            rerank.top_k = options.rerank_top_k;
+            rerank.margin = options.rerank_margin;
+            model.rerank_weights = fit_reranker(model, held_out, gold, rerank);
+            model.rerank_depth = model.rerank_weights.empty() ? 0 : options.rerank_depth;
+        }
     }
     for (const auto& label : labels) {
         auto it = set.names.find(label);

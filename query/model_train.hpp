@@ -39,6 +39,16 @@ struct TrainOptions {
     bool label_prior = false;   ///< the log share of each label joins the ensemble
     bool sibling_model = false; ///< hierarchical: per first segment, a model among its codes
     bool logit_mixing = false;  ///< single-label: weights fitted jointly (conditional logit)
+    /// Single-label: mixing weights chosen by the inner top-3 hit rate (calibration still by
+    /// log-loss) instead of the log-loss.
+    bool mix_top3 = false;
+    /// Single-label: a second stage re-orders this many most confident codes, fitted on the inner
+    /// cross-validation's out-of-fold scores (model_rerank.hpp); 0: off.
+    std::uint32_t rerank_depth = 0;
+    double rerank_l2 = 0.01;        ///< penalty of the re-ranker towards the first stage's order
+    std::uint32_t rerank_mask = 63; ///< feature groups of the re-ranker (bits, model_rerank.cpp)
+    std::uint32_t rerank_top_k = 0; ///< 0: log-loss re-ranker; k: top-k hinge
+    double rerank_margin = 1.0;
     std::uint32_t inner_folds =
         5; ///< inner cross-validation for mixing and calibration (0: defaults)
     std::uint64_t seed = 20250723; ///< shuffles of the inner folds and of the linear solver

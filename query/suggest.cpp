@@ -84,15 +84,16 @@ Suggester::Suggester(SuggestModel model) : model_(std::move(model)), analyzer_(m
 
 std::vector<float> Suggester::confidences(const Record& input) const {
     const FeatureBag bag = extract_features(input, analyzer_, model_.features);
-    return model_.calibrate(model_.combine(model_.score(model_.vocabulary.vectorize(bag))));
+    return model_.confidences(model_.score(model_.vocabulary.vectorize(bag)));
 }
 
 SuggestResult Suggester::suggest(const Record& input, const SuggestOptions& options) const {
     const FeatureBag bag = extract_features(input, analyzer_, model_.features, options.explain);
     std::vector<std::uint32_t> positions;
     const SparseVector x = model_.vocabulary.vectorize(bag, options.explain ? &positions : nullptr);
-    const std::vector<float> scores = model_.combine(model_.score(x));
-    const std::vector<float> confidence = model_.calibrate(scores);
+    const ComponentScores components = model_.score(x);
+    const std::vector<float> scores = model_.combine(components);
+    const std::vector<float> confidence = model_.confidences(components);
 
     std::vector<std::uint32_t> order(scores.size());
     std::iota(order.begin(), order.end(), 0U);

@@ -167,6 +167,43 @@ TEST_CASE("airm index and airm delete make the model retrain on next use", "[sug
     CHECK(nlohmann::json::parse(trained.out)[0]["records"] == 92);
 }
 
+TEST_CASE("a model saved in another format version is retrained on next use, not an error",
+          "[suggest][cli]") {
+    TempDir tmp;
+    const std::string db = index_corpus(tmp);
+    REQUIRE(run_airm("train --db " + shell_quote(db)).exit_code == 0);
+    const std::string path = db + "/airm-suggest-category.model";
+
+    // Rewrite the first line as an older airm would have written it.
+    std::string data;
+    {
+        std::ifstream in(path, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        data = ss.str();
+    }
+    const std::string old_line =
+        "airm-suggest-model " + std::to_string(airm::kModelFormatVersion - 1);
+    data.replace(0, data.find('\n'), old_line);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
+
+    auto r = run_airm("suggest --db " + shell_quote(db) + " --json 'red teaming of the model'");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("was saved in another format version; retrained on 92 labelled records") !=
+          std::string::npos);
+    CHECK_FALSE(nlohmann::json::parse(r.out)["suggestions"].empty());
+    std::ifstream saved(path);
+    std::string first;
+    std::getline(saved, first);
+    CHECK(first == "airm-suggest-model " + std::to_string(airm::kModelFormatVersion));
+
+    // The retrained model is used as it is from then on.
+    auto again = run_airm("suggest --db " + shell_quote(db) + " --json 'red teaming of the model'");
+    REQUIRE(again.exit_code == 0);
+    CHECK(again.err.find("trained") == std::string::npos);
+}
+
 TEST_CASE("a CSV of another taxonomy indexes, suggests and evaluates through --map alone",
           "[suggest][cli]") {
     TempDir tmp;
@@ -218,6 +255,10 @@ TEST_CASE("airm evaluate and suggest refuse out-of-range method options, naming 
         {"evaluate --min-df 0", "--min-df: Value 0 not in range"},
         {"evaluate --softmax-epochs 0", "--softmax-epochs: Value 0 not in range"},
         {"suggest --top -3 'audits'", "--top: Value -3 not in range"},
+        {"evaluate --rerank 1", "re-ranked codes must be 0 (none) or from 2 to 1000, not 1"},
+        {"train --rerank 1", "re-ranked codes must be 0 (none) or from 2 to 1000, not 1"},
+        {"evaluate --rerank-l2 0", "--rerank-l2: must be a number above 0, not 0"},
+        {"evaluate --rerank-features 64", "--rerank-features: Value 64 not in range"},
     };
     for (const Case& c : cases) {
         const std::string command = std::string(c.args);

@@ -7,10 +7,13 @@
 #include "indexer/taxonomy_loader.hpp"
 #include "query/evaluate.hpp"
 #include "query/model_io.hpp"
+#include "query/model_rerank.hpp"
 #include "query/model_store.hpp"
 #include "support.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 #include <numeric>
 #include <set>
@@ -64,6 +67,38 @@ std::string build_corpus_index(const TempDir& tmp) {
     return db;
 }
 
+/// The bundled corpus with only the first category code of each record: a single-label index
+/// whose codes are hard enough to tell apart for a re-ranker to learn something.
+std::string build_single_label_corpus_index(const TempDir& tmp) {
+    std::ifstream in(airm::test::corpus_dir() + "/records.jsonl");
+    std::string line, lines;
+    while (std::getline(in, line)) {
+        nlohmann::json record = nlohmann::json::parse(line);
+        auto& codes = record["facets"]["category"];
+        if (codes.is_array() && codes.size() > 1)
+            codes = nlohmann::json::array({codes.front()});
+        lines += record.dump() + "\n";
+    }
+    const std::string records = tmp.write("single.jsonl", lines);
+    airm::IndexOptions options;
+    options.taxonomies.push_back(
+        airm::load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json", "category"));
+    const std::string db = tmp.file("single-db");
+    (void)airm::index_files(db, {records}, options);
+    return db;
+}
+
+/// Both suggesters give the same codes with the same confidences for `text`.
+void check_same_suggestions(const airm::Suggester& a, const airm::Suggester& b, const char* text) {
+    const auto ra = a.suggest(text, {});
+    const auto rb = b.suggest(text, {});
+    REQUIRE(ra.suggestions.size() == rb.suggestions.size());
+    for (std::size_t i = 0; i < ra.suggestions.size(); ++i) {
+        CHECK(ra.suggestions[i].code == rb.suggestions[i].code);
+        CHECK(ra.suggestions[i].confidence == rb.suggestions[i].confidence);
+    }
+}
+
 } // namespace
 
 TEST_CASE("a saved model loads back identical and suggests the same", "[suggest][model]") {
@@ -94,13 +129,7 @@ TEST_CASE("a saved model loads back identical and suggests the same", "[suggest]
     const airm::Suggester a{trained};
     const airm::Suggester b = airm::open_suggester(index, "category");
     const char* text = "Red-team the model before release and publish the evaluation results";
-    const auto ra = a.suggest(text, {});
-    const auto rb = b.suggest(text, {});
-    REQUIRE(ra.suggestions.size() == rb.suggestions.size());
-    for (std::size_t i = 0; i < ra.suggestions.size(); ++i) {
-        CHECK(ra.suggestions[i].code == rb.suggestions[i].code);
-        CHECK(ra.suggestions[i].confidence == rb.suggestions[i].confidence);
-    }
+    check_same_suggestions(a, b, text);
 }
 
 TEST_CASE("a model with every optional ensemble member saves, loads and suggests the same",
@@ -129,13 +158,7 @@ TEST_CASE("a model with every optional ensemble member saves, loads and suggests
     CHECK(loaded.bm25_weight == trained.bm25_weight);
     CHECK(loaded.sibling_weight == trained.sibling_weight);
     const char* text = "Red-team the model before release and publish the evaluation results";
-    const auto ra = airm::Suggester{trained}.suggest(text, {});
-    const auto rb = airm::Suggester{loaded}.suggest(text, {});
-    REQUIRE(ra.suggestions.size() == rb.suggestions.size());
-    for (std::size_t i = 0; i < ra.suggestions.size(); ++i) {
-        CHECK(ra.suggestions[i].code == rb.suggestions[i].code);
-        CHECK(ra.suggestions[i].confidence == rb.suggestions[i].confidence);
-    }
+    check_same_suggestions(airm::Suggester{trained}, airm::Suggester{loaded}, text);
 }
 
 TEST_CASE("a model of another format version is refused with both versions and the fix",
@@ -166,6 +189,77 @@ TEST_CASE("a model of another format version is refused with both versions and t
     std::ofstream(path, std::ios::binary | std::ios::trunc) << data.substr(0, data.size() / 2);
     CHECK_THROWS_AS(airm::load_model(path), airm::IndexError);
     CHECK_THROWS_AS(airm::load_model(airm::model_path(db, "lifecycle")), airm::NotFound);
+}
+
+TEST_CASE("the suggestion re-ranker is fitted only with an inner cross-validation, is saved, "
+          "and re-orders only the K most confident codes",
+          "[suggest][model][rerank]") {
+    TempDir tmp;
+    const std::string db = build_single_label_corpus_index(tmp);
+    const airm::Index index = airm::Index::open(db);
+    // Off by default: no re-ranker state, and the confidences are the calibrated mix.
+    const airm::SuggestModel plain = airm::train_for_index(index, "category");
+    CHECK(plain.rerank_depth == 0);
+    CHECK(plain.rerank_weights.empty());
+
+    airm::TrainOptions options;
+    options.rerank_depth = 3;
+    const airm::SuggestModel trained = airm::train_and_save(index, "category", options);
+    REQUIRE_FALSE(trained.multi_label);
+    REQUIRE(trained.rerank_depth == 3);
+    REQUIRE(trained.rerank_weights.size() == airm::kRerankFeatures);
+    CHECK(std::any_of(trained.rerank_weights.begin(), trained.rerank_weights.end(),
+                      [](float w) { return w != 0.0F; }));
+
+    const airm::SuggestModel loaded = airm::load_model(airm::model_path(db, "category"));
+    CHECK(loaded.rerank_depth == trained.rerank_depth);
+    CHECK(loaded.rerank_weights == trained.rerank_weights);
+
+    const airm::Analyzer analyzer = index.make_analyzer();
+    bool reordered = false;
+    for (const char* text : {"Red-team the model before release and publish the results",
+                             "board oversight of risk decisions", "encrypt the model weights",
+                             "report incidents to the regulator", "unrelated words"}) {
+        airm::Record r;
+        r.text = text;
+        const airm::ComponentScores c = trained.score(
+            trained.vocabulary.vectorize(airm::extract_features(r, analyzer, trained.features)));
+        const std::vector<float> base = trained.calibrate(trained.combine(c));
+        const std::vector<float> final = trained.confidences(c);
+        REQUIRE(final.size() == base.size());
+        CHECK(std::accumulate(final.begin(), final.end(), 0.0) == Approx(1.0).epsilon(1e-4));
+        std::vector<std::uint32_t> order(base.size());
+        std::iota(order.begin(), order.end(), 0U);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::uint32_t a, std::uint32_t b) { return base[a] > base[b]; });
+        // The first stage's three best share their joint confidence; every other code keeps its
+        // own.
+        double before = 0, after = 0;
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            if (i < 3) {
+                before += base[order[i]];
+                after += final[order[i]];
+                reordered = reordered || std::fabs(final[order[i]] - base[order[i]]) > 1e-6F;
+            } else {
+                CHECK(final[order[i]] == base[order[i]]);
+            }
+        }
+        CHECK(after == Approx(before).epsilon(1e-4));
+        // A saved and loaded model re-ranks the same.
+        check_same_suggestions(airm::Suggester{trained}, airm::Suggester{loaded}, text);
+    }
+    CHECK(reordered); // the second stage changed the first stage's confidences
+
+    // Without an inner cross-validation there are no out-of-fold scores to fit it on honestly.
+    options.inner_folds = 0;
+    CHECK(airm::train_for_index(index, "category", options).rerank_weights.empty());
+    // Multi-label facets (the bundled corpus) keep independent per-code confidences: no re-ranker.
+    options.inner_folds = 5;
+    const std::string corpus_db = build_corpus_index(tmp);
+    const airm::SuggestModel multi =
+        airm::train_for_index(airm::Index::open(corpus_db), "category", options);
+    REQUIRE(multi.multi_label);
+    CHECK(multi.rerank_weights.empty());
 }
 
 TEST_CASE("confidences are probabilities and category confidences derive from code ones",

@@ -52,6 +52,8 @@ CLI::Validator zero_or_range(const std::string& what, int low, int high) {
 // One inner fold cannot hold anything out; character n-grams start at 3 characters.
 const CLI::Validator kInnerFolds = zero_or_range("inner folds", 2, 100);
 const CLI::Validator kCharNgrams = zero_or_range("character n-grams", 3, 10);
+// Re-ordering needs two candidates at least.
+const CLI::Validator kRerankDepth = zero_or_range("re-ranked codes", 2, 1000);
 
 struct MethodArgs {
     TrainOptions train;
@@ -127,6 +129,30 @@ struct MethodArgs {
                          "Add per-category models among sibling codes to the ensemble");
         command.add_flag("--logit-mixing", train.logit_mixing,
                          "Fit the mixing weights jointly by a conditional logit");
+        command.add_flag("--mix-top3", train.mix_top3,
+                         "Choose the mixing weights by the inner top-3 hit rate, not log-loss");
+        command
+            .add_option("--rerank", train.rerank_depth,
+                        "Single-label: re-order the K most confident codes by a second stage "
+                        "fitted on the inner cross-validation (0: off)")
+            ->check(kRerankDepth)
+            ->capture_default_str();
+        command
+            .add_option("--rerank-l2", train.rerank_l2,
+                        "Penalty pulling the re-ranker towards the first stage's order")
+            ->check(non_negative(true))
+            ->capture_default_str();
+        command
+            .add_option("--rerank-features", train.rerank_mask,
+                        "Re-ranker feature groups, bits: 1 confidence and rank, 2 member scores, "
+                        "4 member ranks, 8 code share, 16 category, 32 agreement")
+            ->check(CLI::Range(1, 63))
+            ->capture_default_str();
+        command
+            .add_option("--rerank-top-k", train.rerank_top_k,
+                        "Fit the re-ranker by a top-k hinge instead of the log-loss (0: log-loss)")
+            ->check(CLI::Range(0, 100))
+            ->capture_default_str();
     }
     TrainOptions options() const {
         TrainOptions o = train;
@@ -142,10 +168,12 @@ std::string read_stdin() {
     return ss.str();
 }
 
-/// Opens the model of `facet`. A model that is missing, or out of date because the index changed
-/// since it was trained, is (re)trained first and saved, and stderr says so.
+/// Opens the model of `facet`. A model that is missing, out of date because the index changed since
+/// it was trained, or saved in another format version, is (re)trained first and saved, and stderr
+/// says so. A model is derived from the index's records, so retraining loses nothing.
 Suggester load_or_train(const Index& index, const std::string& facet) {
     std::string reason;
+    bool existed = true;
     try {
         Suggester suggester = open_suggester(index, facet);
         if (!model_is_stale(index, suggester.model()))
@@ -153,6 +181,9 @@ Suggester load_or_train(const Index& index, const std::string& facet) {
         reason = "was out of date";
     } catch (const NotFound&) {
         reason = "did not exist yet";
+        existed = false;
+    } catch (const VersionMismatch&) {
+        reason = "was saved in another format version";
     }
     const auto start = std::chrono::steady_clock::now();
     SuggestModel model = train_for_index(index, facet);
@@ -160,9 +191,8 @@ Suggester load_or_train(const Index& index, const std::string& facet) {
     std::ostringstream seconds;
     seconds << std::fixed << std::setprecision(1) << took.count();
     std::cerr << "airm: the " << facet << " model " << reason << "; "
-              << (reason == "was out of date" ? "retrained" : "trained") << " on "
-              << with_commas(model.trained_records) << " labelled records in " << seconds.str()
-              << " s";
+              << (existed ? "retrained" : "trained") << " on " << with_commas(model.trained_records)
+              << " labelled records in " << seconds.str() << " s";
     try {
         save_for_index(model, index);
         std::cerr << " (saved in " << model_path(index.paths().front(), facet) << ")\n";
@@ -413,6 +443,7 @@ void register_suggest_commands(CLI::App& app) {
     auto t_db = std::make_shared<std::string>();
     auto t_fields = std::make_shared<std::vector<std::string>>();
     auto t_json = std::make_shared<bool>(false);
+    auto t_rerank = std::make_shared<std::uint32_t>(0);
     CLI::App* train = app.add_subcommand(
         "train", "Build the suggestion model(s) from the index's labelled records");
     add_db_option(*train, *t_db);
@@ -421,7 +452,14 @@ void register_suggest_commands(CLI::App& app) {
                      "Facet(s) to model (default: those with a model and every hierarchical facet)")
         ->allow_extra_args(false);
     train->add_flag("--json", *t_json, "Print the report as JSON");
-    train->callback([t_db, t_fields, t_json]() {
+    train
+        ->add_option("--rerank", *t_rerank,
+                     "Single-label: re-order the K most confident codes by a second stage fitted "
+                     "on the inner cross-validation (0: off; a retrain after 'airm index' uses "
+                     "the defaults)")
+        ->check(kRerankDepth)
+        ->capture_default_str();
+    train->callback([t_db, t_fields, t_json, t_rerank]() {
         const Index index = open_index(*t_db);
         std::vector<std::string> fields = t_fields->empty() ? facets_to_model(index) : *t_fields;
         if (fields.empty()) {
@@ -431,7 +469,9 @@ void register_suggest_commands(CLI::App& app) {
         }
         json report = json::array();
         for (const auto& field : fields) {
-            const SuggestModel m = train_and_save(index, field);
+            TrainOptions options;
+            options.rerank_depth = *t_rerank;
+            const SuggestModel m = train_and_save(index, field, options);
             const std::string path = model_path(index.paths().front(), field);
             if (*t_json) {
                 report.push_back({{"field", field},
@@ -442,7 +482,8 @@ void register_suggest_commands(CLI::App& app) {
                                   {"multi_label", m.multi_label},
                                   {"neighbour_weight", m.neighbour_weight},
                                   {"prior_weight", m.prior_weight},
-                                  {"temperature", m.temperature}});
+                                  {"temperature", m.temperature},
+                                  {"rerank_depth", m.rerank_depth}});
             } else {
                 std::cout << "trained '" << field << "' from " << with_commas(m.trained_records)
                           << " labelled records: " << m.labels.size() << " codes, "
