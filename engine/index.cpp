@@ -126,13 +126,14 @@ std::optional<Record> find_record(const Db& db, std::string_view id, const std::
     if (it == db.postlist_end(term)) {
         return std::nullopt;
     }
-    return parse_record(db.get_document(*it).get_data(), path + ", record " + std::string(id));
+    return parse_record(db.get_document(*it).get_value(schema::kSlotRecord),
+                        path + ", record " + std::string(id));
 }
 
 template <typename Db>
 void visit_records(const Db& db, const std::function<void(const Record&)>& visit, const std::string& path) {
     for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
-        visit(parse_record(db.get_document(*it).get_data(), path));
+        visit(parse_record(db.get_document(*it).get_value(schema::kSlotRecord), path));
     }
 }
 

@@ -9,8 +9,8 @@
 namespace airm::schema {
 
 /// Bumped whenever the terms or values written for a record change; an index of another version
-/// must be rebuilt.
-inline constexpr int kVersion = 1;
+/// must be rebuilt. Version 2 moved the stored record from the document data to kSlotRecord.
+inline constexpr int kVersion = 2;
 
 /// The searchable text fields of a record.
 enum class Field { title, text, reasoning, source };
@@ -40,6 +40,10 @@ inline constexpr std::string_view kStemPrefix = "Z";
 /// Value slots.
 inline constexpr unsigned kSlotId = 0;
 inline constexpr unsigned kSlotYear = 1;
+/// The stored record (one JSON object, native shape) that results, snippets and `show` read. A
+/// value slot rather than the document data: Xapian stores values uncompressed, so reading the
+/// page of hits costs no zlib inflate per record (the document data is left empty).
+inline constexpr unsigned kSlotRecord = 2;
 inline constexpr unsigned kFirstFacetSlot = 10;
 /// Separator of the values stored in a facet's slot.
 inline constexpr char kValueSeparator = '\x1f';

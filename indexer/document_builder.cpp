@@ -28,7 +28,7 @@ std::string field_text(const Record& record, schema::Field field) {
 
 Xapian::Document build_document(const Record& record, const IndexMetadata& metadata, const Analyzer& analyzer) {
     Xapian::Document doc;
-    doc.set_data(to_json_line(record));
+    doc.add_value(schema::kSlotRecord, to_json_line(record));
     doc.add_boolean_term(schema::id_term(record.id));
     doc.add_value(schema::kSlotId, record.id);
     if (record.source.year) {

@@ -37,9 +37,13 @@ bool SidewaysFilter::learn(std::uint32_t c, const FacetTable& table) {
 FacetCounter::FacetCounter(const FacetTable& table, std::vector<SidewaysFilter>& sideways)
     : table_(table), sideways_(sideways), hits_(table.facets().size()),
       side_(table.facets().size()) {
-    for (std::size_t f = 0; f < hits_.size(); ++f) {
+    // Counts of records failing a filter are kept only for the drill-sideways facets (and grow
+    // as combinations are seen): most searches filter nothing.
+    for (std::size_t f = 0; f < hits_.size(); ++f)
         hits_[f].assign(table.combination_count(f), 0);
-        side_[f].assign(table.combination_count(f), 0);
+    for (const auto& s : sideways_) {
+        if (s.facet < side_.size())
+            side_[s.facet].assign(table.combination_count(s.facet), 0);
     }
 }
 

@@ -2,12 +2,15 @@
 
 #include "engine/utf8.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <map>
+#include <unordered_map>
 
 namespace airm {
 namespace {
@@ -23,8 +26,16 @@ class Writer {
     void end_array() { close(']'); }
     void key(std::string_view k) {
         comma();
-        quoted(k);
-        out_ += ':';
+        // Keys are mostly short ASCII names needing no escape: written as they are.
+        if (std::all_of(k.begin(), k.end(),
+                        [](char c) { return plain(c) && static_cast<unsigned char>(c) < 0x80; })) {
+            out_ += '"';
+            out_.append(k.data(), k.size());
+            out_ += "\":";
+        } else {
+            quoted(k);
+            out_ += ':';
+        }
         after_key_ = true;
     }
     void value(std::string_view s) {
@@ -83,22 +94,11 @@ class Writer {
             out_ += ',';
         first_ = false;
     }
-    /// True when `s` is all ASCII (then it is valid UTF-8): checked 8 bytes at a time.
-    static bool ascii(std::string_view s) {
-        std::size_t i = 0;
-        std::uint64_t high = 0;
-        for (; i + 8 <= s.size(); i += 8) {
-            std::uint64_t word = 0;
-            std::memcpy(&word, s.data() + i, 8);
-            high |= word;
-        }
-        for (; i < s.size(); ++i)
-            high |= static_cast<unsigned char>(s[i]);
-        return (high & 0x8080808080808080ULL) == 0;
-    }
     void quoted(std::string_view s) {
         out_ += '"';
-        if (!ascii(s) && utf8::first_invalid(s)) {
+        const std::size_t mark = out_.size();
+        if (!escape_valid(s)) {
+            out_.resize(mark);
             // Stored text is valid UTF-8; anything else is shown as U+FFFD rather than broken JSON.
             std::string fixed;
             std::size_t pos = 0;
@@ -112,10 +112,40 @@ class Writer {
                 }
             }
             escape(fixed);
-        } else {
-            escape(s);
         }
         out_ += '"';
+    }
+    /// escape(s) while checking that `s` is valid UTF-8 (as utf8::first_invalid() judges), in
+    /// one pass: false, with part of `s` written, at the first invalid byte.
+    bool escape_valid(std::string_view s) {
+        constexpr std::uint64_t highs = 0x8080808080808080ULL;
+        std::size_t i = 0, run = 0; // bytes from `run` to `i` are still to be copied
+        while (i < s.size()) {
+            if (i + 8 <= s.size()) { // 8 ASCII bytes needing no escape a step
+                std::uint64_t word = 0;
+                std::memcpy(&word, s.data() + i, 8);
+                if ((word & highs) == 0 && plain8(word)) {
+                    i += 8;
+                    continue;
+                }
+            }
+            const char c = s[i];
+            if (static_cast<unsigned char>(c) >= 0x80) {
+                const std::size_t start = i;
+                if (utf8::decode(s, i) == 0xFFFD && i == start + 1)
+                    return false;
+                continue; // a valid character, copied with the run
+            }
+            if (plain(c)) {
+                ++i;
+                continue;
+            }
+            out_.append(s.data() + run, i - run);
+            escape_one(c);
+            run = ++i;
+        }
+        out_.append(s.data() + run, i - run);
+        return true;
     }
     /// True for the bytes written as they are.
     static bool plain(char c) {
@@ -234,11 +264,21 @@ void write_strings(Writer& w, std::string_view key, const std::vector<std::strin
     w.end_array();
 }
 
-/// Taxonomy names of the codes one result shows, each looked up once (hits share codes, and a
-/// lookup compares codes part by part).
+/// Taxonomy names of the codes one result shows: from the result's table of names when it has
+/// one, else each looked up once (hits share codes, and a lookup compares codes part by part).
 class CodeNames {
   public:
-    const std::string& name(const Taxonomy& taxonomy, const std::string& code) {
+    explicit CodeNames(const SearchResult& result) : table_(result.code_names.get()) {}
+
+    const std::string& name(const std::string& facet, const Taxonomy& taxonomy,
+                            const std::string& code) {
+        if (table_ != nullptr) {
+            auto names = table_->find(facet);
+            if (names != table_->end()) {
+                auto it = names->second.find(code);
+                return it != names->second.end() ? it->second : none_;
+            }
+        }
         for (const auto& e : seen_) {
             if (e.taxonomy == &taxonomy && e.code == code)
                 return e.name;
@@ -253,6 +293,8 @@ class CodeNames {
         std::string code;
         std::string name;
     };
+    const std::map<std::string, std::unordered_map<std::string, std::string>>* table_;
+    const std::string none_;
     std::deque<Entry> seen_; // references stay valid as it grows
 };
 
@@ -293,7 +335,7 @@ void write_hit(Writer& w, const Hit& hit, const SearchRequest& request,
             w.begin_object();
             w.member("value", v);
             if (taxonomy != nullptr)
-                w.member("name", names.name(*taxonomy, v));
+                w.member("name", names.name(facet, *taxonomy, v));
             w.end_object();
         }
         w.end_array();
@@ -348,7 +390,7 @@ std::string search_result_json(const SearchResult& result, const SearchRequest& 
     w.member("limit", static_cast<std::uint64_t>(request.limit));
     w.key("results");
     w.begin_array();
-    CodeNames names;
+    CodeNames names(result);
     for (const auto& hit : result.hits)
         write_hit(w, hit, request, metadata, names);
     w.end_array();

@@ -98,6 +98,12 @@ struct Searcher::Impl {
     std::unique_ptr<FacetTable> facet_table;
     std::unique_ptr<detail::DocLengths> lengths;
     std::map<std::string, FacetLayout> layouts;
+    using CodeNames = std::map<std::string, std::unordered_map<std::string, std::string>>;
+    std::shared_ptr<const CodeNames> code_names; ///< made on first use, see SearchResult
+    /// What drill-sideways filters decided per combination (SidewaysFilter::known), by facet and
+    /// filter values: searches repeat filters, and a decision compares every value of a
+    /// combination. Valid for the facet table it was learned on.
+    std::map<std::string, std::vector<std::int8_t>> sideways_known;
     mutable detail::TermFreqs termfreqs; ///< asked by compiling, matching and ranking subsets
     std::string ranking_text;            ///< ranking_description(), made once
 
@@ -113,8 +119,10 @@ struct Searcher::Impl {
     void follow_latest_commit() {
         if (index->refresh()) {
             facet_table.reset();
+            sideways_known.clear();
             lengths.reset();
             layouts.clear();
+            code_names.reset();
             termfreqs.clear();
             syntax.facets.clear();
             for (const auto& entry : index->metadata().facets)
@@ -138,6 +146,20 @@ struct Searcher::Impl {
 
     /// Memory-resident data is used for one database when the options allow it.
     [[nodiscard]] bool in_memory() const { return single_database && options.keep_in_memory; }
+
+    /// Every hierarchical facet's code names (Taxonomy::name_of of each code).
+    std::shared_ptr<const CodeNames> names() {
+        if (!code_names) {
+            auto made = std::make_shared<CodeNames>();
+            for (const auto& [facet, taxonomy] : index->metadata().taxonomies) {
+                auto& names_of = (*made)[facet];
+                for (const auto& code : taxonomy.codes())
+                    names_of.emplace(code, taxonomy.name_of(code));
+            }
+            code_names = std::move(made);
+        }
+        return code_names;
+    }
 
     FacetTable& table() {
         if (!facet_table) {
@@ -519,12 +541,14 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
                                  SearchResult result) {
     const IndexMetadata& meta = index->metadata();
     result.ranking = ranking_text;
+    result.code_names = names();
     Filters filters = collect_filters(request);
     try {
         // Facets both filtered and counted get drill-sideways counts: their filters are applied
         // while counting; every other filter is part of the query.
         FacetTable* table = filters.counted.empty() ? nullptr : &this->table();
         std::vector<SidewaysFilter> sideways;
+        std::vector<std::string> sideways_keys; // their keys in sideways_known
         std::vector<QNode> query_filters = filters.ranges;
         for (const auto& [facet, terms] : filters.facet_terms) {
             const auto& counted = filters.counted;
@@ -538,6 +562,12 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
                 values.push_back(t.substr(schema::facet_term_prefix(facet).size()));
             sideways.push_back(SidewaysFilter::make(*table, facet, values,
                                                     meta.facet(facet)->hierarchical, analyzer));
+            std::string key = facet;
+            for (const auto& v : values)
+                key.append(1, '\0').append(v);
+            if (auto known = sideways_known.find(key); known != sideways_known.end())
+                sideways.back().known = known->second;
+            sideways_keys.push_back(std::move(key));
         }
         QNode query = plan.query;
         if (!query_filters.empty() && !query.is_nothing()) {
@@ -550,6 +580,11 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
         if (table != nullptr)
             counter.emplace(*table, sideways);
         Page page = run_either(query, request, counter ? &*counter : nullptr, !sideways.empty());
+        constexpr std::size_t kMostKnownFilters = 1024; // bounds a long-lived searcher's memory
+        if (sideways_known.size() + sideways.size() > kMostKnownFilters)
+            sideways_known.clear();
+        for (std::size_t k = 0; k < sideways.size(); ++k)
+            sideways_known[sideways_keys[k]] = sideways[k].known;
         result.total = page.total;
         std::vector<bool> partial(page.hits.size(), false);
         add_partial_matches(request, plan, filters, page, partial, result);
@@ -573,16 +608,23 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
         std::sort(by_docid.begin(), by_docid.end(), [&](std::size_t a, std::size_t b) {
             return page.hits[a].did < page.hits[b].did;
         });
-        std::vector<Xapian::Document> docs(n);
+        // Read through the documents (not a value stream): Xapian keeps one cursor on the value
+        // table for document reads, so its upper B-tree levels are reused across hits and searches.
         std::vector<Record> records(n);
         for (std::size_t i : by_docid) {
-            docs[i] = db.get_document(page.hits[i].did, Xapian::DOC_ASSUME_VALID);
-            records[i] = decode_stored_record(docs[i].get_data(), index->paths().front());
+            const std::string stored = db.get_document(page.hits[i].did, Xapian::DOC_ASSUME_VALID)
+                                           .get_value(schema::kSlotRecord);
+            if (stored.empty()) {
+                throw IndexError(index->paths().front() + ": document " +
+                                 std::to_string(page.hits[i].did) +
+                                 " has no stored record; rebuild the index with 'airm index "
+                                 "--rebuild'");
+            }
+            records[i] = decode_stored_record(stored, index->paths().front());
         }
         std::size_t rank = request.offset;
         for (std::size_t i = 0; i < n; ++i) {
             const detail::ScoredDoc& scored = page.hits[i];
-            const Xapian::Document& doc = docs[i];
             Hit hit;
             hit.partial = partial[i];
             hit.record = std::move(records[i]);
@@ -591,7 +633,8 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
             if (request.snippets)
                 hit.snippet = make_snippet(hit.record, plan.highlight, analyzer, request.snippet);
             if (request.explain)
-                hit.explain = explain(plan, scored.did, hit.record.id, doc);
+                hit.explain = explain(plan, scored.did, hit.record.id,
+                                      db.get_document(scored.did, Xapian::DOC_ASSUME_VALID));
             result.hits.push_back(std::move(hit));
         }
     } catch (const Xapian::DatabaseModifiedError&) {

@@ -13,10 +13,12 @@
 #include "query/synonyms.hpp"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -107,6 +109,11 @@ struct SearchResult {
     bool corrected = false;           ///< the query was replaced by did_you_mean
     std::vector<std::string> notices; ///< how a malformed query was read, unknown filter values...
     std::string ranking;              ///< the ranking formula and its parameters (for --explain)
+    /// The taxonomy name of every code, by hierarchical facet (facet -> code -> name), made once
+    /// per index state and shared by the results: showing hits looks names up here (a code
+    /// missing from it has no name).
+    std::shared_ptr<const std::map<std::string, std::unordered_map<std::string, std::string>>>
+        code_names;
 };
 
 class Searcher {

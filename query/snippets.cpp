@@ -102,6 +102,9 @@ class TermMatcher {
                std::any_of(terms_.prefixes.begin(), terms_.prefixes.end(), holds);
     }
 
+    /// True when a searched term is made of several words (found by add_literals()).
+    [[nodiscard]] bool has_literals() const { return !literals_.empty(); }
+
     /// First bytes of everything searched: a token starting otherwise cannot match.
     [[nodiscard]] const std::array<bool, 256>& first_bytes() const { return firsts_byte_; }
 
@@ -176,7 +179,12 @@ struct FieldView {
 FieldView view_field(std::string_view name, std::string_view text, const TermMatcher* matcher,
                      const Analyzer& analyzer) {
     FieldView v{name, text, {}, {}, 0};
-    auto plain = plain_words(text, matcher != nullptr ? &matcher->first_bytes() : nullptr);
+    auto plain = plain_words(text, matcher != nullptr ? &matcher->first_bytes() : nullptr,
+                             analyzer.config().fold_diacritics);
+    // Searched compounds are found in the text as written, which works for unaccented text only.
+    if (plain && matcher != nullptr && matcher->has_literals() &&
+        text.find('\xC3') != std::string_view::npos)
+        plain.reset();
     v.tokens = plain ? std::move(*plain) : analyzer.analyze(text);
     if (matcher == nullptr)
         return v;
@@ -259,21 +267,30 @@ Snippet render(const FieldView& v, std::uint32_t begin, std::uint32_t max) {
     }
     Snippet s;
     s.field = std::string(v.name);
+    s.text.reserve(end - begin + 2 * kEllipsis.size());
     if (begin > 0)
         s.text += kEllipsis;
     std::vector<std::uint32_t> map(end - begin + 1, 0);
     bool last_space = true;
-    for (std::uint32_t i = begin; i < end; ++i) {
-        map[i - begin] = static_cast<std::uint32_t>(s.text.size());
-        const char c = v.text[i];
-        if (is_space(c)) {
+    for (std::uint32_t i = begin; i < end;) {
+        if (is_space(v.text[i])) {
+            map[i - begin] = static_cast<std::uint32_t>(s.text.size());
             if (!last_space)
                 s.text += ' ';
             last_space = true;
-        } else {
-            s.text += c;
-            last_space = false;
+            ++i;
+            continue;
         }
+        // A run of other bytes is copied at once.
+        std::uint32_t j = i;
+        while (j < end && !is_space(v.text[j]))
+            ++j;
+        const auto at = static_cast<std::uint32_t>(s.text.size());
+        for (std::uint32_t k = i; k < j; ++k)
+            map[k - begin] = at + (k - i);
+        s.text.append(v.text.data() + i, j - i);
+        last_space = false;
+        i = j;
     }
     while (!s.text.empty() && s.text.back() == ' ')
         s.text.pop_back();

@@ -157,7 +157,8 @@ TEST_CASE("documents: fields get their prefixes, weights, positions and values",
     CHECK(positions("gpt-4") == positions("gpt"));
 
     CHECK(Xapian::sortable_unserialise(doc.get_value(airm::schema::kSlotYear)) == 2024);
-    CHECK(nlohmann::json::parse(doc.get_data())["id"] == "doc-1");
+    CHECK(nlohmann::json::parse(doc.get_value(airm::schema::kSlotRecord))["id"] == "doc-1");
+    CHECK(doc.get_data().empty()); // the record is stored in its value slot alone
 }
 
 TEST_CASE("documents: indexing an id again replaces the record", "[documents]") {

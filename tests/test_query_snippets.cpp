@@ -133,38 +133,37 @@ TEST_CASE("snippets: codes, compounds and prefixes are marked; HTML is escaped",
                Catch::Contains("&lt;<mark>GPT-4</mark>&gt; &amp; <mark>ISO/IEC</mark>"));
 }
 
-TEST_CASE("snippets: the fast word splitter finds the analyzer's word tokens",
-          "[query][snippets]") {
-    Analyzer a;
-    std::vector<std::string> texts = {
-        "Don't stop: e.g. GPT-4o, v2.0 and 1,000.50 items; foo_bar baz. The team’s ‘quoted’ work — "
-        "done…",
-        "ratio:x a.b.c 3.5% 10:30 x-ray ISO/IEC-42001 co-operate “quoted” • bullet\u00a0space "
-        "_lead trail_",
-    };
-    // Every bundled record's text (and the real data's, when present) that the splitter handles.
-    {
-        std::ifstream in(test::corpus_dir() + "/records.jsonl");
-        std::string line;
-        while (std::getline(in, line)) {
-            auto j = nlohmann::json::parse(line);
-            texts.push_back(j.value("title", ""));
-            texts.push_back(j.value("text", ""));
-            texts.push_back(j.value("reasoning", ""));
-        }
+namespace {
+
+/// Every bundled record's title, text and reasoning, and the real data's lines when present.
+std::vector<std::string> corpus_texts() {
+    std::vector<std::string> texts;
+    std::ifstream in(test::corpus_dir() + "/records.jsonl");
+    std::string line;
+    while (std::getline(in, line)) {
+        auto j = nlohmann::json::parse(line);
+        texts.push_back(j.value("title", ""));
+        texts.push_back(j.value("text", ""));
+        texts.push_back(j.value("reasoning", ""));
     }
     if (auto shared = test::shared_data_dir()) {
-        std::ifstream in(*shared + "/mit-mitigations/mitigation-database-2025-07-23.csv");
-        std::string line;
-        while (std::getline(in, line))
+        std::ifstream csv(*shared + "/mit-mitigations/mitigation-database-2025-07-23.csv");
+        while (std::getline(csv, line))
             texts.push_back(line);
     }
-    std::size_t handled = 0;
+    return texts;
+}
+
+/// Checks that plain_words(text, nullptr, fold) finds the analyzer's word tokens (terms, bounds,
+/// kinds) on every text it handles; returns the texts handled.
+std::vector<std::string> check_splitter(const Analyzer& a, const std::vector<std::string>& texts,
+                                        bool fold) {
+    std::vector<std::string> handled;
     for (const auto& text : texts) {
-        auto fast = plain_words(text);
+        auto fast = plain_words(text, nullptr, fold);
         if (!fast)
             continue;
-        ++handled;
+        handled.push_back(text);
         std::vector<Token> exact;
         for (const Token& t : a.analyze(text)) {
             if (t.kind != TokenKind::compound)
@@ -179,7 +178,52 @@ TEST_CASE("snippets: the fast word splitter finds the analyzer's word tokens",
             CHECK(fast->at(i).kind == exact[i].kind);
         }
     }
-    CHECK(handled > texts.size() / 2);
+    return handled;
+}
+
+} // namespace
+
+TEST_CASE("snippets: the fast word splitter finds the analyzer's word tokens",
+          "[query][snippets]") {
+    Analyzer a;
+    std::vector<std::string> texts = {
+        "Don't stop: e.g. GPT-4o, v2.0 and 1,000.50 items; foo_bar baz. The team’s ‘quoted’ work — "
+        "done…",
+        "ratio:x a.b.c 3.5% 10:30 x-ray ISO/IEC-42001 co-operate “quoted” • bullet\u00a0space "
+        "_lead trail_",
+    };
+    // Every bundled record's text (and the real data's, when present) that the splitter handles.
+    for (auto& t : corpus_texts())
+        texts.push_back(std::move(t));
+    CHECK(check_splitter(a, texts, false).size() > texts.size() / 2);
     // Text it does not handle is left to the analyzer.
     CHECK_FALSE(plain_words("naïve").has_value());
+}
+
+TEST_CASE("snippets: the fast word splitter folds accented Latin-1 letters as the analyzer does",
+          "[query][snippets]") {
+    Analyzer a; // folds diacritics (the default)
+    REQUIRE(a.config().fold_diacritics);
+    const std::vector<std::string> samples = {
+        "Café naïve résumé Ångström São Paulo ZÜRICH façade-like jalapeño’s Ýves ÿes",
+        "£100 and €5, ©2024 ±3 45° §2 «quoted» ¿qué? ¡sí! 3×4 8÷2 ÀÉÎÕÜ àéîõü é.g. 1,5é",
+    };
+    CHECK(check_splitter(a, samples, true) == samples); // both handled and agreeing
+    std::vector<std::string> texts = corpus_texts();
+    texts.push_back("Ñandú co‑operate l·l");
+    CHECK(check_splitter(a, texts, true).size() > texts.size() / 2);
+    // Letters without a one-letter fold, and folding turned off, are left to the analyzer.
+    CHECK_FALSE(plain_words("Ærø", nullptr, true).has_value());
+    CHECK_FALSE(plain_words("straße", nullptr, true).has_value());
+    CHECK_FALSE(plain_words("co‑operate", nullptr, true).has_value()); // non-breaking hyphen
+    CHECK_FALSE(plain_words("café", nullptr, false).has_value());
+    // A searched compound is still marked in accented text (the analyzer's compounds).
+    Record r;
+    r.id = "x";
+    r.text = "The café-bar and the naïve-bayes model.";
+    HighlightTerms h;
+    h.terms = {"naive-bayes"};
+    const Snippet s = make_snippet(r, h, a);
+    REQUIRE(s.marks.size() == 1);
+    CHECK(s.text.substr(s.marks[0].first, s.marks[0].second - s.marks[0].first) == "naïve-bayes");
 }
