@@ -1,6 +1,7 @@
 #include "engine/index.hpp"
 
 #include "engine/error.hpp"
+#include "engine/record_codec.hpp"
 #include "engine/schema.hpp"
 #include "engine/xapian_access.hpp"
 
@@ -126,14 +127,15 @@ std::optional<Record> find_record(const Db& db, std::string_view id, const std::
     if (it == db.postlist_end(term)) {
         return std::nullopt;
     }
-    return parse_record(db.get_document(*it).get_value(schema::kSlotRecord),
-                        path + ", record " + std::string(id));
+    const std::string where = path + ", record " + std::string(id);
+    return parse_record(decompress_record(db.get_document(*it).get_value(schema::kSlotRecord), where), where);
 }
 
 template <typename Db>
 void visit_records(const Db& db, const std::function<void(const Record&)>& visit, const std::string& path) {
     for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
-        visit(parse_record(db.get_document(*it).get_value(schema::kSlotRecord), path));
+        const std::string where = path + ", document " + std::to_string(*it);
+        visit(parse_record(decompress_record(db.get_document(*it).get_value(schema::kSlotRecord), where), where));
     }
 }
 

@@ -9,8 +9,9 @@
 namespace airm::schema {
 
 /// Bumped whenever the terms or values written for a record change; an index of another version
-/// must be rebuilt. Version 2 moved the stored record from the document data to kSlotRecord.
-inline constexpr int kVersion = 2;
+/// must be rebuilt. Version 2 moved the stored record from the document data to kSlotRecord;
+/// version 3 compresses the stored record with record_codec.
+inline constexpr int kVersion = 3;
 
 /// The searchable text fields of a record.
 enum class Field { title, text, reasoning, source };
@@ -40,9 +41,10 @@ inline constexpr std::string_view kStemPrefix = "Z";
 /// Value slots.
 inline constexpr unsigned kSlotId = 0;
 inline constexpr unsigned kSlotYear = 1;
-/// The stored record (one JSON object, native shape) that results, snippets and `show` read. A
-/// value slot rather than the document data: Xapian stores values uncompressed, so reading the
-/// page of hits costs no zlib inflate per record (the document data is left empty).
+/// The stored record (one JSON object, native shape, packed by compress_record of
+/// engine/record_codec.hpp) that results, snippets and `show` read. A value slot rather than the
+/// document data: Xapian zlib-compresses document data, and inflating the page of hits cost more
+/// than record_codec's decoding (the document data is left empty).
 inline constexpr unsigned kSlotRecord = 2;
 inline constexpr unsigned kFirstFacetSlot = 10;
 /// Separator of the values stored in a facet's slot.

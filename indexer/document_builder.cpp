@@ -1,6 +1,7 @@
 #include "indexer/document_builder.hpp"
 
 #include "engine/codes.hpp"
+#include "engine/record_codec.hpp"
 #include "engine/schema.hpp"
 #include "engine/utf8.hpp"
 
@@ -28,7 +29,7 @@ std::string field_text(const Record& record, schema::Field field) {
 
 Xapian::Document build_document(const Record& record, const IndexMetadata& metadata, const Analyzer& analyzer) {
     Xapian::Document doc;
-    doc.add_value(schema::kSlotRecord, to_json_line(record));
+    doc.add_value(schema::kSlotRecord, compress_record(to_json_line(record)));
     doc.add_boolean_term(schema::id_term(record.id));
     doc.add_value(schema::kSlotId, record.id);
     if (record.source.year) {

@@ -1,6 +1,7 @@
 #include "query/searcher.hpp"
 
 #include "engine/error.hpp"
+#include "engine/record_codec.hpp"
 #include "engine/schema.hpp"
 #include "engine/xapian_access.hpp"
 #include "query/facet_column.hpp"
@@ -620,7 +621,9 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
                                  " has no stored record; rebuild the index with 'airm index "
                                  "--rebuild'");
             }
-            records[i] = decode_stored_record(stored, index->paths().front());
+            const std::string where =
+                index->paths().front() + ", document " + std::to_string(page.hits[i].did);
+            records[i] = decode_stored_record(decompress_record(stored, where), where);
         }
         std::size_t rank = request.offset;
         for (std::size_t i = 0; i < n; ++i) {

@@ -2,6 +2,7 @@
 /// jobs: replace by id, delete, rebuild, taxonomy checks, all-or-nothing batches.
 
 #include "engine/error.hpp"
+#include "engine/record_codec.hpp"
 #include "engine/schema.hpp"
 #include "engine/xapian_access.hpp"
 #include "indexer/document_builder.hpp"
@@ -157,7 +158,8 @@ TEST_CASE("documents: fields get their prefixes, weights, positions and values",
     CHECK(positions("gpt-4") == positions("gpt"));
 
     CHECK(Xapian::sortable_unserialise(doc.get_value(airm::schema::kSlotYear)) == 2024);
-    CHECK(nlohmann::json::parse(doc.get_value(airm::schema::kSlotRecord))["id"] == "doc-1");
+    CHECK(nlohmann::json::parse(airm::decompress_record(doc.get_value(airm::schema::kSlotRecord),
+                                                        "doc-1"))["id"] == "doc-1");
     CHECK(doc.get_data().empty()); // the record is stored in its value slot alone
 }
 

@@ -2,6 +2,7 @@
 
 #include "engine/analyzer.hpp"
 #include "engine/error.hpp"
+#include "engine/record_codec.hpp"
 #include "engine/utf8.hpp"
 #include "indexer/csv_reader.hpp"
 #include "indexer/record_reader.hpp"
@@ -123,6 +124,32 @@ int query_parser(const std::uint8_t* data, std::size_t size) {
     return 0;
 }
 
+int record_codec(const std::uint8_t* data, std::size_t size) {
+    std::string_view bytes = as_text(data, size);
+    // The bytes as a stored record: decoded or refused with IndexError, never a crash.
+    try {
+        (void)decompress_record(bytes, "fuzz");
+    } catch (const IndexError&) {
+    }
+    // The bytes as a record: packing and unpacking gives them back.
+    const std::string stored = compress_record(bytes);
+    require(!stored.empty() && stored.size() <= size + 1);
+    require(decompress_record(stored, "fuzz") == bytes);
+    // The packed form damaged at a place that depends on the input: refused or decoded, no crash.
+    if (stored.size() > 1) {
+        std::string damaged = stored;
+        const std::size_t at = 1 + (size * 7919) % (stored.size() - 1);
+        damaged[at] = static_cast<char>(damaged[at] ^ (size == 0 ? 1 : data[size - 1] | 1));
+        for (std::string_view candidate : {std::string_view(damaged), std::string_view(stored).substr(0, at)}) {
+            try {
+                (void)decompress_record(candidate, "fuzz");
+            } catch (const IndexError&) {
+            }
+        }
+    }
+    return 0;
+}
+
 const std::vector<Target>& targets() {
     static const std::vector<Target> all = {
         {"csv_reader", csv_reader},
@@ -130,6 +157,7 @@ const std::vector<Target>& targets() {
         {"taxonomy_loader", taxonomy_loader},
         {"analyzer", analyzer},
         {"query_parser", query_parser},
+        {"record_codec", record_codec},
     };
     return all;
 }

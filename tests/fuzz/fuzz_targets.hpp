@@ -15,6 +15,7 @@ int jsonl_reader(const std::uint8_t* data, std::size_t size);
 int taxonomy_loader(const std::uint8_t* data, std::size_t size);
 int analyzer(const std::uint8_t* data, std::size_t size);
 int query_parser(const std::uint8_t* data, std::size_t size);
+int record_codec(const std::uint8_t* data, std::size_t size);
 
 /// A named target, for drivers that loop over all of them.
 struct Target {
