@@ -7,6 +7,7 @@
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -564,6 +565,34 @@ TEST_CASE("cli bad input: an index of another schema version", "[cli][bad-input]
     // The rebuild it suggests works.
     airm_ok(index_into(index, "--rebuild " + shell_quote(data_file("records.json"))));
     CHECK(index.records() == 2);
+}
+
+TEST_CASE("cli bad input: an old default index names the bundled corpus in its fix",
+          "[cli][bad-input]") {
+    TempDir dir;
+    const std::string db = dir.file("demo");
+    setenv("AIRM_DB", db.c_str(), 1);
+    // Without --db, the default index is built from the bundled corpus on first use.
+    airm_ok("stats");
+    {
+        Xapian::WritableDatabase wdb(db, Xapian::DB_OPEN);
+        json meta = json::parse(wdb.get_metadata(std::string(airm::schema::kMetadataKey)));
+        meta["version"] = 2;
+        wdb.set_metadata(std::string(airm::schema::kMetadataKey), meta.dump());
+        wdb.commit();
+    }
+    auto r = run_airm("search \"red teaming\"");
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("schema version 2") != std::string::npos);
+    const std::string corpus = airm::test::corpus_dir();
+    const std::string fix = "airm index --rebuild --db " + db + " --taxonomy " + corpus +
+                            "/taxonomy.json " + corpus + "/records.jsonl";
+    REQUIRE(r.err.find(fix) != std::string::npos);
+    // The named fix works as written.
+    airm_ok(fix.substr(std::string("airm ").size()));
+    CHECK(!json::parse(airm_ok("search --json \"red teaming\""))["results"].empty());
+    unsetenv("AIRM_DB");
 }
 
 TEST_CASE("cli bad input: a failed first index leaves no index folder behind", "[cli][bad-input]") {

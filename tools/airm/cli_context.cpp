@@ -1,5 +1,6 @@
 #include "cli_context.hpp"
 
+#include "engine/error.hpp"
 #include "indexer/ingest.hpp"
 #include "indexer/taxonomy_loader.hpp"
 
@@ -41,7 +42,22 @@ std::string resolve_db(const std::string& db_option) {
 }
 
 Index open_index(const std::string& db_option) {
-    return Index::open(resolve_db(db_option));
+    const std::string db = resolve_db(db_option);
+    if (!db_option.empty()) {
+        return Index::open(db);
+    }
+    try {
+        return Index::open(db);
+    } catch (const VersionMismatch& e) {
+        // The default index is usually the demo index built from the bundled corpus: name the
+        // files it is built from, so the fix can be pasted as it is.
+        const std::string corpus = corpus_dir();
+        throw VersionMismatch(std::string(e.what()) +
+                              "; if it is the bundled demo index, rebuild it with 'airm index "
+                              "--rebuild --db " +
+                              db + " --taxonomy " + corpus + "/taxonomy.json " + corpus +
+                              "/records.jsonl'");
+    }
 }
 
 void add_db_option(CLI::App& command, std::string& db) {
