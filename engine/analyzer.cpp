@@ -1,17 +1,17 @@
 #include "engine/analyzer.hpp"
 
+#include "engine/analyzer_ascii.hpp"
 #include "engine/error.hpp"
 #include "engine/utf8.hpp"
 
+#include <algorithm>
 #include <unicode/normalizer2.h>
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 #include <unicode/uscript.h>
-#include <xapian.h>
-
-#include <algorithm>
 #include <unordered_map>
+#include <xapian.h>
 
 namespace airm {
 namespace {
@@ -74,8 +74,15 @@ char ascii_joiner(char16_t c) {
         c = static_cast<char16_t>(c - 0xFEE0);
     }
     switch (c) {
-    case u'-': case u'/': case u'.': case u'_': case u'&': case u'+': return static_cast<char>(c);
-    default: return 0;
+    case u'-':
+    case u'/':
+    case u'.':
+    case u'_':
+    case u'&':
+    case u'+':
+        return static_cast<char>(c);
+    default:
+        return 0;
     }
 }
 
@@ -83,17 +90,46 @@ bool script_has_diacritics_to_fold(UScriptCode script) {
     return script == USCRIPT_LATIN || script == USCRIPT_GREEK || script == USCRIPT_CYRILLIC;
 }
 
-/// A word found by the break iterator, before compound joining.
-struct RawToken {
-    std::int32_t begin16;
-    std::int32_t end16;
-    TokenKind kind;
-    std::string term;
-};
+using detail::RawToken;
 
-} // namespace
+bool is_ascii_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
-struct Analyzer::Impl {
+/// Where the ICU-segmented stretch around a non-ASCII byte at `at` begins: just after the last
+/// ASCII white space before it that is followed by an ASCII character, or `from`. Word boundaries
+/// there are certain (no UAX #29 rule joins across white space, or looks past it), so both sides
+/// segment alone exactly as they do together.
+std::size_t stretch_begin(std::string_view text, std::size_t from, std::size_t at) {
+    for (std::size_t c = at; c > from; --c) {
+        if (is_ascii_space(text[c - 1]) && static_cast<unsigned char>(text[c]) < 0x80) {
+            return c;
+        }
+    }
+    return from;
+}
+
+/// Where that stretch ends: at the first such boundary after `at`, or the end of the text.
+std::size_t stretch_end(std::string_view text, std::size_t at) {
+    for (std::size_t c = at + 1; c < text.size(); ++c) {
+        if (is_ascii_space(text[c - 1]) && static_cast<unsigned char>(text[c]) < 0x80) {
+            return c;
+        }
+    }
+    return text.size();
+}
+
+std::size_t first_non_ascii(std::string_view text, std::size_t from) {
+    for (std::size_t i = from; i < text.size(); ++i) {
+        if (static_cast<unsigned char>(text[i]) >= 0x80) {
+            return i;
+        }
+    }
+    return text.size();
+}
+
+/// The analyzer's state and work; Analyzer::Impl is this, and the tests' ICU-only path builds one.
+struct AnalyzerCore {
     BreakIteratorPtr words;
     const icu::Normalizer2* nfkc_casefold = nullptr;
     const icu::Normalizer2* nfd = nullptr;
@@ -102,10 +138,12 @@ struct Analyzer::Impl {
     /// Stems already computed: a vocabulary repeats far more than it grows, and stemming a word
     /// costs more than looking it up. Cleared when full, so memory stays bounded.
     mutable std::unordered_map<std::string, std::string> stem_cache;
+    /// The words of the text being analysed, kept from call to call so that its buffer is reused.
+    mutable std::vector<RawToken> raw_tokens;
     bool stems = false;
     bool fold_diacritics = true;
 
-    explicit Impl(const AnalyzerConfig& config) {
+    explicit AnalyzerCore(const AnalyzerConfig& config) {
         UErrorCode status = U_ZERO_ERROR;
         words.reset(ubrk_open(UBRK_WORD, "", nullptr, 0, &status));
         check(status, "ubrk_open");
@@ -121,12 +159,85 @@ struct Analyzer::Impl {
                 stemmer = Xapian::Stem(config.language);
                 stems = true;
             } catch (const Xapian::Error& e) {
-                throw InvalidInput("analyzer language '" + config.language + "' has no stemmer (" +
-                                   e.get_msg() + "); use one of: " + Xapian::Stem::get_available_languages() +
-                                   ", or none");
+                throw InvalidInput(
+                    "analyzer language '" + config.language + "' has no stemmer (" + e.get_msg() +
+                    "); use one of: " + Xapian::Stem::get_available_languages() + ", or none");
             }
         }
     }
+
+    /// Appends the word tokens ICU's break iterator finds in `text` to `raw`, offsets from `base`.
+    void segment_icu(std::string_view text, std::uint32_t base, std::vector<RawToken>& raw) const {
+        Utf16Text utf16 = to_utf16(text);
+        const char16_t* units = utf16.units.data();
+        const auto length = static_cast<std::int32_t>(utf16.units.size());
+
+        UErrorCode status = U_ZERO_ERROR;
+        UBreakIterator* it = words.get();
+        ubrk_setText(it, reinterpret_cast<const UChar*>(units), length, &status);
+        check(status, "ubrk_setText");
+
+        std::int32_t start = ubrk_first(it);
+        for (std::int32_t end = ubrk_next(it); end != UBRK_DONE; start = end, end = ubrk_next(it)) {
+            std::int32_t rule = ubrk_getRuleStatus(it);
+            if (rule < UBRK_WORD_NONE_LIMIT) {
+                continue;
+            }
+            TokenKind kind = TokenKind::word;
+            if (rule < UBRK_WORD_NUMBER_LIMIT) {
+                kind = TokenKind::number;
+            } else if (rule >= UBRK_WORD_KANA) {
+                kind = TokenKind::ideo;
+            }
+            std::string term = normalize(units + start, end - start);
+            if (term.empty() || term.size() > kMaxTermBytes) {
+                continue;
+            }
+            if (kind == TokenKind::word && std::any_of(term.begin(), term.end(), [](char c) {
+                    return c == '.' || (c >= '0' && c <= '9');
+                })) {
+                kind = TokenKind::number; // "x.x", "e.g", "gpt4": kept whole, not stemmed
+            }
+            RawToken token;
+            token.begin = base + utf16.byte_offset[static_cast<std::size_t>(start)];
+            token.end = base + utf16.byte_offset[static_cast<std::size_t>(end)];
+            if (end < length) {
+                token.joiner = ascii_joiner(units[end]);
+                token.after_joiner = base + utf16.byte_offset[static_cast<std::size_t>(end) + 1];
+            }
+            token.kind = kind;
+            token.term = std::move(term);
+            raw.push_back(std::move(token));
+        }
+    }
+
+    /// Segments `text`: pure-ASCII stretches without ICU (same tokens, far cheaper), the stretches
+    /// around non-ASCII characters with ICU.
+    void segment(std::string_view text, bool ascii_path, std::vector<RawToken>& raw) const {
+        if (!ascii_path) {
+            segment_icu(text, 0, raw);
+            return;
+        }
+        std::size_t pos = 0;
+        while (pos < text.size()) {
+            const std::size_t other = first_non_ascii(text, pos);
+            const std::size_t begin =
+                other == text.size() ? other : stretch_begin(text, pos, other);
+            if (begin > pos) {
+                detail::segment_ascii(text.substr(pos, begin - pos),
+                                      static_cast<std::uint32_t>(pos), kMaxTermBytes, raw);
+            }
+            if (other == text.size()) {
+                break;
+            }
+            const std::size_t end = stretch_end(text, other);
+            segment_icu(text.substr(begin, end - begin), static_cast<std::uint32_t>(begin), raw);
+            pos = end;
+        }
+    }
+
+    /// The tokens of `text`: its words, then compounds of words joined by single joiner characters.
+    std::vector<Token> analyze(std::string_view text, bool ascii_path) const;
 
     /// NFKC case folding, then diacritic removal for scripts that carry them as marks.
     std::string normalize(const char16_t* units, std::int32_t length) const {
@@ -155,7 +266,8 @@ struct Analyzer::Impl {
         }
         // The typographic apostrophe ("team’s") matches the typed one ("team's"), and the stemmer
         // only knows the latter.
-        folded.findAndReplace(icu::UnicodeString(static_cast<UChar>(0x2019)), icu::UnicodeString(u'\''));
+        folded.findAndReplace(icu::UnicodeString(static_cast<UChar>(0x2019)),
+                              icu::UnicodeString(u'\''));
         folded.toUTF8String(out);
         return out;
     }
@@ -184,8 +296,16 @@ struct Analyzer::Impl {
     }
 };
 
-Analyzer::Analyzer(AnalyzerConfig config) : config_(std::move(config)), impl_(std::make_unique<Impl>(config_)) {}
-Analyzer::Analyzer(const Analyzer& other) : config_(other.config_), impl_(std::make_unique<Impl>(config_)) {}
+} // namespace
+
+struct Analyzer::Impl : AnalyzerCore {
+    using AnalyzerCore::AnalyzerCore;
+};
+
+Analyzer::Analyzer(AnalyzerConfig config)
+    : config_(std::move(config)), impl_(std::make_unique<Impl>(config_)) {}
+Analyzer::Analyzer(const Analyzer& other)
+    : config_(other.config_), impl_(std::make_unique<Impl>(config_)) {}
 Analyzer& Analyzer::operator=(const Analyzer& other) {
     if (this != &other) {
         config_ = other.config_;
@@ -197,46 +317,20 @@ Analyzer::Analyzer(Analyzer&&) noexcept = default;
 Analyzer& Analyzer::operator=(Analyzer&&) noexcept = default;
 Analyzer::~Analyzer() = default;
 
-std::vector<Token> Analyzer::analyze(std::string_view text) const {
+namespace {
+
+std::vector<Token> AnalyzerCore::analyze(std::string_view text, bool ascii_path) const {
     std::vector<Token> tokens;
     if (text.empty()) {
         return tokens;
     }
     if (text.size() > 0x7fffffffU / 2) {
-        throw InvalidInput("text of " + std::to_string(text.size()) + " bytes is too long to analyse");
+        throw InvalidInput("text of " + std::to_string(text.size()) +
+                           " bytes is too long to analyse");
     }
-    Utf16Text utf16 = to_utf16(text);
-    const char16_t* units = utf16.units.data();
-    const auto length = static_cast<std::int32_t>(utf16.units.size());
-
-    UErrorCode status = U_ZERO_ERROR;
-    UBreakIterator* it = impl_->words.get();
-    ubrk_setText(it, reinterpret_cast<const UChar*>(units), length, &status);
-    check(status, "ubrk_setText");
-
-    std::vector<RawToken> raw;
-    std::int32_t start = ubrk_first(it);
-    for (std::int32_t end = ubrk_next(it); end != UBRK_DONE; start = end, end = ubrk_next(it)) {
-        std::int32_t rule = ubrk_getRuleStatus(it);
-        if (rule < UBRK_WORD_NONE_LIMIT) {
-            continue;
-        }
-        TokenKind kind = TokenKind::word;
-        if (rule < UBRK_WORD_NUMBER_LIMIT) {
-            kind = TokenKind::number;
-        } else if (rule >= UBRK_WORD_KANA) {
-            kind = TokenKind::ideo;
-        }
-        std::string term = impl_->normalize(units + start, end - start);
-        if (term.empty() || term.size() > kMaxTermBytes) {
-            continue;
-        }
-        if (kind == TokenKind::word &&
-            std::any_of(term.begin(), term.end(), [](char c) { return c == '.' || (c >= '0' && c <= '9'); })) {
-            kind = TokenKind::number; // "x.x", "e.g", "gpt4": kept whole, not stemmed
-        }
-        raw.push_back({start, end, kind, std::move(term)});
-    }
+    std::vector<RawToken>& raw = raw_tokens;
+    raw.clear();
+    segment(text, ascii_path, raw);
 
     tokens.reserve(raw.size() + raw.size() / 8);
     std::uint32_t position = 0;
@@ -244,17 +338,17 @@ std::vector<Token> Analyzer::analyze(std::string_view text) const {
         // Find a chain of tokens joined by single joiner characters ("GPT-4", "ISO/IEC", "1.X").
         std::size_t j = i;
         bool only_hyphens = true;
-        while (j + 1 < raw.size() && raw[j + 1].begin16 == raw[j].end16 + 1 &&
-               ascii_joiner(units[raw[j].end16]) != 0) {
-            only_hyphens = only_hyphens && ascii_joiner(units[raw[j].end16]) == '-';
+        while (j + 1 < raw.size() && raw[j].joiner != 0 &&
+               raw[j + 1].begin == raw[j].after_joiner) {
+            only_hyphens = only_hyphens && raw[j].joiner == '-';
             ++j;
         }
         const std::uint32_t first_position = position;
         for (std::size_t k = i; k <= j; ++k) {
             Token t;
             t.term = std::move(raw[k].term);
-            t.begin = utf16.byte_offset[static_cast<std::size_t>(raw[k].begin16)];
-            t.end = utf16.byte_offset[static_cast<std::size_t>(raw[k].end16)];
+            t.begin = raw[k].begin;
+            t.end = raw[k].end;
             t.position = position++;
             t.kind = raw[k].kind;
             tokens.push_back(std::move(t));
@@ -270,7 +364,7 @@ std::vector<Token> Analyzer::analyze(std::string_view text) const {
             std::string joined;
             for (std::size_t k = first; k < tokens.size(); ++k) {
                 if (k > first) {
-                    compound.term += ascii_joiner(units[raw[i + (k - first) - 1].end16]);
+                    compound.term += raw[i + (k - first) - 1].joiner;
                 }
                 compound.term += tokens[k].term;
                 joined += tokens[k].term;
@@ -289,6 +383,17 @@ std::vector<Token> Analyzer::analyze(std::string_view text) const {
         i = j + 1;
     }
     return tokens;
+}
+
+} // namespace
+
+std::vector<Token> Analyzer::analyze(std::string_view text) const {
+    return impl_->analyze(text, true);
+}
+
+std::vector<Token> detail::analyze_with_icu_only(const AnalyzerConfig& config,
+                                                 std::string_view text) {
+    return AnalyzerCore(config).analyze(text, false);
 }
 
 std::string Analyzer::stem(const Token& token) const {

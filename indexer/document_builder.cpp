@@ -5,29 +5,53 @@
 #include "engine/schema.hpp"
 #include "engine/utf8.hpp"
 
+#include <algorithm>
 #include <set>
+#include <string_view>
 
 namespace airm {
 
-std::string field_text(const Record& record, schema::Field field) {
+namespace {
+
+/// The text of a field as indexed, without copying the fields that are stored whole: only the
+/// source, which joins its reference, title and authors, is built in `scratch`.
+std::string_view field_view(const Record& record, schema::Field field, std::string& scratch) {
     switch (field) {
-    case schema::Field::title: return record.title;
-    case schema::Field::text: return record.text;
-    case schema::Field::reasoning: return record.reasoning;
-    case schema::Field::source: {
-        std::string out = record.source.ref;
+    case schema::Field::title:
+        return record.title;
+    case schema::Field::text:
+        return record.text;
+    case schema::Field::reasoning:
+        return record.reasoning;
+    case schema::Field::source:
+        scratch = record.source.ref;
         for (const std::string* part : {&record.source.title, &record.source.authors}) {
             if (!part->empty()) {
-                out += (out.empty() ? "" : " \n ") + *part;
+                scratch += (scratch.empty() ? "" : " \n ") + *part;
             }
         }
-        return out;
-    }
+        return scratch;
     }
     return {};
 }
 
-Xapian::Document build_document(const Record& record, const IndexMetadata& metadata, const Analyzer& analyzer) {
+/// Per-thread scratch space reused from document to document, so that building one allocates
+/// little.
+struct Scratch {
+    std::string source;
+    std::string term;
+};
+
+} // namespace
+
+std::string field_text(const Record& record, schema::Field field) {
+    std::string scratch;
+    return std::string(field_view(record, field, scratch));
+}
+
+Xapian::Document build_document(const Record& record, const IndexMetadata& metadata,
+                                const Analyzer& analyzer) {
+    thread_local Scratch scratch;
     Xapian::Document doc;
     doc.add_value(schema::kSlotRecord, compress_record(to_json_line(record)));
     doc.add_boolean_term(schema::id_term(record.id));
@@ -37,9 +61,9 @@ Xapian::Document build_document(const Record& record, const IndexMetadata& metad
     }
 
     Xapian::termpos base = 0;
-    std::string term;
+    std::string& term = scratch.term;
     for (schema::Field field : schema::kAllFields) {
-        const std::string text = field_text(record, field);
+        const std::string_view text = field_view(record, field, scratch.source);
         if (text.empty()) {
             continue;
         }
@@ -50,7 +74,7 @@ Xapian::Document build_document(const Record& record, const IndexMetadata& metad
             const Xapian::termpos pos = base + token.position + 1;
             last = std::max(last, pos);
             doc.add_posting(token.term, pos, wdf);
-            std::string stem = analyzer.stem(token);
+            const std::string stem = analyzer.stem(token);
             if (!stem.empty()) {
                 term.assign(schema::kStemPrefix).append(stem);
                 doc.add_term(term, wdf);
@@ -77,13 +101,15 @@ Xapian::Document build_document(const Record& record, const IndexMetadata& metad
                     stored.insert(code);
                 }
             } else {
-                doc.add_boolean_term(schema::facet_term(name, utf8::truncate(analyzer.fold(value), 200)));
+                doc.add_boolean_term(
+                    schema::facet_term(name, utf8::truncate(analyzer.fold(value), 200)));
                 stored.insert(value);
             }
         }
         std::string slot;
         for (const auto& v : stored) {
-            if (!slot.empty()) slot += schema::kValueSeparator;
+            if (!slot.empty())
+                slot += schema::kValueSeparator;
             slot += v;
         }
         doc.add_value(info->slot, slot);

@@ -1,5 +1,7 @@
 #include "query/ascii_words.hpp"
 
+#include "engine/word_break.hpp"
+
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -7,26 +9,8 @@
 namespace airm {
 namespace {
 
-/// Word-boundary classes (Unicode UAX #29) of the characters handled.
-enum class Cls { other, letter, digit, underscore, mid_letter, mid_num_letter, mid_num };
-
-/// Classes of the ASCII characters.
-constexpr std::array<Cls, 128> ascii_classes() {
-    std::array<Cls, 128> t{};
-    for (int c = 'a'; c <= 'z'; ++c)
-        t[static_cast<std::size_t>(c)] = Cls::letter;
-    for (int c = 'A'; c <= 'Z'; ++c)
-        t[static_cast<std::size_t>(c)] = Cls::letter;
-    for (int c = '0'; c <= '9'; ++c)
-        t[static_cast<std::size_t>(c)] = Cls::digit;
-    t['_'] = Cls::underscore;
-    t['.'] = Cls::mid_num_letter;
-    t['\''] = Cls::mid_num_letter;
-    t[','] = Cls::mid_num;
-    t[';'] = Cls::mid_num;
-    return t;
-}
-constexpr std::array<Cls, 128> kAscii = ascii_classes();
+using Cls = WordBreakClass;
+constexpr const std::array<Cls, 128>& kAscii = kAsciiWordBreak;
 
 /// Per byte: letter or digit for ASCII letters and digits, other for everything else.
 constexpr std::array<Cls, 256> ascii_word_classes() {

@@ -6,7 +6,7 @@ FacetTable::FacetTable(std::vector<Facet> facets)
     : facets_(std::move(facets)), values_of_(facets_.size()), combinations_(facets_.size()),
       combination_ids_(facets_.size()) {
     for (std::size_t f = 0; f < facets_.size(); ++f) {
-        combinations_[f].emplace_back(); // id 0: no value
+        combinations_[f].starts.push_back(0); // id 0: no value
         combination_ids_[f].emplace(std::string(), 0);
     }
 }
@@ -39,10 +39,11 @@ std::uint32_t FacetTable::combination_id(std::size_t facet, const std::string& s
     auto it = ids.find(slot);
     if (it != ids.end())
         return it->second;
-    std::vector<std::uint32_t> values;
-    for_each_slot_value(slot, [&](std::string_view v) { values.push_back(value_id(facet, v)); });
-    const auto id = static_cast<std::uint32_t>(combinations_[facet].size());
-    combinations_[facet].push_back(std::move(values));
+    Combinations& all = combinations_[facet];
+    const auto id = static_cast<std::uint32_t>(all.starts.size() - 1);
+    for_each_slot_value(slot,
+                        [&](std::string_view v) { all.values.push_back(value_id(facet, v)); });
+    all.starts.push_back(static_cast<std::uint32_t>(all.values.size()));
     ids.emplace(slot, id);
     return id;
 }
@@ -67,7 +68,7 @@ void FacetTable::load(const Xapian::Database& db) {
     }
     wide_ = false;
     for (std::size_t f = 0; f < n; ++f)
-        wide_ = wide_ || combinations_[f].size() > 0xffff;
+        wide_ = wide_ || combination_count(f) > 0xffff;
     if (wide_) {
         cells32_ = std::move(cells);
     } else {

@@ -60,6 +60,24 @@ class FacetTable {
                 visit(f, std::uint32_t{cells16_[base + f]});
         }
     }
+    /// Adds 1 to counts[f][c] for the combination c of each facet f of loaded row `docid`: the
+    /// hot loop of counting a plain match set. Each counts[f] must hold combination_count(f)
+    /// entries (a loaded table learns no combination later, so every id of a row is below that).
+    void count_row(Xapian::docid docid, std::uint64_t* const* counts) const {
+        if (docid >= rows_)
+            return;
+        const std::size_t n = facets_.size();
+        const std::size_t base = static_cast<std::size_t>(docid) * n;
+        if (wide_) {
+            const std::uint32_t* row = cells32_.data() + base;
+            for (std::size_t f = 0; f < n; ++f)
+                ++counts[f][row[f]];
+        } else {
+            const std::uint16_t* row = cells16_.data() + base;
+            for (std::size_t f = 0; f < n; ++f)
+                ++counts[f][row[f]];
+        }
+    }
     /// Reads the combination ids of a document from its slots into `out` (one per facet), learning
     /// new combinations: for several databases, where a match's docid is not a row number.
     void read_document(const Xapian::Document& doc, std::vector<std::uint32_t>& out);
@@ -69,11 +87,12 @@ class FacetTable {
     [[nodiscard]] std::size_t facet_index(std::string_view name) const;
     /// Combinations of facet `f` known so far; id 0 is the empty set.
     [[nodiscard]] std::size_t combination_count(std::size_t f) const {
-        return combinations_[f].size();
+        return combinations_[f].starts.size() - 1;
     }
-    /// The value ids of combination `c` of facet `f`.
+    /// The value ids of combination `c` of facet `f` (valid until a combination is learned).
     [[nodiscard]] std::span<const std::uint32_t> combination(std::size_t f, std::uint32_t c) const {
-        return combinations_[f][c];
+        const Combinations& all = combinations_[f];
+        return {all.values.data() + all.starts[c], all.starts[c + 1] - all.starts[c]};
     }
     /// Value ids are dense over all facets.
     [[nodiscard]] std::size_t value_count() const { return values_.size(); }
@@ -94,8 +113,13 @@ class FacetTable {
     std::vector<std::uint32_t> facet_of_;
     std::vector<std::vector<std::uint32_t>> values_of_;        ///< [facet] -> its value ids
     std::unordered_map<std::string, std::uint32_t> value_ids_; ///< key: facet index, '\0', value
-    std::vector<std::vector<std::vector<std::uint32_t>>>
-        combinations_; ///< [facet][combination] -> value ids
+    /// The combinations of one facet, their value ids end to end: counting a query's matches
+    /// walks them all, and one array does not scatter them over the heap.
+    struct Combinations {
+        std::vector<std::uint32_t> starts{0}; ///< combination c: values[starts[c], starts[c + 1])
+        std::vector<std::uint32_t> values;
+    };
+    std::vector<Combinations> combinations_; ///< by facet
     std::vector<std::unordered_map<std::string, std::uint32_t>>
         combination_ids_; ///< [facet]: slot -> id
     std::vector<std::uint16_t> cells16_;

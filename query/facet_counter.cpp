@@ -39,8 +39,10 @@ FacetCounter::FacetCounter(const FacetTable& table, std::vector<SidewaysFilter>&
       side_(table.facets().size()) {
     // Counts of records failing a filter are kept only for the drill-sideways facets (and grow
     // as combinations are seen): most searches filter nothing.
-    for (std::size_t f = 0; f < hits_.size(); ++f)
+    for (std::size_t f = 0; f < hits_.size(); ++f) {
         hits_[f].assign(table.combination_count(f), 0);
+        hit_rows_.push_back(hits_[f].data());
+    }
     for (const auto& s : sideways_) {
         if (s.facet < side_.size())
             side_[s.facet].assign(table.combination_count(s.facet), 0);

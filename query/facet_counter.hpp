@@ -46,22 +46,18 @@ struct SidewaysFilter {
 class FacetCounter {
   public:
     FacetCounter(const FacetTable& table, std::vector<SidewaysFilter>& sideways);
+    FacetCounter(const FacetCounter&) = delete; // hit_rows_ points into hits_
+    FacetCounter& operator=(const FacetCounter&) = delete;
 
     /// Counts a record of the base match set given its combination per facet; true when it is a
     /// hit (passes every drill-sideways filter).
     bool record(std::span<const std::uint32_t> cells);
 
     /// True when no facet is drill-sideways: every record of the match set is a hit, and it can
-    /// be counted facet by facet with count_hit().
+    /// be counted row by row with count_hit_row().
     [[nodiscard]] bool plain() const { return sideways_.empty(); }
-    /// Counts combination `c` of facet `f` for a hit (when plain()).
-    void count_hit(std::size_t f, std::uint32_t c) {
-        auto& v = hits_[f];
-        if (c < v.size())
-            ++v[c];
-        else
-            add(v, c);
-    }
+    /// Counts row `did` of the (loaded) table as a hit, every facet at once (when plain()).
+    void count_hit_row(Xapian::docid did) { table_.count_row(did, hit_rows_.data()); }
 
     /// The counts of facet `name` as users see them; `selected` are the values filtered on.
     [[nodiscard]] FacetCounts counts(const std::string& name, const FacetLayout& layout,
@@ -76,6 +72,7 @@ class FacetCounter {
     const FacetTable& table_;
     std::vector<SidewaysFilter>& sideways_;
     std::vector<std::vector<std::uint64_t>> hits_;
+    std::vector<std::uint64_t*> hit_rows_; ///< hits_[f].data(), for count_hit_row()
     std::vector<std::vector<std::uint64_t>> side_;
 };
 

@@ -24,6 +24,17 @@ DocLengths DocLengths::load(const Xapian::Database& db) {
     return out;
 }
 
+void DocLengths::prepare(const Bm25Params& params) {
+    const double inverse = inverse_average();
+    factors_.resize(lengths_.size());
+    for (std::size_t did = 0; did < lengths_.size(); ++did) {
+        const double normlen = std::max(lengths_[did] * inverse, params.min_normlen);
+        factors_[did] = params.k1 * (normlen * params.b + (1 - params.b));
+    }
+    params_ = params;
+    prepared_ = true;
+}
+
 Xapian::doccount TermFreqs::get(const std::string& term) {
     auto it = freqs_.find(term);
     if (it != freqs_.end())
@@ -47,6 +58,7 @@ struct Scoring {
     Bm25Params params;
     double inverse_average;
     TermFreqs* freqs;
+    const double* length_factors; ///< DocLengths::length_factors(params), or nullptr
 
     [[nodiscard]] Xapian::doccount termfreq(const std::string& term) const {
         return freqs != nullptr ? freqs->get(term) : db.get_termfreq(term);
@@ -54,10 +66,11 @@ struct Scoring {
 };
 
 /// One term's postings, weighted by BM25 (Xapian's BM25Weight formula).
-class TermCursor : public Cursor {
+class TermCursor final : public Cursor {
   public:
     TermCursor(const Scoring& s, const std::string& term, double factor)
-        : lengths_(s.lengths), params_(s.params), inverse_average_(s.inverse_average) {
+        : lengths_(s.lengths), params_(s.params), inverse_average_(s.inverse_average),
+          length_factors_(s.length_factors) {
         estimate_ = s.termfreq(term);
         if (estimate_ == 0) {
             did_ = kEnd; // no posting list to open
@@ -92,9 +105,7 @@ class TermCursor : public Cursor {
         if (weight_ == 0)
             return 0;
         const double wdf = it_.get_wdf();
-        const double normlen =
-            std::max(lengths_.length(did_) * inverse_average_, params_.min_normlen);
-        const double denom = params_.k1 * (normlen * params_.b + (1 - params_.b)) + wdf;
+        const double denom = length_factor() + wdf;
         return denom > 0 ? weight_ * (wdf / denom) : 0;
     }
     double presence() const override {
@@ -105,11 +116,20 @@ class TermCursor : public Cursor {
     Xapian::doccount estimate() const override { return estimate_; }
 
   private:
+    /// k1 * (normalised length * b + (1 - b)) of the current record (see DocLengths::prepare()).
+    [[nodiscard]] double length_factor() const {
+        if (length_factors_ != nullptr && did_ < lengths_.rows())
+            return length_factors_[did_];
+        const double normlen =
+            std::max(lengths_.length(did_) * inverse_average_, params_.min_normlen);
+        return params_.k1 * (normlen * params_.b + (1 - params_.b));
+    }
     Xapian::PostingIterator it_;
     Xapian::PostingIterator end_;
     const DocLengths& lengths_;
     Bm25Params params_;
     double inverse_average_;
+    const double* length_factors_;
     double weight_ = 0;
     Xapian::doccount estimate_ = 0;
 };
@@ -342,14 +362,27 @@ class AndNotCursor : public Cursor {
 class AndMaybeCursor : public Cursor {
   public:
     AndMaybeCursor(CursorPtr left, CursorPtr right)
-        : left_(std::move(left)), right_(std::move(right)) {}
+        : left_(std::move(left)), right_(std::move(right)),
+          left_term_(dynamic_cast<TermCursor*>(left_.get())),
+          right_term_(dynamic_cast<TermCursor*>(right_.get())) {}
     void skip_to(Xapian::docid target) override {
         if (did_ == kEnd || (target <= did_ && did_ != 0))
             return;
-        left_->skip_to(std::max<Xapian::docid>(target, 1));
+        target = std::max<Xapian::docid>(target, 1);
+        if (left_term_ != nullptr) {
+            left_term_->skip_to(target);
+        } else {
+            left_->skip_to(target);
+        }
         did_ = left_->doc();
     }
     double score() const override {
+        // A word and its title occurrences (two terms) is the commonest shape: called directly.
+        if (left_term_ != nullptr && right_term_ != nullptr) {
+            const double left = left_term_->score();
+            right_term_->skip_to(did_);
+            return left + (right_term_->doc() == did_ ? right_term_->score() : 0.0);
+        }
         return left_->score() + (right_here() ? right_->score() : 0.0);
     }
     double presence() const override {
@@ -364,6 +397,8 @@ class AndMaybeCursor : public Cursor {
     }
     CursorPtr left_;
     CursorPtr right_;
+    TermCursor* left_term_;  ///< left_ when it is a term (its calls then need no dispatch)
+    TermCursor* right_term_; ///< right_ when it is a term
 };
 
 CursorPtr build(const QNode& node, double factor, const Scoring& s) {
@@ -391,6 +426,10 @@ CursorPtr build(const QNode& node, double factor, const Scoring& s) {
         return std::make_unique<OrCursor>(std::move(kids));
     }
     case QOp::and_maybe: {
+        // Unweighted (right of AND_NOT, a filter, a zero scale): it matches where its first part
+        // does, and every weight below is 0, so the optional parts need no posting lists.
+        if (factor == 0)
+            return build(node.kids.front(), factor, s);
         std::vector<CursorPtr> rest;
         for (std::size_t i = 1; i < node.kids.size(); ++i)
             rest.push_back(build(node.kids[i], factor, s));
@@ -409,9 +448,12 @@ CursorPtr build(const QNode& node, double factor, const Scoring& s) {
                                               std::move(right));
     }
     case QOp::phrase: {
+        // The term cursors only weigh the matches: unweighted, the phrase needs none of them.
         std::vector<CursorPtr> terms;
-        for (const auto& k : node.kids)
-            terms.push_back(std::make_unique<TermCursor>(s, k.term, factor));
+        for (const auto& k : node.kids) {
+            if (factor != 0)
+                terms.push_back(std::make_unique<TermCursor>(s, k.term, factor));
+        }
         return std::make_unique<PhraseCursor>(s.db, node, std::move(terms));
     }
     case QOp::synonym:
@@ -426,9 +468,13 @@ CursorPtr build(const QNode& node, double factor, const Scoring& s) {
 
 Matcher::Matcher(const Xapian::Database& db, const DocLengths& lengths, Bm25Params params,
                  const QNode& query, TermFreqs* freqs) {
-    const Scoring s{db, lengths, params, lengths.average() > 0 ? 1.0 / lengths.average() : 0.0,
-                    freqs};
+    const Scoring s{
+        db, lengths, params, lengths.inverse_average(), freqs, lengths.length_factors(params)};
     root_ = build(query, 1.0, s);
+    if (s.length_factors != nullptr) {
+        length_factors_ = s.length_factors;
+        factor_rows_ = lengths.rows();
+    }
 }
 
 Matcher::~Matcher() = default;

@@ -21,6 +21,13 @@
 
 namespace airm::detail {
 
+/// BM25 parameters (Xapian's BM25Weight with k2 = 0, k3 = 1).
+struct Bm25Params {
+    double k1 = 1.0;
+    double b = 0.5;
+    double min_normlen = 0.5;
+};
+
 /// The length (sum of wdf) of every record of one database, by docid.
 class DocLengths {
   public:
@@ -37,12 +44,31 @@ class DocLengths {
     }
     [[nodiscard]] double average() const { return average_; }
     [[nodiscard]] Xapian::doccount count() const { return count_; }
+    /// Docids covered (the highest docid + 1): length(did) is 0 from there on.
+    [[nodiscard]] std::size_t rows() const { return lengths_.size(); }
+
+    /// Computes, for `params`, the part of BM25's denominator that depends on the record alone,
+    /// k1 * (max(length / average, min_normlen) * b + (1 - b)), once for every record: scoring a
+    /// match then adds its wdf to it (the same arithmetic, so the same weights).
+    void prepare(const Bm25Params& params);
+    /// That part by docid (rows() of them) when prepared for `params`, else nullptr.
+    [[nodiscard]] const double* length_factors(const Bm25Params& params) const {
+        return prepared_ && params.k1 == params_.k1 && params.b == params_.b &&
+                       params.min_normlen == params_.min_normlen
+                   ? factors_.data()
+                   : nullptr;
+    }
+    /// 1 / average(), or 0 for an empty database: how every length is normalised.
+    [[nodiscard]] double inverse_average() const { return average_ > 0 ? 1.0 / average_ : 0.0; }
 
   private:
     std::vector<std::uint32_t> lengths_;
     std::vector<std::uint8_t> present_;
     double average_ = 0;
     Xapian::doccount count_ = 0;
+    std::vector<double> factors_; ///< by docid, see prepare(); as many as lengths_
+    Bm25Params params_;
+    bool prepared_ = false;
 };
 
 /// The number of records holding each term of one database, each looked up once: a search asks
@@ -59,13 +85,6 @@ class TermFreqs {
     static constexpr std::size_t kMostTerms = 1 << 16;
     const Xapian::Database* db_;
     std::unordered_map<std::string, Xapian::doccount> freqs_;
-};
-
-/// BM25 parameters (Xapian's BM25Weight with k2 = 0, k3 = 1).
-struct Bm25Params {
-    double k1 = 1.0;
-    double b = 0.5;
-    double min_normlen = 0.5;
 };
 
 /// A position in the matches of a (sub)query, in ascending docid order.
@@ -124,6 +143,10 @@ class Matcher {
         };
         for (root.skip_to(1); root.doc() != PostingCursor::kEnd; root.skip_to(root.doc() + 1)) {
             const Xapian::docid did = root.doc();
+            // Scoring reads the record's length factor: start loading it while accept() reads
+            // the record's facet row, so that the two memory reads overlap.
+            if (did < factor_rows_)
+                __builtin_prefetch(length_factors_ + did);
             if (!accept(did))
                 continue;
             ++accepted;
@@ -148,6 +171,8 @@ class Matcher {
 
   private:
     std::unique_ptr<PostingCursor> root_;
+    const double* length_factors_ = nullptr; ///< DocLengths::length_factors(), when prepared
+    std::size_t factor_rows_ = 0;            ///< their number (0 without them)
 };
 
 } // namespace airm::detail

@@ -175,8 +175,10 @@ struct Searcher::Impl {
     }
 
     const detail::DocLengths& doc_lengths() {
-        if (!lengths)
+        if (!lengths) {
             lengths = std::make_unique<detail::DocLengths>(detail::DocLengths::load(db));
+            lengths->prepare(bm25());
+        }
         return *lengths;
     }
 
@@ -367,8 +369,7 @@ Searcher::Impl::Page Searcher::Impl::run_in_memory(const QNode& query, const Sea
             page.total = matcher.run(
                 keep,
                 [&](Xapian::docid did) {
-                    t.visit_row(did,
-                                [&](std::size_t f, std::uint32_t c) { counter->count_hit(f, c); });
+                    counter->count_hit_row(did);
                     return true;
                 },
                 page.hits);

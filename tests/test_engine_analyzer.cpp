@@ -1,6 +1,7 @@
 /// The analyzer shared by indexing and querying: segmentation, folding, stemming, codes, offsets.
 
 #include "engine/analyzer.hpp"
+#include "engine/analyzer_ascii.hpp"
 #include "engine/error.hpp"
 #include "engine/utf8.hpp"
 
@@ -306,4 +307,108 @@ TEST_CASE("analyzer: copies analyse like the original", "[analyzer]") {
     CHECK(assigned.config() == config);
     auto tokens = original.analyze("évaluations");
     CHECK(copy.stem(tokens.front()) == original.stem(tokens.front()));
+}
+
+namespace {
+
+/// Every field of every token, so that two analyses compare exactly.
+std::string describe(const std::vector<Token>& tokens) {
+    std::string out;
+    for (const Token& t : tokens) {
+        out += t.term + "@" + std::to_string(t.begin) + "-" + std::to_string(t.end) + "#" +
+               std::to_string(t.position) + "k" + std::to_string(static_cast<int>(t.kind)) + " ";
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("analyzer: the ASCII fast path gives exactly the tokens of the ICU path", "[analyzer]") {
+    const Analyzer analyzer;
+    const AnalyzerConfig config;
+    // Tricky ASCII (and mixed) input -> every term, and the same tokens (term, offsets, position,
+    // kind) as ICU alone gives
+    const std::vector<TermsCase> cases = {
+        {"well-known state-of-the-art",
+         {"well", "known", "well-known", "wellknown", "state", "of", "the", "art",
+          "state-of-the-art", "stateoftheart"}},
+        {"team's teams' 'quoted'", {"team's", "teams", "quoted"}},
+        {"and/or ISO/IEC 42001", {"and", "or", "and/or", "iso", "iec", "iso/iec", "42001"}},
+        {"3.1 v3.1.2 1,000,000 1;2 1:2", {"3.1", "v3.1.2", "1,000,000", "1;2", "1", "2"}},
+        {"e.g. i.e. U.S.A.", {"e.g", "i.e", "u.s.a"}},
+        {"user@example.com http://a.b/c?d=1",
+         {"user@example.com", "http", "a.b", "c", "a.b/c", "d", "1"}},
+        {"snake_case __init__ _ a_1 _x", {"snake_case", "__init__", "a_1", "_x"}},
+        {"CBRN NIST-AI-RMF AT&T C++ R&D",
+         {"cbrn", "nist", "ai", "rmf", "nist-ai-rmf", "nistairmf", "at", "t", "at&t", "c", "r", "d",
+          "r&d"}},
+        {"gpt-4 GPT-4o gpt4",
+         {"gpt", "4", "gpt-4", "gpt4", "gpt", "4o", "gpt-4o", "gpt4o", "gpt4"}},
+        {"iso/iec 42001:2023", {"iso", "iec", "iso/iec", "42001", "2023"}},
+        {"a--b a-/b -a- a.-b 1.x x.1 1.a",
+         {"a", "b", "a", "b", "a", "a", "b", "1", "x", "1.x", "x", "1", "x.1", "1", "a", "1.a"}},
+        {"tab\there\r\nnew\x0bline\x0c end", {"tab", "here", "new", "line", "end"}},
+        {"(parens) [brackets] {braces} \"quotes\" #tag $5 100% ~x^y",
+         {"parens", "brackets", "braces", "quotes", "tag", "5", "100", "x", "y"}},
+        {"the team’s GPT-4 work – café-au-lait",
+         {"the", "team's", "gpt", "4", "gpt-4", "gpt4", "work", "cafe", "au", "lait",
+          "cafe-au-lait", "cafeaulait"}},
+    };
+    for (const auto& c : cases) {
+        INFO("input: " << c.input);
+        CHECK(terms_of(analyzer, c.input) == c.expected);
+        CHECK(describe(analyzer.analyze(c.input)) ==
+              describe(airm::detail::analyze_with_icu_only(config, c.input)));
+    }
+}
+
+TEST_CASE("analyzer: the ASCII fast path matches ICU on every short string and on random text",
+          "[analyzer]") {
+    const Analyzer analyzer;
+    const AnalyzerConfig config;
+    // Every string of up to 4 characters over the classes that matter to word breaks.
+    const std::string alphabet = "aB7.'_-/,;:@ &\n";
+    std::vector<std::string> level = {""};
+    std::size_t checked = 0;
+    for (int length = 1; length <= 4; ++length) {
+        std::vector<std::string> next;
+        for (const auto& prefix : level) {
+            for (char c : alphabet) {
+                std::string s = prefix + c;
+                INFO("input: '" << s << "'");
+                REQUIRE(describe(analyzer.analyze(s)) ==
+                        describe(airm::detail::analyze_with_icu_only(config, s)));
+                ++checked;
+                next.push_back(std::move(s));
+            }
+        }
+        level = std::move(next);
+    }
+    CHECK(checked > 50000);
+    // Random text over all of ASCII, and ASCII mixed with non-ASCII (which goes through ICU around
+    // it): letters and digits weighted up so that long words and compounds occur.
+    const std::vector<std::string> extra = {"é",        "’",    "–",  "‑",  "测试", "ไทย",
+                                            "\xcc\x81", "\xff", "Ａ", "－", "𠮷"};
+    std::mt19937 rng(7);
+    for (int i = 0; i < 4000; ++i) {
+        std::string text;
+        const int n = static_cast<int>(rng() % 60);
+        for (int k = 0; k < n; ++k) {
+            const unsigned r = rng() % 100;
+            if (r < 40) {
+                text += static_cast<char>('a' + rng() % 26);
+            } else if (r < 50) {
+                text += static_cast<char>('0' + rng() % 10);
+            } else if (r < 60) {
+                text += ' ';
+            } else if (r < 68 && i % 2 == 1) {
+                text += extra[rng() % extra.size()];
+            } else {
+                text += static_cast<char>(1 + rng() % 127);
+            }
+        }
+        INFO("input: '" << text << "'");
+        REQUIRE(describe(analyzer.analyze(text)) ==
+                describe(airm::detail::analyze_with_icu_only(config, text)));
+    }
 }

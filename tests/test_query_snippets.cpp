@@ -191,6 +191,7 @@ TEST_CASE("snippets: the fast word splitter finds the analyzer's word tokens",
         "done…",
         "ratio:x a.b.c 3.5% 10:30 x-ray ISO/IEC-42001 co-operate “quoted” • bullet\u00a0space "
         "_lead trail_",
+        "write to ethics@lab.org or @ once; a@b c@ @d __ x__y",
     };
     // Every bundled record's text (and the real data's, when present) that the splitter handles.
     for (auto& t : corpus_texts())

@@ -1,0 +1,71 @@
+/// The in-memory matcher on the query shapes whose parts carry no weight (right of NOT, filters,
+/// the exclusions of partial matches), where it skips the optional title terms and a phrase's
+/// term cursors: it must still match, count and weigh exactly as Xapian's matcher does.
+
+#include "query/searcher.hpp"
+#include "test_query_support.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <string>
+#include <vector>
+
+using namespace airm;
+using airm::test::TempDir;
+
+TEST_CASE("matcher: unweighted parts match as in Xapian's matcher, with the same weights",
+          "[query][search]") {
+    TempDir dir;
+    Index index = Index::open(test::build_corpus_index(dir));
+    Searcher memory(index, test::searcher_options(index, true));
+    Searcher xapian(index, test::searcher_options(index, false));
+    struct Case {
+        const char* query;
+        std::vector<Filter> filters;
+    };
+    const Case cases[] = {
+        {"model -\"red teams\"", {}},                    // a phrase right of NOT
+        {"\"red teams\" -audit", {}},                    // a phrase weighted, a word not
+        {"risk -model -\"risk assessment\"", {}},        // words and a phrase excluded
+        {"whistleblower protection zzzunknownword", {}}, // partial matches and their exclusions
+        {"board oversight incident", {}},                // three droppable words
+        {"+board oversight zzzunknownword", {}},         // a required word kept in every subset
+        {"model", {{"year", "2024"}}},                   // a filter right of the query
+        {"\"red teams\" testing", {{"category", "3"}}},  // a filtered, counted facet
+        {"governance -\"board oversight\" zzzunknownword", {}},
+    };
+    for (const Case& c : cases) {
+        INFO("query '" << c.query << "'");
+        SearchRequest request;
+        request.query = c.query;
+        request.filters = c.filters;
+        request.limit = index.record_count();
+        request.facets = {"category", "actor"};
+        const SearchResult a = memory.search(request);
+        const SearchResult b = xapian.search(request);
+        CHECK(a.total == b.total);
+        CHECK(a.partial_total == b.partial_total);
+        REQUIRE(a.hits.size() == b.hits.size());
+        for (std::size_t i = 0; i < a.hits.size(); ++i) {
+            INFO("hit " << i << ": " << a.hits[i].record.id);
+            CHECK(a.hits[i].partial == b.hits[i].partial);
+            CHECK(std::fabs(a.hits[i].score - b.hits[i].score) <=
+                  1e-9 * std::max(1.0, std::fabs(a.hits[i].score)));
+        }
+        REQUIRE(a.facets.size() == b.facets.size());
+        for (std::size_t f = 0; f < a.facets.size(); ++f) {
+            REQUIRE(a.facets[f].values.size() == b.facets[f].values.size());
+            for (std::size_t v = 0; v < a.facets[f].values.size(); ++v) {
+                CHECK(a.facets[f].values[v].value == b.facets[f].values[v].value);
+                CHECK(a.facets[f].values[v].count == b.facets[f].values[v].count);
+            }
+        }
+        // The same search again on the same searcher (its columns and buffers reused) is the same.
+        const SearchResult again = memory.search(request);
+        REQUIRE(again.hits.size() == a.hits.size());
+        for (std::size_t i = 0; i < a.hits.size(); ++i) {
+            CHECK(again.hits[i].record.id == a.hits[i].record.id);
+            CHECK(again.hits[i].score == a.hits[i].score);
+        }
+    }
+}
