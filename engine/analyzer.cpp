@@ -22,7 +22,6 @@ struct BreakIteratorCloser {
 };
 using BreakIteratorPtr = std::unique_ptr<UBreakIterator, BreakIteratorCloser>;
 
-constexpr std::size_t kMaxTermBytes = 160;
 // Stem cache bounds: 50,000 words of up to 32 bytes are a few MB per analyzer.
 constexpr std::size_t kMaxCachedStems = 50000;
 constexpr std::size_t kMaxCachedStemBytes = 32;

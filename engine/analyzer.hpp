@@ -3,6 +3,7 @@
 /// (NFKC case folding, diacritic folding, compound joining, Snowball stemming). Tokens carry byte
 /// offsets into the input, so snippets and highlighting see exactly the tokens that were indexed.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -11,10 +12,13 @@
 
 namespace airm {
 
+/// Longer terms are dropped: they are not words anyone searches for, and Xapian limits term length.
+inline constexpr std::size_t kMaxTermBytes = 160;
+
 /// How text is analysed; stored in the index metadata so queries analyse the same way.
 struct AnalyzerConfig {
     std::string language = "english"; ///< Snowball stemmer name, or "none"
-    bool fold_diacritics = true;      ///< "résumé" -> "resume" (Latin, Greek and Cyrillic scripts)
+    bool fold_diacritics = true; ///< "résumé" -> "resume" (Latin, Greek and Cyrillic scripts)
     bool operator==(const AnalyzerConfig& other) const = default;
 };
 
@@ -29,16 +33,16 @@ enum class TokenKind : std::uint8_t {
 
 /// One analysed token.
 struct Token {
-    std::string term;          ///< normalised (folded) form, the unstemmed index term
-    std::uint32_t begin = 0;   ///< byte offset of the token's first byte in the input
-    std::uint32_t end = 0;     ///< byte offset one past its last byte
+    std::string term;           ///< normalised (folded) form, the unstemmed index term
+    std::uint32_t begin = 0;    ///< byte offset of the token's first byte in the input
+    std::uint32_t end = 0;      ///< byte offset one past its last byte
     std::uint32_t position = 0; ///< word position, counted from 0
     TokenKind kind = TokenKind::word;
 };
 
 /// Analyses UTF-8 text. Not safe to share between threads: copy it, one per thread.
 class Analyzer {
-public:
+  public:
     explicit Analyzer(AnalyzerConfig config = {});
     Analyzer(const Analyzer& other);
     Analyzer& operator=(const Analyzer& other);
@@ -55,7 +59,7 @@ public:
 
     [[nodiscard]] const AnalyzerConfig& config() const { return config_; }
 
-private:
+  private:
     struct Impl;
     AnalyzerConfig config_;
     std::unique_ptr<Impl> impl_;

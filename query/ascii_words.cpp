@@ -121,6 +121,19 @@ bool joins(Cls c) {
     return c == Cls::letter || c == Cls::digit || c == Cls::underscore;
 }
 
+/// The length of the term of a word (see the loop that builds it in plain_words()).
+std::size_t term_length(std::string_view word) {
+    std::size_t length = 0;
+    for (std::size_t k = 0; k < word.size(); ++k, ++length) {
+        const auto ch = static_cast<unsigned char>(word[k]);
+        if (ch == 0xE2 && k + 2 < word.size() && static_cast<unsigned char>(word[k + 2]) == 0x99)
+            k += 2; // a curly apostrophe becomes '\''
+        else if (ch == 0xC3 && k + 1 < word.size())
+            ++k; // an accented letter becomes its one-letter fold
+    }
+    return length;
+}
+
 } // namespace
 
 std::optional<std::vector<Token>>
@@ -201,7 +214,9 @@ plain_words(std::string_view text, const std::array<bool, 256>* wanted, bool fol
             last = *after;
         }
         if (only_underscores && i - begin == 1)
-            continue;                  // ICU makes no word of a lone '_'
+            continue; // ICU makes no word of a lone '_'
+        if (i - begin > kMaxTermBytes && term_length(text.substr(begin, i - begin)) > kMaxTermBytes)
+            continue;                  // the analyzer drops such a term
         Token& t = out.emplace_back(); // filled in place: most tokens carry their bounds alone
         t.begin = static_cast<std::uint32_t>(begin);
         t.end = static_cast<std::uint32_t>(i);

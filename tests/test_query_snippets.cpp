@@ -192,6 +192,9 @@ TEST_CASE("snippets: the fast word splitter finds the analyzer's word tokens",
         "ratio:x a.b.c 3.5% 10:30 x-ray ISO/IEC-42001 co-operate “quoted” • bullet\u00a0space "
         "_lead trail_",
         "write to ethics@lab.org or @ once; a@b c@ @d __ x__y",
+        // Words longer than the analyzer's longest term are dropped by both.
+        "short " + std::string(kMaxTermBytes + 1, 'a') + " " + std::string(kMaxTermBytes, 'b') +
+            " end",
     };
     // Every bundled record's text (and the real data's, when present) that the splitter handles.
     for (auto& t : corpus_texts())
@@ -208,6 +211,9 @@ TEST_CASE("snippets: the fast word splitter folds accented Latin-1 letters as th
     const std::vector<std::string> samples = {
         "Café naïve résumé Ångström São Paulo ZÜRICH façade-like jalapeño’s Ýves ÿes",
         "£100 and €5, ©2024 ±3 45° §2 «quoted» ¿qué? ¡sí! 3×4 8÷2 ÀÉÎÕÜ àéîõü é.g. 1,5é",
+        // The longest term counts folded letters: a word of 160 letters, one of them accented.
+        "long " + std::string(kMaxTermBytes - 1, 'c') + "é " + std::string(kMaxTermBytes, 'd') +
+            "é end",
     };
     CHECK(check_splitter(a, samples, true) == samples); // both handled and agreeing
     std::vector<std::string> texts = corpus_texts();

@@ -1,12 +1,14 @@
 #include "fuzz_targets.hpp"
 
 #include "engine/analyzer.hpp"
+#include "engine/analyzer_ascii.hpp"
 #include "engine/error.hpp"
 #include "engine/record_codec.hpp"
 #include "engine/utf8.hpp"
 #include "indexer/csv_reader.hpp"
 #include "indexer/record_reader.hpp"
 #include "indexer/taxonomy_loader.hpp"
+#include "query/ascii_words.hpp"
 #include "query/query_parser.hpp"
 
 #include <cstdlib>
@@ -37,7 +39,8 @@ int csv_reader(const std::uint8_t* data, std::size_t size) {
         std::size_t rows = 0;
         while (reader.next(row) && ++rows < 100000) {
             for (const auto& field : row) {
-                require(!utf8::first_invalid(field)); // invalid UTF-8 must be refused, never returned
+                require(
+                    !utf8::first_invalid(field)); // invalid UTF-8 must be refused, never returned
             }
         }
     } catch (const Error&) {
@@ -93,18 +96,46 @@ int taxonomy_loader(const std::uint8_t* data, std::size_t size) {
     return 0;
 }
 
+/// Whether two token lists agree in everything but the stems: terms, offsets, positions, kinds.
+bool same_tokens(const std::vector<Token>& a, const std::vector<Token>& b) {
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i].term != b[i].term || a[i].begin != b[i].begin || a[i].end != b[i].end ||
+            a[i].position != b[i].position || a[i].kind != b[i].kind)
+            return false;
+    }
+    return true;
+}
+
 int analyzer(const std::uint8_t* data, std::size_t size) {
     static const Analyzer analyzer;
     std::string_view text = as_text(data, size);
     std::uint32_t last_position = 0;
-    for (const Token& token : analyzer.analyze(text)) {
+    const std::vector<Token> tokens = analyzer.analyze(text);
+    for (const Token& token : tokens) {
         require(token.begin < token.end && token.end <= text.size());
         require(!token.term.empty() && !utf8::first_invalid(token.term));
-        require(token.position + 8 >= last_position); // only a compound steps back, to its first part
+        require(token.position + 8 >=
+                last_position); // only a compound steps back, to its first part
         last_position = std::max(last_position, token.position);
         (void)analyzer.stem(token);
     }
     (void)analyzer.fold(text);
+    // Differential: the ICU-free paths must find exactly what ICU finds.
+    require(same_tokens(tokens, detail::analyze_with_icu_only(AnalyzerConfig{}, text)));
+    if (auto fast = plain_words(text, nullptr, AnalyzerConfig{}.fold_diacritics)) {
+        std::vector<Token> words;
+        for (const Token& token : tokens) {
+            if (token.kind != TokenKind::compound)
+                words.push_back(token);
+        }
+        require(fast->size() == words.size());
+        for (std::size_t i = 0; i < words.size(); ++i) {
+            require(fast->at(i).term == words[i].term && fast->at(i).begin == words[i].begin &&
+                    fast->at(i).end == words[i].end && fast->at(i).kind == words[i].kind);
+        }
+    }
     return 0;
 }
 
@@ -140,7 +171,8 @@ int record_codec(const std::uint8_t* data, std::size_t size) {
         std::string damaged = stored;
         const std::size_t at = 1 + (size * 7919) % (stored.size() - 1);
         damaged[at] = static_cast<char>(damaged[at] ^ (size == 0 ? 1 : data[size - 1] | 1));
-        for (std::string_view candidate : {std::string_view(damaged), std::string_view(stored).substr(0, at)}) {
+        for (std::string_view candidate :
+             {std::string_view(damaged), std::string_view(stored).substr(0, at)}) {
             try {
                 (void)decompress_record(candidate, "fuzz");
             } catch (const IndexError&) {
@@ -152,12 +184,9 @@ int record_codec(const std::uint8_t* data, std::size_t size) {
 
 const std::vector<Target>& targets() {
     static const std::vector<Target> all = {
-        {"csv_reader", csv_reader},
-        {"jsonl_reader", jsonl_reader},
-        {"taxonomy_loader", taxonomy_loader},
-        {"analyzer", analyzer},
-        {"query_parser", query_parser},
-        {"record_codec", record_codec},
+        {"csv_reader", csv_reader},           {"jsonl_reader", jsonl_reader},
+        {"taxonomy_loader", taxonomy_loader}, {"analyzer", analyzer},
+        {"query_parser", query_parser},       {"record_codec", record_codec},
     };
     return all;
 }
