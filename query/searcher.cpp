@@ -110,15 +110,35 @@ struct Searcher::Impl {
 
     Impl(const Index& idx, SearcherOptions opts)
         : index(&idx), db(detail::IndexAccess::database(idx)), analyzer(idx.make_analyzer()),
-          options(std::move(opts)), single_database(idx.paths().size() == 1), termfreqs(db) {
+          options(std::move(opts)), single_database(idx.paths().size() == 1), termfreqs(db),
+          state_revision(revision()) {
         for (const auto& [name, info] : idx.metadata().facets)
             syntax.facets.push_back(name);
         ranking_text = ranking_description();
     }
 
-    /// Moves to the latest committed state, dropping the in-memory columns of an older one.
+    /// The revision the per-state data was made for (one database only; else 0).
+    Xapian::rev state_revision = 0;
+
+    /// The database's revision (one glass database only; else 0: refresh() alone tells).
+    [[nodiscard]] Xapian::rev revision() const {
+        if (!single_database)
+            return 0;
+        try {
+            return db.get_revision();
+        } catch (const Xapian::InvalidOperationError&) {
+            return 0;
+        }
+    }
+
+    /// Moves to the latest committed state, dropping the in-memory columns of an older one. Other
+    /// Searchers over the same Index may have reopened it already (refresh() is then false): the
+    /// revision tells that the columns, lengths and term statistics made here are out of date.
     void follow_latest_commit() {
-        if (index->refresh()) {
+        const bool reopened = index->refresh();
+        const Xapian::rev now = revision();
+        if (reopened || now != state_revision) {
+            state_revision = now;
             facet_table.reset();
             sideways_known.clear();
             lengths.reset();

@@ -2,11 +2,14 @@
 /// the exclusions of partial matches), where it skips the optional title terms and a phrase's
 /// term cursors: it must still match, count and weigh exactly as Xapian's matcher does.
 
+#include "indexer/ingest.hpp"
 #include "query/searcher.hpp"
 #include "test_query_support.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -67,5 +70,56 @@ TEST_CASE("matcher: unweighted parts match as in Xapian's matcher, with the same
             CHECK(again.hits[i].record.id == a.hits[i].record.id);
             CHECK(again.hits[i].score == a.hits[i].score);
         }
+    }
+}
+
+TEST_CASE("searcher: every searcher over one index follows a commit, not only the first to see it",
+          "[query][search]") {
+    TempDir dir;
+    const std::string db = test::build_corpus_index(dir);
+    Index index = Index::open(db);
+    // Two in-memory searchers share the index handle: the first reopens it after the commit, and
+    // the second must still drop the lengths, facet columns and term statistics it made before.
+    Searcher first(index, test::searcher_options(index, true));
+    Searcher second(index, test::searcher_options(index, true));
+    Searcher reference(index, test::searcher_options(index, false));
+    SearchRequest request;
+    request.query = "model";
+    request.limit = 100;
+    request.facets = {"category"};
+    const std::uint64_t before = first.search(request).total;
+    REQUIRE(second.search(request).total == before);
+
+    const std::string batch = dir.file("more.jsonl");
+    {
+        std::ofstream out(batch);
+        for (int i = 0; i < 6; ++i) {
+            out << nlohmann::json{{"id", "NEW-" + std::to_string(i)},
+                                  {"title", "Model review " + std::to_string(i)},
+                                  {"text", "A model risk review before deployment"},
+                                  {"facets", {{"category", {"3.1"}}}}}
+                       .dump()
+                << '\n';
+        }
+    }
+    index_files(db, {batch}, IndexOptions{});
+
+    const SearchResult via_first = first.search(request);
+    const SearchResult via_second = second.search(request);
+    const SearchResult expected = reference.search(request);
+    CHECK(via_first.total == before + 6);
+    CHECK(via_second.total == before + 6);
+    CHECK(expected.total == before + 6);
+    REQUIRE(via_second.hits.size() == expected.hits.size());
+    for (std::size_t i = 0; i < expected.hits.size(); ++i) {
+        CHECK(via_second.hits[i].record.id == expected.hits[i].record.id);
+        CHECK(std::abs(via_second.hits[i].score - expected.hits[i].score) < 1e-9);
+    }
+    REQUIRE(!via_second.facets.empty());
+    REQUIRE(!expected.facets.empty());
+    CHECK(via_second.facets.front().values.size() == expected.facets.front().values.size());
+    for (std::size_t i = 0; i < expected.facets.front().values.size(); ++i) {
+        CHECK(via_second.facets.front().values[i].value == expected.facets.front().values[i].value);
+        CHECK(via_second.facets.front().values[i].count == expected.facets.front().values[i].count);
     }
 }
