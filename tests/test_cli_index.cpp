@@ -37,6 +37,20 @@ std::string bundled_taxonomy() {
     return airm::test::corpus_dir() + "/taxonomy.json";
 }
 
+/// Every file of a folder with its bytes: equal before and after means nothing was written.
+std::map<std::string, std::string> folder_contents(const std::string& folder) {
+    std::map<std::string, std::string> out;
+    for (const auto& entry : fs::recursive_directory_iterator(folder)) {
+        if (!entry.is_regular_file())
+            continue;
+        std::ifstream in(entry.path(), std::ios::binary);
+        std::ostringstream bytes;
+        bytes << in.rdbuf();
+        out[fs::relative(entry.path(), folder).string()] = bytes.str();
+    }
+    return out;
+}
+
 /// Runs airm and requires success, returning standard output.
 std::string airm_ok(const std::string& args) {
     auto r = run_airm(args);
@@ -581,14 +595,22 @@ TEST_CASE("cli bad input: an old default index names the bundled corpus in its f
         wdb.set_metadata(std::string(airm::schema::kMetadataKey), meta.dump());
         wdb.commit();
     }
-    auto r = run_airm("search \"red teaming\"");
-    INFO("stderr: " << r.err);
-    CHECK(r.exit_code == 1);
-    CHECK(r.err.find("schema version 2") != std::string::npos);
     const std::string corpus = airm::test::corpus_dir();
     const std::string fix = "airm index --rebuild --db " + db + " --taxonomy " + corpus +
                             "/taxonomy.json " + corpus + "/records.jsonl";
-    REQUIRE(r.err.find(fix) != std::string::npos);
+    const auto files_before = folder_contents(db);
+    // Readers and writers alike: each refuses, names the fix, and leaves the index as it was.
+    for (const std::string& args : std::vector<std::string>{
+             "search \"red teaming\"", "stats", "suggest \"Publish a model card\"",
+             "show AIRM-0046", "delete AIRM-0046",
+             "index " + shell_quote(corpus + "/records.jsonl")}) {
+        auto r = run_airm(args);
+        INFO("airm " << args << "\nstderr: " << r.err);
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("schema version 2") != std::string::npos);
+        CHECK(r.err.find(fix) != std::string::npos);
+    }
+    CHECK(folder_contents(db) == files_before);
     // The named fix works as written.
     airm_ok(fix.substr(std::string("airm ").size()));
     CHECK(!json::parse(airm_ok("search --json \"red teaming\""))["results"].empty());

@@ -41,6 +41,17 @@ std::string resolve_db(const std::string& db_option) {
     return db;
 }
 
+void throw_with_demo_fix(const VersionMismatch& error, const std::string& db) {
+    // The default index is usually the demo index built from the bundled corpus: name the files it
+    // is built from, so the fix can be pasted as it is.
+    const std::string corpus = corpus_dir();
+    throw VersionMismatch(std::string(error.what()) +
+                          "; if it is the bundled demo index, rebuild it with 'airm index "
+                          "--rebuild --db " +
+                          db + " --taxonomy " + corpus + "/taxonomy.json " + corpus +
+                          "/records.jsonl'");
+}
+
 Index open_index(const std::string& db_option) {
     const std::string db = resolve_db(db_option);
     if (!db_option.empty()) {
@@ -49,14 +60,7 @@ Index open_index(const std::string& db_option) {
     try {
         return Index::open(db);
     } catch (const VersionMismatch& e) {
-        // The default index is usually the demo index built from the bundled corpus: name the
-        // files it is built from, so the fix can be pasted as it is.
-        const std::string corpus = corpus_dir();
-        throw VersionMismatch(std::string(e.what()) +
-                              "; if it is the bundled demo index, rebuild it with 'airm index "
-                              "--rebuild --db " +
-                              db + " --taxonomy " + corpus + "/taxonomy.json " + corpus +
-                              "/records.jsonl'");
+        throw_with_demo_fix(e, db);
     }
 }
 

@@ -1,10 +1,9 @@
 #include "cli_context.hpp"
 #include "commands.hpp"
-#include "terminal.hpp"
-
 #include "engine/error.hpp"
 #include "indexer/ingest.hpp"
 #include "indexer/taxonomy_loader.hpp"
+#include "terminal.hpp"
 
 #include <fstream>
 #include <iostream>
@@ -33,7 +32,8 @@ struct IndexArgs {
 std::string read_file(const std::string& path, const char* what) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        throw NotFound(std::string(what) + " '" + path + "' does not exist or cannot be read; check the path");
+        throw NotFound(std::string(what) + " '" + path +
+                       "' does not exist or cannot be read; check the path");
     }
     std::stringstream ss;
     ss << in.rdbuf();
@@ -42,7 +42,8 @@ std::string read_file(const std::string& path, const char* what) {
 
 std::chrono::milliseconds to_wait(double seconds) {
     if (seconds < 0) {
-        throw InvalidInput("--wait " + std::to_string(seconds) + " is negative; give the seconds to wait, e.g. --wait 30");
+        throw InvalidInput("--wait " + std::to_string(seconds) +
+                           " is negative; give the seconds to wait, e.g. --wait 30");
     }
     return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
@@ -53,7 +54,8 @@ void run_index(const IndexArgs& args) {
         options.load.format = parse_input_format(args.format);
     }
     if (!args.mapping_file.empty()) {
-        options.load.mapping = ColumnMapping::from_json(read_file(args.mapping_file, "mapping file"), args.mapping_file);
+        options.load.mapping = ColumnMapping::from_json(
+            read_file(args.mapping_file, "mapping file"), args.mapping_file);
     }
     for (const auto& m : args.maps) {
         options.load.mapping.assign(m);
@@ -64,14 +66,16 @@ void run_index(const IndexArgs& args) {
         auto eq = spec.find('=');
         if (eq != std::string::npos && eq > 0 && spec.find('/') > eq) {
             // The facet named on the command line wins over the one the file names.
-            options.taxonomies.push_back(load_taxonomy_file(spec.substr(eq + 1), spec.substr(0, eq)));
+            options.taxonomies.push_back(
+                load_taxonomy_file(spec.substr(eq + 1), spec.substr(0, eq)));
             options.taxonomies.back().set_facet(spec.substr(0, eq));
         } else {
             options.taxonomies.push_back(load_taxonomy_file(spec, "category"));
         }
     }
     if (options.taxonomies.empty() && options.load.format == InputFormat::mit_csv) {
-        options.taxonomies.push_back(load_taxonomy_file(corpus_dir() + "/taxonomy.json", "category"));
+        options.taxonomies.push_back(
+            load_taxonomy_file(corpus_dir() + "/taxonomy.json", "category"));
     }
     options.allow_new_codes = args.allow_new_codes;
     options.rebuild = args.rebuild;
@@ -79,19 +83,31 @@ void run_index(const IndexArgs& args) {
     options.analyzer.language = args.language;
     options.analyzer.fold_diacritics = !args.no_fold;
     ProgressLine progress("indexing");
-    options.progress = [&progress](std::uint64_t done, std::uint64_t total) { progress.update(done, total); };
+    options.progress = [&progress](std::uint64_t done, std::uint64_t total) {
+        progress.update(done, total);
+    };
 
     const std::string db = args.db.empty() ? resolve_db("") : args.db;
-    IndexReport report = index_files(db, args.inputs, options);
+    IndexReport report;
+    try {
+        report = index_files(db, args.inputs, options);
+    } catch (const VersionMismatch& e) {
+        if (!args.db.empty())
+            throw;
+        throw_with_demo_fix(e, db);
+    }
     update_suggest_models(db);
     if (args.json) {
-        nlohmann::json out = {{"db", db}, {"read", report.read}, {"added", report.added},
-                              {"replaced", report.replaced}, {"total", report.total}};
+        nlohmann::json out = {{"db", db},
+                              {"read", report.read},
+                              {"added", report.added},
+                              {"replaced", report.replaced},
+                              {"total", report.total}};
         std::cout << out.dump(2) << '\n';
     } else {
-        std::cout << "indexed " << with_commas(report.read) << " records into " << db << " (" << with_commas(report.added)
-                  << " new, " << with_commas(report.replaced) << " replaced); it now holds "
-                  << with_commas(report.total) << " records\n";
+        std::cout << "indexed " << with_commas(report.read) << " records into " << db << " ("
+                  << with_commas(report.added) << " new, " << with_commas(report.replaced)
+                  << " replaced); it now holds " << with_commas(report.total) << " records\n";
     }
 }
 
@@ -99,22 +115,35 @@ void run_index(const IndexArgs& args) {
 
 void register_index_commands(CLI::App& app) {
     auto args = std::make_shared<IndexArgs>();
-    CLI::App* index = app.add_subcommand("index", "Add or replace records from JSON Lines, JSON or CSV files");
+    CLI::App* index =
+        app.add_subcommand("index", "Add or replace records from JSON Lines, JSON or CSV files");
     add_db_option(*index, args->db);
-    index->add_option("inputs", args->inputs, "Input files (.jsonl, .json, .csv; - for standard input)")->required();
-    index->add_option("--format", args->format, "Input format: jsonl, json, csv or mit-csv (default: from the file name)");
-    index->add_option("--map", args->maps,
-                      "CSV column mapping KEY=COLUMN; keys: id, title, text (A+B joins columns), reasoning, "
-                      "source.ref, source.title, source.authors, source.year, source.url, facet:NAME, split:NAME "
-                      "(separator of several values in one cell); repeat it for each column")
+    index
+        ->add_option("inputs", args->inputs,
+                     "Input files (.jsonl, .json, .csv; - for standard input)")
+        ->required();
+    index->add_option("--format", args->format,
+                      "Input format: jsonl, json, csv or mit-csv (default: from the file name)");
+    index
+        ->add_option(
+            "--map", args->maps,
+            "CSV column mapping KEY=COLUMN; keys: id, title, text (A+B joins columns), reasoning, "
+            "source.ref, source.title, source.authors, source.year, source.url, facet:NAME, "
+            "split:NAME "
+            "(separator of several values in one cell); repeat it for each column")
         ->allow_extra_args(false); // one value per --map, so that it never swallows the input files
     index->add_option("--mapping", args->mapping_file, "CSV column mapping as a JSON file");
-    index->add_option("--documents", args->documents, "Source documents CSV joined on source.ref (ShortRef)");
-    index->add_option("--taxonomy", args->taxonomies, "Taxonomy file, as FILE or FACET=FILE (mit-csv: bundled one)")
+    index->add_option("--documents", args->documents,
+                      "Source documents CSV joined on source.ref (ShortRef)");
+    index
+        ->add_option("--taxonomy", args->taxonomies,
+                     "Taxonomy file, as FILE or FACET=FILE (mit-csv: bundled one)")
         ->allow_extra_args(false);
-    index->add_flag("--allow-new-codes", args->allow_new_codes, "Accept codes missing from the taxonomy");
+    index->add_flag("--allow-new-codes", args->allow_new_codes,
+                    "Accept codes missing from the taxonomy");
     index->add_flag("--rebuild", args->rebuild, "Replace the whole index with these inputs");
-    index->add_option("--language", args->language, "Stemming language for a new index, or none")->capture_default_str();
+    index->add_option("--language", args->language, "Stemming language for a new index, or none")
+        ->capture_default_str();
     index->add_flag("--no-fold-diacritics", args->no_fold, "Keep diacritics (a new index only)");
     index->add_flag("--json", args->json, "Print the report as JSON");
     index->add_option("--wait", args->wait_seconds, "Wait up to SECONDS for another writer's lock");
@@ -131,10 +160,21 @@ void register_index_commands(CLI::App& app) {
     del->add_option("--wait", *del_wait, "Wait up to SECONDS for another writer's lock");
     del->callback([del_db, ids, del_json, del_wait]() {
         const std::string db = resolve_db(*del_db);
-        DeleteReport report = delete_records(db, *ids, to_wait(*del_wait));
+        DeleteReport report;
+        try {
+            report = delete_records(db, *ids, to_wait(*del_wait));
+        } catch (const VersionMismatch& e) {
+            if (!del_db->empty())
+                throw;
+            throw_with_demo_fix(e, db);
+        }
         update_suggest_models(db);
         if (*del_json) {
-            std::cout << nlohmann::json{{"db", db}, {"removed", report.removed}, {"total", report.total}}.dump(2) << '\n';
+            std::cout << nlohmann::json{{"db", db},
+                                        {"removed", report.removed},
+                                        {"total", report.total}}
+                             .dump(2)
+                      << '\n';
         } else {
             std::cout << "deleted " << report.removed << " records from " << db << "; it now holds "
                       << with_commas(report.total) << " records\n";
