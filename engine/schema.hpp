@@ -10,8 +10,9 @@ namespace airm::schema {
 
 /// Bumped whenever the terms or values written for a record change; an index of another version
 /// must be rebuilt. Version 2 moved the stored record from the document data to kSlotRecord;
-/// version 3 compresses the stored record with record_codec.
-inline constexpr int kVersion = 3;
+/// version 3 compresses the stored record with record_codec; version 4 no longer writes the
+/// per-field stem terms of kDerivedField.
+inline constexpr int kVersion = 4;
 
 /// The searchable text fields of a record.
 enum class Field { title, text, reasoning, source };
@@ -31,6 +32,19 @@ inline constexpr unsigned kFieldPositionGap = 100;
 
 /// Prefix of stemmed terms (Xapian's convention): "Z" + stem, or "Z" + field prefix + stem.
 inline constexpr std::string_view kStemPrefix = "Z";
+/// The field whose per-field stem terms ("Z" + prefix + stem) are not written, because they follow
+/// from the others: in a record, the count of a stem in this field is (wdf of "Z" + stem - the sum
+/// over the other fields of field_wdf(f) * wdf of their per-field stem term) / field_wdf(this
+/// field). The text is the longest field, so leaving its terms out makes the build write far fewer
+/// terms (the query library derives them: query/derived_terms.hpp). Its non-word terms (prefix +
+/// term) are still written.
+inline constexpr Field kDerivedField = Field::text;
+/// The per-field stem term of `stem` in `field` ("Z" + prefix + stem).
+[[nodiscard]] std::string field_stem_term(Field field, std::string_view stem);
+/// The stem of `term` when it is a per-field stem term of kDerivedField (which the index does not
+/// hold); nullopt for any other term.
+[[nodiscard]] std::optional<std::string_view> derived_field_stem(std::string_view term);
+
 /// The unique-id term of a record.
 [[nodiscard]] std::string id_term(std::string_view id);
 /// The boolean filter term of one facet value (hierarchical values are indexed once per ancestor).

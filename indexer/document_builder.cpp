@@ -78,8 +78,10 @@ Xapian::Document build_document(const Record& record, const IndexMetadata& metad
             if (!stem.empty()) {
                 term.assign(schema::kStemPrefix).append(stem);
                 doc.add_term(term, wdf);
-                term.assign(schema::kStemPrefix).append(prefix).append(stem);
-                doc.add_term(term);
+                if (field != schema::kDerivedField) {
+                    term.assign(schema::kStemPrefix).append(prefix).append(stem);
+                    doc.add_term(term);
+                }
             } else {
                 term.assign(prefix).append(token.term);
                 doc.add_term(term);

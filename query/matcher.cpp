@@ -1,5 +1,7 @@
 #include "query/matcher.hpp"
 
+#include "engine/schema.hpp"
+#include "query/derived_terms.hpp"
 #include "query/xapian_query.hpp"
 
 #include <algorithm>
@@ -24,12 +26,18 @@ DocLengths DocLengths::load(const Xapian::Database& db) {
     return out;
 }
 
+double bm25_idf(double doccount, double termfreq) {
+    double tw = (doccount - termfreq + 0.5) / (termfreq + 0.5);
+    if (tw < 2)
+        tw = tw * 0.5 + 1; // Xapian's guard against weights <= 0 for very common terms
+    return std::log(tw);
+}
+
 void DocLengths::prepare(const Bm25Params& params) {
     const double inverse = inverse_average();
     factors_.resize(lengths_.size());
     for (std::size_t did = 0; did < lengths_.size(); ++did) {
-        const double normlen = std::max(lengths_[did] * inverse, params.min_normlen);
-        factors_[did] = params.k1 * (normlen * params.b + (1 - params.b));
+        factors_[did] = bm25_length_factor(lengths_[did], inverse, params);
     }
     params_ = params;
     prepared_ = true;
@@ -41,9 +49,24 @@ Xapian::doccount TermFreqs::get(const std::string& term) {
         return it->second;
     if (freqs_.size() >= kMostTerms)
         freqs_.clear();
-    const Xapian::doccount n = db_->get_termfreq(term);
+    const Xapian::doccount n = schema::derived_field_stem(term)
+                                   ? static_cast<Xapian::doccount>(derived(term)->docids.size())
+                                   : db_->get_termfreq(term);
     freqs_.emplace(term, n);
     return n;
+}
+
+std::shared_ptr<const DerivedPostings> TermFreqs::derived(const std::string& term) {
+    auto it = derived_.find(term);
+    if (it != derived_.end())
+        return it->second;
+    if (derived_.size() >= kMostDerived)
+        derived_.clear();
+    const std::optional<std::string_view> stem = schema::derived_field_stem(term);
+    auto postings = std::make_shared<const DerivedPostings>(
+        derive_postings(*db_, {stem ? std::string(*stem) : std::string()}));
+    derived_.emplace(term, postings);
+    return postings;
 }
 
 namespace {
@@ -63,34 +86,52 @@ struct Scoring {
     [[nodiscard]] Xapian::doccount termfreq(const std::string& term) const {
         return freqs != nullptr ? freqs->get(term) : db.get_termfreq(term);
     }
+    /// The postings of a derived term (schema::derived_field_stem() holds for `term`).
+    [[nodiscard]] std::shared_ptr<const DerivedPostings> derived(const std::string& term) const {
+        if (freqs != nullptr)
+            return freqs->derived(term);
+        return std::make_shared<const DerivedPostings>(
+            derive_postings(db, {std::string(*schema::derived_field_stem(term))}));
+    }
 };
 
-/// One term's postings, weighted by BM25 (Xapian's BM25Weight formula).
+/// One term's postings, weighted by BM25 (Xapian's BM25Weight formula). A term of the derived field
+/// (schema::kDerivedField) walks its derived postings instead of a posting list.
 class TermCursor final : public Cursor {
   public:
     TermCursor(const Scoring& s, const std::string& term, double factor)
         : lengths_(s.lengths), params_(s.params), inverse_average_(s.inverse_average),
           length_factors_(s.length_factors) {
-        estimate_ = s.termfreq(term);
+        if (schema::derived_field_stem(term)) {
+            derived_ = s.derived(term);
+            estimate_ = static_cast<Xapian::doccount>(derived_->docids.size());
+        } else {
+            estimate_ = s.termfreq(term);
+        }
         if (estimate_ == 0) {
             did_ = kEnd; // no posting list to open
             return;
         }
-        it_ = s.db.postlist_begin(term);
-        end_ = s.db.postlist_end(term);
-        if (factor != 0 && estimate_ != 0) {
-            const double n = s.lengths.count();
-            const double tf = estimate_;
-            double tw = (n - tf + 0.5) / (tf + 0.5);
-            if (tw < 2)
-                tw = tw * 0.5 + 1; // Xapian's guard against weights <= 0 for very common terms
-            // With k3 = 1 and a within-query frequency of 1, BM25's query factor is 1.
-            weight_ = std::log(tw) * factor * (params_.k1 + 1);
+        if (!derived_) {
+            it_ = s.db.postlist_begin(term);
+            end_ = s.db.postlist_end(term);
+        }
+        if (factor != 0) {
+            weight_ = bm25_idf(s.lengths.count(), estimate_) * factor * (params_.k1 + 1);
         }
     }
     void skip_to(Xapian::docid target) override {
         if (target <= did_ && did_ != 0)
             return;
+        if (derived_) {
+            const auto& docids = derived_->docids;
+            at_ = static_cast<std::size_t>(
+                std::lower_bound(docids.begin() + static_cast<std::ptrdiff_t>(at_), docids.end(),
+                                 target) -
+                docids.begin());
+            did_ = at_ < docids.size() ? docids[at_] : kEnd;
+            return;
+        }
         if (did_ == 0 && it_ != end_ && *it_ >= target) {
             did_ = *it_;
             return;
@@ -104,7 +145,7 @@ class TermCursor final : public Cursor {
     double score() const override {
         if (weight_ == 0)
             return 0;
-        const double wdf = it_.get_wdf();
+        const double wdf = derived_ ? derived_->wdfs[at_] : it_.get_wdf();
         const double denom = length_factor() + wdf;
         return denom > 0 ? weight_ * (wdf / denom) : 0;
     }
@@ -120,12 +161,12 @@ class TermCursor final : public Cursor {
     [[nodiscard]] double length_factor() const {
         if (length_factors_ != nullptr && did_ < lengths_.rows())
             return length_factors_[did_];
-        const double normlen =
-            std::max(lengths_.length(did_) * inverse_average_, params_.min_normlen);
-        return params_.k1 * (normlen * params_.b + (1 - params_.b));
+        return bm25_length_factor(lengths_.length(did_), inverse_average_, params_);
     }
     Xapian::PostingIterator it_;
     Xapian::PostingIterator end_;
+    std::shared_ptr<const DerivedPostings> derived_; ///< for a derived term, instead of it_
+    std::size_t at_ = 0;                             ///< the current one of derived_
     const DocLengths& lengths_;
     Bm25Params params_;
     double inverse_average_;

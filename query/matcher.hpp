@@ -10,6 +10,7 @@
 
 #include "query/query_tree.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -21,12 +22,27 @@
 
 namespace airm::detail {
 
+struct DerivedPostings;
+
 /// BM25 parameters (Xapian's BM25Weight with k2 = 0, k3 = 1).
 struct Bm25Params {
     double k1 = 1.0;
     double b = 0.5;
     double min_normlen = 0.5;
 };
+
+/// The inverse document frequency part of BM25's weight of a term that `termfreq` of `doccount`
+/// records hold (Xapian's BM25Weight); the term weight is this * factor * (k1 + 1) at
+/// within-query frequency 1 (with k3 = 1 the query part is 1).
+[[nodiscard]] double bm25_idf(double doccount, double termfreq);
+/// The part of BM25's denominator that depends on the record alone,
+/// k1 * (max(length * inverse_average, min_normlen) * b + (1 - b)): a match of wdf w scores
+/// term weight * w / (this + w).
+[[nodiscard]] inline double bm25_length_factor(double length, double inverse_average,
+                                               const Bm25Params& params) {
+    const double normlen = std::max(length * inverse_average, params.min_normlen);
+    return params.k1 * (normlen * params.b + (1 - params.b));
+}
 
 /// The length (sum of wdf) of every record of one database, by docid.
 class DocLengths {
@@ -78,13 +94,21 @@ class TermFreqs {
   public:
     explicit TermFreqs(const Xapian::Database& db) : db_(&db) {}
     [[nodiscard]] Xapian::doccount get(const std::string& term);
-    void clear() { freqs_.clear(); }
+    /// The postings of a term of schema::kDerivedField (see query/derived_terms.hpp), derived once.
+    [[nodiscard]] std::shared_ptr<const DerivedPostings> derived(const std::string& term);
+    void clear() {
+        freqs_.clear();
+        derived_.clear();
+    }
 
   private:
     /// Terms kept at most (then the cache starts again): bounds a long-lived searcher's memory.
     static constexpr std::size_t kMostTerms = 1 << 16;
+    /// Derived posting lists kept at most (each costs 8 bytes a matching record).
+    static constexpr std::size_t kMostDerived = 64;
     const Xapian::Database* db_;
     std::unordered_map<std::string, Xapian::doccount> freqs_;
+    std::unordered_map<std::string, std::shared_ptr<const DerivedPostings>> derived_;
 };
 
 /// A position in the matches of a (sub)query, in ascending docid order.

@@ -4,6 +4,7 @@
 #include "engine/record_codec.hpp"
 #include "engine/schema.hpp"
 #include "engine/xapian_access.hpp"
+#include "query/derived_terms.hpp"
 #include "query/facet_column.hpp"
 #include "query/facet_counter.hpp"
 #include "query/matcher.hpp"
@@ -416,8 +417,9 @@ Searcher::Impl::Page Searcher::Impl::run_xapian(const QNode& query, const Search
                                                 FacetCounter* counter, bool sideways) {
     Page page;
     Xapian::Enquire enquire(db);
-    enquire.set_query(detail::to_xapian(query));
     const auto& r = options.ranking;
+    const detail::DerivedTermContext derived{db, bm25()};
+    enquire.set_query(detail::to_xapian(query, &derived));
     enquire.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen));
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);
     switch (request.sort) {
@@ -684,7 +686,9 @@ std::vector<ExplainPart> Searcher::Impl::explain(const Plan& plan, Xapian::docid
             part.weight = m.score_of(did);
         } else {
             Xapian::Enquire e(db);
-            e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, detail::to_xapian(leaf.query),
+            const detail::DerivedTermContext derived{db, bm25()};
+            e.set_query(Xapian::Query(Xapian::Query::OP_FILTER,
+                                      detail::to_xapian(leaf.query, &derived),
                                       Xapian::Query(schema::id_term(id))));
             const auto& r = options.ranking;
             e.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen));
@@ -710,9 +714,16 @@ std::vector<ExplainPart> Searcher::Impl::explain(const Plan& plan, Xapian::docid
                     field_term = stem.empty() ? prefix + term
                                               : std::string(schema::kStemPrefix) + prefix + stem;
                 }
+                if (part.weight <= 0)
+                    continue;
+                if (const auto stem = schema::derived_field_stem(field_term)) {
+                    if (detail::derived_wdf(doc, *stem) > 0)
+                        fields.insert(field);
+                    continue;
+                }
                 Xapian::TermIterator ti = doc.termlist_begin();
                 ti.skip_to(field_term);
-                if (ti != doc.termlist_end() && *ti == field_term && part.weight > 0)
+                if (ti != doc.termlist_end() && *ti == field_term)
                     fields.insert(field);
             }
         }

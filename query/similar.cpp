@@ -4,6 +4,7 @@
 #include "engine/schema.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace airm::detail {
 namespace {
@@ -14,18 +15,28 @@ class OwnWords : public Xapian::ExpandDecider {
   public:
     OwnWords(const Xapian::Document& doc, const std::set<std::string>& stop_stems)
         : stop_(stop_stems) {
+        // A stem counts unless all of its weight in the record ("Z" + stem) comes from the source
+        // (the text's own stem terms are not stored, so this is asked of the whole weight).
         const std::string z(schema::kStemPrefix);
-        for (schema::Field f :
-             {schema::Field::title, schema::Field::text, schema::Field::reasoning}) {
-            const std::string prefix = z + std::string(schema::field_prefix(f));
-            for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) {
-                const std::string t = *it;
-                if (t.compare(0, prefix.size(), prefix) == 0 && t.size() > prefix.size()) {
-                    const char first = t[prefix.size()];
-                    if (!(first >= 'A' && first <= 'Z'))
-                        stems_.insert(t.substr(prefix.size()));
-                }
-            }
+        const std::string source = schema::field_stem_term(schema::Field::source, "");
+        const auto source_weight = schema::field_wdf(schema::Field::source);
+        std::map<std::string, Xapian::termcount> in_source;
+        for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) {
+            const std::string t = *it;
+            if (t.size() > source.size() && t.compare(0, source.size(), source) == 0)
+                in_source[t.substr(source.size())] = it.get_wdf() * source_weight;
+        }
+        for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) {
+            const std::string t = *it;
+            if (t.size() <= z.size() || t.compare(0, z.size(), z) != 0)
+                continue;
+            const char first = t[z.size()];
+            if (first >= 'A' && first <= 'Z')
+                continue; // a per-field term
+            const std::string stem = t.substr(z.size());
+            auto src = in_source.find(stem);
+            if (src == in_source.end() || it.get_wdf() > src->second)
+                stems_.insert(stem);
         }
     }
     bool operator()(const std::string& term) const override {

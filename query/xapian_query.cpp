@@ -4,6 +4,7 @@
 #include "engine/error.hpp"
 #include "engine/schema.hpp"
 #include "engine/utf8.hpp"
+#include "query/derived_terms.hpp"
 
 #include <algorithm>
 
@@ -595,16 +596,28 @@ namespace {
 /// computed (they are set only by a weight recalculation, which an unweighted branch never gets)
 /// and decide by them whether its optional part became required: the matches then depend on
 /// uninitialised memory.
-Xapian::Query to_xapian_in(const QNode& node, bool weighted) {
+Xapian::Query to_xapian_in(const QNode& node, bool weighted, const DerivedTermContext* derived) {
     using XQ = Xapian::Query;
-    auto kids = [&node](bool first_weighted, bool rest_weighted) {
+    auto kids = [&node, derived](bool first_weighted, bool rest_weighted) {
         std::vector<XQ> out;
         for (std::size_t i = 0; i < node.kids.size(); ++i)
-            out.push_back(to_xapian_in(node.kids[i], i == 0 ? first_weighted : rest_weighted));
+            out.push_back(
+                to_xapian_in(node.kids[i], i == 0 ? first_weighted : rest_weighted, derived));
         return out;
+    };
+    // A term or wildcard of the derived field: a posting source that derives its postings.
+    auto derived_source = [&node, derived](unsigned wildcard_limit) -> std::optional<XQ> {
+        const std::optional<std::string_view> stem = schema::derived_field_stem(node.term);
+        if (!stem || derived == nullptr)
+            return std::nullopt;
+        auto* source = new DerivedPostingSource(std::string(*stem), wildcard_limit, derived->params,
+                                                derived->db);
+        return XQ(source->release());
     };
     switch (node.op) {
     case QOp::term:
+        if (auto source = derived_source(0))
+            return *source;
         return XQ(node.term);
     case QOp::match_all:
         return XQ(XQ::OP_SCALE_WEIGHT, XQ::MatchAll, 0.0);
@@ -612,7 +625,7 @@ Xapian::Query to_xapian_in(const QNode& node, bool weighted) {
         return XQ();
     case QOp::and_maybe:
         if (!weighted)
-            return to_xapian_in(node.kids.front(), false); // the rest only adds weight
+            return to_xapian_in(node.kids.front(), false, derived); // the rest only adds weight
         [[fallthrough]];
     case QOp::and_:
     case QOp::or_:
@@ -638,12 +651,16 @@ Xapian::Query to_xapian_in(const QNode& node, bool weighted) {
     }
     case QOp::scale:
         return XQ(XQ::OP_SCALE_WEIGHT,
-                  to_xapian_in(node.kids.front(), weighted && node.factor != 0), node.factor);
+                  to_xapian_in(node.kids.front(), weighted && node.factor != 0, derived),
+                  node.factor);
     case QOp::phrase: {
         auto k = kids(weighted, weighted);
         return XQ(XQ::OP_PHRASE, k.begin(), k.end(), static_cast<Xapian::termcount>(k.size()));
     }
     case QOp::wildcard:
+        // (A limit of 0 means every expansion, as for Xapian.)
+        if (auto source = derived_source(node.limit == 0 ? ~0u : node.limit))
+            return *source;
         return XQ(XQ::OP_WILDCARD, node.term, node.limit, XQ::WILDCARD_LIMIT_MOST_FREQUENT);
     case QOp::value_range: {
         XQ range = node.lo.empty()   ? XQ(XQ::OP_VALUE_LE, node.slot, node.hi)
@@ -657,8 +674,8 @@ Xapian::Query to_xapian_in(const QNode& node, bool weighted) {
 
 } // namespace
 
-Xapian::Query to_xapian(const QNode& node) {
-    return to_xapian_in(node, true);
+Xapian::Query to_xapian(const QNode& node, const DerivedTermContext* derived) {
+    return to_xapian_in(node, true, derived);
 }
 
 const std::set<std::string>& stopwords_for(std::string_view language) {

@@ -10,12 +10,14 @@
 ///   4)) "phrase"              OP_PHRASE over the unstemmed terms (one word: that exact term)
 ///   prefix*               OP_WILDCARD over unstemmed terms (the 200 most frequent expansions)
 ///   title:word            Z+S+stem; non-words S+term (field terms have no positions, so a fielded
-///                         phrase is the phrase anywhere AND its words in the field)
+///                         phrase is the phrase anywhere AND its words in the field); text:word
+///                         Z+XT+stem, which the index does not hold: it is derived when searched
 ///   facet:value           the facet's boolean filter term, weight 0
 ///   synonyms              OR(typed words, alternatives scaled by the synonym weight)
 
 #include "engine/analyzer.hpp"
 #include "engine/metadata.hpp"
+#include "query/matcher.hpp"
 #include "query/query_parser.hpp"
 #include "query/query_tree.hpp"
 #include "query/snippets.hpp"
@@ -92,7 +94,18 @@ struct CompiledQuery {
 /// The year range filter on the year value slot (weight 0).
 [[nodiscard]] QNode year_query(std::optional<int> from, std::optional<int> to);
 
-/// The Xapian query of a tree (match_all and value ranges get weight 0).
-[[nodiscard]] Xapian::Query to_xapian(const QNode& node);
+/// What a Xapian query needs to search the text field's stem terms, which the index derives
+/// rather than holds (query/derived_terms.hpp): the database searched and the BM25 parameters of
+/// the search.
+struct DerivedTermContext {
+    Xapian::Database db;
+    Bm25Params params;
+};
+
+/// The Xapian query of a tree (match_all and value ranges get weight 0). Terms and wildcards of
+/// the derived field become posting sources over `derived`; without it (a query only described,
+/// never run) they stay terms.
+[[nodiscard]] Xapian::Query to_xapian(const QNode& node,
+                                      const DerivedTermContext* derived = nullptr);
 
 } // namespace airm::detail

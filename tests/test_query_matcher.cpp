@@ -36,6 +36,12 @@ TEST_CASE("matcher: unweighted parts match as in Xapian's matcher, with the same
         {"model", {{"year", "2024"}}},                   // a filter right of the query
         {"\"red teams\" testing", {{"category", "3"}}},  // a filtered, counted facet
         {"governance -\"board oversight\" zzzunknownword", {}},
+        // The text's stem terms are derived, not read (schema::kDerivedField).
+        {"text:model", {}},
+        {"text:\"red teams\" -title:model", {}},
+        {"model -text:model", {}},
+        {"text:risk text:model zzzunknownword", {}},
+        {"text:model", {{"category", "3"}}},
     };
     for (const Case& c : cases) {
         INFO("query '" << c.query << "'");
