@@ -2,7 +2,8 @@
 """The Xapian peer of the benchmark: Xapian's own pipeline driven the way its documentation shows,
 through Debian's python3-xapian. TermGenerator indexes title, text and reasoning: each field once
 unprefixed with positions and field weights 3/2/1 (raw terms and Z-prefixed stems), and once with its
-own prefix for field search, without positions and as prefixed stems only, as airm's schema does. One
+own prefix for field search, without positions and as prefixed stems only (airm's schema writes the
+same per-field stems, except the text's, which it derives when a query asks for them). One
 writer adds the documents; QueryParser (AND, phrases, stemming) answers the queries with the top 10, a snippet of each
 and exact counts of the three facets from ValueCountMatchSpy.
 
