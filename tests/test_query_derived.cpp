@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -150,6 +151,46 @@ TEST_CASE("derived terms: text field queries find the records holding the word i
             CHECK(result.total == row.ids.size());
             for (const auto& hit : result.hits)
                 CHECK(hit.score > 0);
+        }
+    }
+}
+
+TEST_CASE("derived terms: several shards score a text query as one index, in both matchers",
+          "[query][derived][search]") {
+    TempDir dir;
+    // The bundled corpus split in two shards, and whole.
+    std::ifstream in(test::corpus_dir() + "/records.jsonl");
+    std::string line, first, second;
+    for (int i = 0; std::getline(in, line); ++i)
+        (i % 2 == 0 ? first : second) += line + "\n";
+    index_files(dir.file("a"), {dir.write("a.jsonl", first)}, IndexOptions{});
+    index_files(dir.file("b"), {dir.write("b.jsonl", second)}, IndexOptions{});
+    Index shards = Index::open(std::vector<std::string>{dir.file("a"), dir.file("b")});
+    Index whole = Index::open(test::build_corpus_index(dir));
+    auto scores = [](Index& index, bool in_memory, const char* query) {
+        Searcher searcher(index, test::searcher_options(index, in_memory));
+        SearchRequest request;
+        request.query = query;
+        request.limit = 200;
+        std::map<std::string, double> out;
+        for (const auto& hit : searcher.search(request).hits)
+            out[hit.record.id] = hit.score;
+        return out;
+    };
+    // The second query holds a wildcard, which only Xapian's matcher runs.
+    for (const char* query : {"text:model", "text:model text:risk*"}) {
+        INFO("query '" << query << "'");
+        const auto expected = scores(whole, true, query);
+        REQUIRE(!expected.empty());
+        for (bool in_memory : {true, false}) {
+            INFO((in_memory ? "in-memory" : "Xapian") << " matcher over two shards");
+            const auto got = scores(shards, in_memory, query);
+            REQUIRE(got.size() == expected.size());
+            for (const auto& [id, score] : expected) {
+                INFO("record " << id);
+                REQUIRE(got.count(id) == 1);
+                CHECK(std::fabs(got.at(id) - score) <= 1e-9 * std::max(1.0, score));
+            }
         }
     }
 }
