@@ -60,12 +60,15 @@ std::shared_ptr<const DerivedPostings> TermFreqs::derived(const std::string& ter
     auto it = derived_.find(term);
     if (it != derived_.end())
         return it->second;
-    if (derived_.size() >= kMostDerived)
-        derived_.clear();
     const std::optional<std::string_view> stem = schema::derived_field_stem(term);
     auto postings = std::make_shared<const DerivedPostings>(
         derive_postings(*db_, {stem ? std::string(*stem) : std::string()}));
+    if (derived_postings_ + postings->docids.size() > kMostDerivedPostings) {
+        derived_.clear(); // cursors still walking a dropped list share it
+        derived_postings_ = 0;
+    }
     derived_.emplace(term, postings);
+    derived_postings_ += postings->docids.size();
     return postings;
 }
 

@@ -99,16 +99,19 @@ class TermFreqs {
     void clear() {
         freqs_.clear();
         derived_.clear();
+        derived_postings_ = 0;
     }
 
   private:
     /// Terms kept at most (then the cache starts again): bounds a long-lived searcher's memory.
     static constexpr std::size_t kMostTerms = 1 << 16;
-    /// Derived posting lists kept at most (each costs 8 bytes a matching record).
-    static constexpr std::size_t kMostDerived = 64;
+    /// Derived postings kept at most, over all lists (8 bytes each: 32 MB), so that a long-lived
+    /// searcher's memory stays bounded on a large index.
+    static constexpr std::size_t kMostDerivedPostings = std::size_t{1} << 22;
     const Xapian::Database* db_;
     std::unordered_map<std::string, Xapian::doccount> freqs_;
     std::unordered_map<std::string, std::shared_ptr<const DerivedPostings>> derived_;
+    std::size_t derived_postings_ = 0; ///< postings held by derived_
 };
 
 /// A position in the matches of a (sub)query, in ascending docid order.
