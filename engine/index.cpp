@@ -2,6 +2,7 @@
 
 #include "engine/error.hpp"
 #include "engine/record_codec.hpp"
+#include "engine/record_store.hpp"
 #include "engine/schema.hpp"
 #include "engine/xapian_access.hpp"
 
@@ -120,22 +121,27 @@ IndexMetadata merged_metadata(const std::vector<Xapian::Database>& shards, const
     return merged;
 }
 
-template <typename Db>
-std::optional<Record> find_record(const Db& db, std::string_view id, const std::string& path) {
+/// `stored(did, pointer value, where)` gives a document's stored record bytes (compress_record's
+/// form) from the record store.
+template <typename Db, typename Stored>
+std::optional<Record> find_record(const Db& db, std::string_view id, const std::string& path, Stored&& stored) {
     const std::string term = schema::id_term(id);
     Xapian::PostingIterator it = db.postlist_begin(term);
     if (it == db.postlist_end(term)) {
         return std::nullopt;
     }
     const std::string where = path + ", record " + std::string(id);
-    return parse_record(decompress_record(db.get_document(*it).get_value(schema::kSlotRecord), where), where);
+    const std::string pointer = db.get_document(*it).get_value(schema::kSlotRecord);
+    return parse_record(decompress_record(stored(*it, pointer, where), where), where);
 }
 
-template <typename Db>
-void visit_records(const Db& db, const std::function<void(const Record&)>& visit, const std::string& path) {
+template <typename Db, typename Stored>
+void visit_records(const Db& db, const std::function<void(const Record&)>& visit, const std::string& path,
+                   Stored&& stored) {
     for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
         const std::string where = path + ", document " + std::to_string(*it);
-        visit(parse_record(decompress_record(db.get_document(*it).get_value(schema::kSlotRecord), where), where));
+        const std::string pointer = db.get_document(*it).get_value(schema::kSlotRecord);
+        visit(parse_record(decompress_record(stored(*it, pointer, where), where), where));
     }
 }
 
@@ -153,6 +159,14 @@ struct Index::Impl {
     std::vector<Xapian::Database> shards; ///< one per path, sharing their state with `db`
     Xapian::Database db;
     IndexMetadata metadata;
+    std::vector<RecordStoreReader> stores; ///< one per shard
+
+    /// The stored bytes of document `did` of `db`, whose kSlotRecord holds `pointer`.
+    template <typename Pointer>
+    std::string_view stored(Xapian::docid did, const Pointer& pointer, std::string_view where) const {
+        const std::size_t shard = stores.size() == 1 ? 0 : (did - 1) % stores.size();
+        return stores[shard].read(pointer, where);
+    }
 };
 
 Index::Index(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -175,6 +189,7 @@ Index Index::open(const std::vector<std::string>& paths) {
         try {
             impl->shards.emplace_back(path);
             impl->db.add_database(impl->shards.back());
+            impl->stores.emplace_back(path);
         } catch (const Xapian::Error& e) {
             detail::rethrow_xapian(e, path);
         }
@@ -201,7 +216,10 @@ std::uint64_t Index::record_count() const {
 
 std::optional<Record> Index::find(std::string_view id) const {
     try {
-        return find_record(impl_->db, id, impl_->paths.front());
+        return find_record(impl_->db, id, impl_->paths.front(),
+                           [&](Xapian::docid did, std::string_view pointer, std::string_view where) {
+                               return impl_->stored(did, pointer, where);
+                           });
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->paths.front());
     }
@@ -209,7 +227,10 @@ std::optional<Record> Index::find(std::string_view id) const {
 
 void Index::for_each_record(const std::function<void(const Record&)>& visit) const {
     try {
-        visit_records(impl_->db, visit, impl_->paths.front());
+        visit_records(impl_->db, visit, impl_->paths.front(),
+                      [&](Xapian::docid did, std::string_view pointer, std::string_view where) {
+                          return impl_->stored(did, pointer, where);
+                      });
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->paths.front());
     }
@@ -270,6 +291,7 @@ bool Index::refresh() const {
 struct IndexWriter::Impl {
     std::string path;
     Xapian::WritableDatabase db;
+    std::optional<RecordStoreWriter> records; ///< appends to the folder's last record segment
     IndexMetadata metadata;
     bool in_transaction = false;
     bool created = false;        ///< this writer made the database
@@ -279,6 +301,20 @@ struct IndexWriter::Impl {
     void begin() {
         db.begin_transaction(true);
         in_transaction = true;
+    }
+
+    /// A record this writer's database points to, committed or not.
+    std::string stored(std::string_view pointer, std::string_view where) {
+        const auto p = decode_record_pointer(pointer);
+        if (!p) {
+            throw IndexError(std::string(where) + " of index '" + path +
+                             "' has no valid stored-record pointer; rebuild the index with 'airm index "
+                             "--rebuild --db " + path + " FILE...'");
+        }
+        if (p->segment == records->segment()) {
+            return records->read(*p, where);
+        }
+        return std::string(RecordStoreReader(path).read(pointer, where));
     }
 };
 
@@ -295,6 +331,7 @@ IndexWriter::~IndexWriter() {
             impl_->db.cancel_transaction();
         }
         impl_->db.close();
+        impl_->records.reset(); // drops the bytes appended since the last commit
     } catch (const Xapian::Error&) {
         // Nothing uncommitted survives; the database keeps its last committed state.
     }
@@ -378,6 +415,7 @@ IndexWriter IndexWriter::open(const std::string& path, bool create, std::chrono:
         } else {
             impl->metadata = read_metadata(impl->db, path);
         }
+        impl->records.emplace(RecordStoreWriter::open_last(path));
         impl->begin();
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, path);
@@ -407,7 +445,10 @@ bool IndexWriter::contains(std::string_view id) const {
 
 std::optional<Record> IndexWriter::find(std::string_view id) const {
     try {
-        return find_record(impl_->db, id, impl_->path);
+        return find_record(impl_->db, id, impl_->path,
+                           [&](Xapian::docid, std::string_view pointer, std::string_view where) {
+                               return impl_->stored(pointer, where);
+                           });
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->path);
     }
@@ -415,7 +456,10 @@ std::optional<Record> IndexWriter::find(std::string_view id) const {
 
 void IndexWriter::for_each_record(const std::function<void(const Record&)>& visit) const {
     try {
-        visit_records(impl_->db, visit, impl_->path);
+        visit_records(impl_->db, visit, impl_->path,
+                      [&](Xapian::docid, std::string_view pointer, std::string_view where) {
+                          return impl_->stored(pointer, where);
+                      });
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->path);
     }
@@ -437,6 +481,7 @@ bool IndexWriter::remove(std::string_view id) {
 void IndexWriter::commit() {
     try {
         impl_->db.set_metadata(std::string(schema::kMetadataKey), impl_->metadata.to_json());
+        impl_->records->sync(); // the records first: the commit points to them
         impl_->db.commit_transaction();
         impl_->in_transaction = false;
         impl_->committed = true;
@@ -449,6 +494,7 @@ void IndexWriter::commit() {
 void IndexWriter::cancel() {
     try {
         impl_->db.cancel_transaction();
+        impl_->records->rollback();
         impl_->in_transaction = false;
         impl_->metadata = impl_->db.get_metadata(std::string(schema::kMetadataKey)).empty()
                               ? IndexMetadata::fresh()
@@ -506,6 +552,20 @@ const Xapian::Database& IndexAccess::database(const Index& index) {
 
 Xapian::WritableDatabase& IndexAccess::database(IndexWriter& writer) {
     return writer.impl_->db;
+}
+
+RecordStoreWriter& IndexAccess::records(IndexWriter& writer) {
+    return *writer.impl_->records;
+}
+
+std::string_view IndexAccess::stored_record(const Index& index, Xapian::docid did, std::string_view pointer,
+                                            std::string_view where) {
+    return index.impl_->stored(did, pointer, where);
+}
+
+std::string_view IndexAccess::stored_record(const Index& index, Xapian::docid did, const RecordPointer& pointer,
+                                            std::string_view where) {
+    return index.impl_->stored(did, pointer, where);
 }
 
 } // namespace detail

@@ -11,8 +11,9 @@ namespace airm::schema {
 /// Bumped whenever the terms or values written for a record change; an index of another version
 /// must be rebuilt. Version 2 moved the stored record from the document data to kSlotRecord;
 /// version 3 compresses the stored record with record_codec; version 4 no longer writes the
-/// per-field stem terms of kDerivedField.
-inline constexpr int kVersion = 4;
+/// per-field stem terms of kDerivedField; version 5 keeps the stored records in record files of
+/// airm's own (engine/record_store.hpp), kSlotRecord holding a pointer to them.
+inline constexpr int kVersion = 5;
 
 /// The searchable text fields of a record.
 enum class Field { title, text, reasoning, source };
@@ -55,10 +56,11 @@ inline constexpr Field kDerivedField = Field::text;
 /// Value slots.
 inline constexpr unsigned kSlotId = 0;
 inline constexpr unsigned kSlotYear = 1;
-/// The stored record (one JSON object, native shape, packed by compress_record of
-/// engine/record_codec.hpp) that results, snippets and `show` read. A value slot rather than the
-/// document data: Xapian zlib-compresses document data, and inflating the page of hits cost more
-/// than record_codec's decoding (the document data is left empty).
+/// Where the stored record is (one JSON object, native shape, packed by compress_record of
+/// engine/record_codec.hpp) that results, snippets and `show` read: a pointer into the index's
+/// record files (engine/record_store.hpp), committed with the document. The records themselves
+/// are not in Xapian: its document data is zlib-compressed (slow to inflate for a page of hits),
+/// and a value or data read costs a B-tree descent and block copies where a memory map costs none.
 inline constexpr unsigned kSlotRecord = 2;
 inline constexpr unsigned kFirstFacetSlot = 10;
 /// Separator of the values stored in a facet's slot.

@@ -3,6 +3,7 @@
 /// Tools never include this header: Xapian types stay behind the engine, indexer and query APIs.
 
 #include "engine/index.hpp"
+#include "engine/record_store.hpp"
 
 #include <xapian.h>
 
@@ -11,6 +12,17 @@ namespace airm::detail {
 struct IndexAccess {
     [[nodiscard]] static const Xapian::Database& database(const Index& index);
     [[nodiscard]] static Xapian::WritableDatabase& database(IndexWriter& writer);
+    /// Where the writer's new records go (document_builder stores their pointers).
+    [[nodiscard]] static RecordStoreWriter& records(IndexWriter& writer);
+    /// The stored bytes (compress_record's form) of document `did`, whose kSlotRecord value is
+    /// `pointer`; valid until the next read through `index`. `where` names the document in errors.
+    [[nodiscard]] static std::string_view stored_record(const Index& index, Xapian::docid did,
+                                                        std::string_view pointer,
+                                                        std::string_view where);
+    /// The same for a decoded pointer.
+    [[nodiscard]] static std::string_view stored_record(const Index& index, Xapian::docid did,
+                                                        const RecordPointer& pointer,
+                                                        std::string_view where);
 };
 
 /// Converts a Xapian exception into the airm error that explains it for `path`.

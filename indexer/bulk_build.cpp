@@ -282,12 +282,14 @@ private:
             // in place rather than copied on write (7% less CPU); the compaction writes the index.
             Xapian::WritableDatabase db(path, Xapian::DB_CREATE | Xapian::DB_NO_SYNC | Xapian::DB_DANGEROUS,
                                         kPartialBlockSize);
+            // The chunk's records go to a segment of their own, which the merge moves into the index.
+            RecordStoreWriter records = RecordStoreWriter::create(path, static_cast<std::uint32_t>(chunk.index));
             std::size_t pending = 0;
             for (const Record& record : chunk.records) {
                 if (aborted_) {
                     return path;
                 }
-                db.add_document(build_document(record, *chunk.layout, analyzer));
+                db.add_document(build_document(record, *chunk.layout, analyzer, records));
                 if (++pending == flush_) {
                     db.commit();
                     pending = 0;
@@ -295,6 +297,7 @@ private:
             }
             db.commit();
             db.close();
+            records.sync();
         } catch (const Xapian::Error& e) {
             detail::rethrow_xapian(e, path);
         }
@@ -543,10 +546,12 @@ private:
     PartialBuilders builders_; // last: stopped before the state above goes away
 };
 
-/// Merges the partial databases into `out` and stores the metadata there.
+/// Merges the partial databases into `out` and stores the metadata there; their record segments
+/// move into `out` as they are (the documents' pointers name them).
 void merge(const std::vector<std::string>& partials, const std::string& out, const IndexMetadata& metadata) {
     if (partials.empty()) {
         Xapian::WritableDatabase empty(out, Xapian::DB_CREATE);
+        RecordStoreWriter::create(out, 0).sync();
         empty.set_metadata(std::string(schema::kMetadataKey), metadata.to_json());
         empty.commit();
         empty.close();
@@ -559,6 +564,15 @@ void merge(const std::vector<std::string>& partials, const std::string& out, con
         }
         // Single pass, blocks filled full: the index is read far more than it is changed.
         all.compact(out, Xapian::Compactor::FULLER);
+    }
+    for (std::size_t k = 0; k < partials.size(); ++k) {
+        const std::string name = record_segment_name(static_cast<std::uint32_t>(k));
+        std::error_code ec;
+        fs::rename(fs::path(partials[k]) / name, fs::path(out) / name, ec);
+        if (ec) {
+            throw IndexError("cannot move the record file '" + (fs::path(partials[k]) / name).string() +
+                             "' into '" + out + "' (" + ec.message() + "); check the folder's permissions");
+        }
     }
     Xapian::WritableDatabase db(out, Xapian::DB_OPEN);
     db.set_metadata(std::string(schema::kMetadataKey), metadata.to_json());

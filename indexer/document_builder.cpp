@@ -50,10 +50,10 @@ std::string field_text(const Record& record, schema::Field field) {
 }
 
 Xapian::Document build_document(const Record& record, const IndexMetadata& metadata,
-                                const Analyzer& analyzer) {
+                                const Analyzer& analyzer, RecordStoreWriter& records) {
     thread_local Scratch scratch;
     Xapian::Document doc;
-    doc.add_value(schema::kSlotRecord, compress_record(to_json_line(record)));
+    doc.add_value(schema::kSlotRecord, records.append(compress_record(to_json_line(record))));
     doc.add_boolean_term(schema::id_term(record.id));
     doc.add_value(schema::kSlotId, record.id);
     if (record.source.year) {

@@ -4,6 +4,7 @@
 #include "engine/analyzer.hpp"
 #include "engine/metadata.hpp"
 #include "engine/record.hpp"
+#include "engine/record_store.hpp"
 #include "engine/schema.hpp"
 
 #include <xapian.h>
@@ -11,9 +12,10 @@
 namespace airm {
 
 /// Builds the document of `record`, whose facets are already normalised (codes for hierarchical
-/// facets) and registered in `metadata`.
+/// facets) and registered in `metadata`; the record itself is appended to `records`, and the
+/// document points to it.
 [[nodiscard]] Xapian::Document build_document(const Record& record, const IndexMetadata& metadata,
-                                              const Analyzer& analyzer);
+                                              const Analyzer& analyzer, RecordStoreWriter& records);
 
 /// The text of one field as indexed (source joins its reference, title and authors).
 [[nodiscard]] std::string field_text(const Record& record, schema::Field field);

@@ -114,6 +114,7 @@ IndexReport write_batch(IndexWriter& writer, const std::vector<std::string>& inp
     writer.metadata() = metadata;
     Analyzer analyzer(metadata.analyzer);
     Xapian::WritableDatabase& db = detail::IndexAccess::database(writer);
+    RecordStoreWriter& records = detail::IndexAccess::records(writer);
     IndexReport report;
     report.read = batch.records.size();
     try {
@@ -125,7 +126,7 @@ IndexReport write_batch(IndexWriter& writer, const std::vector<std::string>& inp
             } else {
                 ++report.added;
             }
-            db.replace_document(id_term, build_document(record, metadata, analyzer));
+            db.replace_document(id_term, build_document(record, metadata, analyzer, records));
             if (options.progress && (++done % 1000 == 0 || done == batch.records.size())) {
                 options.progress(done, batch.records.size());
             }

@@ -2,6 +2,7 @@
 
 #include "engine/error.hpp"
 #include "engine/record_codec.hpp"
+#include "engine/record_store.hpp"
 #include "engine/schema.hpp"
 #include "engine/xapian_access.hpp"
 #include "query/derived_terms.hpp"
@@ -99,6 +100,11 @@ struct Searcher::Impl {
     bool single_database;
     std::unique_ptr<FacetTable> facet_table;
     std::unique_ptr<detail::DocLengths> lengths;
+    /// Every document's stored-record pointer, by docid (0: none), loaded on the second search of
+    /// a state: a batch then reads its pages of hits from the record files alone, while a single
+    /// search does not pay for loading them.
+    std::vector<RecordPointer> pointers;
+    unsigned searches_in_state = 0;
     std::map<std::string, FacetLayout> layouts;
     using CodeNames = std::map<std::string, std::unordered_map<std::string, std::string>>;
     std::shared_ptr<const CodeNames> code_names; ///< made on first use, see SearchResult
@@ -143,6 +149,8 @@ struct Searcher::Impl {
             facet_table.reset();
             sideways_known.clear();
             lengths.reset();
+            pointers.clear();
+            searches_in_state = 0;
             layouts.clear();
             code_names.reset();
             termfreqs.clear();
@@ -193,6 +201,24 @@ struct Searcher::Impl {
                 facet_table->load(db);
         }
         return *facet_table;
+    }
+
+    /// The stored record of document `did` (compress_record's form), valid until the next read.
+    std::string_view stored_record(Xapian::docid did, std::string_view where) {
+        if (in_memory() && pointers.empty() && searches_in_state > 1) {
+            pointers.assign(std::size_t{db.get_lastdocid()} + 1, RecordPointer{});
+            for (auto v = db.valuestream_begin(schema::kSlotRecord);
+                 v != db.valuestream_end(schema::kSlotRecord); ++v) {
+                const auto p = decode_record_pointer(*v);
+                if (p && v.get_docid() < pointers.size())
+                    pointers[v.get_docid()] = *p;
+            }
+        }
+        if (did < pointers.size() && pointers[did].length != 0)
+            return detail::IndexAccess::stored_record(*index, did, pointers[did], where);
+        const std::string pointer =
+            db.get_document(did, Xapian::DOC_ASSUME_VALID).get_value(schema::kSlotRecord);
+        return detail::IndexAccess::stored_record(*index, did, pointer, where);
     }
 
     const detail::DocLengths& doc_lengths() {
@@ -563,6 +589,7 @@ void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Pla
 
 SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
                                  SearchResult result) {
+    ++searches_in_state;
     const IndexMetadata& meta = index->metadata();
     result.ranking = ranking_text;
     result.code_names = names();
@@ -636,17 +663,10 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
         // table for document reads, so its upper B-tree levels are reused across hits and searches.
         std::vector<Record> records(n);
         for (std::size_t i : by_docid) {
-            const std::string stored = db.get_document(page.hits[i].did, Xapian::DOC_ASSUME_VALID)
-                                           .get_value(schema::kSlotRecord);
-            if (stored.empty()) {
-                throw IndexError(index->paths().front() + ": document " +
-                                 std::to_string(page.hits[i].did) +
-                                 " has no stored record; rebuild the index with 'airm index "
-                                 "--rebuild'");
-            }
-            const std::string where =
-                index->paths().front() + ", document " + std::to_string(page.hits[i].did);
-            records[i] = decode_stored_record(decompress_record(stored, where), where);
+            const Xapian::docid did = page.hits[i].did;
+            const std::string where = "document " + std::to_string(did);
+            records[i] =
+                decode_stored_record(decompress_record(stored_record(did, where), where), where);
         }
         std::size_t rank = request.offset;
         for (std::size_t i = 0; i < n; ++i) {

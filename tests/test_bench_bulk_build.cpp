@@ -5,6 +5,8 @@
 
 #include "engine/error.hpp"
 #include "engine/index.hpp"
+#include "engine/record_codec.hpp"
+#include "engine/record_store.hpp"
 #include "engine/schema.hpp"
 #include "indexer/bulk_build.hpp"
 #include "indexer/ingest.hpp"
@@ -36,9 +38,11 @@ public:
     TransactionalPath& operator=(const TransactionalPath&) = delete;
 };
 
-/// Every observable part of an index, one item a line, in document order.
+/// Every observable part of an index, one item a line, in document order. The stored record is
+/// shown as the record its pointer leads to (the bulk build writes one record segment per chunk).
 std::vector<std::string> dump_index(const std::string& path) {
     Xapian::Database db(path);
+    const airm::RecordStoreReader records(path);
     std::vector<std::string> out;
     out.push_back("metadata " + db.get_metadata(std::string(airm::schema::kMetadataKey)));
     out.push_back("doccount " + std::to_string(db.get_doccount()) + " lastdocid " +
@@ -55,7 +59,10 @@ std::vector<std::string> dump_index(const std::string& path) {
             out.push_back(line);
         }
         for (auto v = doc.values_begin(); v != doc.values_end(); ++v) {
-            out.push_back("  value " + std::to_string(v.get_valueno()) + " " + *v);
+            const std::string value = v.get_valueno() == airm::schema::kSlotRecord
+                                          ? airm::decompress_record(records.read(*v, "dump"), "dump")
+                                          : *v;
+            out.push_back("  value " + std::to_string(v.get_valueno()) + " " + value);
         }
     }
     return out;

@@ -114,7 +114,9 @@ TEST_CASE("documents: fields get their prefixes, weights, positions and values",
     record.source.year = 2024;
     const airm::IndexMetadata meta = airm::IndexMetadata::fresh();
     const airm::Analyzer analyzer;
-    const Xapian::Document doc = airm::build_document(record, meta, analyzer);
+    TempDir dir;
+    auto records = airm::RecordStoreWriter::create(dir.path().string(), 0);
+    const Xapian::Document doc = airm::build_document(record, meta, analyzer, records);
 
     std::map<std::string, Xapian::termcount> wdf;
     for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) {
@@ -160,9 +162,13 @@ TEST_CASE("documents: fields get their prefixes, weights, positions and values",
     CHECK(positions("gpt-4") == positions("gpt"));
 
     CHECK(Xapian::sortable_unserialise(doc.get_value(airm::schema::kSlotYear)) == 2024);
-    CHECK(nlohmann::json::parse(airm::decompress_record(doc.get_value(airm::schema::kSlotRecord),
-                                                        "doc-1"))["id"] == "doc-1");
-    CHECK(doc.get_data().empty()); // the record is stored in its value slot alone
+    // The record goes to the record store; the document holds where it is.
+    const auto pointer = airm::decode_record_pointer(doc.get_value(airm::schema::kSlotRecord));
+    REQUIRE(pointer);
+    CHECK(pointer->segment == 0);
+    CHECK(nlohmann::json::parse(
+              airm::decompress_record(records.read(*pointer, "doc-1"), "doc-1"))["id"] == "doc-1");
+    CHECK(doc.get_data().empty());
 }
 
 TEST_CASE("documents: indexing an id again replaces the record", "[documents]") {

@@ -164,9 +164,10 @@ void run_round_trip(const Dataset& data, std::size_t expected_records) {
         REQUIRE(batch.records.size() == expected_records);
         const airm::Analyzer analyzer(metadata.analyzer);
         Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
+        auto records = airm::RecordStoreWriter::create(dir.path().string(), 0);
         for (const auto& record : batch.records) {
             db.replace_document(airm::schema::id_term(record.id),
-                                airm::build_document(record, metadata, analyzer));
+                                airm::build_document(record, metadata, analyzer, records));
         }
         REQUIRE(db.get_doccount() == expected_records);
         const auto result = check_round_trip(db, batch.records, analyzer);

@@ -107,8 +107,9 @@ TEST_CASE("derived terms: the text's stem counts follow from the other terms exa
         const auto batch = prepare_batch({input}, IndexOptions{}, metadata);
         Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
         const Analyzer analyzer;
+        auto records = RecordStoreWriter::create(dir.path().string(), 0);
         for (const Record& record : batch.records)
-            db.add_document(build_document(record, metadata, analyzer));
+            db.add_document(build_document(record, metadata, analyzer, records));
         check_derivation(db);
     }
 }

@@ -129,3 +129,45 @@ TEST_CASE("searcher: every searcher over one index follows a commit, not only th
         CHECK(via_second.facets.front().values[i].count == expected.facets.front().values[i].count);
     }
 }
+
+TEST_CASE(
+    "searcher: the records shown follow a commit that replaced them, from the first search on",
+    "[query][search]") {
+    TempDir dir;
+    const std::string db = test::build_corpus_index(dir);
+    Index index = Index::open(db);
+    // From its second search a searcher reads record pointers from a column it keeps per index
+    // state; the first reads them from the documents. Both must show the committed record.
+    Searcher searcher(index, test::searcher_options(index, true));
+    SearchRequest request;
+    request.query = "zzzreplacedword";
+    const std::string batch = dir.file("more.jsonl");
+    for (int round = 0; round < 4; ++round) {
+        {
+            std::ofstream out(batch);
+            out << nlohmann::json{{"id", "NEW-1"},
+                                  {"title", "Round " + std::to_string(round)},
+                                  {"text", "zzzreplacedword in round " + std::to_string(round)}}
+                       .dump()
+                << '\n';
+        }
+        index_files(db, {batch}, IndexOptions{});
+        for (int repeat = 0; repeat < 3; ++repeat) {
+            INFO("round " << round << ", search " << repeat);
+            const SearchResult result = searcher.search(request);
+            REQUIRE(result.hits.size() == 1);
+            CHECK(result.hits[0].record.title == "Round " + std::to_string(round));
+            CHECK(result.hits[0].snippet.text ==
+                  "zzzreplacedword in round " + std::to_string(round));
+        }
+    }
+    // A record read from a column stays right when other records come and go around it.
+    request.query = "model";
+    request.limit = 5;
+    const SearchResult before = searcher.search(request);
+    Searcher fresh(index, test::searcher_options(index, false));
+    const SearchResult expected = fresh.search(request);
+    REQUIRE(before.hits.size() == expected.hits.size());
+    for (std::size_t i = 0; i < expected.hits.size(); ++i)
+        CHECK(before.hits[i].record == expected.hits[i].record);
+}
