@@ -4,7 +4,10 @@
 #include "engine/schema.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <optional>
+#include <vector>
 
 namespace airm {
 namespace {
@@ -35,6 +38,49 @@ std::size_t column(std::string_view query, std::size_t offset) {
         }
     }
     return col;
+}
+
+/// Edit distance (insertions, deletions, substitutions) between two ASCII-lowercased names.
+std::size_t name_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                              std::tolower(static_cast<unsigned char>(b[j - 1]));
+            row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+/// The name among `names` that `typed` most likely misspells: the same but for case, within two
+/// edits (one for names of three letters or fewer), or cut short (at least three letters). Words
+/// typed with a colon that are no field ("ISO:27001") match none.
+std::optional<std::string> closest_name(std::string_view typed, const std::vector<std::string>& names) {
+    if (typed.size() > 40 ||
+        !std::all_of(typed.begin(), typed.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
+        return std::nullopt;
+    std::optional<std::string> best;
+    std::size_t best_distance = 3;
+    for (const auto& name : names) {
+        std::size_t d = name_distance(typed, name);
+        const std::size_t limit = std::min(typed.size(), name.size()) <= 3 ? 1 : 2;
+        const bool cut_short = typed.size() >= 3 && typed.size() < name.size() &&
+                               name_distance(typed, name.substr(0, typed.size())) == 0;
+        if (cut_short)
+            d = std::min<std::size_t>(d, 2);
+        if ((d <= limit || cut_short) && d < best_distance) {
+            best = name;
+            best_distance = d;
+        }
+    }
+    return best;
 }
 
 /// A parse failure, turned into QueryError (strict) or a plain-words reading (lenient).
@@ -118,11 +164,15 @@ class Parser {
         return root;
     }
 
+    /// Hints about a well-formed query that may not say what was meant (a misspelt field name).
+    [[nodiscard]] std::string hints() const { return hints_; }
+
   private:
     std::string_view query_;
     const QuerySyntax& syntax_;
     std::vector<Lexeme> tokens_;
     std::size_t at_ = 0;
+    std::string hints_;
     /// Parentheses and NOT/-/+ nest by recursion (here and in every walk of the tree), so their
     /// depth is bounded to keep the stack bounded whatever the query.
     static constexpr int max_nesting = 100;
@@ -300,8 +350,28 @@ class Parser {
                 throw SyntaxError{chunk.begin, "'" + name + ":' is followed by nothing; write " +
                                                    name + ":WORD or " + name + ":\"a phrase\""};
             }
+            if (colon + 1 < chunk.text.size()) {
+                hint_unknown_field(name, chunk.text.substr(colon + 1));
+            }
         }
         return word_node(chunk.text, chunk.begin, chunk.end);
+    }
+
+    /// "name:rest" where name is no field is searched as the text it is ("ISO:27001"); when name
+    /// is close to a field's name, a hint says so and names the field.
+    void hint_unknown_field(const std::string& name, const std::string& rest) {
+        std::vector<std::string> names;
+        for (schema::Field f : schema::kAllFields)
+            names.emplace_back(schema::field_name(f));
+        names.insert(names.end(), syntax_.facets.begin(), syntax_.facets.end());
+        names.emplace_back("year");
+        const std::optional<std::string> near = closest_name(name, names);
+        if (!near)
+            return;
+        if (!hints_.empty())
+            hints_ += "; ";
+        hints_ += "'" + name + "' is not a field, so '" + name + ":" + rest +
+                  "' was searched as text; did you mean '" + *near + ":" + rest + "'?";
     }
 
     static QueryNode word_node(const std::string& text, std::size_t begin, std::size_t end) {
@@ -436,7 +506,9 @@ void collect_positive(const QueryNode& n, bool negated, std::vector<const QueryN
 
 ParsedQuery parse_query_strict(std::string_view query, const QuerySyntax& syntax) {
     try {
-        return ParsedQuery{Parser(query, syntax).parse(), ""};
+        Parser parser(query, syntax);
+        QueryNode root = parser.parse();
+        return ParsedQuery{std::move(root), parser.hints()};
     } catch (const SyntaxError& e) {
         throw QueryError("query '" + std::string(query) + "': " + e.message + " (column " +
                          std::to_string(column(query, e.offset)) + ")");
@@ -445,7 +517,9 @@ ParsedQuery parse_query_strict(std::string_view query, const QuerySyntax& syntax
 
 ParsedQuery parse_query(std::string_view query, const QuerySyntax& syntax) {
     try {
-        return ParsedQuery{Parser(query, syntax).parse(), ""};
+        Parser parser(query, syntax);
+        QueryNode root = parser.parse();
+        return ParsedQuery{std::move(root), parser.hints()};
     } catch (const SyntaxError& e) {
         return ParsedQuery{plain_word_reading(query),
                            "read as plain words: " + e.message + " (column " +

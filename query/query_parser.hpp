@@ -61,7 +61,9 @@ struct QuerySyntax {
 /// The result of parsing: the tree, and a notice when the query was read leniently.
 struct ParsedQuery {
     QueryNode root;
-    std::string notice; ///< non-empty when the lenient parser fell back to plain words, says why
+    /// Non-empty when the lenient parser fell back to plain words (says why), or when a word typed
+    /// as "name:..." names no field but looks like a misspelt one (names the field).
+    std::string notice;
 };
 
 /// Parses `query` strictly; throws QueryError naming the column and the fix when it is not well

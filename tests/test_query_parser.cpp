@@ -147,6 +147,33 @@ TEST_CASE("parser: an unknown field is text, a facet value outside the taxonomy 
     const ParsedQuery p = parse_query_strict("foo:bar", f.syntax);
     CHECK(describe(p.root) == "word:foo:bar");
     CHECK(f.xapian("foo:bar") == "Query((foo PHRASE 2 bar))");
+    CHECK(p.notice.empty());
+    // ... but a name close to a field's is most likely a misspelt field: the search says so.
+    struct Row {
+        const char* query;
+        const char* hint; ///< empty: no hint
+    };
+    const Row rows[] = {
+        {"texts:model", "'texts' is not a field, so 'texts:model' was searched as text; did you mean 'text:model'?"},
+        {"Title:board", "did you mean 'title:board'?"},
+        {"categroy:3.1", "did you mean 'category:3.1'?"},
+        {"reason:safety", "did you mean 'reasoning:safety'?"},
+        {"audit yeer:2024", "did you mean 'year:2024'?"},
+        {"ISO:27001", ""},
+        {"http://example.org", ""},
+        {"gpt:4", ""},
+        {"title:board", ""},
+    };
+    for (const auto& row : rows) {
+        INFO("query: " << row.query);
+        const ParsedQuery parsed = parse_query(row.query, f.syntax);
+        if (std::string(row.hint).empty()) {
+            CHECK(parsed.notice.empty());
+        } else {
+            CHECK_THAT(parsed.notice, Catch::Contains(row.hint));
+            CHECK(parse_query_strict(row.query, f.syntax).notice == parsed.notice);
+        }
+    }
     try {
         (void)f.xapian("category:9.9");
         FAIL("a code outside the taxonomy was accepted");
