@@ -248,6 +248,28 @@ std::uint64_t Index::size_on_disk() const {
     return total;
 }
 
+Index::RecordSpace Index::record_space() const {
+    RecordSpace space;
+    std::uint64_t used = 0;
+    for (const auto& path : impl_->paths) {
+        const RecordFiles files = record_files(path);
+        space.files += files.files;
+        space.bytes += files.bytes;
+        used += files.header_bytes;
+    }
+    try {
+        for (auto it = impl_->db.valuestream_begin(schema::kSlotRecord);
+             it != impl_->db.valuestream_end(schema::kSlotRecord); ++it) {
+            if (const auto pointer = decode_record_pointer(*it))
+                used += pointer->length;
+        }
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->paths.front());
+    }
+    space.unused_bytes = space.bytes > used ? space.bytes - used : 0;
+    return space;
+}
+
 std::map<std::string, std::uint64_t> Index::facet_counts(std::string_view facet) const {
     std::map<std::string, std::uint64_t> counts;
     const FacetInfo* info = impl_->metadata.facet(facet);

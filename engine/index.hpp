@@ -50,6 +50,14 @@ public:
     [[nodiscard]] const std::vector<std::string>& paths() const;
     /// Bytes used by the index files on disk.
     [[nodiscard]] std::uint64_t size_on_disk() const;
+    /// The stored records' files: their bytes, and the part no current record uses (records since
+    /// replaced or deleted, which `airm index --rebuild` reclaims).
+    struct RecordSpace {
+        std::uint64_t files = 0;
+        std::uint64_t bytes = 0;
+        std::uint64_t unused_bytes = 0;
+    };
+    [[nodiscard]] RecordSpace record_space() const;
     /// How many records carry each value of `facet` (hierarchical values count at every ancestor,
     /// once per record).
     [[nodiscard]] std::map<std::string, std::uint64_t> facet_counts(std::string_view facet) const;

@@ -104,6 +104,19 @@ std::string record_segment_name(std::uint32_t segment) {
     return "records-" + std::to_string(segment) + ".airm";
 }
 
+RecordFiles record_files(const std::string& folder) {
+    RecordFiles out;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+        if (segment_of(entry.path().filename().string())) {
+            ++out.files;
+            out.bytes += entry.file_size(ec);
+            out.header_bytes += kHeader.size();
+        }
+    }
+    return out;
+}
+
 // ---------------------------------------------------------------- writer
 
 struct RecordStoreWriter::Impl {

@@ -38,6 +38,14 @@ struct RecordPointer {
 /// File name of segment `segment` in an index folder.
 [[nodiscard]] std::string record_segment_name(std::uint32_t segment);
 
+/// The record files of an index folder: how many, their bytes, and the bytes of their headers.
+struct RecordFiles {
+    std::uint64_t files = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t header_bytes = 0;
+};
+[[nodiscard]] RecordFiles record_files(const std::string& folder);
+
 /// Appends records to one segment of an index folder. Not thread-safe; one per writer.
 class RecordStoreWriter {
   public:

@@ -260,3 +260,33 @@ TEST_CASE("record store: an index keeps its records in step with its commits",
         CHECK(index.find("b199")->text == "words of record b199"); // beyond the first map
     }
 }
+
+TEST_CASE("record store: the index tells how much of its record files replaced records hold",
+          "[record_store][index]") {
+    TempDir dir;
+    const std::string db = dir.file("db");
+    airm::index_files(db, {dir.write("a.jsonl", lines("a", 20))}, airm::IndexOptions{});
+    const airm::Index::RecordSpace fresh = airm::Index::open(db).record_space();
+    CHECK(fresh.files == 1);
+    CHECK(fresh.bytes == fs::file_size(fs::path(db) / "records-0.airm"));
+    CHECK(fresh.unused_bytes == 0);
+
+    { // a cancelled change leaves nothing unused behind
+        airm::IndexWriter writer = airm::IndexWriter::open(db, false);
+        add_uncommitted(writer, "b", 10);
+        writer.cancel();
+    }
+    CHECK(airm::Index::open(db).record_space().unused_bytes == 0);
+
+    // Replacing a record leaves its old bytes; deleting one leaves its bytes too.
+    const std::string a4 = airm::Index::open(db).find("a4")->text;
+    airm::index_files(db, {dir.write("b.jsonl", record_line("a4", a4 + " and more"))},
+                      airm::IndexOptions{});
+    const airm::Index::RecordSpace replaced = airm::Index::open(db).record_space();
+    CHECK(replaced.unused_bytes > 0);
+    CHECK(replaced.bytes > fresh.bytes);
+    (void)airm::delete_records(db, {"a5"});
+    const airm::Index::RecordSpace deleted = airm::Index::open(db).record_space();
+    CHECK(deleted.bytes == replaced.bytes);
+    CHECK(deleted.unused_bytes > replaced.unused_bytes);
+}

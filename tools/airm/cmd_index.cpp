@@ -105,9 +105,10 @@ void run_index(const IndexArgs& args) {
                               {"total", report.total}};
         std::cout << out.dump(2) << '\n';
     } else {
-        std::cout << "indexed " << with_commas(report.read) << " records into " << db << " ("
-                  << with_commas(report.added) << " new, " << with_commas(report.replaced)
-                  << " replaced); it now holds " << with_commas(report.total) << " records\n";
+        auto records = [](std::uint64_t n) { return with_commas(n) + (n == 1 ? " record" : " records"); };
+        std::cout << "indexed " << records(report.read) << " into " << db << " (" << with_commas(report.added)
+                  << " new, " << with_commas(report.replaced) << " replaced); it now holds "
+                  << records(report.total) << '\n';
     }
 }
 

@@ -109,9 +109,11 @@ void register_inspect_commands(CLI::App& app) {
         stats->callback([args]() {
             Index index = open_index(args->db);
             const IndexMetadata& meta = index.metadata();
+            const Index::RecordSpace space = index.record_space();
             json out = {{"db", index.paths().front()},
                         {"records", index.record_count()},
                         {"size_bytes", index.size_on_disk()},
+                        {"record_files", {{"files", space.files}, {"bytes", space.bytes}, {"unused_bytes", space.unused_bytes}}},
                         {"schema_version", meta.schema_version},
                         {"analyzer", {{"language", meta.analyzer.language}, {"fold_diacritics", meta.analyzer.fold_diacritics}}}};
             json facets = json::object();
@@ -126,6 +128,11 @@ void register_inspect_commands(CLI::App& app) {
             std::cout << bold("index ") << index.paths().front() << "\n  " << with_commas(index.record_count())
                       << " records, " << human_bytes(index.size_on_disk()) << " on disk, schema version "
                       << meta.schema_version << ", language " << meta.analyzer.language << '\n';
+            if (space.unused_bytes > 0) {
+                std::cout << "  " << human_bytes(space.unused_bytes) << " of its " << human_bytes(space.bytes)
+                          << " of stored records belong to records since replaced or deleted; 'airm index --rebuild --db "
+                          << index.paths().front() << " FILE...' reclaims them\n";
+            }
             for (const auto& [name, facet] : facets.items()) {
                 std::cout << '\n' << bold(name) << (facet["hierarchical"].get<bool>() ? " (hierarchical)" : "") << '\n';
                 if (facet["hierarchical"].get<bool>()) {
