@@ -314,6 +314,7 @@ struct IndexWriter::Impl {
     std::string path;
     Xapian::WritableDatabase db;
     std::optional<RecordStoreWriter> records; ///< appends to the folder's last record segment
+    std::optional<RecordStoreReader> others;  ///< reads the other segments
     IndexMetadata metadata;
     bool in_transaction = false;
     bool created = false;        ///< this writer made the database
@@ -336,7 +337,10 @@ struct IndexWriter::Impl {
         if (p->segment == records->segment()) {
             return records->read(*p, where);
         }
-        return std::string(RecordStoreReader(path).read(pointer, where));
+        if (!others) {
+            others.emplace(path); // the segments this writer does not append to
+        }
+        return std::string(others->read(*p, where));
     }
 };
 

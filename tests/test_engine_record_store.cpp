@@ -223,6 +223,14 @@ TEST_CASE("record store: an index keeps its records in step with its commits",
         std::size_t seen = 0;
         index.for_each_record([&](const airm::Record&) { ++seen; });
         CHECK(seen == 13);
+        // A writer reads the segments it does not append to as well as its own.
+        airm::IndexWriter writer = airm::IndexWriter::open(db, false);
+        std::size_t written = 0;
+        writer.for_each_record([&](const airm::Record& r) {
+            ++written;
+            CHECK(r.text == (r.id == "a4" ? "replaced text" : "words of record " + r.id));
+        });
+        CHECK(written == 13);
     }
     SECTION("a cancelled or abandoned writer leaves the record file as committed") {
         airm::index_files(db, {input}, airm::IndexOptions{});
