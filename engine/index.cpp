@@ -313,7 +313,8 @@ bool Index::refresh() const {
 struct IndexWriter::Impl {
     std::string path;
     Xapian::WritableDatabase db;
-    std::optional<RecordStoreWriter> records; ///< appends to the folder's last record segment
+    std::optional<RecordStoreWriter> records; ///< appends to the folder's last record segment (declared
+                                              ///< after db: destroyed first, while the lock is held)
     std::optional<RecordStoreReader> others;  ///< reads the other segments
     IndexMetadata metadata;
     bool in_transaction = false;
@@ -356,8 +357,10 @@ IndexWriter::~IndexWriter() {
         if (impl_->in_transaction) {
             impl_->db.cancel_transaction();
         }
+        // The record file is cut back to its committed size while the lock is still held: once
+        // close() lets the lock go, the next writer may append and commit after those bytes.
+        impl_->records.reset();
         impl_->db.close();
-        impl_->records.reset(); // drops the bytes appended since the last commit
     } catch (const Xapian::Error&) {
         // Nothing uncommitted survives; the database keeps its last committed state.
     }

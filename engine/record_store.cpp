@@ -64,6 +64,15 @@ std::optional<std::uint32_t> segment_of(std::string_view name) {
     return n;
 }
 
+/// Makes the names in `folder` durable (best effort: some file systems cannot sync a folder).
+void sync_folder(const std::string& folder) {
+    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)::fsync(fd);
+        ::close(fd);
+    }
+}
+
 /// Checks the first bytes of a segment: the format name and this version.
 void check_header(std::string_view head, const std::string& path) {
     const std::string fix = rebuild_hint(fs::path(path).parent_path());
@@ -187,6 +196,7 @@ RecordStoreWriter RecordStoreWriter::open_last(const std::string& folder) {
     if (!last) {
         RecordStoreWriter w = create(folder, 0);
         w.sync();
+        sync_folder(folder); // the new file's name is durable before a commit points into it
         return w;
     }
     auto impl = std::make_unique<Impl>();
@@ -225,7 +235,7 @@ std::string RecordStoreWriter::append(std::string_view bytes) {
 std::string RecordStoreWriter::read(const RecordPointer& pointer, std::string_view where) {
     impl_->flush();
     if (pointer.segment != impl_->segment || pointer.offset < kHeader.size() ||
-        pointer.offset + pointer.length > impl_->written) {
+        pointer.length > impl_->written || pointer.offset > impl_->written - pointer.length) {
         throw IndexError(std::string(where) + ": stored record pointer is out of range of '" +
                          impl_->path + "'" + rebuild_hint(fs::path(impl_->path).parent_path()));
     }
@@ -273,16 +283,22 @@ const std::string& RecordStoreWriter::path() const {
 
 namespace {
 
-/// A read-only map of a whole segment file.
-struct Mapping {
+/// One segment file, held open from when the reader was made (so that a rebuild, which puts other
+/// files under the same names, does not change what this reader reads), and its read-only map.
+struct Segment {
+    int fd = -1;
     const char* data = nullptr;
     std::size_t size = 0;
 
-    Mapping() = default;
-    Mapping(const Mapping&) = delete;
-    Mapping& operator=(const Mapping&) = delete;
-    ~Mapping() { reset(); }
-    void reset() {
+    Segment() = default;
+    Segment(const Segment&) = delete;
+    Segment& operator=(const Segment&) = delete;
+    ~Segment() {
+        unmap();
+        if (fd >= 0)
+            ::close(fd);
+    }
+    void unmap() {
         if (data != nullptr)
             ::munmap(const_cast<char*>(data), size);
         data = nullptr;
@@ -294,41 +310,58 @@ struct Mapping {
 
 struct RecordStoreReader::Impl {
     std::string folder;
-    std::map<std::uint32_t, Mapping> segments;
+    std::map<std::uint32_t, Segment> segments;
 
     /// Maps segment `n` (again, when it grew), so that it covers at least `needed` bytes if it can.
-    const Mapping& map(std::uint32_t n, std::uint64_t needed, std::string_view where) {
-        Mapping& m = segments[n];
+    const Segment& map(std::uint32_t n, std::uint64_t needed, std::string_view where) {
+        Segment& m = segments[n];
         if (m.data != nullptr && m.size >= needed)
             return m;
         const std::string path = (fs::path(folder) / record_segment_name(n)).string();
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            throw IndexError(std::string(where) + ": " +
-                             system_error("cannot open the record file", path) +
-                             rebuild_hint(folder));
+        if (m.fd < 0) { // a segment made after this reader (a new index's first)
+            m.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (m.fd < 0) {
+                throw IndexError(std::string(where) + ": " +
+                                 system_error("cannot open the record file", path) +
+                                 rebuild_hint(folder));
+            }
         }
         struct stat st {};
-        if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(kHeader.size())) {
-            ::close(fd);
-            check_header({}, path);
+        if (::fstat(m.fd, &st) != 0) {
+            throw IndexError(std::string(where) + ": " +
+                             system_error("cannot read the record file", path));
         }
-        m.reset();
+        if (st.st_size < static_cast<off_t>(kHeader.size()))
+            check_header({}, path);
         void* p =
-            ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_SHARED, fd, 0);
-        ::close(fd);
+            ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_SHARED, m.fd, 0);
         if (p == MAP_FAILED)
             throw IndexError(std::string(where) + ": " +
                              system_error("cannot map the record file", path));
+        try {
+            check_header(std::string_view(static_cast<const char*>(p), kHeader.size()), path);
+        } catch (...) {
+            ::munmap(p,
+                     static_cast<std::size_t>(st.st_size)); // not kept: the next read checks again
+            throw;
+        }
+        m.unmap();
         m.data = static_cast<const char*>(p);
         m.size = static_cast<std::size_t>(st.st_size);
-        check_header(std::string_view(m.data, kHeader.size()), path);
         return m;
     }
 };
 
 RecordStoreReader::RecordStoreReader(std::string folder) : impl_(std::make_unique<Impl>()) {
     impl_->folder = std::move(folder);
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(impl_->folder, ec)) {
+        if (const auto n = segment_of(entry.path().filename().string())) {
+            const int fd = ::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd >= 0)
+                impl_->segments[*n].fd = fd; // else reported by the first read that needs it
+        }
+    }
 }
 RecordStoreReader::RecordStoreReader(RecordStoreReader&&) noexcept = default;
 RecordStoreReader& RecordStoreReader::operator=(RecordStoreReader&&) noexcept = default;
@@ -347,7 +380,7 @@ std::string_view RecordStoreReader::read(std::string_view pointer_value,
 std::string_view RecordStoreReader::read(const RecordPointer& pointer,
                                          std::string_view where) const {
     const std::uint64_t end = pointer.offset + pointer.length;
-    const Mapping& m = impl_->map(pointer.segment, end, where);
+    const Segment& m = impl_->map(pointer.segment, end, where);
     if (pointer.offset < kHeader.size() || end > m.size || end < pointer.offset) {
         throw IndexError(std::string(where) + ": its stored record lies beyond the end of '" +
                          (fs::path(impl_->folder) / record_segment_name(pointer.segment)).string() +

@@ -81,8 +81,10 @@ class RecordStoreWriter {
 };
 
 /// Reads the records of one index folder through read-only memory maps of its segments, mapped on
-/// first use and mapped again when a segment has grown (a newer revision). Not thread-safe; one per
-/// Index handle.
+/// first use and mapped again when a segment has grown (a newer revision). The segment files are
+/// held open from construction, as Xapian holds its tables: a rebuild that swaps in a new folder
+/// changes neither what this reader reads nor what its Xapian database does. Not thread-safe; one
+/// per Index handle.
 class RecordStoreReader {
   public:
     explicit RecordStoreReader(std::string folder);

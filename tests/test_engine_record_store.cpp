@@ -171,6 +171,9 @@ TEST_CASE("record store: damaged or foreign files are refused, naming the file a
                           Catch::Contains("airm-records 2") && Catch::Contains("airm-records 1") &&
                               Catch::Contains("--rebuild --db " + folder));
         CHECK_THROWS_AS(RecordStoreWriter::open_last(folder), airm::VersionMismatch);
+        const RecordStoreReader reader(folder); // a refused file is not kept mapped
+        CHECK_THROWS_AS((void)reader.read(pointer, "doc 1"), airm::VersionMismatch);
+        CHECK_THROWS_AS((void)reader.read(pointer, "doc 1"), airm::VersionMismatch);
     }
     SECTION("not a record file") {
         dir.write("records-0.airm", "something else entirely");
@@ -267,6 +270,23 @@ TEST_CASE("record store: an index keeps its records in step with its commits",
         CHECK(index.find("a1")->text == "new text");
         CHECK(index.find("b199")->text == "words of record b199"); // beyond the first map
     }
+    SECTION("a reader keeps reading its own files when a rebuild swaps in a new index") {
+        REQUIRE(airm::bulk_build_applies(db, {input}, airm::IndexOptions{}));
+        (void)airm::bulk_index(db, {input}, airm::IndexOptions{}, airm::BulkOptions{2, 3, 2});
+        const airm::Index index = airm::Index::open(db);
+        CHECK(index.find("a0")->text == "words of record a0"); // maps the first segment only
+        airm::IndexOptions rebuild;
+        rebuild.rebuild = true;
+        std::string changed;
+        for (int i = 0; i < 10; ++i)
+            changed += record_line("a" + std::to_string(i), "rebuilt " + std::to_string(i));
+        airm::index_files(db, {dir.write("changed.jsonl", changed)}, rebuild);
+        // Its Xapian database still reads the index it opened; so do its records, also from
+        // segments it had not read before the swap.
+        CHECK(index.find("a9")->text == "words of record a9");
+        CHECK(index.find("a4")->text == "words of record a4");
+        CHECK(airm::Index::open(db).find("a9")->text == "rebuilt 9");
+    }
 }
 
 TEST_CASE("record store: the index tells how much of its record files replaced records hold",
@@ -281,7 +301,7 @@ TEST_CASE("record store: the index tells how much of its record files replaced r
 
     { // a cancelled change leaves nothing unused behind
         airm::IndexWriter writer = airm::IndexWriter::open(db, false);
-        add_uncommitted(writer, "b", 10);
+        add_uncommitted(writer, "b", 5000); // more than the write buffer: part reaches the file
         writer.cancel();
     }
     CHECK(airm::Index::open(db).record_space().unused_bytes == 0);

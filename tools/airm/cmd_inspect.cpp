@@ -130,7 +130,7 @@ void register_inspect_commands(CLI::App& app) {
                       << meta.schema_version << ", language " << meta.analyzer.language << '\n';
             if (space.unused_bytes > 0) {
                 std::cout << "  " << human_bytes(space.unused_bytes) << " of its " << human_bytes(space.bytes)
-                          << " of stored records belong to records since replaced or deleted; 'airm index --rebuild --db "
+                          << " of stored records belong to records since replaced or deleted (or never committed); 'airm index --rebuild --db "
                           << index.paths().front() << " FILE...' reclaims them\n";
             }
             for (const auto& [name, facet] : facets.items()) {
