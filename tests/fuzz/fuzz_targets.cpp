@@ -4,6 +4,7 @@
 #include "engine/analyzer_ascii.hpp"
 #include "engine/error.hpp"
 #include "engine/record_codec.hpp"
+#include "engine/record_store.hpp"
 #include "engine/utf8.hpp"
 #include "indexer/csv_reader.hpp"
 #include "indexer/record_reader.hpp"
@@ -178,6 +179,11 @@ int record_codec(const std::uint8_t* data, std::size_t size) {
             } catch (const IndexError&) {
             }
         }
+    }
+    // The bytes as a record pointer (kSlotRecord): decoded or refused, and a decoded pointer
+    // encodes to one that decodes the same.
+    if (const auto pointer = decode_record_pointer(bytes)) {
+        require(decode_record_pointer(encode_record_pointer(*pointer)) == pointer);
     }
     return 0;
 }
