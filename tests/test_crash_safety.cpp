@@ -103,6 +103,17 @@ TEST_CASE("SIGKILL during a large batch into an existing index loses nothing com
     REQUIRE(again.exit_code == 0);
     CHECK(record_count(db) == before + lines);
     CHECK(xapian_check_passes(db));
+    // The records appended after the killed run's bytes read back whole, first and last.
+    std::ifstream in(batch);
+    std::vector<std::string> ids;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty()) ids.push_back(nlohmann::json::parse(line)["id"].get<std::string>());
+    }
+    for (const std::string& id : {ids.front(), ids.back()}) {
+        auto shown = run_airm("show --json --db " + shell_quote(db) + " " + shell_quote(id));
+        REQUIRE(shown.exit_code == 0);
+        CHECK(nlohmann::json::parse(shown.out)["id"] == id);
+    }
 }
 
 TEST_CASE("SIGKILL during the first build of a new index leaves no half-built index", "[crash]") {
