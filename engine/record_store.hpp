@@ -54,7 +54,7 @@ class RecordStoreWriter {
     /// segment, VersionMismatch when it is of another format version.
     [[nodiscard]] static RecordStoreWriter open_last(const std::string& folder);
     /// Creates segment `segment` in `folder`, replacing any file of that name (the bulk build's
-    /// partial segments).
+    /// workers' files).
     [[nodiscard]] static RecordStoreWriter create(const std::string& folder, std::uint32_t segment);
 
     RecordStoreWriter(RecordStoreWriter&&) noexcept;

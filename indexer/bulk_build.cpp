@@ -188,7 +188,7 @@ public:
     PartialBuilders(unsigned workers, std::size_t flush_records, fs::path folder, const AnalyzerConfig& analyzer)
         : folder_(std::move(folder)), capacity_(workers), flush_(flush_records) {
         for (unsigned i = 0; i < workers; ++i) {
-            threads_.emplace_back([this, analyzer] { run(analyzer); });
+            threads_.emplace_back([this, analyzer, i] { run(analyzer, i); });
         }
     }
     PartialBuilders(const PartialBuilders&) = delete;
@@ -206,6 +206,9 @@ public:
         queue_.push_back(std::move(chunk));
         work_.notify_one();
     }
+
+    /// The record files the workers wrote (complete and synced once finish() returned).
+    [[nodiscard]] std::vector<std::string> record_files() const { return record_files_; }
 
     /// Waits until every chunk is written; returns the partial databases in chunk order.
     std::vector<std::string> finish() {
@@ -243,24 +246,35 @@ private:
         }
     }
 
-    void run(const AnalyzerConfig& config) {
+    /// Worker `worker` appends the records of all its chunks to one record file of its own,
+    /// "records-<worker>.airm" in the folder, which the merge moves into the index as it is.
+    void run(const AnalyzerConfig& config, unsigned worker) {
         try {
             const Analyzer analyzer(config);
+            std::optional<RecordStoreWriter> records;
             while (true) {
                 Chunk chunk;
                 {
                     std::unique_lock lock(mutex_);
                     work_.wait(lock, [&] { return !queue_.empty() || closed_; });
                     if (queue_.empty()) {
-                        return;
+                        break;
                     }
                     chunk = std::move(queue_.front());
                     queue_.pop_front();
                 }
                 space_.notify_one();
-                std::string path = build(chunk, analyzer);
+                if (!records) {
+                    records.emplace(RecordStoreWriter::create(folder_.string(), worker));
+                    std::lock_guard lock(mutex_);
+                    record_files_.push_back(records->path());
+                }
+                std::string path = build(chunk, analyzer, *records);
                 std::lock_guard lock(mutex_);
                 paths_[chunk.index] = std::move(path);
+            }
+            if (records && !aborted_) {
+                records->sync();
             }
         } catch (...) {
             std::lock_guard lock(mutex_);
@@ -275,15 +289,13 @@ private:
         }
     }
 
-    std::string build(const Chunk& chunk, const Analyzer& analyzer) {
+    std::string build(const Chunk& chunk, const Analyzer& analyzer, RecordStoreWriter& records) {
         const std::string path = (folder_ / ("part-" + std::to_string(chunk.index))).string();
         try {
             // Partial databases are scratch, thrown away on any failure: no fsync, and blocks updated
             // in place rather than copied on write (7% less CPU); the compaction writes the index.
             Xapian::WritableDatabase db(path, Xapian::DB_CREATE | Xapian::DB_NO_SYNC | Xapian::DB_DANGEROUS,
                                         kPartialBlockSize);
-            // The chunk's records go to a segment of their own, which the merge moves into the index.
-            RecordStoreWriter records = RecordStoreWriter::create(path, static_cast<std::uint32_t>(chunk.index));
             std::size_t pending = 0;
             for (const Record& record : chunk.records) {
                 if (aborted_) {
@@ -297,7 +309,6 @@ private:
             }
             db.commit();
             db.close();
-            records.sync();
         } catch (const Xapian::Error& e) {
             detail::rethrow_xapian(e, path);
         }
@@ -313,6 +324,7 @@ private:
     std::condition_variable space_;
     std::deque<Chunk> queue_;
     std::vector<std::string> paths_;
+    std::vector<std::string> record_files_;
     std::exception_ptr error_;
     bool closed_ = false;
     std::atomic<bool> aborted_{false};
@@ -369,6 +381,7 @@ struct PassResult {
     std::uint64_t read = 0;
     IndexMetadata metadata;
     std::vector<std::string> partials;
+    std::vector<std::string> record_files; ///< one per worker that built a chunk
 };
 
 /// One streaming pass over the inputs: reads, checks and dispatches chunks to the workers.
@@ -406,6 +419,7 @@ public:
         result.metadata = layout_of(options_, facets_, true);
         check_committed(result.metadata);
         result.partials = builders_.finish();
+        result.record_files = builders_.record_files();
         for (auto& [name, taxonomy] : taxonomies_) {
             result.metadata.taxonomies[name] = std::move(taxonomy);
         }
@@ -546,9 +560,11 @@ private:
     PartialBuilders builders_; // last: stopped before the state above goes away
 };
 
-/// Merges the partial databases into `out` and stores the metadata there; their record segments
+/// Merges the partial databases into `out` and stores the metadata there; the workers' record files
 /// move into `out` as they are (the documents' pointers name them).
-void merge(const std::vector<std::string>& partials, const std::string& out, const IndexMetadata& metadata) {
+void merge(const PassResult& pass, const std::string& out) {
+    const std::vector<std::string>& partials = pass.partials;
+    const IndexMetadata& metadata = pass.metadata;
     if (partials.empty()) {
         Xapian::WritableDatabase empty(out, Xapian::DB_CREATE);
         RecordStoreWriter::create(out, 0).sync();
@@ -565,13 +581,12 @@ void merge(const std::vector<std::string>& partials, const std::string& out, con
         // Single pass, blocks filled full: the index is read far more than it is changed.
         all.compact(out, Xapian::Compactor::FULLER);
     }
-    for (std::size_t k = 0; k < partials.size(); ++k) {
-        const std::string name = record_segment_name(static_cast<std::uint32_t>(k));
+    for (const auto& file : pass.record_files) {
         std::error_code ec;
-        fs::rename(fs::path(partials[k]) / name, fs::path(out) / name, ec);
+        fs::rename(file, fs::path(out) / fs::path(file).filename(), ec);
         if (ec) {
-            throw IndexError("cannot move the record file '" + (fs::path(partials[k]) / name).string() +
-                             "' into '" + out + "' (" + ec.message() + "); check the folder's permissions");
+            throw IndexError("cannot move the record file '" + file + "' into '" + out + "' (" + ec.message() +
+                             "); check the folder's permissions");
         }
     }
     Xapian::WritableDatabase db(out, Xapian::DB_OPEN);
@@ -696,7 +711,7 @@ IndexReport bulk_index(const std::string& db, const std::vector<std::string>& in
     const fs::path merged = folder / "merged";
     IndexReport report;
     try {
-        merge(result.partials, merged.string(), result.metadata);
+        merge(result, merged.string());
         report.total = Xapian::Database(merged.string()).get_doccount();
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, db);

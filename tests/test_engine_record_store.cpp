@@ -209,15 +209,18 @@ TEST_CASE("record store: an index keeps its records in step with its commits",
     const std::string db = dir.file("db");
     const std::string input = dir.write("a.jsonl", lines("a", 10));
 
-    SECTION("bulk build: a segment per chunk, then appends go to the last one") {
+    SECTION("bulk build: a record file per worker, then appends go to the last one") {
         REQUIRE(airm::bulk_build_applies(db, {input}, airm::IndexOptions{}));
         (void)airm::bulk_index(db, {input}, airm::IndexOptions{}, airm::BulkOptions{2, 3, 2});
-        CHECK(segment_files(db) == std::vector<std::string>{"records-0.airm", "records-1.airm",
-                                                            "records-2.airm", "records-3.airm"});
+        // Four chunks on two workers: each worker that took a chunk wrote one file.
+        const auto files = segment_files(db);
+        CHECK((files == std::vector<std::string>{"records-0.airm", "records-1.airm"} ||
+               files == std::vector<std::string>{"records-0.airm"} ||
+               files == std::vector<std::string>{"records-1.airm"}));
         airm::index_files(
             db, {dir.write("b.jsonl", lines("b", 3) + record_line("a4", "replaced text"))},
             airm::IndexOptions{});
-        CHECK(segment_files(db).size() == 4);
+        CHECK(segment_files(db) == files);
         const airm::Index index = airm::Index::open(db);
         CHECK(index.record_count() == 13);
         CHECK(index.find("a4")->text == "replaced text");
@@ -274,15 +277,15 @@ TEST_CASE("record store: an index keeps its records in step with its commits",
         REQUIRE(airm::bulk_build_applies(db, {input}, airm::IndexOptions{}));
         (void)airm::bulk_index(db, {input}, airm::IndexOptions{}, airm::BulkOptions{2, 3, 2});
         const airm::Index index = airm::Index::open(db);
-        CHECK(index.find("a0")->text == "words of record a0"); // maps the first segment only
+        CHECK(index.record_count() == 10); // no record read yet: no record file mapped
         airm::IndexOptions rebuild;
         rebuild.rebuild = true;
         std::string changed;
         for (int i = 0; i < 10; ++i)
             changed += record_line("a" + std::to_string(i), "rebuilt " + std::to_string(i));
         airm::index_files(db, {dir.write("changed.jsonl", changed)}, rebuild);
-        // Its Xapian database still reads the index it opened; so do its records, also from
-        // segments it had not read before the swap.
+        // Its Xapian database still reads the index it opened; so do its records, though it maps
+        // their files only now.
         CHECK(index.find("a9")->text == "words of record a9");
         CHECK(index.find("a4")->text == "words of record a4");
         CHECK(airm::Index::open(db).find("a9")->text == "rebuilt 9");
@@ -296,7 +299,8 @@ TEST_CASE("record store: the index tells how much of its record files replaced r
     airm::index_files(db, {dir.write("a.jsonl", lines("a", 20))}, airm::IndexOptions{});
     const airm::Index::RecordSpace fresh = airm::Index::open(db).record_space();
     CHECK(fresh.files == 1);
-    CHECK(fresh.bytes == fs::file_size(fs::path(db) / "records-0.airm"));
+    REQUIRE(segment_files(db).size() == 1);
+    CHECK(fresh.bytes == fs::file_size(fs::path(db) / segment_files(db).front()));
     CHECK(fresh.unused_bytes == 0);
 
     { // a cancelled change leaves nothing unused behind
