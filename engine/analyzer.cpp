@@ -2,6 +2,7 @@
 
 #include "engine/analyzer_ascii.hpp"
 #include "engine/error.hpp"
+#include "engine/stem_cache.hpp"
 #include "engine/utf8.hpp"
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 #include <unicode/uscript.h>
-#include <unordered_map>
 #include <xapian.h>
 
 namespace airm {
@@ -22,7 +22,8 @@ struct BreakIteratorCloser {
 };
 using BreakIteratorPtr = std::unique_ptr<UBreakIterator, BreakIteratorCloser>;
 
-// Stem cache bounds: 50,000 words of up to 32 bytes are a few MB per analyzer.
+// Stem cache bounds: 50,000 words of up to 32 bytes, in at most 131,072 slots of 80 bytes (10 MB)
+// per analyzer.
 constexpr std::size_t kMaxCachedStems = 50000;
 constexpr std::size_t kMaxCachedStemBytes = 32;
 constexpr std::size_t kMaxCompoundParts = 8;
@@ -134,9 +135,8 @@ struct AnalyzerCore {
     const icu::Normalizer2* nfd = nullptr;
     const icu::Normalizer2* nfc = nullptr;
     Xapian::Stem stemmer;
-    /// Stems already computed: a vocabulary repeats far more than it grows, and stemming a word
-    /// costs more than looking it up. Cleared when full, so memory stays bounded.
-    mutable std::unordered_map<std::string, std::string> stem_cache;
+    /// Stems already computed; bounded, so memory stays bounded.
+    mutable detail::StemCache stem_cache{kMaxCachedStems};
     /// The words of the text being analysed, kept from call to call so that its buffer is reused.
     mutable std::vector<RawToken> raw_tokens;
     bool stems = false;
@@ -403,13 +403,10 @@ std::string Analyzer::stem(const Token& token) const {
         return impl_->stemmer(token.term);
     }
     auto& cache = impl_->stem_cache;
-    if (auto hit = cache.find(token.term); hit != cache.end()) {
-        return hit->second;
+    if (const std::string* hit = cache.find(token.term)) {
+        return *hit;
     }
-    if (cache.size() >= kMaxCachedStems) {
-        cache.clear();
-    }
-    return cache.emplace(token.term, impl_->stemmer(token.term)).first->second;
+    return cache.insert(token.term, impl_->stemmer(token.term));
 }
 
 std::string Analyzer::fold(std::string_view text) const {

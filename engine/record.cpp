@@ -2,6 +2,7 @@
 
 #include "engine/error.hpp"
 #include "engine/record_json.hpp"
+#include "engine/utf8.hpp"
 
 #include <algorithm>
 
@@ -175,8 +176,150 @@ Record record_from_json(const json& object, std::string_view where) {
     return record;
 }
 
+namespace {
+
+/// Appends `text` as a JSON string the way nlohmann's dump writes valid UTF-8 without ensure_ascii:
+/// only '"', '\\' and the control characters are escaped.
+void append_json_string(std::string& out, std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    std::size_t plain = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        out.append(text, plain, i - plain);
+        plain = i + 1;
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+        }
+    }
+    out.append(text, plain, text.size() - plain);
+    out += '"';
+}
+
+/// Appends `"key":"value"` after a comma unless it is the first member of its object.
+void append_member(std::string& out, bool& first, std::string_view key, std::string_view value) {
+    if (!first) {
+        out += ',';
+    }
+    first = false;
+    out += '"';
+    out += key;
+    out += "\":";
+    append_json_string(out, value);
+}
+
+bool all_valid_utf8(const Record& record) {
+    const Source& s = record.source;
+    for (const std::string* text : {&record.id, &record.title, &record.text, &record.reasoning,
+                                    &s.ref, &s.title, &s.authors, &s.url}) {
+        if (utf8::first_invalid(*text)) {
+            return false;
+        }
+    }
+    for (const auto& [name, values] : record.facets) {
+        if (utf8::first_invalid(name)) {
+            return false;
+        }
+        for (const auto& value : values) {
+            if (utf8::first_invalid(value)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+} // namespace
+
 std::string to_json_line(const Record& record) {
-    return record_to_json(record).dump(-1, ' ', false, json::error_handler_t::replace);
+    // Written directly rather than through a json object (which a bulk build built and dumped for
+    // every record), with the same bytes as record_to_json(record).dump(): members in key order, no
+    // spaces. Invalid UTF-8, which loaders refuse, takes the json path and its replacement
+    // characters.
+    if (!all_valid_utf8(record)) {
+        return record_to_json(record).dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+    std::string out;
+    out.reserve(96 + record.id.size() + record.title.size() + record.text.size() +
+                record.reasoning.size());
+    out += "{\"facets\":{";
+    bool first_facet = true;
+    for (const auto& [name, values] : record.facets) {
+        if (!first_facet) {
+            out += ',';
+        }
+        first_facet = false;
+        append_json_string(out, name);
+        out += ":[";
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (i > 0) {
+                out += ',';
+            }
+            append_json_string(out, values[i]);
+        }
+        out += ']';
+    }
+    out += "},\"id\":";
+    append_json_string(out, record.id);
+    if (!record.reasoning.empty()) {
+        out += ",\"reasoning\":";
+        append_json_string(out, record.reasoning);
+    }
+    const Source& s = record.source;
+    if (!s.empty()) {
+        out += ",\"source\":{";
+        bool first = true;
+        if (!s.authors.empty()) {
+            append_member(out, first, "authors", s.authors);
+        }
+        if (!s.ref.empty()) {
+            append_member(out, first, "ref", s.ref);
+        }
+        if (!s.title.empty()) {
+            append_member(out, first, "title", s.title);
+        }
+        if (!s.url.empty()) {
+            append_member(out, first, "url", s.url);
+        }
+        if (s.year) {
+            out += first ? "" : ",";
+            out += "\"year\":" + std::to_string(*s.year);
+        }
+        out += '}';
+    }
+    out += ",\"text\":";
+    append_json_string(out, record.text);
+    out += ",\"title\":";
+    append_json_string(out, record.title);
+    out += '}';
+    return out;
 }
 
 Record parse_record(std::string_view text, std::string_view where) {

@@ -641,3 +641,15 @@ TEST_CASE("cli bad input: a failed first index leaves no index folder behind", "
     CHECK(!fs::exists(db));
     CHECK(!fs::exists(db + ".airm-rebuild"));
 }
+
+TEST_CASE("airm --version names the malloc that serves it", "[cli]") {
+    // The build links jemalloc into the executables (CMake option AIRM_JEMALLOC); the name comes
+    // from an allocation the process counts, so a link that fell back to glibc fails here.
+    const auto result = run_airm("--version");
+    REQUIRE(result.exit_code == 0);
+#ifdef AIRM_TEST_JEMALLOC
+    CHECK(result.out.find("(malloc: jemalloc ") != std::string::npos);
+#else
+    CHECK(result.out.find("(malloc: glibc)") != std::string::npos);
+#endif
+}

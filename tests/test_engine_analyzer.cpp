@@ -3,6 +3,7 @@
 #include "engine/analyzer.hpp"
 #include "engine/analyzer_ascii.hpp"
 #include "engine/error.hpp"
+#include "engine/stem_cache.hpp"
 #include "engine/utf8.hpp"
 
 #include <algorithm>
@@ -411,4 +412,29 @@ TEST_CASE("analyzer: the ASCII fast path matches ICU on every short string and o
         REQUIRE(describe(analyzer.analyze(text)) ==
                 describe(airm::detail::analyze_with_icu_only(config, text)));
     }
+}
+
+TEST_CASE("stem cache: finds every stored word across growth, and empties when full",
+          "[analyzer]") {
+    airm::detail::StemCache cache(3000);
+    CHECK(cache.find("") == nullptr);
+    for (int i = 0; i < 3000; ++i) {
+        const std::string word = "word" + std::to_string(i);
+        REQUIRE(cache.find(word) == nullptr);
+        CHECK(cache.insert(word, "stem" + std::to_string(i)) == "stem" + std::to_string(i));
+    }
+    CHECK(cache.size() == 3000);
+    for (int i = 0; i < 3000; ++i) {
+        const std::string* stem = cache.find("word" + std::to_string(i));
+        REQUIRE(stem != nullptr);
+        CHECK(*stem == "stem" + std::to_string(i));
+    }
+    CHECK(cache.find("word3000") == nullptr);
+    CHECK(cache.find("wor") == nullptr);
+    // Full: the next word empties the cache first, so memory stays bounded.
+    CHECK(cache.insert("", "empty") == "empty");
+    CHECK(cache.size() == 1);
+    CHECK(cache.find("word0") == nullptr);
+    REQUIRE(cache.find("") != nullptr);
+    CHECK(*cache.find("") == "empty");
 }

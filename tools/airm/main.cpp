@@ -3,14 +3,17 @@
 
 #include "commands.hpp"
 #include "engine/error.hpp"
+#include "tools/allocator.hpp"
 
 #include <cstdio>
 #include <iostream>
+#include <string>
 
 int main(int argc, char** argv) {
     CLI::App app{"airm: full-text search and taxonomy coding for AI risk mitigation records"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", AIRM_VERSION);
+    app.set_version_flag("--version",
+                         "airm " AIRM_VERSION " (malloc: " + airm::cli::allocator_name() + ")");
     airm::cli::register_index_commands(app);
     airm::cli::register_inspect_commands(app);
     airm::cli::register_suggest_commands(app);
