@@ -647,8 +647,10 @@ TEST_CASE("airm --version names the malloc that serves it", "[cli]") {
     // from an allocation the process counts, so a link that fell back to glibc fails here.
     const auto result = run_airm("--version");
     REQUIRE(result.exit_code == 0);
-#ifdef AIRM_TEST_JEMALLOC
+#if defined(AIRM_TEST_JEMALLOC)
     CHECK(result.out.find("(malloc: jemalloc ") != std::string::npos);
+#elif defined(__SANITIZE_ADDRESS__)
+    CHECK(result.out.find("(malloc: AddressSanitizer)") != std::string::npos);
 #else
     CHECK(result.out.find("(malloc: glibc)") != std::string::npos);
 #endif

@@ -13,7 +13,7 @@
 namespace airm::cli {
 
 /// "jemalloc 5.3.0" when jemalloc serves this process's malloc (checked by allocating, not assumed
-/// from the build), otherwise "glibc".
+/// from the build), "AddressSanitizer" in a sanitizer build, otherwise "glibc".
 [[nodiscard]] inline std::string allocator_name() {
 #ifdef AIRM_WITH_JEMALLOC
     std::uint64_t before = 0;
@@ -35,7 +35,11 @@ namespace airm::cli {
         return name;
     }
 #endif
+#if defined(__SANITIZE_ADDRESS__)
+    return "AddressSanitizer";
+#else
     return "glibc";
+#endif
 }
 
 } // namespace airm::cli
