@@ -74,9 +74,16 @@ void check_is_index_folder(const std::string& path) {
         throw IndexError("'" + path + "' is a file, not an index folder; pass the folder made by 'airm index'");
     }
     if (!looks_like_index(path)) {
+        // `airm index` creates an index only in a new or empty folder: name this one only when empty.
+        if (fs::is_empty(path, ec) && !ec) {
+            throw IndexError("'" + path +
+                             "' is not an airm index (an empty folder); pass the folder made by "
+                             "'airm index', or build one here with 'airm index --db " + path + " FILE...'");
+        }
         throw IndexError("'" + path +
-                         "' is not an airm index (no Xapian database in it); pass the folder made by "
-                         "'airm index', or build one with 'airm index --db " + path + " FILE...'");
+                         "' is not an airm index (a folder with other files in it, and no Xapian database); "
+                         "pass the folder made by 'airm index', or build one in a new or empty folder with "
+                         "'airm index --db NEW_FOLDER FILE...'");
     }
 }
 

@@ -708,6 +708,9 @@ IndexReport bulk_index(const std::string& db, const std::vector<std::string>& in
         }
     }
 
+    // Before anything replaces the target: an export without records must not empty an index.
+    refuse_no_records(result.read, inputs, db, options.rebuild);
+
     const fs::path merged = folder / "merged";
     IndexReport report;
     try {

@@ -106,11 +106,28 @@ PreparedBatch prepare_batch(const std::vector<std::string>& inputs, const IndexO
     return prepared;
 }
 
+void refuse_no_records(std::uint64_t read, const std::vector<std::string>& inputs, const std::string& db,
+                       bool rebuild) {
+    if (read > 0) return;
+    std::string names;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (i > 0) names += i + 1 == inputs.size() ? " and " : ", ";
+        names += inputs[i] == "-" ? std::string("standard input") : "'" + inputs[i] + "'";
+    }
+    const std::string outcome = rebuild ? "the rebuild is refused and index '" + db + "' is unchanged"
+                                        : "nothing was indexed and index '" + db + "' is unchanged";
+    throw InvalidInput(names + (inputs.size() == 1 ? " holds" : " hold") + " no records; " + outcome +
+                       "; check the export (an empty file, a JSON [] or a CSV with only its header row) and "
+                       "pass the file that holds the records");
+}
+
 namespace {
 
-IndexReport write_batch(IndexWriter& writer, const std::vector<std::string>& inputs, const IndexOptions& options) {
+IndexReport write_batch(IndexWriter& writer, const std::string& target, const std::vector<std::string>& inputs,
+                        const IndexOptions& options) {
     IndexMetadata metadata = writer.metadata();
     PreparedBatch batch = prepare_batch(inputs, options, metadata);
+    refuse_no_records(batch.records.size(), inputs, target, options.rebuild);
     writer.metadata() = metadata;
     Analyzer analyzer(metadata.analyzer);
     Xapian::WritableDatabase& db = detail::IndexAccess::database(writer);
@@ -153,7 +170,7 @@ IndexReport index_files(const std::string& db, const std::vector<std::string>& i
         if (writer.record_count() == 0) {
             writer.metadata().analyzer = options.analyzer;
         }
-        return write_batch(writer, inputs, options);
+        return write_batch(writer, db, inputs, options);
     }
     // A rebuild writes a new index beside the old one and swaps them only when it has succeeded,
     // holding the old one's lock so that no other writer changes it meanwhile.
@@ -171,7 +188,7 @@ IndexReport index_files(const std::string& db, const std::vector<std::string>& i
         IndexWriter writer = IndexWriter::open(fresh, true);
         writer.metadata().analyzer = options.analyzer;
         try {
-            report = write_batch(writer, inputs, options);
+            report = write_batch(writer, db, inputs, options);
         } catch (...) {
             fs::remove_all(fresh, ec);
             throw;

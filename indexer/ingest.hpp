@@ -46,7 +46,14 @@ struct PreparedBatch {
 [[nodiscard]] PreparedBatch prepare_batch(const std::vector<std::string>& inputs, const IndexOptions& options,
                                           IndexMetadata& metadata);
 
-/// Indexes `inputs` into the index at `db` (created when absent). All or nothing.
+/// Throws InvalidInput naming `inputs` when `read`, the records read from them, is 0: an empty
+/// export is surely a mistake, and indexing it would change nothing (or, with `rebuild`, empty the
+/// index `db`). Called before anything is written, so the index is unchanged.
+void refuse_no_records(std::uint64_t read, const std::vector<std::string>& inputs, const std::string& db,
+                       bool rebuild);
+
+/// Indexes `inputs` into the index at `db` (created when absent). All or nothing; inputs that hold
+/// no records at all are refused (see refuse_no_records()).
 IndexReport index_files(const std::string& db, const std::vector<std::string>& inputs, const IndexOptions& options);
 
 struct DeleteReport {

@@ -164,12 +164,17 @@ std::string trim(std::string s) {
 class CsvRecordReader : public RecordReader {
 public:
     CsvRecordReader(InputStream input, const std::string& name, ColumnMapping mapping,
-                    std::map<std::string, Source> documents)
+                    std::map<std::string, Source> documents, std::string documents_name)
         : input_(std::move(input)), csv_(input_.get(), name), mapping_(std::move(mapping)),
-          documents_(std::move(documents)) {
+          documents_(std::move(documents)), documents_name_(std::move(documents_name)) {
         if (mapping_.empty()) {
             throw InvalidInput(csv_.name() + ": CSV input needs a column mapping; pass --map id=COLUMN "
                                              "--map text=COLUMN ... (or --format mit-csv for the MIT export)");
+        }
+        if (!documents_name_.empty() && mapping_.source_ref.empty()) {
+            throw InvalidInput("--documents " + documents_name_ + " is joined on the records' source.ref, but the "
+                               "column mapping of " + csv_.name() + " maps no column to it; add --map "
+                               "source.ref=COLUMN, or leave out --documents");
         }
         std::vector<std::string> header;
         if (!csv_.next(header)) {
@@ -219,10 +224,12 @@ public:
             r.text = trim(join_columns(row, text_, "\n\n"));
             r.reasoning = trim(join_columns(row, reasoning_, "\n\n"));
             r.source.ref = cell(row, mapping_.source_ref);
+            if (!r.source.ref.empty()) note_ref(r.source.ref);
             if (auto it = documents_.find(r.source.ref); !r.source.ref.empty() && it != documents_.end()) {
                 std::string ref = r.source.ref;
                 r.source = it->second;
                 r.source.ref = ref;
+                ++joined_;
             }
             if (auto v = cell(row, mapping_.source_title); !v.empty()) r.source.title = v;
             if (auto v = cell(row, mapping_.source_authors); !v.empty()) r.source.authors = v;
@@ -256,10 +263,38 @@ public:
             out.record = std::move(r);
             return true;
         }
+        check_documents_joined();
         return false;
     }
 
 private:
+    void note_ref(const std::string& ref) {
+        if (ref_examples_.size() < 3 && std::find(ref_examples_.begin(), ref_examples_.end(), ref) == ref_examples_.end()) {
+            ref_examples_.push_back(ref);
+        }
+    }
+
+    /// A documents table that no record's source matches is surely the wrong file: refuse it.
+    void check_documents_joined() const {
+        if (documents_name_.empty() || joined_ > 0 || ref_examples_.empty()) return;
+        auto quoted = [](const std::vector<std::string>& refs) {
+            std::string out;
+            for (const auto& ref : refs) out += (out.empty() ? "'" : ", '") + ref + "'";
+            return out;
+        };
+        std::vector<std::string> documents;
+        for (const auto& entry : documents_) {
+            if (documents.size() == 3) break;
+            documents.push_back(entry.first);
+        }
+        throw InvalidInput("--documents " + documents_name_ + ": no record of " + csv_.name() +
+                           " has a source (column '" + mapping_.source_ref + "') that matches any of its " +
+                           std::to_string(documents_.size()) + (documents_.size() == 1 ? " document" : " documents") +
+                           "; the records name sources such as " +
+                           quoted(ref_examples_) + ", the documents " + quoted(documents) +
+                           "; pass the documents table of the same export");
+    }
+
     std::vector<std::size_t> resolve(const std::vector<std::string>& names) const {
         std::vector<std::size_t> out;
         for (const auto& n : names) out.push_back(columns_.at(n));
@@ -274,6 +309,9 @@ private:
     CsvReader csv_;
     ColumnMapping mapping_;
     std::map<std::string, Source> documents_;
+    std::string documents_name_;           ///< the documents table's path, empty without one
+    std::size_t joined_ = 0;               ///< records whose source was found in the documents
+    std::vector<std::string> ref_examples_; ///< a few source refs of the records, for the error
     std::map<std::string, std::size_t> columns_;
     std::size_t width_ = 0;
     std::size_t id_ = 0;
@@ -314,12 +352,15 @@ std::map<std::string, Source> load_source_documents(const std::string& path) {
         }
         return std::nullopt;
     };
-    auto ref = find({"ShortRef", "ref", "Ref", "Source", "Action Source"});
+    // Only a documents table's own key: "Action Source" would take the mitigations table itself.
+    auto ref = find({"ShortRef", "ref", "Ref"});
     if (!ref) {
         std::string list;
-        for (std::size_t i = 0; i < header.size(); ++i) list += (i ? ", " : "") + trim(header[i]);
-        throw InvalidInput("line 1 of " + path + ": no reference column (ShortRef or ref) to join on; columns are: " +
-                           list);
+        for (std::size_t i = 0; i < header.size() && i < 50; ++i) list += (i ? ", " : "") + trim(header[i]);
+        if (header.size() > 50) list += ", ... (" + std::to_string(header.size()) + " columns)";
+        throw InvalidInput("line 1 of " + path +
+                           ": column 'ShortRef' not found (the source documents table is joined on it, or on "
+                           "'ref'); columns are: " + list + "; pass the source documents table of the export");
     }
     auto title = find({"Title", "title"});
     auto authors = find({"First author", "Authors", "authors", "Author"});
@@ -345,6 +386,10 @@ std::map<std::string, Source> load_source_documents(const std::string& path) {
         }
         if (!s.ref.empty()) out[s.ref] = std::move(s);
     }
+    if (out.empty()) {
+        throw InvalidInput(path + " holds no documents (no row with a value in column '" + trim(header[*ref]) +
+                           "'); pass the source documents table of the export");
+    }
     return out;
 }
 
@@ -356,14 +401,17 @@ std::unique_ptr<RecordReader> make_reader(InputStream input, const std::string& 
     if (!options.documents_csv.empty()) {
         documents = load_source_documents(options.documents_csv);
     }
+    const std::string documents_name = options.documents_csv.empty() ? "" : display_name(options.documents_csv);
     switch (format) {
     case InputFormat::jsonl: return std::make_unique<JsonLinesReader>(input.get(), name);
     case InputFormat::json: return std::make_unique<JsonArrayReader>(input.get(), name);
     case InputFormat::csv:
-        return std::make_unique<CsvRecordReader>(std::move(input), name, options.mapping, std::move(documents));
+        return std::make_unique<CsvRecordReader>(std::move(input), name, options.mapping, std::move(documents),
+                                                 documents_name);
     case InputFormat::mit_csv: {
         ColumnMapping mapping = options.mapping.empty() ? ColumnMapping::mit_csv() : options.mapping;
-        return std::make_unique<CsvRecordReader>(std::move(input), name, std::move(mapping), std::move(documents));
+        return std::make_unique<CsvRecordReader>(std::move(input), name, std::move(mapping), std::move(documents),
+                                                 documents_name);
     }
     }
     throw InvalidInput("unknown input format");

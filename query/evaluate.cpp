@@ -104,7 +104,8 @@ EvaluationReport evaluate(const TrainingSet& set, const EvaluateOptions& options
             const TrainingRecord& record = set.records[r];
             const std::set<std::string> gold(record.labels.begin(), record.labels.end());
             distinct.insert(gold.begin(), gold.end());
-            const ComponentScores components = model.score(model.vocabulary.vectorize(record.bag));
+            const ComponentScores components =
+                model.score(model.vocabulary.vectorize(record.bag), &record.bag);
             const std::vector<float> scores = model.combine(components);
             const std::vector<float> confidence = model.confidences(components);
             std::vector<std::uint32_t> order(scores.size());

@@ -12,7 +12,8 @@ struct Accumulated {
     std::string surface;
 };
 
-void add_field(std::map<std::string, Accumulated, std::less<>>& out, std::string_view text,
+void add_field(std::map<std::string, Accumulated, std::less<>>& out,
+               std::map<std::string, float, std::less<>>* words, std::string_view text,
                float weight, const Analyzer& analyzer, const FeatureOptions& options,
                bool with_surfaces, std::string_view prefix = {}) {
     if (text.empty() || weight <= 0) {
@@ -29,6 +30,9 @@ void add_field(std::map<std::string, Accumulated, std::less<>>& out, std::string
     const Token* previous = nullptr;
     std::string previous_term;
     for (const Token& token : tokens) {
+        if (words != nullptr && token.kind == TokenKind::word) {
+            (*words)[token.term] += weight;
+        }
         std::string term = token.kind == TokenKind::word ? analyzer.stem(token) : std::string();
         if (term.empty()) {
             term = token.term;
@@ -62,17 +66,21 @@ std::string source_feature(std::string_view folded_ref) {
 }
 
 FeatureBag extract_features(const Record& record, const Analyzer& analyzer,
-                            const FeatureOptions& options, bool with_surfaces) {
+                            const FeatureOptions& options, bool with_surfaces, bool with_words) {
     std::map<std::string, Accumulated, std::less<>> acc;
-    add_field(acc, record.title, options.title_weight, analyzer, options, with_surfaces);
+    std::map<std::string, float, std::less<>> words;
+    std::map<std::string, float, std::less<>>* word_counts = with_words ? &words : nullptr;
+    add_field(acc, word_counts, record.title, options.title_weight, analyzer, options,
+              with_surfaces);
     if (options.title_only_weight > 0) {
         FeatureOptions words_only = options;
         words_only.char_ngrams = 0;
-        add_field(acc, record.title, options.title_only_weight, analyzer, words_only, with_surfaces,
-                  "title:");
+        add_field(acc, nullptr, record.title, options.title_only_weight, analyzer, words_only,
+                  with_surfaces, "title:");
     }
-    add_field(acc, record.text, options.text_weight, analyzer, options, with_surfaces);
-    add_field(acc, record.reasoning, options.reasoning_weight, analyzer, options, with_surfaces);
+    add_field(acc, word_counts, record.text, options.text_weight, analyzer, options, with_surfaces);
+    add_field(acc, word_counts, record.reasoning, options.reasoning_weight, analyzer, options,
+              with_surfaces);
     if (!record.source.ref.empty() && options.source_weight > 0) {
         Accumulated& a = acc[source_feature(analyzer.fold(record.source.ref))];
         a.count += options.source_weight;
@@ -90,6 +98,10 @@ FeatureBag extract_features(const Record& record, const Analyzer& analyzer,
         if (with_surfaces) {
             bag.surfaces.push_back(std::move(a.surface));
         }
+    }
+    bag.words.reserve(words.size());
+    for (auto& [word, count] : words) {
+        bag.words.push_back({word, count});
     }
     return bag;
 }

@@ -5,6 +5,7 @@
 
 #include "engine/analyzer.hpp"
 #include "engine/record.hpp"
+#include "query/string_hash.hpp"
 
 #include <cstdint>
 #include <string>
@@ -41,6 +42,9 @@ struct RawFeature {
 struct FeatureBag {
     std::vector<RawFeature> features;  ///< sorted by term, each term once
     std::vector<std::string> surfaces; ///< parallel to features when surfaces were asked for
+    /// The record's folded words (unstemmed) with field-weighted counts, sorted: what word
+    /// vectors are looked up by.
+    std::vector<RawFeature> words;
 };
 
 /// A sparse vector: (feature index, value) sorted by index.
@@ -49,10 +53,11 @@ using SparseVector = std::vector<std::pair<std::uint32_t, float>>;
 /// The source-document feature name of a reference.
 [[nodiscard]] std::string source_feature(std::string_view folded_ref);
 
-/// Extracts the features of a record. `with_surfaces` keeps the first input words of each feature.
+/// Extracts the features of a record. `with_surfaces` keeps the first input words of each feature;
+/// `with_words` fills FeatureBag::words (needed only by models with word vectors).
 [[nodiscard]] FeatureBag extract_features(const Record& record, const Analyzer& analyzer,
-                                          const FeatureOptions& options,
-                                          bool with_surfaces = false);
+                                          const FeatureOptions& options, bool with_surfaces = false,
+                                          bool with_words = true);
 
 /// Feature names and their inverse document frequencies, fitted on training records.
 class Vocabulary {
@@ -77,16 +82,10 @@ class Vocabulary {
     [[nodiscard]] const std::vector<float>& idf() const { return idf_; }
 
   private:
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
     void build_lookup();
     std::vector<std::string> terms_;
     std::vector<float> idf_;
-    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> lookup_;
+    std::unordered_map<std::string, std::uint32_t, TransparentStringHash, std::equal_to<>> lookup_;
 };
 
 } // namespace airm

@@ -1,5 +1,7 @@
 #include "query/model.hpp"
 
+#include "query/model_embedding.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -79,7 +81,7 @@ void vote(std::vector<std::pair<std::uint32_t, float>>& matches, std::size_t k,
 
 } // namespace
 
-ComponentScores SuggestModel::score(const SparseVector& x) const {
+ComponentScores SuggestModel::score(const SparseVector& x, const FeatureBag* bag) const {
     const std::size_t n_labels = labels.size();
     ComponentScores out;
     out.linear.assign(bias.begin(), bias.end());
@@ -189,6 +191,32 @@ ComponentScores SuggestModel::score(const SparseVector& x) const {
     out.label_prior.resize(n_labels, 0.0F);
     out.share = label_log_share_;
     out.share.resize(n_labels, 0.0F);
+    out.embedding.assign(n_labels, 0.0F);
+    out.embedding_prior.assign(n_labels, 0.0F);
+    if (bag != nullptr && word_vectors != nullptr && !embedding_centroids.empty()) {
+        const std::vector<float> e = embed(*bag);
+        const std::size_t d = e.size();
+        auto cosines = [&](const std::vector<float>& table, std::vector<float>& into) {
+            if (table.size() != n_labels * d)
+                return;
+            for (std::size_t c = 0; c < n_labels && d > 0; ++c)
+                into[c] = dot_product(e.data(), table.data() + c * d, d);
+        };
+        cosines(embedding_centroids, out.embedding);
+        cosines(embedding_priors, out.embedding_prior);
+        if (d > 0 && embedding_examples.size() == examples.size() * d) {
+            std::vector<std::pair<std::uint32_t, float>> matches;
+            matches.reserve(examples.size());
+            for (std::size_t example = 0; example < examples.size(); ++example) {
+                const float dot = dot_product(e.data(), embedding_examples.data() + example * d, d);
+                if (dot > 0.0F)
+                    matches.emplace_back(static_cast<std::uint32_t>(example), dot * dot * dot);
+            }
+            out.embedding_neighbour.assign(n_labels, 0.0F);
+            vote(matches, neighbours_k, examples, out.embedding_neighbour);
+        }
+    }
+    out.embedding_neighbour.resize(n_labels, 0.0F);
     return out;
 }
 
@@ -212,6 +240,12 @@ std::vector<float> SuggestModel::combine(const ComponentScores& components) cons
                     source_weight * components.source[c] +
                     label_prior_weight * components.label_prior[c] +
                     sibling_weight * components.sibling[c];
+        if (embedding_weight != 0.0F && c < components.embedding.size())
+            scores[c] += embedding_weight * components.embedding[c];
+        if (embedding_prior_weight != 0.0F && c < components.embedding_prior.size())
+            scores[c] += embedding_prior_weight * components.embedding_prior[c];
+        if (embedding_neighbour_weight != 0.0F && c < components.embedding_neighbour.size())
+            scores[c] += embedding_neighbour_weight * components.embedding_neighbour[c];
     }
     return scores;
 }

@@ -7,8 +7,10 @@
 
 #include "engine/analyzer.hpp"
 #include "query/features.hpp"
+#include "query/word_vectors.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,12 @@ struct ComponentScores {
     std::vector<float> label_prior; ///< log share of the label among the training records
     std::vector<float> sibling;     ///< decision value among the codes of its own first segment
     std::vector<float> share;       ///< log share of the label among the training records
+    /// Cosine between the input's word-vector embedding and the label's (0 without word vectors).
+    std::vector<float> embedding;
+    /// Cosine between the input's embedding and the embedding of the label's taxonomy text.
+    std::vector<float> embedding_prior;
+    /// Votes of the k labelled records nearest in embedding space (cosine cubed, shares of 1).
+    std::vector<float> embedding_neighbour;
     /// The k nearest examples (index into SuggestModel::examples, cosine), most similar first.
     std::vector<std::pair<std::uint32_t, float>> neighbours;
 };
@@ -85,6 +93,18 @@ struct SuggestModel {
     /// source_features x labels, row-major: log lift P(label | source) / P(label), smoothed.
     std::vector<float> source_lift;
     std::vector<float> label_log_prior; ///< one per label: log P(label), add-one smoothed
+    /// Word-vector member (model_embedding.hpp); null when trained without word vectors. Holds
+    /// the vectors of the training words and of the most frequent words of the vectors file.
+    std::shared_ptr<const WordVectors> word_vectors;
+    /// Parallel to word_vectors' words: the IDF log((1 + n) / (1 + df)) of each over the training
+    /// records (log(1 + n) for a word no training record used).
+    std::vector<float> word_weights;
+    std::vector<float> embedding_mean;      ///< mean embedding of the training records
+    std::vector<float> embedding_centroids; ///< labels x dimensions, each normalised
+    /// labels x dimensions: embedding of each label's taxonomy text (zeros without a text).
+    std::vector<float> embedding_priors;
+    /// examples x dimensions: each labelled example's embedding (zeros when it has none).
+    std::vector<float> embedding_examples;
 
     std::uint32_t neighbours_k = 10;
     float neighbour_weight = 1.0F;   ///< mixing weight of the neighbour score (linear has weight 1)
@@ -95,7 +115,10 @@ struct SuggestModel {
     float source_weight = 0.0F;      ///< mixing weight of the source lift
     float label_prior_weight = 0.0F; ///< mixing weight of the label log prior
     float sibling_weight = 0.0F;     ///< mixing weight of the sibling model
-    float temperature = 1.0F;        ///< single-label: confidence = softmax(score / temperature)
+    float embedding_weight = 0.0F;   ///< mixing weight of the word-vector member
+    float embedding_prior_weight = 0.0F;     ///< mixing weight of the taxonomy texts' embeddings
+    float embedding_neighbour_weight = 0.0F; ///< mixing weight of the embedding neighbours' vote
+    float temperature = 1.0F; ///< single-label: confidence = softmax(score / temperature)
     /// Single-label: the second stage re-orders this many most confident labels (0: none).
     std::uint32_t rerank_depth = 0;
     /// Weights of the re-ranker's candidate features (model_rerank.hpp); empty: no re-ranker.
@@ -111,8 +134,13 @@ struct SuggestModel {
     /// Builds the inverted lists used by scoring; call after filling or loading the members.
     void finalize();
 
-    /// Scores every label for a feature vector.
-    [[nodiscard]] ComponentScores score(const SparseVector& x) const;
+    /// Scores every label for a feature vector; `bag` (the features `x` was made from) feeds the
+    /// word-vector member, which scores 0 without it.
+    [[nodiscard]] ComponentScores score(const SparseVector& x,
+                                        const FeatureBag* bag = nullptr) const;
+    /// The input's embedding: the IDF-weighted mean of its word vectors, centred on the training
+    /// records' mean and normalised; empty without word vectors or when no word has a vector.
+    [[nodiscard]] std::vector<float> embed(const FeatureBag& bag) const;
     /// The ensemble score of each label from its components.
     [[nodiscard]] std::vector<float> combine(const ComponentScores& components) const;
     /// Cosine similarity of `x` to every example (examples share no feature with x get 0).

@@ -140,12 +140,19 @@ namespace {
 
 using Member = std::vector<float> ComponentScores::*;
 /// The members mixed with the linear score, in the order of Mixture's weights.
-const std::array<Member, 8> kMembers = {&ComponentScores::neighbour,   &ComponentScores::prior,
-                                        &ComponentScores::group,       &ComponentScores::centroid,
-                                        &ComponentScores::bm25,        &ComponentScores::source,
-                                        &ComponentScores::label_prior, &ComponentScores::sibling};
+const std::array<Member, 11> kMembers = {&ComponentScores::neighbour,
+                                         &ComponentScores::prior,
+                                         &ComponentScores::group,
+                                         &ComponentScores::centroid,
+                                         &ComponentScores::bm25,
+                                         &ComponentScores::source,
+                                         &ComponentScores::label_prior,
+                                         &ComponentScores::sibling,
+                                         &ComponentScores::embedding,
+                                         &ComponentScores::embedding_prior,
+                                         &ComponentScores::embedding_neighbour};
 
-Mixture mixture_of(const std::array<float, 8>& w) {
+Mixture mixture_of(const std::array<float, 11>& w) {
     Mixture m;
     m.neighbour_weight = w[0];
     m.prior_weight = w[1];
@@ -155,12 +162,15 @@ Mixture mixture_of(const std::array<float, 8>& w) {
     m.source_weight = w[5];
     m.label_prior_weight = w[6];
     m.sibling_weight = w[7];
+    m.embedding_weight = w[8];
+    m.embedding_prior_weight = w[9];
+    m.embedding_neighbour_weight = w[10];
     return m;
 }
 
 /// Which members carry a score anywhere (a member that is zero everywhere was not fitted).
-std::array<bool, 8> present_members(const std::vector<ComponentScores>& held_out) {
-    std::array<bool, 8> present{};
+std::array<bool, 11> present_members(const std::vector<ComponentScores>& held_out) {
+    std::array<bool, 11> present{};
     for (std::size_t m = 0; m < kMembers.size(); ++m) {
         for (const ComponentScores& c : held_out) {
             const auto& v = c.*kMembers[m];
@@ -174,7 +184,7 @@ std::array<bool, 8> present_members(const std::vector<ComponentScores>& held_out
 }
 
 /// The mixed score of every label of every held-out record under member weights `w`.
-void mix(const std::vector<ComponentScores>& held_out, const std::array<float, 8>& w,
+void mix(const std::vector<ComponentScores>& held_out, const std::array<float, 11>& w,
          std::vector<std::vector<float>>& combined) {
     combined.resize(held_out.size());
     for (std::size_t i = 0; i < held_out.size(); ++i) {
@@ -200,7 +210,7 @@ Mixture fit_mixture_logit(const std::vector<ComponentScores>& held_out,
     constexpr double kL2 = 1e-4;
     std::vector<const std::vector<float>*> columns;
     std::vector<int> active = {-1}; // -1: linear
-    const std::array<bool, 8> present = present_members(held_out);
+    const std::array<bool, 11> present = present_members(held_out);
     for (std::size_t m = 0; m < kMembers.size(); ++m) {
         if (present[m])
             active.push_back(static_cast<int>(m));
@@ -291,7 +301,7 @@ Mixture fit_mixture_logit(const std::vector<ComponentScores>& held_out,
             break;
         active.erase(active.begin() + static_cast<std::ptrdiff_t>(worst));
     }
-    std::array<float, 8> w{};
+    std::array<float, 11> w{};
     const double linear = theta[0] > 1e-6 ? theta[0] : 1e-6;
     for (std::size_t j = 1; j < active.size(); ++j)
         w[static_cast<std::size_t>(active[j])] = static_cast<float>(theta[j] / linear);
@@ -308,9 +318,9 @@ Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
     static const std::vector<float> kGrid = {0.0F, 0.25F, 0.5F, 1.0F, 1.5F, 2.0F,
                                              3.0F, 4.0F,  6.0F, 8.0F, 12.0F};
     // A member that is zero everywhere (not fitted) keeps weight 0.
-    const std::array<bool, 8> present = present_members(held_out);
+    const std::array<bool, 11> present = present_members(held_out);
     std::vector<std::vector<float>> combined;
-    auto evaluate = [&](const std::array<float, 8>& w) {
+    auto evaluate = [&](const std::array<float, 11>& w) {
         mix(held_out, w, combined);
         Mixture m = mixture_of(w);
         if (multi_label) {
@@ -336,7 +346,7 @@ Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
             return a.top3_hits > b.top3_hits;
         return a.log_loss < b.log_loss;
     };
-    std::array<float, 8> weights{};
+    std::array<float, 11> weights{};
     for (std::size_t m = 0; m < weights.size(); ++m)
         weights[m] = present[m] && m < 4 ? 0.5F : 0.0F;
     Mixture best = evaluate(weights);
@@ -345,7 +355,7 @@ Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
         for (std::size_t coordinate = 0; coordinate < kMembers.size(); ++coordinate) {
             if (!present[coordinate])
                 continue;
-            std::array<float, 8> trial = weights;
+            std::array<float, 11> trial = weights;
             for (float v : kGrid) {
                 trial[coordinate] = v;
                 Mixture m = evaluate(trial);

@@ -20,6 +20,9 @@ struct Mixture {
     float source_weight = 0.0F;
     float label_prior_weight = 0.0F;
     float sibling_weight = 0.0F;
+    float embedding_weight = 0.0F;
+    float embedding_prior_weight = 0.0F;
+    float embedding_neighbour_weight = 0.0F;
     float temperature = 1.0F;
     float platt_a = 1.0F;
     float platt_b = 0.0F;

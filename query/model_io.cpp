@@ -162,6 +162,11 @@ nlohmann::json header_of(const SuggestModel& m) {
         {"source_weight", m.source_weight},
         {"label_prior_weight", m.label_prior_weight},
         {"sibling_weight", m.sibling_weight},
+        {"embedding_weight", m.embedding_weight},
+        {"embedding_prior_weight", m.embedding_prior_weight},
+        {"embedding_neighbour_weight", m.embedding_neighbour_weight},
+        {"word_vectors", m.word_vectors == nullptr ? 0 : m.word_vectors->size()},
+        {"word_vector_dimensions", m.word_vectors == nullptr ? 0 : m.word_vectors->dimensions()},
         {"temperature", m.temperature},
         {"rerank_depth", m.rerank_depth},
         {"rerank_weights", m.rerank_weights},
@@ -204,6 +209,9 @@ void read_header(const nlohmann::json& h, SuggestModel& m) {
     m.source_weight = h.at("source_weight").get<float>();
     m.label_prior_weight = h.at("label_prior_weight").get<float>();
     m.sibling_weight = h.at("sibling_weight").get<float>();
+    m.embedding_weight = h.at("embedding_weight").get<float>();
+    m.embedding_prior_weight = h.at("embedding_prior_weight").get<float>();
+    m.embedding_neighbour_weight = h.at("embedding_neighbour_weight").get<float>();
     m.temperature = h.at("temperature").get<float>();
     m.rerank_depth = h.at("rerank_depth").get<std::uint32_t>();
     m.rerank_weights = h.at("rerank_weights").get<std::vector<float>>();
@@ -302,6 +310,21 @@ void save_model(const SuggestModel& model, const std::string& path) {
     w.floats(model.label_log_prior);
     w.floats(model.sibling_weights);
     w.floats(model.sibling_bias);
+    // The word-vector member: its table, each word's IDF, and the label, taxonomy-text and
+    // example embeddings (a table of 0 words: no such member).
+    const std::size_t n_words = model.word_vectors == nullptr ? 0 : model.word_vectors->size();
+    w.u32(static_cast<std::uint32_t>(n_words));
+    w.u32(static_cast<std::uint32_t>(n_words == 0 ? 0 : model.word_vectors->dimensions()));
+    if (n_words != 0) {
+        for (const auto& word : model.word_vectors->words())
+            w.str(word);
+        w.floats(model.word_vectors->vectors());
+        w.floats(model.word_weights);
+        w.floats(model.embedding_mean);
+        w.floats(model.embedding_centroids);
+        w.floats(model.embedding_priors);
+        w.floats(model.embedding_examples);
+    }
     w.raw(kEndMagic.data(), kEndMagic.size());
 
     const std::string temporary = path + ".tmp";
@@ -439,6 +462,32 @@ SuggestModel load_model(const std::string& path) {
         (m.sibling_bias.size() != n_labels ||
          m.sibling_weights.size() != static_cast<std::size_t>(n_terms) * n_labels))
         r.damaged("its sibling model has the wrong sizes");
+    const std::uint32_t n_words = r.u32();
+    const std::uint32_t dimensions = r.u32();
+    if (n_words != 0) {
+        std::vector<std::string> words;
+        words.reserve(n_words);
+        for (std::uint32_t i = 0; i < n_words; ++i)
+            words.push_back(r.str());
+        std::vector<float> vectors = r.floats();
+        m.word_weights = r.floats();
+        m.embedding_mean = r.floats();
+        m.embedding_centroids = r.floats();
+        m.embedding_priors = r.floats();
+        m.embedding_examples = r.floats();
+        const std::size_t d = dimensions;
+        if (d == 0 || vectors.size() != static_cast<std::size_t>(n_words) * d ||
+            m.word_weights.size() != n_words || m.embedding_mean.size() != d ||
+            m.embedding_centroids.size() != n_labels * d ||
+            (!m.embedding_priors.empty() && m.embedding_priors.size() != n_labels * d) ||
+            (!m.embedding_examples.empty() && m.embedding_examples.size() != n_examples * d))
+            r.damaged("its word-vector member has the wrong sizes");
+        m.word_vectors = std::make_shared<const WordVectors>(
+            WordVectors::from_parts(std::move(words), std::move(vectors), d));
+    } else if (m.embedding_weight != 0.0F || m.embedding_prior_weight != 0.0F ||
+               m.embedding_neighbour_weight != 0.0F) {
+        r.damaged("it weighs a word-vector member it does not hold");
+    }
     r.expect(kEndMagic);
     m.finalize();
     return m;

@@ -1,7 +1,8 @@
 #pragma once
 /// The model file: a first line "airm-suggest-model VERSION", a second line of JSON describing the
-/// model (facet, labels, options, mixing, calibration and re-ranker), then the vocabulary, weights
-/// and examples as little-endian binary arrays. Models live in the index folder, one per facet.
+/// model (facet, labels, options, mixing, calibration and re-ranker), then the vocabulary, weights,
+/// examples and the word-vector member (its own table of word vectors) as little-endian binary
+/// arrays. Models live in the index folder, one per facet.
 
 #include "query/model.hpp"
 
@@ -13,7 +14,7 @@ namespace airm {
 
 /// Name and version written on the first line of every model file.
 inline constexpr std::string_view kModelFormatName = "airm-suggest-model";
-inline constexpr int kModelFormatVersion = 3;
+inline constexpr int kModelFormatVersion = 4;
 
 /// Where the model of `facet` lives in index folder `db`: "<db>/airm-suggest-<facet>.model" (facet
 /// characters other than letters, digits, '-' and '_' written as %XX).

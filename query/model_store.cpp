@@ -63,6 +63,15 @@ Suggester open_suggester(const Index& index, const std::string& facet) {
     return Suggester(std::move(model));
 }
 
+std::shared_ptr<const WordVectors> saved_word_vectors(const Index& index,
+                                                      const std::string& facet) {
+    try {
+        return load_model(model_path(index.paths().front(), facet)).word_vectors;
+    } catch (const Error&) {
+        return nullptr; // no model, another version or damaged: nothing to carry over
+    }
+}
+
 bool model_is_stale(const Index& index, const SuggestModel& model) {
     return model.index_fingerprint.empty() || model.index_fingerprint != index_fingerprint(index);
 }

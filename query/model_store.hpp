@@ -11,6 +11,7 @@
 #include "query/suggest.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,11 @@ SuggestModel train_and_save(const Index& index, const std::string& facet,
 /// VersionMismatch or IndexError (see load_model), and IndexError when the model was trained with
 /// another analyzer than the index's.
 [[nodiscard]] Suggester open_suggester(const Index& index, const std::string& facet);
+
+/// The word vectors the saved model of `facet` holds, for retraining it with the same outside
+/// knowledge; null when there is no readable model or it has no word-vector member.
+[[nodiscard]] std::shared_ptr<const WordVectors> saved_word_vectors(const Index& index,
+                                                                    const std::string& facet);
 
 /// True when the saved model was built on another state of the index (another fingerprint, or
 /// none recorded), i.e. the index changed since; the model should then be retrained.

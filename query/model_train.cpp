@@ -3,6 +3,7 @@
 #include "engine/codes.hpp"
 #include "engine/error.hpp"
 #include "query/model_calibration.hpp"
+#include "query/model_embedding.hpp"
 #include "query/model_linear.hpp"
 #include "query/model_rerank.hpp"
 
@@ -216,6 +217,31 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
         }
     }
     fit_counts(set, subset, model, options);
+    if (options.word_vectors != nullptr) {
+        std::vector<const FeatureBag*> record_bags(
+            bags.begin(), bags.begin() + static_cast<std::ptrdiff_t>(subset.size()));
+        std::vector<std::vector<std::uint32_t>> record_labels;
+        for (const ModelExample& e : model.examples)
+            record_labels.push_back(e.labels);
+        fit_embedding(record_bags, record_labels, options.word_vectors, options.word_vectors_kept,
+                      model);
+        model.embedding_weight = model.word_vectors != nullptr ? 1.0F : 0.0F;
+        model.embedding_priors.clear();
+        if (model.word_vectors != nullptr) {
+            const std::size_t d = model.word_vectors->dimensions();
+            model.embedding_priors.assign(labels.size() * d, 0.0F);
+            for (const TrainingRecord* t : texts) {
+                const std::vector<float> e = model.embed(t->bag);
+                if (e.size() != d)
+                    continue;
+                std::copy(e.begin(), e.end(),
+                          model.embedding_priors.begin() +
+                              static_cast<std::ptrdiff_t>(label_index.at(t->labels.front()) * d));
+            }
+            model.embedding_prior_weight = 1.0F;
+            model.embedding_neighbour_weight = 1.0F;
+        }
+    }
     model.prior_vectors.assign(labels.size(), {});
     for (const TrainingRecord* t : texts) {
         const std::uint32_t label = label_index.at(t->labels.front());
@@ -495,7 +521,7 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
                 if (fold[i] != f)
                     continue;
                 const TrainingRecord& record = set.records[subset[i]];
-                held_out.push_back(m.score(m.vocabulary.vectorize(record.bag)));
+                held_out.push_back(m.score(m.vocabulary.vectorize(record.bag), &record.bag));
                 std::vector<std::uint32_t> g;
                 for (const auto& label : record.labels)
                     g.push_back(label_index.at(label));
@@ -513,6 +539,9 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
         model.source_weight = 0.0F;
         model.label_prior_weight = 0.0F;
         model.sibling_weight = 0.0F;
+        model.embedding_weight = 0.0F;
+        model.embedding_prior_weight = 0.0F;
+        model.embedding_neighbour_weight = 0.0F;
     } else {
         const Mixture mixture = options.logit_mixing && !multi_label
                                     ? fit_mixture_logit(held_out, gold)
@@ -525,6 +554,9 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
         model.source_weight = mixture.source_weight;
         model.label_prior_weight = mixture.label_prior_weight;
         model.sibling_weight = mixture.sibling_weight;
+        model.embedding_weight = mixture.embedding_weight;
+        model.embedding_prior_weight = mixture.embedding_prior_weight;
+        model.embedding_neighbour_weight = mixture.embedding_neighbour_weight;
         model.temperature = mixture.temperature;
         model.platt_a = mixture.platt_a;
         model.platt_b = mixture.platt_b;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,11 @@ struct TrainOptions {
     std::uint32_t rerank_mask = 63; ///< feature groups of the re-ranker (bits, model_rerank.cpp)
     std::uint32_t rerank_top_k = 0; ///< 0: log-loss re-ranker; k: top-k hinge
     double rerank_margin = 1.0;
+    /// Pretrained word vectors: a word-vector member joins the ensemble (model_embedding.hpp),
+    /// weighed by the inner cross-validation like the others; null: no such member.
+    std::shared_ptr<const WordVectors> word_vectors;
+    /// Most frequent words of the vectors file a model keeps besides its training words.
+    std::size_t word_vectors_kept = 40000;
     std::uint32_t inner_folds =
         5; ///< inner cross-validation for mixing and calibration (0: defaults)
     std::uint64_t seed = 20250723; ///< shuffles of the inner folds and of the linear solver

@@ -83,15 +83,17 @@ std::vector<double> category_confidences(const SuggestModel& model,
 Suggester::Suggester(SuggestModel model) : model_(std::move(model)), analyzer_(model_.analyzer) {}
 
 std::vector<float> Suggester::confidences(const Record& input) const {
-    const FeatureBag bag = extract_features(input, analyzer_, model_.features);
-    return model_.confidences(model_.score(model_.vocabulary.vectorize(bag)));
+    const FeatureBag bag =
+        extract_features(input, analyzer_, model_.features, false, model_.word_vectors != nullptr);
+    return model_.confidences(model_.score(model_.vocabulary.vectorize(bag), &bag));
 }
 
 SuggestResult Suggester::suggest(const Record& input, const SuggestOptions& options) const {
-    const FeatureBag bag = extract_features(input, analyzer_, model_.features, options.explain);
+    const FeatureBag bag = extract_features(input, analyzer_, model_.features, options.explain,
+                                            model_.word_vectors != nullptr);
     std::vector<std::uint32_t> positions;
     const SparseVector x = model_.vocabulary.vectorize(bag, options.explain ? &positions : nullptr);
-    const ComponentScores components = model_.score(x);
+    const ComponentScores components = model_.score(x, &bag);
     const std::vector<float> scores = model_.combine(components);
     const std::vector<float> confidence = model_.confidences(components);
 

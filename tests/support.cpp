@@ -53,6 +53,18 @@ std::string airm_binary() {
     return AIRM_TEST_BINARY;
 }
 
+std::map<std::string, std::string> folder_contents(const std::string& folder) {
+    std::map<std::string, std::string> out;
+    for (const auto& entry : fs::recursive_directory_iterator(folder)) {
+        if (!entry.is_regular_file()) continue;
+        std::ifstream in(entry.path(), std::ios::binary);
+        std::ostringstream bytes;
+        bytes << in.rdbuf();
+        out[fs::relative(entry.path(), folder).string()] = bytes.str();
+    }
+    return out;
+}
+
 std::string shell_quote(const std::string& arg) {
     std::string out = "'";
     for (char c : arg) {

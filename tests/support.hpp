@@ -2,6 +2,7 @@
 /// Helpers shared by the tests: temporary folders, paths to bundled and shared data, running airm.
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -39,6 +40,10 @@ struct CommandResult {
 };
 /// Runs `airm` with the given argument string (already shell-quoted), capturing output.
 [[nodiscard]] CommandResult run_airm(const std::string& args, const std::string& stdin_text = "");
+/// Every file below `folder` (relative path -> bytes): equal before and after a command means it
+/// wrote nothing there.
+[[nodiscard]] std::map<std::string, std::string> folder_contents(const std::string& folder);
+
 /// Quotes one argument for the shell.
 [[nodiscard]] std::string shell_quote(const std::string& arg);
 

@@ -298,8 +298,14 @@ TEST_CASE("bulk build: new, empty and rebuilt targets", "[bench][bulk]") {
         CHECK(error_of([&] { airm::index_files(db, {first}, rebuild); }) == transactional);
         CHECK(fs::exists(tmp.file("db/notes.txt")));
     }
-    SECTION("an empty input makes an empty index with metadata, as the transactional path does") {
-        require_bulk_equals_transactional(tmp, {tmp.write("empty.jsonl", "")}, bundled_taxonomy());
+    SECTION("an empty input is refused, leaving no index, with the transactional path's message") {
+        const std::string empty = tmp.write("empty.jsonl", "");
+        REQUIRE(airm::bulk_build_applies(db, {empty}, bundled_taxonomy()));
+        const std::string bulk = error_of([&] { airm::index_files(db, {empty}, bundled_taxonomy()); });
+        CHECK(bulk.find("'" + empty + "' holds no records") != std::string::npos);
+        CHECK_FALSE(fs::exists(db));
+        TransactionalPath path;
+        CHECK(error_of([&] { airm::index_files(db, {empty}, bundled_taxonomy()); }) == bulk);
     }
     SECTION("temporary folders of a build that was killed are cleared") {
         // A pid that is not running: the highest possible pid is below 2^22 on Linux.

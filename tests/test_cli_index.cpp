@@ -19,6 +19,7 @@
 #include <xapian.h>
 
 namespace fs = std::filesystem;
+using airm::test::folder_contents;
 using airm::test::run_airm;
 using airm::test::shell_quote;
 using airm::test::TempDir;
@@ -35,20 +36,6 @@ std::string data_file(const std::string& name) {
 
 std::string bundled_taxonomy() {
     return airm::test::corpus_dir() + "/taxonomy.json";
-}
-
-/// Every file of a folder with its bytes: equal before and after means nothing was written.
-std::map<std::string, std::string> folder_contents(const std::string& folder) {
-    std::map<std::string, std::string> out;
-    for (const auto& entry : fs::recursive_directory_iterator(folder)) {
-        if (!entry.is_regular_file())
-            continue;
-        std::ifstream in(entry.path(), std::ios::binary);
-        std::ostringstream bytes;
-        bytes << in.rdbuf();
-        out[fs::relative(entry.path(), folder).string()] = bytes.str();
-    }
-    return out;
 }
 
 /// Runs airm and requires success, returning standard output.

@@ -252,7 +252,8 @@ TEST_CASE("airm evaluate and suggest refuse out-of-range method options, naming 
         {"evaluate --balance 3", "--balance: Value 3 not in range"},
         {"evaluate --inner-folds 1", "inner folds must be 0 (none) or from 2 to 100, not 1"},
         {"evaluate --char-ngrams 2", "character n-grams must be 0 (none) or from 3 to 10, not 2"},
-        {"evaluate --min-df 0", "--min-df: Value 0 not in range"},
+        {"evaluate --min-df -1",
+         "--min-df must be 0 (by the record count) or from 1 to 1000000, not -1"},
         {"evaluate --softmax-epochs 0", "--softmax-epochs: Value 0 not in range"},
         {"suggest --top -3 'audits'", "--top: Value -3 not in range"},
         {"evaluate --rerank 1", "re-ranked codes must be 0 (none) or from 2 to 1000, not 1"},
@@ -271,4 +272,39 @@ TEST_CASE("airm evaluate and suggest refuse out-of-range method options, naming 
     }
     // The index is as it was: it still searches and suggests.
     CHECK(run_airm("suggest --db " + shell_quote(db) + " 'independent audits'").exit_code == 0);
+}
+
+TEST_CASE("airm suggest refuses blank text, accepts --min-df 0 and names a flat value once",
+          "[suggest][cli]") {
+    const TempDir tmp;
+    const std::string db = index_corpus(tmp);
+    // Blank input asks for nothing: refused, not answered with the most common codes.
+    auto r = run_airm("suggest --db " + shell_quote(db) + " -", "");
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("standard input holds no text"));
+    CHECK(r.out.empty());
+    r = run_airm("suggest --db " + shell_quote(db) + " -", " \n\t\n");
+    CHECK(r.exit_code == 1);
+    r = run_airm("suggest --db " + shell_quote(db) + " '   '");
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("is blank"));
+    CHECK(run_airm("suggest --db " + shell_quote(db) + " -", "independent audits\n").exit_code ==
+          0);
+    // --min-df 0, the default shown by --help, is accepted.
+    r = run_airm("evaluate --db " + shell_quote(db) + " --k 2 --inner-folds 0 --min-df 0");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    // A flat facet's value is its own name: printed once.
+    r = run_airm("suggest --db " + shell_quote(db) + " --field actor --top 1 'independent audits'");
+    REQUIRE(r.exit_code == 0);
+    std::istringstream lines(r.out);
+    std::string line;
+    REQUIRE(std::getline(lines, line));
+    std::istringstream words(line);
+    std::string confidence, value, rest;
+    words >> confidence >> value;
+    std::getline(words, rest);
+    INFO(line);
+    CHECK_FALSE(value.empty());
+    CHECK(rest.find(value) == std::string::npos);
 }

@@ -5,6 +5,7 @@
 #include "indexer/csv_reader.hpp"
 #include "indexer/ingest.hpp"
 #include "indexer/taxonomy_loader.hpp"
+#include "mit_data.hpp"
 #include "query/evaluate.hpp"
 #include "query/model_io.hpp"
 #include "query/model_rerank.hpp"
@@ -408,21 +409,11 @@ TEST_CASE("on the MIT data with the fixed folds airm beats the best peer",
           "[suggest][evaluate][shared]") {
     AIRM_REQUIRE_SHARED_DATA(data);
     TempDir tmp;
-    const std::string dir = data + "/mit-mitigations";
-    airm::IndexOptions index_options;
-    index_options.load.format = airm::InputFormat::mit_csv;
-    index_options.taxonomies.push_back(
-        airm::load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json", "category"));
-    const std::string db = tmp.file("mit");
-    (void)airm::index_files(db, {dir + "/mitigation-database-2025-07-23.csv"}, index_options);
-
+    const std::string db = airm::test::index_mit_export(tmp, data);
     airm::EvaluateOptions options;
-    std::ifstream in(dir + "/folds-5.csv", std::ios::binary);
-    airm::CsvReader csv(in, "folds-5.csv");
-    std::vector<std::string> row;
-    REQUIRE(csv.next(row)); // header
-    while (csv.next(row))
-        options.folds[row[0]] = std::stoi(row[1]);
+    for (const auto& [id, fold] : airm::test::read_mit_folds(data))
+        options.folds[id] = fold;
+    REQUIRE(options.folds.size() == 831);
     const airm::EvaluationReport r = airm::evaluate(airm::Index::open(db), options);
     INFO("top1 " << r.top1 << " top3 " << r.top3 << " category " << r.category_accuracy
                  << " macro-F1 " << r.macro_f1 << " ece " << r.ece);

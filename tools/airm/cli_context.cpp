@@ -4,6 +4,7 @@
 #include "indexer/ingest.hpp"
 #include "indexer/taxonomy_loader.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -66,6 +67,52 @@ Index open_index(const std::string& db_option) {
 
 void add_db_option(CLI::App& command, std::string& db) {
     command.add_option("--db", db, "Index folder (default: the bundled demo index, or $AIRM_DB)");
+}
+
+CLI::Validator whole_number_in(long long low, long long high) {
+    const std::string range = std::to_string(low) + " to " + std::to_string(high);
+    return CLI::Validator(
+        [low, high, range](std::string& value) -> std::string {
+            const std::size_t digits = !value.empty() && value.front() == '-' ? 1 : 0;
+            const bool whole =
+                value.size() > digits && value.size() - digits <= 18 &&
+                std::all_of(value.begin() + static_cast<std::ptrdiff_t>(digits), value.end(),
+                            [](char c) { return c >= '0' && c <= '9'; });
+            if (!whole)
+                return "'" + value + "' is not a whole number; give one from " + range;
+            const long long n = std::stoll(value);
+            if (n < low || n > high)
+                return value + " is out of range; give a whole number from " + range;
+            return {};
+        },
+        std::to_string(low) + ".." + std::to_string(high));
+}
+
+CLI::Validator seconds() {
+    return CLI::Validator(
+        [](std::string& value) -> std::string {
+            double n = 0;
+            if (!CLI::detail::lexical_cast(value, n) || !(n >= 0) || n > 1e9)
+                return "'" + value + "' is not a number of seconds; give 0 or more, e.g. 30";
+            return {};
+        },
+        ">= 0");
+}
+
+CLI::Validator one_of(std::vector<std::string> choices) {
+    std::string list; // "a, b or c", for the message
+    std::string set;  // "{a,b,c}", for --help
+    for (std::size_t i = 0; i < choices.size(); ++i) {
+        list += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+        set += (i == 0 ? "{" : ",") + choices[i];
+    }
+    return CLI::Validator(
+        [choices, list](std::string& value) -> std::string {
+            if (std::find(choices.begin(), choices.end(), value) != choices.end())
+                return {};
+            return "'" + value + "' is not one of the choices; use " + list;
+        },
+        set + "}");
 }
 
 } // namespace airm::cli

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 namespace airm::cli {
 
@@ -20,5 +21,13 @@ namespace airm::cli {
 [[nodiscard]] Index open_index(const std::string& db_option);
 /// Adds the `--db DIR` option shared by every command.
 void add_db_option(CLI::App& command, std::string& db);
+/// Accepts a whole number (decimal digits, optionally after '-') from `low` to `high`, checked on
+/// the text before CLI11 converts it, so that "-1" never wraps around in an unsigned option. A
+/// value outside is a usage error naming the range.
+[[nodiscard]] CLI::Validator whole_number_in(long long low, long long high);
+/// Accepts a number of seconds, 0 or more (e.g. --wait 2.5); anything else is a usage error.
+[[nodiscard]] CLI::Validator seconds();
+/// Accepts one of `choices`; anything else is a usage error listing them.
+[[nodiscard]] CLI::Validator one_of(std::vector<std::string> choices);
 
 } // namespace airm::cli

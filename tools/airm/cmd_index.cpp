@@ -61,6 +61,20 @@ void run_index(const IndexArgs& args) {
         options.load.mapping.assign(m);
     }
     options.load.documents_csv = args.documents;
+    if (!args.documents.empty()) {
+        // The documents table is joined to CSV records only: with JSON inputs alone it would be ignored.
+        bool any_csv = false;
+        for (const auto& input : args.inputs) {
+            const InputFormat format = options.load.format.value_or(guess_input_format(input));
+            any_csv = any_csv || format == InputFormat::csv || format == InputFormat::mit_csv;
+        }
+        if (!any_csv) {
+            throw InvalidInput("--documents " + args.documents + " is joined to CSV inputs only, and " +
+                               (args.inputs.size() == 1 ? "'" + args.inputs.front() + "' is" : "the inputs are") +
+                               " JSON; give each record its source in its \"source\" object, or leave out "
+                               "--documents");
+        }
+    }
     for (const auto& spec : args.taxonomies) {
         // FACET=FILE or FILE (the file names its facet, else "category").
         auto eq = spec.find('=');
@@ -124,7 +138,8 @@ void register_index_commands(CLI::App& app) {
                      "Input files (.jsonl, .json, .csv; - for standard input)")
         ->required();
     index->add_option("--format", args->format,
-                      "Input format: jsonl, json, csv or mit-csv (default: from the file name)");
+                      "Input format: jsonl, json, csv or mit-csv (default: from the file name)")
+        ->check(one_of({"jsonl", "ndjson", "json", "csv", "mit-csv"}));
     index
         ->add_option(
             "--map", args->maps,
@@ -147,7 +162,8 @@ void register_index_commands(CLI::App& app) {
         ->capture_default_str();
     index->add_flag("--no-fold-diacritics", args->no_fold, "Keep diacritics (a new index only)");
     index->add_flag("--json", args->json, "Print the report as JSON");
-    index->add_option("--wait", args->wait_seconds, "Wait up to SECONDS for another writer's lock");
+    index->add_option("--wait", args->wait_seconds, "Wait up to SECONDS for another writer's lock")
+        ->check(seconds());
     index->callback([args]() { run_index(*args); });
 
     auto del_db = std::make_shared<std::string>();
@@ -158,7 +174,7 @@ void register_index_commands(CLI::App& app) {
     del->add_option("ids", *ids, "Record ids")->required();
     del->add_flag("--json", *del_json, "Print the report as JSON");
     auto del_wait = std::make_shared<double>(0);
-    del->add_option("--wait", *del_wait, "Wait up to SECONDS for another writer's lock");
+    del->add_option("--wait", *del_wait, "Wait up to SECONDS for another writer's lock")->check(seconds());
     del->callback([del_db, ids, del_json, del_wait]() {
         const std::string db = resolve_db(*del_db);
         DeleteReport report;

@@ -394,10 +394,24 @@ void add_common(CLI::App* cmd, SearchArgs& a) {
     cmd->add_flag("--json", a.json, "Print JSON (schema 1)");
 }
 
+/// The largest --limit: a page that big is already more than anyone reads.
+constexpr long long kMaxLimit = 10000;
+/// The largest --offset: far beyond any index's results, and within Xapian's document counts.
+constexpr long long kMaxOffset = 1000000000;
+
+void add_page(CLI::App* cmd, SearchArgs& a) {
+    cmd->add_option("--limit", a.limit, "Results to show")
+        ->check(whole_number_in(1, kMaxLimit))
+        ->capture_default_str();
+    cmd->add_option("--offset", a.offset, "Results to skip")
+        ->check(whole_number_in(0, kMaxOffset))
+        ->capture_default_str();
+}
+
 void add_ranking(CLI::App* cmd, SearchArgs& a) {
-    cmd->add_option("--limit", a.limit, "Results to show")->capture_default_str();
-    cmd->add_option("--offset", a.offset, "Results to skip")->capture_default_str();
+    add_page(cmd, a);
     cmd->add_option("--sort", a.sort, "relevance, year (newest first) or id")
+        ->check(one_of({"relevance", "year", "id"}))
         ->capture_default_str();
     cmd->add_flag("--no-synonyms", a.no_synonyms,
                   "Do not apply the bundled synonyms (corpus/synonyms.txt)");
@@ -489,8 +503,7 @@ void register_search_commands(CLI::App& app) {
             app.add_subcommand("similar", "Records most like a given one (more-like-this)");
         cmd->add_option("id", a->id, "Record id")->required();
         add_common(cmd, *a);
-        cmd->add_option("--limit", a->limit, "Results to show")->capture_default_str();
-        cmd->add_option("--offset", a->offset, "Results to skip")->capture_default_str();
+        add_page(cmd, *a);
         cmd->callback([a]() {
             Index index = open_index(a->db);
             SearcherOptions options;

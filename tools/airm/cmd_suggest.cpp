@@ -39,24 +39,29 @@ CLI::Validator non_negative(bool strictly) {
 }
 
 /// 0 (the option is off) or a count from `low` to `high`; `what` names it in the message.
-CLI::Validator zero_or_range(const std::string& what, int low, int high) {
+CLI::Validator zero_or_range(const std::string& what, int low, int high,
+                             const std::string& zero_means = "none") {
     const std::string range = std::to_string(low) + " to " + std::to_string(high);
     return CLI::Validator(
-        [what, range, low, high](const std::string& value) {
+        [what, range, low, high, zero_means](const std::string& value) {
             return value == "0" || CLI::Range(low, high)(value).empty()
                        ? std::string()
-                       : what + " must be 0 (none) or from " + range + ", not " + value;
+                       : what + " must be 0 (" + zero_means + ") or from " + range + ", not " +
+                             value;
         },
         "0 or " + range);
 }
 // One inner fold cannot hold anything out; character n-grams start at 3 characters.
 const CLI::Validator kInnerFolds = zero_or_range("inner folds", 2, 100);
 const CLI::Validator kCharNgrams = zero_or_range("character n-grams", 3, 10);
+// 0 picks the minimum by the number of training records.
+const CLI::Validator kMinDf = zero_or_range("--min-df", 1, 1000000, "by the record count");
 // Re-ordering needs two candidates at least.
 const CLI::Validator kRerankDepth = zero_or_range("re-ranked codes", 2, 1000);
 
 struct MethodArgs {
     TrainOptions train;
+    std::string word_vectors;
     bool no_bigrams = false;
     bool no_taxonomy_examples = false;
 
@@ -82,9 +87,10 @@ struct MethodArgs {
             ->check(non_negative(false))
             ->capture_default_str();
         command
-            .add_option("--min-df", train.features.min_df,
-                        "Drop features in fewer training records")
-            ->check(CLI::Range(1, 1000000))
+            .add_option(
+                "--min-df", train.features.min_df,
+                "Drop features in fewer training records (0: 1 below 2,000 records, else 2)")
+            ->check(kMinDf)
             ->capture_default_str();
         command
             .add_option("--inner-folds", train.inner_folds,
@@ -153,9 +159,15 @@ struct MethodArgs {
                         "Fit the re-ranker by a top-k hinge instead of the log-loss (0: log-loss)")
             ->check(CLI::Range(0, 100))
             ->capture_default_str();
+        command.add_option("--word-vectors", word_vectors,
+                           "Pretrained word vectors (GloVe text format): a word-vector member "
+                           "joins the ensemble");
     }
     TrainOptions options() const {
         TrainOptions o = train;
+        if (!word_vectors.empty())
+            o.word_vectors =
+                std::make_shared<const WordVectors>(WordVectors::load_text(word_vectors));
         o.features.bigrams = !no_bigrams;
         o.taxonomy_examples = !no_taxonomy_examples;
         return o;
@@ -174,11 +186,13 @@ std::string read_stdin() {
 Suggester load_or_train(const Index& index, const std::string& facet) {
     std::string reason;
     bool existed = true;
+    std::shared_ptr<const WordVectors> old_vectors;
     try {
         Suggester suggester = open_suggester(index, facet);
         if (!model_is_stale(index, suggester.model()))
             return suggester;
         reason = "was out of date";
+        old_vectors = suggester.model().word_vectors;
     } catch (const NotFound&) {
         reason = "did not exist yet";
         existed = false;
@@ -186,7 +200,9 @@ Suggester load_or_train(const Index& index, const std::string& facet) {
         reason = "was saved in another format version";
     }
     const auto start = std::chrono::steady_clock::now();
-    SuggestModel model = train_for_index(index, facet);
+    TrainOptions options;
+    options.word_vectors = old_vectors; // a model keeps the word vectors it was trained with
+    SuggestModel model = train_for_index(index, facet, options);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     std::ostringstream seconds;
     seconds << std::fixed << std::setprecision(1) << took.count();
@@ -220,7 +236,10 @@ void print_result(const SuggestResult& result, bool explain) {
         std::cout << dim("no code clears the threshold") << '\n';
     }
     for (const Suggestion& s : result.suggestions) {
-        std::cout << percent(s.confidence) << "  " << bold(s.code) << ' ' << s.name << '\n';
+        // A flat facet's values name themselves: print the name only when it says more.
+        const bool named = !s.name.empty() && s.name != s.code;
+        std::cout << percent(s.confidence) << "  " << bold(s.code) << (named ? " " + s.name : "")
+                  << '\n';
         if (!explain)
             continue;
         for (const auto& r : s.records) {
@@ -239,7 +258,8 @@ void print_result(const SuggestResult& result, bool explain) {
         std::cout << dim("categories: ");
         for (std::size_t i = 0; i < result.categories.size(); ++i) {
             const auto& c = result.categories[i];
-            std::cout << (i ? ", " : "") << c.code << ' ' << c.name << ' ' << percent(c.confidence);
+            std::cout << (i ? ", " : "") << c.code << (c.name.empty() ? "" : " " + c.name) << ' '
+                      << percent(c.confidence);
         }
         std::cout << '\n';
     }
@@ -276,6 +296,14 @@ void run_suggest(const SuggestArgs& args) {
     if (!args.input.empty() && !args.text.empty()) {
         throw InvalidInput("give either a text or --input FILE, not both");
     }
+    const std::string text = args.text == "-" ? read_stdin() : args.text;
+    if (args.input.empty() && text.find_first_not_of(" \t\r\n\f\v") == std::string::npos) {
+        throw InvalidInput(args.text == "-"
+                               ? "standard input holds no text to suggest codes for; pipe the "
+                                 "text in, or give it as an argument"
+                               : "the text to suggest codes for is blank; give the mitigation's "
+                                 "words as the argument");
+    }
     const Index index = open_index(args.db);
     const Suggester suggester = load_or_train(index, args.field);
     SuggestOptions options;
@@ -284,7 +312,6 @@ void run_suggest(const SuggestArgs& args) {
     options.explain = args.explain;
 
     if (args.input.empty()) {
-        const std::string text = args.text == "-" ? read_stdin() : args.text;
         const SuggestResult result = suggester.suggest(text, options);
         if (args.json) {
             json out = to_json(result);
@@ -459,7 +486,15 @@ void register_suggest_commands(CLI::App& app) {
                      "the defaults)")
         ->check(kRerankDepth)
         ->capture_default_str();
-    train->callback([t_db, t_fields, t_json, t_rerank]() {
+    auto t_vectors = std::make_shared<std::string>();
+    auto t_no_vectors = std::make_shared<bool>(false);
+    auto* vectors_opt = train->add_option(
+        "--word-vectors", *t_vectors,
+        "Pretrained word vectors (GloVe text format) for a word-vector member; the model keeps "
+        "what it needs, and retrains keep using them");
+    train->add_flag("--no-word-vectors", *t_no_vectors, "Drop the word vectors a model holds")
+        ->excludes(vectors_opt);
+    train->callback([t_db, t_fields, t_json, t_rerank, t_vectors, t_no_vectors]() {
         const Index index = open_index(*t_db);
         std::vector<std::string> fields = t_fields->empty() ? facets_to_model(index) : *t_fields;
         if (fields.empty()) {
@@ -468,26 +503,41 @@ void register_suggest_commands(CLI::App& app) {
                                "whose records carry values");
         }
         json report = json::array();
+        std::shared_ptr<const WordVectors> vectors;
+        if (!t_vectors->empty())
+            vectors = std::make_shared<const WordVectors>(WordVectors::load_text(*t_vectors));
         for (const auto& field : fields) {
             TrainOptions options;
             options.rerank_depth = *t_rerank;
+            if (vectors != nullptr)
+                options.word_vectors = vectors;
+            else if (!*t_no_vectors)
+                options.word_vectors = saved_word_vectors(index, field);
             const SuggestModel m = train_and_save(index, field, options);
             const std::string path = model_path(index.paths().front(), field);
             if (*t_json) {
-                report.push_back({{"field", field},
-                                  {"model", path},
-                                  {"records", m.trained_records},
-                                  {"codes", m.labels.size()},
-                                  {"features", m.vocabulary.size()},
-                                  {"multi_label", m.multi_label},
-                                  {"neighbour_weight", m.neighbour_weight},
-                                  {"prior_weight", m.prior_weight},
-                                  {"temperature", m.temperature},
-                                  {"rerank_depth", m.rerank_depth}});
+                report.push_back(
+                    {{"field", field},
+                     {"model", path},
+                     {"records", m.trained_records},
+                     {"codes", m.labels.size()},
+                     {"features", m.vocabulary.size()},
+                     {"multi_label", m.multi_label},
+                     {"neighbour_weight", m.neighbour_weight},
+                     {"prior_weight", m.prior_weight},
+                     {"temperature", m.temperature},
+                     {"rerank_depth", m.rerank_depth},
+                     {"word_vectors",
+                      m.word_vectors == nullptr ? std::size_t{0} : m.word_vectors->size()},
+                     {"embedding_weight", m.embedding_weight}});
             } else {
                 std::cout << "trained '" << field << "' from " << with_commas(m.trained_records)
                           << " labelled records: " << m.labels.size() << " codes, "
-                          << with_commas(m.vocabulary.size()) << " features -> " << path << '\n';
+                          << with_commas(m.vocabulary.size()) << " features"
+                          << (m.word_vectors == nullptr
+                                  ? std::string()
+                                  : ", " + with_commas(m.word_vectors->size()) + " word vectors")
+                          << " -> " << path << '\n';
             }
         }
         if (*t_json)

@@ -3,11 +3,55 @@
 
 #include "commands.hpp"
 #include "engine/error.hpp"
+#include "query/spelling.hpp"
 #include "tools/allocator.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <vector>
+
+namespace {
+
+/// The message of a usage error. CLI11 reports an unknown command as unexpected arguments or a
+/// missing subcommand; name it instead, with the nearest command when one is close.
+std::string usage_message(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        commands.push_back(sub->get_name());
+    }
+    std::string list;
+    for (const auto& name : commands) list += (list.empty() ? "" : ", ") + name;
+    const std::string first = argc > 1 ? argv[1] : "";
+    if (first.empty() || first.front() == '-') {
+        if (app.get_subcommands().empty()) {
+            return std::string(e.what()) + "; commands are: " + list;
+        }
+        return e.what();
+    }
+    if (std::find(commands.begin(), commands.end(), first) != commands.end()) {
+        return e.what();
+    }
+    std::string message = "unknown command '" + first + "'";
+    // Close means at most 2 edits away ("serch", "indx") or a start of 3 letters or more ("sugg").
+    std::string nearest;
+    std::size_t best = 3;
+    for (const auto& name : commands) {
+        const bool start = first.size() >= 3 && name.rfind(first, 0) == 0;
+        const std::size_t d = start ? 0 : airm::edit_distance(first, name, 2);
+        if (d < best) {
+            best = d;
+            nearest = name;
+        }
+    }
+    if (!nearest.empty()) {
+        message += "; did you mean '" + nearest + "'?";
+    }
+    return message + " (commands are: " + list + ")";
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"airm: full-text search and taxonomy coding for AI risk mitigation records"};
@@ -21,7 +65,13 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        if (e.get_exit_code() == 0) {
+            return app.exit(e); // --help or --version
+        }
+        // Every usage error exits 2, as the README says, whatever CLI11's own code for it.
+        std::cerr << "airm: error: " << usage_message(app, e, argc, argv) << '\n'
+                  << "Run with --help for more information.\n";
+        return 2;
     } catch (const airm::Error& e) {
         std::cerr << "airm: error: " << e.what() << '\n';
         return 1;

@@ -2,6 +2,7 @@
 """Suggestion quality side by side in one run: airm and fastText on the same fixed folds.
 
   tools/bench/quality.py [--build-dir BUILD] [--shared FOLDER] [--sets mit,incidents] [--json FILE]
+                         [--word-vectors FILE]
 
 Set `mit`: the MIT mitigation database with ../shared/data/mit-mitigations/folds-5.csv (single-label).
 airm: `airm index --format mit-csv` of the export, then `airm evaluate --folds folds-5.csv --json`.
@@ -29,6 +30,8 @@ For both sets the script checks airm's --json report against itself: P@1 = the s
 correct with this script's formula), and, on the incident set, that the per-code supports add up to
 the number of labels converted. fastText sees the same texts lower-cased and split into words
 (Unicode word characters, inner apostrophes and hyphens kept).
+With --word-vectors, each set is also evaluated with `airm evaluate --word-vectors FILE` (the
+word-vector member joins airm's ensemble) and reported as its own row, airm+vectors.
 Working files go to BUILD/quality-work, never into the repository. Standard library only.
 """
 import argparse
@@ -201,6 +204,13 @@ def run_mit(args, airm, work):
     airm_report = json.loads(timed(seconds, 'airm_evaluate', lambda: run(
         [airm, 'evaluate', '--db', db, '--folds', folds_csv, '--json'])))
     checks, problems = check_airm(airm_report)
+    vec_report = None
+    if args.word_vectors:
+        vec_report = json.loads(timed(seconds, 'airm_evaluate_word_vectors', lambda: run(
+            [airm, 'evaluate', '--db', db, '--folds', folds_csv, '--json',
+             '--word-vectors', args.word_vectors])))
+        vec_checks, vec_problems = check_airm(vec_report)
+        problems += ['with word vectors: ' + p for p in vec_problems]
     ranked = timed(seconds, 'fasttext', lambda: fasttext_folds(
         work, texts, gold, fold_of,
         ['-epoch', '50', '-lr', '1.0', '-wordNgrams', '2', '-thread', '1'],
@@ -213,10 +223,16 @@ def run_mit(args, airm, work):
               'fasttext_settings': 'supervised -epoch 50 -lr 1.0 -wordNgrams 2 -thread 1, predict k=3; '
                                    'text = Action Name + Action Definition',
               'seconds': seconds}
+    rows = [('airm', result['airm'])]
+    if vec_report is not None:
+        result['airm_word_vectors'] = {k: vec_report[k] for k in keys}
+        result['word_vectors'] = os.path.abspath(args.word_vectors)
+        rows.append(('airm+vectors', result['airm_word_vectors']))
+    rows.append(('fastText', result['fasttext']))
     lines = ['MIT mitigations, %d records, single-label, folds-5.csv' % len(gold),
-             '%-10s %7s %7s %9s %9s' % ('method', 'top1', 'top3', 'category', 'macro-F1')]
-    for name, r in (('airm', result['airm']), ('fastText', result['fasttext'])):
-        lines.append('%-10s %7.3f %7.3f %9.3f %9.3f' % (name, r['top1'], r['top3'], r['category_accuracy'],
+             '%-13s %7s %7s %9s %9s' % ('method', 'top1', 'top3', 'category', 'macro-F1')]
+    for name, r in rows:
+        lines.append('%-13s %7.3f %7.3f %9.3f %9.3f' % (name, r['top1'], r['top3'], r['category_accuracy'],
                                                        r['macro_f1']))
     lines.append(check_line(problems, seconds))
     return result, lines
@@ -280,6 +296,13 @@ def run_incidents(args, airm, work):
     airm_report = json.loads(timed(seconds, 'airm_evaluate', lambda: run(
         [airm, 'evaluate', '--db', db, '--field', 'subcategory', '--folds', folds_csv, '--json'])))
     checks, problems = check_airm(airm_report, labels_total)
+    vec_report = None
+    if args.word_vectors:
+        vec_report = json.loads(timed(seconds, 'airm_evaluate_word_vectors', lambda: run(
+            [airm, 'evaluate', '--db', db, '--field', 'subcategory', '--folds', folds_csv, '--json',
+             '--word-vectors', args.word_vectors])))
+        vec_checks, vec_problems = check_airm(vec_report, labels_total)
+        problems += ['with word vectors: ' + p for p in vec_problems]
     ranked = timed(seconds, 'fasttext', lambda: fasttext_folds(
         work, texts, {i: gold[i] for i in ids}, fold_of,
         ['-loss', 'ova', '-epoch', '25', '-lr', '0.5', '-wordNgrams', '2', '-thread', '1'],
@@ -300,7 +323,13 @@ def run_incidents(args, airm, work):
     lines = ['incident mitigations, %d records, %d labels, multi-label (silver), folds-5.csv'
              % (len(ids), result['labels']),
              '%-16s %6s %6s %6s %6s %7s %9s' % ('method', 'P@1', 'top-3', 'R@3', 'F1@3', 'NDCG@5', 'macro-F1')]
-    for name, r in (('airm', result['airm']), ('fastText ova', result['fasttext'])):
+    rows = [('airm', result['airm'])]
+    if vec_report is not None:
+        result['airm_word_vectors'] = {k: vec_report[k] for k in keys}
+        result['word_vectors'] = os.path.abspath(args.word_vectors)
+        rows.append(('airm+vectors', result['airm_word_vectors']))
+    rows.append(('fastText ova', result['fasttext']))
+    for name, r in rows:
         lines.append('%-16s %6.3f %6.3f %6.3f %6.3f %7.3f %9.3f' % (
             name, r['top1'], r['top3'], r['r_at_3'], r['f1_at_3'], r['ndcg_at_5'], r['macro_f1']))
     lines.append(check_line(problems, seconds))
@@ -320,6 +349,8 @@ def main():
     ap.add_argument('--shared', default=os.path.join(os.path.dirname(ROOT), 'shared'))
     ap.add_argument('--sets', default=','.join(SETS), help='comma-separated: mit, incidents (default: both)')
     ap.add_argument('--json', help='also write the report as JSON to this file')
+    ap.add_argument('--word-vectors', help='also evaluate airm with these word vectors '
+                    '(GloVe text format, e.g. from tools/fetch-word-vectors)')
     args = ap.parse_args()
     sets = [s.strip() for s in args.sets.split(',') if s.strip()]
     unknown = [s for s in sets if s not in SETS]
