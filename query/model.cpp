@@ -199,6 +199,8 @@ ComponentScores SuggestModel::score(const SparseVector& x, const FeatureBag* bag
         auto cosines = [&](const std::vector<float>& table, std::vector<float>& into) {
             if (table.size() != n_labels * d)
                 return;
+            // A code without records (or without a text) has a zero embedding and scores 0, the
+            // neutral value of a centred cosine: no evidence for or against it.
             for (std::size_t c = 0; c < n_labels && d > 0; ++c)
                 into[c] = dot_product(e.data(), table.data() + c * d, d);
         };

@@ -103,6 +103,13 @@ class Reader {
         }
         return v;
     }
+    /// A count read from the file, checked against what is left of it (each item takes at least
+    /// `min_bytes`), so that a damaged count never asks for more memory than the file holds.
+    std::uint32_t count(std::size_t min_bytes) {
+        const std::uint32_t n = u32();
+        need(static_cast<std::size_t>(n) * min_bytes);
+        return n;
+    }
     void expect(std::string_view magic) {
         need(magic.size());
         if (data_.substr(pos_, magic.size()) != magic)
@@ -390,7 +397,7 @@ SuggestModel load_model(const std::string& path) {
     }
     Reader r(std::string_view(data).substr(header_end + 1), path);
     r.expect(kBinaryMagic);
-    const std::uint32_t n_terms = r.u32();
+    const std::uint32_t n_terms = r.count(4); // each term is at least its length
     std::vector<std::string> terms;
     terms.reserve(n_terms);
     for (std::uint32_t i = 0; i < n_terms; ++i)
@@ -425,12 +432,12 @@ SuggestModel load_model(const std::string& path) {
     m.centroids.resize(n_labels);
     for (auto& v : m.centroids)
         v = r.sparse(n_terms);
-    const std::uint32_t n_examples = r.u32();
+    const std::uint32_t n_examples = r.count(16); // id, title, labels and vector lengths
     m.examples.resize(n_examples);
     for (ModelExample& e : m.examples) {
         e.id = r.str();
         e.title = r.str();
-        e.labels.resize(r.u32());
+        e.labels.resize(r.count(4));
         for (auto& l : e.labels) {
             l = r.u32();
             if (l >= n_labels)
@@ -438,13 +445,13 @@ SuggestModel load_model(const std::string& path) {
         }
         e.vector = r.sparse(n_terms);
     }
-    const std::uint32_t n_bm25 = r.u32();
+    const std::uint32_t n_bm25 = r.count(4);
     if (n_bm25 != 0 && n_bm25 != n_examples)
         r.damaged("the BM25 weights have the wrong number of examples");
     m.bm25_vectors.resize(n_bm25);
     for (auto& v : m.bm25_vectors)
         v = r.sparse(n_terms);
-    m.source_features.resize(r.u32());
+    m.source_features.resize(r.count(4));
     for (auto& f : m.source_features) {
         f = r.u32();
         if (f >= n_terms)
@@ -462,7 +469,7 @@ SuggestModel load_model(const std::string& path) {
         (m.sibling_bias.size() != n_labels ||
          m.sibling_weights.size() != static_cast<std::size_t>(n_terms) * n_labels))
         r.damaged("its sibling model has the wrong sizes");
-    const std::uint32_t n_words = r.u32();
+    const std::uint32_t n_words = r.count(4);
     const std::uint32_t dimensions = r.u32();
     if (n_words != 0) {
         std::vector<std::string> words;

@@ -67,8 +67,10 @@ std::shared_ptr<const WordVectors> saved_word_vectors(const Index& index,
                                                       const std::string& facet) {
     try {
         return load_model(model_path(index.paths().front(), facet)).word_vectors;
-    } catch (const Error&) {
-        return nullptr; // no model, another version or damaged: nothing to carry over
+    } catch (const NotFound&) {
+        return nullptr; // no model yet: nothing to carry over
+    } catch (const VersionMismatch&) {
+        return nullptr; // models of older versions held no word vectors
     }
 }
 

@@ -41,7 +41,9 @@ SuggestModel train_and_save(const Index& index, const std::string& facet,
 [[nodiscard]] Suggester open_suggester(const Index& index, const std::string& facet);
 
 /// The word vectors the saved model of `facet` holds, for retraining it with the same outside
-/// knowledge; null when there is no readable model or it has no word-vector member.
+/// knowledge; null when there is no model, one of another format version, or one without a
+/// word-vector member. Throws IndexError (naming the file) when the model is damaged, so that a
+/// caller can say the vectors are lost rather than drop them unnoticed.
 [[nodiscard]] std::shared_ptr<const WordVectors> saved_word_vectors(const Index& index,
                                                                     const std::string& facet);
 

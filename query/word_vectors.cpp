@@ -3,6 +3,8 @@
 #include "engine/error.hpp"
 
 #include <charconv>
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 
 namespace airm {
@@ -28,6 +30,29 @@ std::vector<std::string_view> fields_of(std::string_view line) {
     return out;
 }
 
+/// One number of a vector: finite, in float range, an optional leading '+' allowed.
+float parse_number(std::string_view field, const std::string& path, std::size_t line) {
+    std::string_view digits = field;
+    if (digits.size() > 1 && digits.front() == '+')
+        digits.remove_prefix(1);
+    float value = 0;
+    const char* first = digits.data();
+    const char* last = first + digits.size();
+    auto [ptr, ec] = std::from_chars(first, last, value);
+    const std::string shown =
+        field.size() <= 40 ? std::string(field) : std::string(field.substr(0, 40)) + "...";
+    if (ec == std::errc::result_out_of_range) {
+        throw InvalidInput(where(path, line) + ": '" + shown +
+                           "' is out of the range of a float; vectors hold ordinary numbers");
+    }
+    if (ec != std::errc() || ptr != last || !std::isfinite(value)) {
+        throw InvalidInput(where(path, line) + ": '" + shown +
+                           "' is not a finite number; each line must be a word followed by "
+                           "its vector of numbers");
+    }
+    return value;
+}
+
 bool is_count(std::string_view field) {
     return !field.empty() && field.find_first_not_of("0123456789") == std::string_view::npos;
 }
@@ -36,7 +61,8 @@ bool is_count(std::string_view field) {
 
 WordVectors WordVectors::load_text(const std::string& path, std::size_t max_words) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    std::error_code ec;
+    if (!in || std::filesystem::is_directory(path, ec)) {
         throw InvalidInput("cannot read word vectors file '" + path +
                            "'; give the path of a GloVe-format text file (a word and its "
                            "numbers per line)");
@@ -66,18 +92,12 @@ WordVectors WordVectors::load_text(const std::string& path, std::size_t max_word
                                "; every vector must have the same length");
         }
         for (std::size_t i = 1; i < fields.size(); ++i) {
-            float value = 0;
-            const char* first = fields[i].data();
-            const char* last = first + fields[i].size();
-            auto [ptr, ec] = std::from_chars(first, last, value);
-            if (ec != std::errc() || ptr != last) {
-                throw InvalidInput(where(path, number) + ": '" + std::string(fields[i]) +
-                                   "' is not a number; each line must be a word followed by "
-                                   "its vector");
-            }
-            out.vectors_.push_back(value);
+            out.vectors_.push_back(parse_number(fields[i], path, number));
         }
-        out.words_.emplace_back(fields[0]);
+        std::string_view word = fields[0];
+        if (number == 1 && word.substr(0, 3) == "\xEF\xBB\xBF")
+            word.remove_prefix(3); // a UTF-8 byte-order mark is not part of the first word
+        out.words_.emplace_back(word);
         if (max_words != 0 && out.words_.size() >= max_words)
             break;
     }

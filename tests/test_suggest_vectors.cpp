@@ -16,10 +16,12 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 
 using airm::test::run_airm;
 using airm::test::shell_quote;
@@ -114,9 +116,13 @@ TEST_CASE("word vector files are read line by line, and bad lines are refused wi
     };
     const Bad bad[] = {
         {"alpha 1 2\nbeta 1 2\ngamma 1\n", "line 3 of word vectors file"},
-        {"alpha 1 2\nbeta 1 x2\n", "'x2' is not a number"},
+        {"alpha 1 2\nbeta 1 x2\n", "'x2' is not a finite number"},
         {"alpha\n", "a word without numbers"},
         {"", "holds no vectors"},
+        {"alpha 1 2\nbeta nan 2\n", "'nan' is not a finite number"},
+        {"alpha 1 2\nbeta 1 inf\n", "'inf' is not a finite number"},
+        {"alpha 1 2\nbeta -INF 2\n", "'-INF' is not a finite number"},
+        {"alpha 1 2\nbeta 1e50 2\n", "'1e50' is out of the range of a float"},
     };
     for (const Bad& b : bad) {
         INFO(b.content);
@@ -128,6 +134,14 @@ TEST_CASE("word vector files are read line by line, and bad lines are refused wi
     CHECK_THROWS_WITH(airm::WordVectors::load_text(tmp.file("missing.txt")),
                       Catch::Contains("cannot read word vectors file") &&
                           Catch::Contains("missing.txt"));
+    CHECK_THROWS_WITH(airm::WordVectors::load_text(tmp.path().string()),
+                      Catch::Contains("cannot read word vectors file"));
+    SECTION("a byte-order mark is not part of the first word, and '+' signs are numbers") {
+        const airm::WordVectors v =
+            airm::WordVectors::load_text(tmp.write("v.txt", "\xEF\xBB\xBFthe +1 2\n"));
+        REQUIRE(v.find("the") != nullptr);
+        CHECK(v.find("the")[0] == Approx(1.0));
+    }
 }
 
 TEST_CASE("word vectors relate a word no record used to the code of records with similar words",
@@ -215,6 +229,19 @@ TEST_CASE("a model with word vectors saves, loads, suggests the same and keeps t
     CHECK_THAT(r.out, !Catch::Contains("word vectors"));
     CHECK(airm::load_model(airm::model_path(db, "category")).word_vectors == nullptr);
 
+    // A damaged model cannot hand its vectors on: `airm train` says so instead of dropping them
+    // unnoticed, and retrains without them.
+    r = run_airm("train --db " + shell_quote(db) + " --word-vectors " + shell_quote(vectors));
+    REQUIRE(r.exit_code == 0);
+    const std::string model = airm::model_path(db, "category");
+    std::filesystem::resize_file(model, std::filesystem::file_size(model) / 2);
+    r = run_airm("train --db " + shell_quote(db));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("warning") && Catch::Contains("is damaged") &&
+                          Catch::Contains("--word-vectors FILE"));
+    CHECK(airm::load_model(model).word_vectors == nullptr);
+
     // A bad vectors file is refused with its line, and the saved model is left as it was.
     const std::string before = file_bytes(airm::model_path(db, "category"));
     r = run_airm("train --db " + shell_quote(db) + " --word-vectors " +
@@ -255,4 +282,81 @@ TEST_CASE("on the MIT data with the fixed folds and GloVe vectors airm meets eve
     CHECK(r.category_accuracy >= 0.75);
     CHECK(r.macro_f1 >= 0.45);
     CHECK(r.ece < 0.05);
+}
+
+TEST_CASE("a model file whose counts exceed its size is damaged, whatever memory allows",
+          "[suggest][vectors][model]") {
+#if defined(__SANITIZE_ADDRESS__)
+    SKIP("an address-space limit and AddressSanitizer do not mix");
+#endif
+    TempDir tmp;
+    const std::string db = build_two_code_index(tmp);
+    const airm::Index index = airm::Index::open(db);
+    airm::TrainOptions options;
+    options.word_vectors = std::make_shared<const airm::WordVectors>(
+        airm::WordVectors::load_text(tmp.write("v.txt", kVectors)));
+    (void)airm::train_and_save(index, "category", options);
+    const std::string path = airm::model_path(db, "category");
+    const std::string data = file_bytes(path);
+    // The word table starts: u32 word count 8, u32 dimensions 3, then the first word, "theft".
+    std::string marker(12, '\0');
+    const std::uint32_t head[3] = {8, 3, 5};
+    std::memcpy(marker.data(), head, sizeof head);
+    marker += "theft";
+    const std::size_t at = data.find(marker);
+    REQUIRE(at != std::string::npos);
+    // The vocabulary's term count comes first after the binary section's marker.
+    const std::size_t terms_at = data.find("AIRMSUGG");
+    REQUIRE(terms_at != std::string::npos);
+    for (const std::size_t offset : {at, terms_at + 8}) {
+        std::string damaged = data;
+        const std::uint32_t huge = 0xFFFFFFF0U;
+        std::memcpy(damaged.data() + offset, &huge, sizeof huge);
+        std::ofstream(path, std::ios::binary | std::ios::trunc) << damaged;
+        // Limit the address space (each test case runs in its own process under CTest), so that
+        // reserving room for 4 billion items would fail as on a machine without overcommit.
+        const rlimit limit{std::size_t{4} << 30, std::size_t{4} << 30};
+        REQUIRE(setrlimit(RLIMIT_AS, &limit) == 0);
+        CHECK_THROWS_AS(airm::load_model(path), airm::IndexError);
+        CHECK_THROWS_WITH(airm::load_model(path), Catch::Contains("is damaged"));
+    }
+}
+
+TEST_CASE("a code without records is neutral in the word-vector scores", "[suggest][vectors]") {
+    TempDir tmp;
+    const std::string taxonomy = tmp.write("taxonomy.json", R"({
+  "format": "airm-taxonomy", "version": 1, "facet": "category",
+  "nodes": [
+    {"code": "1", "name": "Controls"},
+    {"code": "1.1", "name": "Premises"},
+    {"code": "1.2", "name": "Checks"},
+    {"code": "1.3", "name": "Zzz"}
+  ]})");
+    std::string lines;
+    const char* texts[2][3] = {{"theft of equipment", "burglary at night", "locks on doors"},
+                               {"audit of accounts", "inspection by staff", "review of logs"}};
+    for (int c = 0; c < 2; ++c) {
+        for (int i = 0; i < 12; ++i) {
+            lines += R"({"id": "R)" + std::to_string(c * 12 + i) + R"(", "text": ")" +
+                     texts[c][i % 3] + R"(", "facets": {"category": ["1.)" + std::to_string(c + 1) +
+                     R"("]}})" + "\n";
+        }
+    }
+    airm::IndexOptions index_options;
+    index_options.taxonomies.push_back(airm::load_taxonomy_file(taxonomy, "category"));
+    const std::string db = tmp.file("db");
+    (void)airm::index_files(db, {tmp.write("records.jsonl", lines)}, index_options);
+    airm::TrainOptions options;
+    options.word_vectors = std::make_shared<const airm::WordVectors>(
+        airm::WordVectors::load_text(tmp.write("v.txt", kVectors)));
+    const airm::SuggestModel m = airm::train_for_index(airm::Index::open(db), "category", options);
+    const std::size_t empty = label_of(m, "1.3");
+    REQUIRE(empty < m.labels.size());
+    // Centred cosines are evidence for (above 0) or against (below 0) a code; a code with no
+    // records and no text with a vector has none either way, and scores exactly 0.
+    const airm::ComponentScores c = components_of(m, "scrutiny");
+    CHECK(c.embedding[empty] == 0.0F);
+    CHECK(c.embedding_prior[empty] == 0.0F);
+    CHECK(c.embedding[label_of(m, "1.2")] > 0.0F);
+    CHECK(c.embedding[label_of(m, "1.1")] < 0.0F);
 }

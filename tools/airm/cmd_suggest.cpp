@@ -511,8 +511,15 @@ void register_suggest_commands(CLI::App& app) {
             options.rerank_depth = *t_rerank;
             if (vectors != nullptr)
                 options.word_vectors = vectors;
-            else if (!*t_no_vectors)
-                options.word_vectors = saved_word_vectors(index, field);
+            else if (!*t_no_vectors) {
+                try {
+                    options.word_vectors = saved_word_vectors(index, field);
+                } catch (const IndexError& e) {
+                    std::cerr << "airm: warning: " << e.what()
+                              << "; retraining without the word vectors it may have held (pass "
+                                 "--word-vectors FILE to train with them again)\n";
+                }
+            }
             const SuggestModel m = train_and_save(index, field, options);
             const std::string path = model_path(index.paths().front(), field);
             if (*t_json) {
