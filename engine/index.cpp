@@ -1,8 +1,8 @@
 #include "engine/index.hpp"
 
 #include "engine/error.hpp"
-#include "engine/record_codec.hpp"
-#include "engine/record_store.hpp"
+#include "engine/record/codec.hpp"
+#include "engine/record/store.hpp"
 #include "engine/schema.hpp"
 #include "engine/xapian_access.hpp"
 

@@ -2,9 +2,9 @@
 /// Handles on an airm index: `Index` to read (one or several Xapian databases searched as one) and
 /// `IndexWriter` to change one database under its lock, one transaction per command.
 
-#include "engine/analyzer.hpp"
+#include "engine/analysis/analyzer.hpp"
 #include "engine/metadata.hpp"
-#include "engine/record.hpp"
+#include "engine/record/record.hpp"
 
 #include <chrono>
 #include <cstdint>

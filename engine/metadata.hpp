@@ -2,7 +2,7 @@
 /// What an index records about itself: schema version, analyzer configuration, facets and their
 /// value slots, and the taxonomies of hierarchical facets.
 
-#include "engine/analyzer.hpp"
+#include "engine/analysis/analyzer.hpp"
 #include "engine/taxonomy.hpp"
 
 #include <map>

@@ -12,7 +12,7 @@ namespace airm::schema {
 /// must be rebuilt. Version 2 moved the stored record from the document data to kSlotRecord;
 /// version 3 compresses the stored record with record_codec; version 4 no longer writes the
 /// per-field stem terms of kDerivedField; version 5 keeps the stored records in record files of
-/// airm's own (engine/record_store.hpp), kSlotRecord holding a pointer to them.
+/// airm's own (engine/record/store.hpp), kSlotRecord holding a pointer to them.
 inline constexpr int kVersion = 5;
 
 /// The searchable text fields of a record.
@@ -37,7 +37,7 @@ inline constexpr std::string_view kStemPrefix = "Z";
 /// from the others: in a record, the count of a stem in this field is (wdf of "Z" + stem - the sum
 /// over the other fields of field_wdf(f) * wdf of their per-field stem term) / field_wdf(this
 /// field). The text is the longest field, so leaving its terms out makes the build write far fewer
-/// terms (the query library derives them: query/derived_terms.hpp). Its non-word terms (prefix +
+/// terms (the query library derives them: query/search/detail/derived_terms.hpp). Its non-word terms (prefix +
 /// term) are still written.
 inline constexpr Field kDerivedField = Field::text;
 /// The per-field stem term of `stem` in `field` ("Z" + prefix + stem).
@@ -57,8 +57,8 @@ inline constexpr Field kDerivedField = Field::text;
 inline constexpr unsigned kSlotId = 0;
 inline constexpr unsigned kSlotYear = 1;
 /// Where the stored record is (one JSON object, native shape, packed by compress_record of
-/// engine/record_codec.hpp) that results, snippets and `show` read: a pointer into the index's
-/// record files (engine/record_store.hpp), committed with the document. The records themselves
+/// engine/record/codec.hpp) that results, snippets and `show` read: a pointer into the index's
+/// record files (engine/record/store.hpp), committed with the document. The records themselves
 /// are not in Xapian: its document data is zlib-compressed (slow to inflate for a page of hits),
 /// and a value or data read costs a B-tree descent and block copies where a memory map costs none.
 inline constexpr unsigned kSlotRecord = 2;

@@ -3,7 +3,7 @@
 /// Tools never include this header: Xapian types stay behind the engine, indexer and query APIs.
 
 #include "engine/index.hpp"
-#include "engine/record_store.hpp"
+#include "engine/record/store.hpp"
 
 #include <xapian.h>
 

@@ -1,16 +1,16 @@
 #include "fuzz_targets.hpp"
 
-#include "engine/analyzer.hpp"
-#include "engine/analyzer_ascii.hpp"
+#include "engine/analysis/analyzer.hpp"
+#include "engine/analysis/ascii.hpp"
 #include "engine/error.hpp"
-#include "engine/record_codec.hpp"
-#include "engine/record_store.hpp"
+#include "engine/record/codec.hpp"
+#include "engine/record/store.hpp"
 #include "engine/utf8.hpp"
-#include "indexer/csv_reader.hpp"
-#include "indexer/record_reader.hpp"
-#include "indexer/taxonomy_loader.hpp"
-#include "query/ascii_words.hpp"
-#include "query/query_parser.hpp"
+#include "indexer/load/csv_reader.hpp"
+#include "indexer/load/record_reader.hpp"
+#include "indexer/load/taxonomy_loader.hpp"
+#include "query/search/detail/ascii_words.hpp"
+#include "query/search/parser.hpp"
 
 #include <cstdlib>
 #include <sstream>

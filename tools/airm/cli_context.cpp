@@ -1,8 +1,8 @@
 #include "cli_context.hpp"
 
 #include "engine/error.hpp"
-#include "indexer/ingest.hpp"
-#include "indexer/taxonomy_loader.hpp"
+#include "indexer/build/ingest.hpp"
+#include "indexer/load/taxonomy_loader.hpp"
 
 #include <algorithm>
 #include <cstdlib>

@@ -4,7 +4,7 @@
 
 #include "engine/codes.hpp"
 #include "engine/error.hpp"
-#include "query/record_view.hpp"
+#include "query/search/record_view.hpp"
 
 #include <iostream>
 #include <nlohmann/json.hpp>

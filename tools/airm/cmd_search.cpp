@@ -3,9 +3,9 @@
 #include "cli_context.hpp"
 #include "commands.hpp"
 #include "engine/error.hpp"
-#include "query/record_view.hpp"
-#include "query/search_json.hpp"
-#include "query/searcher.hpp"
+#include "query/search/record_view.hpp"
+#include "query/search/result_json.hpp"
+#include "query/search/searcher.hpp"
 #include "terminal.hpp"
 
 #include <chrono>

@@ -4,11 +4,11 @@
 #include "cli_context.hpp"
 #include "commands.hpp"
 #include "engine/error.hpp"
-#include "indexer/csv_reader.hpp"
-#include "indexer/record_reader.hpp"
-#include "query/evaluate.hpp"
-#include "query/model_io.hpp"
-#include "query/model_store.hpp"
+#include "indexer/load/csv_reader.hpp"
+#include "indexer/load/record_reader.hpp"
+#include "query/suggest/evaluate.hpp"
+#include "query/suggest/model_file.hpp"
+#include "query/suggest/store.hpp"
 #include "terminal.hpp"
 
 #include <chrono>

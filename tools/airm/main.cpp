@@ -3,7 +3,7 @@
 
 #include "commands.hpp"
 #include "engine/error.hpp"
-#include "query/spelling.hpp"
+#include "query/search/spelling.hpp"
 #include "tools/allocator.hpp"
 
 #include <algorithm>

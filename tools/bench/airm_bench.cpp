@@ -8,11 +8,11 @@
 
 #include "engine/error.hpp"
 #include "engine/index.hpp"
-#include "indexer/ingest.hpp"
-#include "indexer/record_reader.hpp"
-#include "indexer/taxonomy_loader.hpp"
-#include "query/model_store.hpp"
-#include "query/suggest.hpp"
+#include "indexer/build/ingest.hpp"
+#include "indexer/load/record_reader.hpp"
+#include "indexer/load/taxonomy_loader.hpp"
+#include "query/suggest/store.hpp"
+#include "query/suggest/suggest.hpp"
 
 #include <algorithm>
 #include <chrono>

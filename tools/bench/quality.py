@@ -20,7 +20,7 @@ uses two separators (178 cells use ',' where the others use '; ', and two label 
 airm: `airm index` of that file, then `airm evaluate --field subcategory --folds folds-5.csv --json`.
 fastText: for each fold, `fasttext supervised -loss ova -epoch 25 -lr 0.5 -wordNgrams 2 -thread 1` on
 the other folds' texts, then `predict-prob` k = 5 on the held-out fold. Scored with airm's definitions
-(query/evaluate.cpp): P@1 (the first suggestion is one of the record's labels), top-3 hit (one of the
+(query/suggest/evaluate.cpp): P@1 (the first suggestion is one of the record's labels), top-3 hit (one of the
 first three is), R@3 (hits in the first three / number of labels), F1@3 (per record, harmonic mean of
 hits/3 and R@3, 0 without a hit, averaged over records), NDCG@5 (binary relevance, ideal = the
 record's labels ranked first), macro-F1 of the first suggestion (over labels true or suggested).

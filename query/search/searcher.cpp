@@ -1,0 +1,883 @@
+#include "query/search/searcher.hpp"
+
+#include "engine/error.hpp"
+#include "engine/record/codec.hpp"
+#include "engine/record/store.hpp"
+#include "engine/schema.hpp"
+#include "engine/xapian_access.hpp"
+#include "query/search/detail/derived_terms.hpp"
+#include "query/search/detail/facet_column.hpp"
+#include "query/search/detail/facet_counter.hpp"
+#include "query/search/detail/matcher.hpp"
+#include "engine/record/decode.hpp"
+#include "query/search/detail/similar.hpp"
+#include "query/search/spelling.hpp"
+#include "query/search/detail/xapian_query.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <numeric>
+#include <set>
+#include <span>
+
+namespace airm {
+
+using detail::CellReader;
+using detail::CountingSpy;
+using detail::FacetCounter;
+using detail::FacetTable;
+using detail::QNode;
+using detail::QOp;
+using detail::SidewaysDecider;
+using detail::SidewaysFilter;
+
+namespace {
+
+std::optional<int> to_int(std::string_view s) {
+    int v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || s.empty())
+        return std::nullopt;
+    return v;
+}
+
+QNode year_filter(const std::string& value) {
+    const std::string fix = "; write year=2024, year=2023..2025, year=..2023 or year=2023..";
+    auto dots = value.find("..");
+    if (dots == std::string::npos) {
+        auto y = to_int(value);
+        if (!y)
+            throw QueryError("filter year='" + value + "' is not a year" + fix);
+        return detail::year_query(y, y);
+    }
+    std::optional<int> from, to;
+    const std::string a = value.substr(0, dots), b = value.substr(dots + 2);
+    if (!a.empty() && !(from = to_int(a)))
+        throw QueryError("filter year='" + value + "': '" + a + "' is not a year" + fix);
+    if (!b.empty() && !(to = to_int(b)))
+        throw QueryError("filter year='" + value + "': '" + b + "' is not a year" + fix);
+    if (!from && !to)
+        throw QueryError("filter year='" + value + "' is an empty range" + fix);
+    return detail::year_query(from, to);
+}
+
+std::string format_double(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+std::string facet_names(const IndexMetadata& meta) {
+    std::string names;
+    for (const auto& [name, info] : meta.facets)
+        names += (names.empty() ? "" : ", ") + name;
+    return names.empty() ? std::string("none") : names;
+}
+
+void collect_terms(const QNode& n, std::vector<std::string>& out) {
+    if (n.op == QOp::term)
+        out.push_back(n.term);
+    for (const auto& k : n.kids)
+        collect_terms(k, out);
+}
+
+} // namespace
+
+/// More words than this are never relaxed (2^n subsets).
+constexpr std::size_t kMostDroppable = 10;
+
+struct Searcher::Impl {
+    const Index* index;
+    const Xapian::Database& db;
+    Analyzer analyzer;
+    SearcherOptions options;
+    QuerySyntax syntax;
+    bool single_database;
+    std::unique_ptr<FacetTable> facet_table;
+    std::unique_ptr<detail::DocLengths> lengths;
+    /// Every document's stored-record pointer, by docid (0: none), loaded on the second search of
+    /// a state: a batch then reads its pages of hits from the record files alone, while a single
+    /// search does not pay for loading them.
+    std::vector<RecordPointer> pointers;
+    unsigned searches_in_state = 0;
+    std::map<std::string, FacetLayout> layouts;
+    using CodeNames = std::map<std::string, std::unordered_map<std::string, std::string>>;
+    std::shared_ptr<const CodeNames> code_names; ///< made on first use, see SearchResult
+    /// What drill-sideways filters decided per combination (SidewaysFilter::known), by facet and
+    /// filter values: searches repeat filters, and a decision compares every value of a
+    /// combination. Valid for the facet table it was learned on.
+    std::map<std::string, std::vector<std::int8_t>> sideways_known;
+    mutable detail::TermFreqs termfreqs; ///< asked by compiling, matching and ranking subsets
+    std::string ranking_text;            ///< ranking_description(), made once
+
+    Impl(const Index& idx, SearcherOptions opts)
+        : index(&idx), db(detail::IndexAccess::database(idx)), analyzer(idx.make_analyzer()),
+          options(std::move(opts)), single_database(idx.paths().size() == 1), termfreqs(db),
+          state_revision(revision()) {
+        for (const auto& [name, info] : idx.metadata().facets)
+            syntax.facets.push_back(name);
+        ranking_text = ranking_description();
+    }
+
+    /// The revision the per-state data was made for (one database only; else 0).
+    Xapian::rev state_revision = 0;
+
+    /// The database's revision (one glass database only; else 0: refresh() alone tells).
+    [[nodiscard]] Xapian::rev revision() const {
+        if (!single_database)
+            return 0;
+        try {
+            return db.get_revision();
+        } catch (const Xapian::InvalidOperationError&) {
+            return 0;
+        }
+    }
+
+    /// Moves to the latest committed state, dropping the in-memory columns of an older one. Other
+    /// Searchers over the same Index may have reopened it already (refresh() is then false): the
+    /// revision tells that the columns, lengths and term statistics made here are out of date.
+    void follow_latest_commit() {
+        const bool reopened = index->refresh();
+        const Xapian::rev now = revision();
+        if (reopened || now != state_revision) {
+            state_revision = now;
+            facet_table.reset();
+            sideways_known.clear();
+            lengths.reset();
+            pointers.clear();
+            searches_in_state = 0;
+            layouts.clear();
+            code_names.reset();
+            termfreqs.clear();
+            syntax.facets.clear();
+            for (const auto& entry : index->metadata().facets)
+                syntax.facets.push_back(entry.first);
+        }
+    }
+
+    detail::CompileContext context() const {
+        detail::TermFreqs* freqs = &termfreqs;
+        return detail::CompileContext{
+            analyzer,
+            index->metadata(),
+            &options.synonyms,
+            options.ranking.synonym_weight,
+            options.ranking.title_boost,
+            &detail::stopwords_for(index->metadata().analyzer.language),
+            options.ranking.common_cutoff,
+            [freqs](const std::string& t) { return std::uint64_t{freqs->get(t)}; },
+            db.get_doccount()};
+    }
+
+    /// Memory-resident data is used for one database when the options allow it.
+    [[nodiscard]] bool in_memory() const { return single_database && options.keep_in_memory; }
+
+    /// Every hierarchical facet's code names (Taxonomy::name_of of each code).
+    std::shared_ptr<const CodeNames> names() {
+        if (!code_names) {
+            auto made = std::make_shared<CodeNames>();
+            for (const auto& [facet, taxonomy] : index->metadata().taxonomies) {
+                auto& names_of = (*made)[facet];
+                for (const auto& code : taxonomy.codes())
+                    names_of.emplace(code, taxonomy.name_of(code));
+            }
+            code_names = std::move(made);
+        }
+        return code_names;
+    }
+
+    FacetTable& table() {
+        if (!facet_table) {
+            std::vector<FacetTable::Facet> all;
+            for (const auto& [name, info] : index->metadata().facets)
+                all.push_back({name, info.slot});
+            facet_table = std::make_unique<FacetTable>(std::move(all));
+            if (in_memory())
+                facet_table->load(db);
+        }
+        return *facet_table;
+    }
+
+    /// The stored record of document `did` (compress_record's form), valid until the next read.
+    std::string_view stored_record(Xapian::docid did, std::string_view where) {
+        if (in_memory() && pointers.empty() && searches_in_state > 1) {
+            pointers.assign(std::size_t{db.get_lastdocid()} + 1, RecordPointer{});
+            for (auto v = db.valuestream_begin(schema::kSlotRecord);
+                 v != db.valuestream_end(schema::kSlotRecord); ++v) {
+                const auto p = decode_record_pointer(*v);
+                if (p && v.get_docid() < pointers.size())
+                    pointers[v.get_docid()] = *p;
+            }
+        }
+        if (did < pointers.size() && pointers[did].length != 0)
+            return detail::IndexAccess::stored_record(*index, did, pointers[did], where);
+        const std::string pointer =
+            db.get_document(did, Xapian::DOC_ASSUME_VALID).get_value(schema::kSlotRecord);
+        return detail::IndexAccess::stored_record(*index, did, pointer, where);
+    }
+
+    const detail::DocLengths& doc_lengths() {
+        if (!lengths) {
+            lengths = std::make_unique<detail::DocLengths>(detail::DocLengths::load(db));
+            lengths->prepare(bm25());
+        }
+        return *lengths;
+    }
+
+    detail::Bm25Params bm25() const {
+        return detail::Bm25Params{options.ranking.k1, options.ranking.b,
+                                  options.ranking.min_normlen};
+    }
+
+    std::string ranking_description() const {
+        const auto& r = options.ranking;
+        return "BM25 (k1=" + format_double(r.k1) + ", b=" + format_double(r.b) +
+               ", min_normlen=" + format_double(r.min_normlen) +
+               ") over stemmed terms whose within-record frequency carries the field weights "
+               "title " +
+               std::to_string(schema::field_wdf(schema::Field::title)) + ", text " +
+               std::to_string(schema::field_wdf(schema::Field::text)) + ", reasoning " +
+               std::to_string(schema::field_wdf(schema::Field::reasoning)) + ", source " +
+               std::to_string(schema::field_wdf(schema::Field::source)) +
+               "; title occurrences again x" + format_double(r.title_boost) +
+               "; words in more than " + format_double(r.common_cutoff * 100) +
+               "% of records optional" + "; synonym alternatives x" +
+               format_double(r.synonym_weight);
+    }
+
+    /// What a search runs: the query and what highlighting and --explain need.
+    struct Plan {
+        QNode query;
+        HighlightTerms highlight;
+        std::vector<detail::ExplainLeaf> leaves;
+        detail::CompiledQuery::Relaxation relaxation;
+    };
+
+    /// Matches of a page, best first, from either path.
+    struct Page {
+        std::uint64_t total = 0;
+        std::vector<detail::ScoredDoc> hits;
+    };
+
+    /// The filters of a request: facet filter terms by facet, year ranges, facets to count.
+    struct Filters {
+        std::map<std::string, std::vector<std::string>> facet_terms;
+        std::vector<QNode> ranges;
+        std::vector<std::string> counted;
+
+        /// Every filter as a query part (facet values of one facet OR-ed).
+        [[nodiscard]] std::vector<QNode> all_as_queries() const;
+        [[nodiscard]] static QNode terms_query(const std::vector<std::string>& terms);
+    };
+
+    SearchResult search(const SearchRequest& request);
+    SearchResult run(const SearchRequest& request, const Plan& plan, SearchResult result);
+    [[nodiscard]] Filters collect_filters(const SearchRequest& request) const;
+    /// Appends records matching only some words while the page is not full.
+    void add_partial_matches(const SearchRequest& request, const Plan& plan, const Filters& filters,
+                             Page& page, std::vector<bool>& partial, SearchResult& result);
+    Page run_either(const QNode& query, const SearchRequest& request, FacetCounter* counter,
+                    bool sideways);
+    Page run_in_memory(const QNode& query, const SearchRequest& request, FacetCounter* counter,
+                       bool by_presence = false);
+    Page run_xapian(const QNode& query, const SearchRequest& request, FacetCounter* counter,
+                    bool sideways);
+    std::optional<std::string> correction(const std::string& query,
+                                          const std::vector<detail::WordLeaf>& words);
+    /// How rare a query part is: its terms' BM25 inverse document frequency (summed for an AND,
+    /// the best alternative's for an OR).
+    [[nodiscard]] double idf_of(const QNode& node) const;
+    std::vector<ExplainPart> explain(const Plan& plan, Xapian::docid did, const std::string& id,
+                                     const Xapian::Document& doc);
+};
+
+std::optional<std::string> Searcher::Impl::correction(const std::string& query,
+                                                      const std::vector<detail::WordLeaf>& words) {
+    std::string corrected;
+    std::size_t at = 0;
+    bool changed = false;
+    for (const auto& w : words) {
+        if (w.terms.size() != 1 || w.begin < at)
+            continue;
+        if (termfreqs.get(w.terms.front()) != 0)
+            continue;
+        auto tokens = analyzer.analyze(w.text);
+        if (tokens.size() != 1 || tokens.front().kind != TokenKind::word)
+            continue;
+        auto fix = suggest_spelling(*index, tokens.front().term);
+        if (!fix || *fix == tokens.front().term)
+            continue;
+        corrected.append(query, at, w.begin - at);
+        corrected += *fix;
+        at = w.end;
+        changed = true;
+    }
+    if (!changed)
+        return std::nullopt;
+    corrected.append(query, at, std::string::npos);
+    return corrected;
+}
+
+double Searcher::Impl::idf_of(const QNode& node) const {
+    switch (node.op) {
+    case QOp::term: {
+        // BM25's term weight, as the matcher computes it.
+        const double n = db.get_doccount();
+        const double tf = termfreqs.get(node.term);
+        if (tf == 0)
+            return 0;
+        double tw = (n - tf + 0.5) / (tf + 0.5);
+        if (tw < 2)
+            tw = tw * 0.5 + 1;
+        return std::log(tw);
+    }
+    case QOp::and_:
+    case QOp::phrase: {
+        double sum = 0;
+        for (const auto& k : node.kids)
+            sum += idf_of(k);
+        return sum;
+    }
+    case QOp::or_:
+    case QOp::synonym: {
+        double best = 0;
+        for (const auto& k : node.kids)
+            best = std::max(best, idf_of(k));
+        return best;
+    }
+    case QOp::scale:
+        return node.factor * idf_of(node.kids.front());
+    case QOp::filter:
+    case QOp::and_not:
+    case QOp::and_maybe:
+        return node.kids.empty() ? 0 : idf_of(node.kids.front());
+    case QOp::match_all:
+    case QOp::match_nothing:
+    case QOp::wildcard:
+    case QOp::value_range:
+        return 0;
+    }
+    return 0;
+}
+
+SearchResult Searcher::Impl::search(const SearchRequest& request) {
+    SearchResult result;
+    result.original_query = request.query;
+    result.query = request.query;
+    ParsedQuery parsed = request.strict ? parse_query_strict(request.query, syntax)
+                                        : parse_query(request.query, syntax);
+    if (!parsed.notice.empty())
+        result.notices.push_back(parsed.notice);
+    result.parsed = describe(parsed.root);
+    detail::CompiledQuery compiled = detail::compile_query(parsed, request.query, context());
+
+    try {
+        result.did_you_mean = correction(request.query, compiled.words);
+    } catch (const Xapian::DatabaseModifiedError&) {
+        throw; // Searcher::search reopens and runs the query again
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, index->paths().front());
+    }
+    if (result.did_you_mean && request.auto_correct) {
+        SearchRequest again = request;
+        again.query = *result.did_you_mean;
+        again.auto_correct = false;
+        SearchResult fixed = search(again);
+        fixed.original_query = request.query;
+        fixed.did_you_mean = result.did_you_mean;
+        fixed.corrected = true;
+        fixed.notices.insert(fixed.notices.begin(), result.notices.begin(), result.notices.end());
+        return fixed;
+    }
+    if (compiled.match_nothing)
+        result.notices.push_back("the query has no searchable word");
+    Plan plan{std::move(compiled.query), std::move(compiled.highlight), std::move(compiled.leaves),
+              std::move(compiled.relaxation)};
+    return run(request, plan, std::move(result));
+}
+
+Searcher::Impl::Page Searcher::Impl::run_in_memory(const QNode& query, const SearchRequest& request,
+                                                   FacetCounter* counter, bool by_presence) {
+    Page page;
+    detail::Matcher matcher(db, doc_lengths(), bm25(), query, &termfreqs);
+    const std::size_t keep = request.offset + request.limit;
+    if (counter == nullptr) {
+        page.total = matcher.run(
+            keep, [](Xapian::docid) { return true; }, page.hits, by_presence);
+    } else {
+        const FacetTable& t = *facet_table;
+        if (counter->plain()) {
+            // Every match is a hit: count its combinations straight from the table row.
+            page.total = matcher.run(
+                keep,
+                [&](Xapian::docid did) {
+                    counter->count_hit_row(did);
+                    return true;
+                },
+                page.hits);
+            page.hits.erase(page.hits.begin(),
+                            page.hits.begin() + static_cast<std::ptrdiff_t>(
+                                                    std::min(request.offset, page.hits.size())));
+            return page;
+        }
+        std::vector<std::uint32_t> cells(t.facets().size());
+        page.total = matcher.run(
+            keep,
+            [&](Xapian::docid did) {
+                t.visit_row(did, [&](std::size_t f, std::uint32_t c) { cells[f] = c; });
+                return counter->record(cells);
+            },
+            page.hits);
+    }
+    page.hits.erase(page.hits.begin(), page.hits.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                               request.offset, page.hits.size())));
+    return page;
+}
+
+Searcher::Impl::Page Searcher::Impl::run_xapian(const QNode& query, const SearchRequest& request,
+                                                FacetCounter* counter, bool sideways) {
+    Page page;
+    Xapian::Enquire enquire(db);
+    const auto& r = options.ranking;
+    const detail::DerivedTermContext derived{db, bm25()};
+    enquire.set_query(detail::to_xapian(query, &derived));
+    enquire.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen));
+    enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+    switch (request.sort) {
+    case SortOrder::relevance:
+        break;
+    case SortOrder::year:
+        enquire.set_sort_by_value_then_relevance(schema::kSlotYear, true);
+        break;
+    case SortOrder::id:
+        enquire.set_sort_by_value(schema::kSlotId, false);
+        break;
+    }
+    std::optional<CellReader> cells;
+    std::optional<CountingSpy> spy;
+    std::optional<SidewaysDecider> decider;
+    if (counter != nullptr) {
+        cells.emplace(table());
+        if (sideways) {
+            decider.emplace(*cells, *counter);
+        } else {
+            spy.emplace(*cells, *counter);
+            enquire.add_matchspy(&*spy);
+        }
+    }
+    Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
+                                         static_cast<Xapian::doccount>(request.limit),
+                                         db.get_doccount(), nullptr, decider ? &*decider : nullptr);
+    page.total = mset.get_matches_estimated();
+    for (auto it = mset.begin(); it != mset.end(); ++it)
+        page.hits.push_back({*it, it.get_weight()});
+    return page;
+}
+
+Searcher::Impl::Filters Searcher::Impl::collect_filters(const SearchRequest& request) const {
+    const IndexMetadata& meta = index->metadata();
+    const detail::CompileContext ctx = context();
+    Filters out;
+    for (const auto& f : request.filters) {
+        if (f.field == "year") {
+            out.ranges.push_back(year_filter(f.value));
+            continue;
+        }
+        if (meta.facet(f.field) == nullptr) {
+            throw QueryError("--filter " + f.field + "=" + f.value + ": this index has no facet '" +
+                             f.field + "'; filter on one of: " + facet_names(meta) + ", year");
+        }
+        out.facet_terms[f.field].push_back(detail::facet_filter_term(f.field, f.value, ctx));
+    }
+    for (const auto& name : request.facets) {
+        if (meta.facet(name) == nullptr) {
+            throw QueryError("--facets " + name + ": this index has no facet '" + name +
+                             "'; count one of: " + facet_names(meta));
+        }
+        if (std::find(out.counted.begin(), out.counted.end(), name) == out.counted.end())
+            out.counted.push_back(name);
+    }
+    return out;
+}
+
+std::vector<QNode> Searcher::Impl::Filters::all_as_queries() const {
+    std::vector<QNode> out = ranges;
+    for (const auto& [facet, terms] : facet_terms)
+        out.push_back(terms_query(terms));
+    return out;
+}
+
+QNode Searcher::Impl::Filters::terms_query(const std::vector<std::string>& terms) {
+    std::vector<QNode> alternatives;
+    for (const auto& t : terms)
+        alternatives.push_back(QNode::leaf(t));
+    return QNode::combine(QOp::or_, std::move(alternatives));
+}
+
+Searcher::Impl::Page Searcher::Impl::run_either(const QNode& query, const SearchRequest& request,
+                                                FacetCounter* counter, bool sideways) {
+    const bool memory =
+        in_memory() && request.sort == SortOrder::relevance && detail::runs_in_memory(query);
+    return memory ? run_in_memory(query, request, counter)
+                  : run_xapian(query, request, counter, sideways);
+}
+
+void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Plan& plan,
+                                         const Filters& filters, Page& page,
+                                         std::vector<bool>& partial, SearchResult& result) {
+    // Records matching rarer words come first: a subset of the words holding a rarer word ranks
+    // before one without it, then by the next rarest word; each subset's records (matching
+    // exactly those words) are ranked by BM25. Each subset is an AND, so this never walks a
+    // common word's whole posting list.
+    const std::size_t wanted = request.offset + request.limit;
+    const auto& relax = plan.relaxation;
+    if (relax.droppable.size() < 2 || relax.droppable.size() > kMostDroppable ||
+        page.total >= wanted) {
+        return;
+    }
+    const std::vector<QNode>& words = relax.droppable;
+    std::vector<QNode> keep = relax.required;
+    for (auto& f : filters.all_as_queries())
+        keep.push_back(std::move(f));
+    const std::size_t n = words.size();
+    std::vector<double> rarity;
+    for (const auto& w : words)
+        rarity.push_back(idf_of(w));
+    std::vector<std::size_t> by_rarity(n);
+    for (std::size_t i = 0; i < n; ++i)
+        by_rarity[i] = i;
+    std::stable_sort(by_rarity.begin(), by_rarity.end(),
+                     [&](std::size_t a, std::size_t b) { return rarity[a] > rarity[b]; });
+    std::vector<std::pair<unsigned, unsigned>> subsets; // (rank key, set), not full nor empty
+    for (unsigned set = 1; set + 1 < (1U << n); ++set) {
+        unsigned key = 0;
+        for (std::size_t r = 0; r < n; ++r)
+            key = (key << 1) | ((set >> by_rarity[r]) & 1U);
+        subsets.emplace_back(key, set);
+    }
+    std::sort(subsets.begin(), subsets.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::uint64_t above = page.total; // records ranked before this subset
+    for (const auto& [key, set] : subsets) {
+        if (above >= wanted)
+            break;
+        std::vector<QNode> in, out = relax.excluded;
+        out.push_back(plan.query); // the full matches are ranked above
+        for (std::size_t i = 0; i < n; ++i)
+            ((set >> i) & 1U ? in : out).push_back(words[i]);
+        std::vector<QNode> parts{QNode::combine(QOp::and_, std::move(in))};
+        parts.insert(parts.end(), keep.begin(), keep.end());
+        QNode q = QNode::combine(QOp::filter, std::move(parts));
+        q = QNode::combine(QOp::and_not, {std::move(q), QNode::combine(QOp::or_, std::move(out))});
+        SearchRequest rest = request;
+        rest.offset = request.offset > above ? request.offset - above : 0;
+        rest.limit = wanted - std::max<std::uint64_t>(above, request.offset);
+        Page more = run_either(q, rest, nullptr, false);
+        result.partial_total += more.total;
+        above += more.total;
+        for (const auto& h : more.hits) {
+            page.hits.push_back(h);
+            partial.push_back(true);
+        }
+    }
+}
+
+SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
+                                 SearchResult result) {
+    ++searches_in_state;
+    const IndexMetadata& meta = index->metadata();
+    result.ranking = ranking_text;
+    result.code_names = names();
+    Filters filters = collect_filters(request);
+    try {
+        // Facets both filtered and counted get drill-sideways counts: their filters are applied
+        // while counting; every other filter is part of the query.
+        FacetTable* table = filters.counted.empty() ? nullptr : &this->table();
+        std::vector<SidewaysFilter> sideways;
+        std::vector<std::string> sideways_keys; // their keys in sideways_known
+        std::vector<QNode> query_filters = filters.ranges;
+        for (const auto& [facet, terms] : filters.facet_terms) {
+            const auto& counted = filters.counted;
+            if (table == nullptr ||
+                std::find(counted.begin(), counted.end(), facet) == counted.end()) {
+                query_filters.push_back(Filters::terms_query(terms));
+                continue;
+            }
+            std::vector<std::string> values;
+            for (const auto& t : terms)
+                values.push_back(t.substr(schema::facet_term_prefix(facet).size()));
+            sideways.push_back(SidewaysFilter::make(*table, facet, values,
+                                                    meta.facet(facet)->hierarchical, analyzer));
+            std::string key = facet;
+            for (const auto& v : values)
+                key.append(1, '\0').append(v);
+            if (auto known = sideways_known.find(key); known != sideways_known.end())
+                sideways.back().known = known->second;
+            sideways_keys.push_back(std::move(key));
+        }
+        QNode query = plan.query;
+        if (!query_filters.empty() && !query.is_nothing()) {
+            std::vector<QNode> parts{std::move(query)};
+            parts.insert(parts.end(), query_filters.begin(), query_filters.end());
+            query = QNode::combine(QOp::filter, std::move(parts));
+        }
+
+        std::optional<FacetCounter> counter;
+        if (table != nullptr)
+            counter.emplace(*table, sideways);
+        Page page = run_either(query, request, counter ? &*counter : nullptr, !sideways.empty());
+        constexpr std::size_t kMostKnownFilters = 1024; // bounds a long-lived searcher's memory
+        if (sideways_known.size() + sideways.size() > kMostKnownFilters)
+            sideways_known.clear();
+        for (std::size_t k = 0; k < sideways.size(); ++k)
+            sideways_known[sideways_keys[k]] = sideways[k].known;
+        result.total = page.total;
+        std::vector<bool> partial(page.hits.size(), false);
+        add_partial_matches(request, plan, filters, page, partial, result);
+
+        for (const auto& name : filters.counted) {
+            std::vector<std::string> selected; // codes filtered on, shown even when counted 0
+            auto terms = filters.facet_terms.find(name);
+            if (meta.facet(name)->hierarchical && terms != filters.facet_terms.end()) {
+                for (const auto& t : terms->second)
+                    selected.push_back(t.substr(schema::facet_term_prefix(name).size()));
+            }
+            const FacetLayout& layout = layouts.try_emplace(name, name, meta).first->second;
+            result.facets.push_back(counter->counts(name, layout, std::move(selected)));
+        }
+
+        // The page of hits: only these records are read, in docid order (records near each
+        // other share the index blocks that lead to them).
+        const std::size_t n = page.hits.size();
+        std::vector<std::size_t> by_docid(n);
+        std::iota(by_docid.begin(), by_docid.end(), std::size_t{0});
+        std::sort(by_docid.begin(), by_docid.end(), [&](std::size_t a, std::size_t b) {
+            return page.hits[a].did < page.hits[b].did;
+        });
+        // Read through the documents (not a value stream): Xapian keeps one cursor on the value
+        // table for document reads, so its upper B-tree levels are reused across hits and searches.
+        std::vector<Record> records(n);
+        for (std::size_t i : by_docid) {
+            const Xapian::docid did = page.hits[i].did;
+            const std::string where = "document " + std::to_string(did);
+            records[i] =
+                decode_stored_record(decompress_record(stored_record(did, where), where), where);
+        }
+        std::size_t rank = request.offset;
+        for (std::size_t i = 0; i < n; ++i) {
+            const detail::ScoredDoc& scored = page.hits[i];
+            Hit hit;
+            hit.partial = partial[i];
+            hit.record = std::move(records[i]);
+            hit.score = scored.score;
+            hit.rank = ++rank;
+            if (request.snippets)
+                hit.snippet = make_snippet(hit.record, plan.highlight, analyzer, request.snippet);
+            if (request.explain)
+                hit.explain = explain(plan, scored.did, hit.record.id,
+                                      db.get_document(scored.did, Xapian::DOC_ASSUME_VALID));
+            result.hits.push_back(std::move(hit));
+        }
+    } catch (const Xapian::DatabaseModifiedError&) {
+        throw; // Searcher::search reopens and runs the query again
+    } catch (const Xapian::Error& e) {
+        if (std::string(e.get_type()) == "InvalidArgumentError") {
+            throw QueryError("query '" + request.query + "' cannot be run: " + e.get_msg());
+        }
+        detail::rethrow_xapian(e, index->paths().front());
+    }
+    return result;
+}
+
+std::vector<ExplainPart> Searcher::Impl::explain(const Plan& plan, Xapian::docid did,
+                                                 const std::string& id,
+                                                 const Xapian::Document& doc) {
+    std::vector<ExplainPart> parts;
+    for (const auto& leaf : plan.leaves) {
+        ExplainPart part;
+        part.label = leaf.label;
+        if (in_memory() && detail::runs_in_memory(leaf.query)) {
+            detail::Matcher m(db, doc_lengths(), bm25(), leaf.query, &termfreqs);
+            part.weight = m.score_of(did);
+        } else {
+            Xapian::Enquire e(db);
+            const detail::DerivedTermContext derived{db, bm25()};
+            e.set_query(Xapian::Query(Xapian::Query::OP_FILTER,
+                                      detail::to_xapian(leaf.query, &derived),
+                                      Xapian::Query(schema::id_term(id))));
+            const auto& r = options.ranking;
+            e.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen));
+            Xapian::MSet m = e.get_mset(0, 1);
+            if (!m.empty())
+                part.weight = m.begin().get_weight();
+        }
+        // The fields it matched in: the per-field forms of its terms present in the record.
+        std::vector<std::string> terms;
+        collect_terms(leaf.query, terms);
+        std::set<schema::Field> fields;
+        for (const auto& term : terms) {
+            for (schema::Field field : schema::kAllFields) {
+                const std::string prefix(schema::field_prefix(field));
+                std::string field_term;
+                if (term.rfind(schema::kStemPrefix, 0) == 0) {
+                    field_term = std::string(schema::kStemPrefix) + prefix +
+                                 term.substr(schema::kStemPrefix.size());
+                } else {
+                    auto tokens = analyzer.analyze(term);
+                    std::string stem =
+                        tokens.size() == 1 ? analyzer.stem(tokens.front()) : std::string();
+                    field_term = stem.empty() ? prefix + term
+                                              : std::string(schema::kStemPrefix) + prefix + stem;
+                }
+                if (part.weight <= 0)
+                    continue;
+                if (const auto stem = schema::derived_field_stem(field_term)) {
+                    if (detail::derived_wdf(doc, *stem) > 0)
+                        fields.insert(field);
+                    continue;
+                }
+                Xapian::TermIterator ti = doc.termlist_begin();
+                ti.skip_to(field_term);
+                if (ti != doc.termlist_end() && *ti == field_term)
+                    fields.insert(field);
+            }
+        }
+        for (schema::Field field : schema::kAllFields) {
+            if (fields.count(field) != 0)
+                part.fields.emplace_back(schema::field_name(field));
+        }
+        parts.push_back(std::move(part));
+    }
+    return parts;
+}
+
+Searcher::Searcher(const Index& index, SearcherOptions options)
+    : impl_(std::make_unique<Impl>(index, std::move(options))) {}
+Searcher::Searcher(Searcher&&) noexcept = default;
+Searcher& Searcher::operator=(Searcher&&) noexcept = default;
+Searcher::~Searcher() = default;
+
+SearchResult Searcher::search(const SearchRequest& request) {
+    // Matching and the partial-match fall-back grow faster than linearly with the number of words,
+    // so very long queries are refused to keep every search within bounded time.
+    constexpr std::size_t kMaxQueryWords = 256;
+    std::size_t words = 0;
+    for (std::size_t i = 0; i < request.query.size();) {
+        while (i < request.query.size() &&
+               std::isspace(static_cast<unsigned char>(request.query[i])))
+            ++i;
+        if (i < request.query.size())
+            ++words;
+        while (i < request.query.size() &&
+               !std::isspace(static_cast<unsigned char>(request.query[i])))
+            ++i;
+    }
+    if (words > kMaxQueryWords) {
+        throw QueryError("the query has " + std::to_string(words) +
+                         " words; airm searches at most " + std::to_string(kMaxQueryWords) +
+                         ", so shorten it to its most telling words");
+    }
+    // Each search sees the latest committed state: a writer's commit moves the view on, and a
+    // revision overwritten under a long-lived reader is reopened instead of failing.
+    constexpr int kAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+        try {
+            impl_->follow_latest_commit();
+            return impl_->search(request);
+        } catch (const Xapian::DatabaseModifiedError& e) {
+            if (attempt == kAttempts) {
+                detail::rethrow_xapian(e, impl_->index->paths().front());
+            }
+        } catch (const IndexChanged&) {
+            if (attempt == kAttempts) {
+                throw;
+            }
+        }
+    }
+}
+
+SearchResult Searcher::similar(std::string_view id, const SearchRequest& request) {
+    SearchResult result;
+    result.original_query = result.query = "similar:" + std::string(id);
+    detail::SimilarQuery similar;
+    try {
+        std::set<std::string> stop_stems;
+        for (const auto& w : detail::stopwords_for(impl_->index->metadata().analyzer.language)) {
+            for (const Token& t : impl_->analyzer.analyze(w)) {
+                const std::string stem = impl_->analyzer.stem(t);
+                stop_stems.insert(stem.empty() ? t.term : stem);
+            }
+        }
+        similar = detail::similar_query(impl_->db, id, impl_->index->paths().front(), stop_stems);
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->index->paths().front());
+    }
+    result.parsed = "similar to " + std::string(id) + ": " + similar.description;
+    Impl::Plan plan{std::move(similar.query), std::move(similar.highlight), {}, {}};
+    return impl_->run(request, plan, std::move(result));
+}
+
+const Index& Searcher::index() const {
+    return *impl_->index;
+}
+
+void RankingOptions::set(std::string_view assignments) {
+    std::size_t i = 0;
+    while (i < assignments.size()) {
+        while (i < assignments.size() && (assignments[i] == ' ' || assignments[i] == ','))
+            ++i;
+        std::size_t j = i;
+        while (j < assignments.size() && assignments[j] != ' ' && assignments[j] != ',')
+            ++j;
+        if (j == i)
+            break;
+        const std::string item(assignments.substr(i, j - i));
+        i = j;
+        const auto eq = item.find('=');
+        double value = 0;
+        const char* begin = item.data() + (eq == std::string::npos ? 0 : eq + 1);
+        auto [end, ec] = std::from_chars(begin, item.data() + item.size(), value);
+        if (eq == std::string::npos || ec != std::errc() || end != item.data() + item.size() ||
+            value < 0) {
+            throw InvalidInput(
+                "ranking setting '" + item +
+                "' is not NAME=NUMBER (>= 0); names: k1, b, min_normlen, synonyms, title, common");
+        }
+        const std::string name = item.substr(0, eq);
+        if (name == "k1")
+            k1 = value;
+        else if (name == "b")
+            b = std::min(value, 1.0);
+        else if (name == "min_normlen")
+            min_normlen = value;
+        else if (name == "synonyms")
+            synonym_weight = value;
+        else if (name == "title")
+            title_boost = value;
+        else if (name == "common")
+            common_cutoff = std::min(value, 1.0);
+        else
+            throw InvalidInput("ranking setting '" + name +
+                               "' is unknown; names: k1, b, min_normlen, synonyms, title, common");
+    }
+}
+
+std::vector<std::string> default_facets(const IndexMetadata& metadata) {
+    std::vector<std::string> out;
+    for (const char* name : {"category", "lifecycle", "actor"}) {
+        if (metadata.facet(name) != nullptr)
+            out.emplace_back(name);
+    }
+    if (out.empty()) {
+        for (const auto& [name, info] : metadata.facets)
+            out.push_back(name);
+    }
+    return out;
+}
+
+} // namespace airm

@@ -1,0 +1,503 @@
+#include "query/suggest/model_file.hpp"
+
+#include "engine/error.hpp"
+#include "query/suggest/scorers/rerank.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace airm {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "model files are written little-endian");
+
+constexpr std::string_view kFilePrefix = "airm-suggest-";
+constexpr std::string_view kFileSuffix = ".model";
+constexpr std::string_view kBinaryMagic = "AIRMSUGG";
+constexpr std::string_view kEndMagic = "END.";
+
+std::string facet_from_path(const std::string& path) {
+    std::string name = fs::path(path).filename().string();
+    if (name.rfind(kFilePrefix, 0) == 0 && name.size() > kFilePrefix.size() + kFileSuffix.size()) {
+        return name.substr(kFilePrefix.size(),
+                           name.size() - kFilePrefix.size() - kFileSuffix.size());
+    }
+    return "FACET";
+}
+
+std::string fix_for(const std::string& path) {
+    const std::string db = fs::path(path).parent_path().string();
+    return "rebuild it with 'airm train --db " + (db.empty() ? std::string(".") : db) +
+           " --field " + facet_from_path(path) + "'";
+}
+
+class Writer {
+  public:
+    void u32(std::uint32_t v) { raw(&v, sizeof v); }
+    void f32(float v) { raw(&v, sizeof v); }
+    void str(std::string_view s) {
+        u32(static_cast<std::uint32_t>(s.size()));
+        out.append(s);
+    }
+    void floats(const std::vector<float>& v) {
+        u32(static_cast<std::uint32_t>(v.size()));
+        raw(v.data(), v.size() * sizeof(float));
+    }
+    void sparse(const SparseVector& v) {
+        u32(static_cast<std::uint32_t>(v.size()));
+        for (const auto& [index, value] : v) {
+            u32(index);
+            f32(value);
+        }
+    }
+    void raw(const void* data, std::size_t size) {
+        out.append(static_cast<const char*>(data), size);
+    }
+    std::string out;
+};
+
+class Reader {
+  public:
+    Reader(std::string_view data, const std::string& path) : data_(data), path_(path) {}
+    std::uint32_t u32() {
+        std::uint32_t v = 0;
+        raw(&v, sizeof v);
+        return v;
+    }
+    float f32() {
+        float v = 0;
+        raw(&v, sizeof v);
+        return v;
+    }
+    std::string str() {
+        const std::uint32_t n = u32();
+        need(n);
+        std::string s(data_.substr(pos_, n));
+        pos_ += n;
+        return s;
+    }
+    std::vector<float> floats() {
+        const std::uint32_t n = u32();
+        need(static_cast<std::size_t>(n) * sizeof(float));
+        std::vector<float> v(n);
+        raw(v.data(), v.size() * sizeof(float));
+        return v;
+    }
+    SparseVector sparse(std::size_t limit) {
+        const std::uint32_t n = u32();
+        need(static_cast<std::size_t>(n) * 8);
+        SparseVector v(n);
+        for (auto& entry : v) {
+            entry.first = u32();
+            entry.second = f32();
+            if (entry.first >= limit)
+                damaged("a feature index is out of range");
+        }
+        return v;
+    }
+    /// A count read from the file, checked against what is left of it (each item takes at least
+    /// `min_bytes`), so that a damaged count never asks for more memory than the file holds.
+    std::uint32_t count(std::size_t min_bytes) {
+        const std::uint32_t n = u32();
+        need(static_cast<std::size_t>(n) * min_bytes);
+        return n;
+    }
+    void expect(std::string_view magic) {
+        need(magic.size());
+        if (data_.substr(pos_, magic.size()) != magic)
+            damaged("a section marker is missing");
+        pos_ += magic.size();
+    }
+    [[noreturn]] void damaged(const std::string& why) const {
+        throw IndexError("model '" + path_ + "' is damaged (" + why + "); " + fix_for(path_));
+    }
+
+  private:
+    void need(std::size_t n) const {
+        if (data_.size() - pos_ < n)
+            damaged("it ends too early");
+    }
+    void raw(void* out, std::size_t n) {
+        need(n);
+        if (n != 0) // an empty vector's data() may be null, which memcpy must not get
+            std::memcpy(out, data_.data() + pos_, n);
+        pos_ += n;
+    }
+    std::string_view data_;
+    std::string path_;
+    std::size_t pos_ = 0;
+};
+
+nlohmann::json header_of(const SuggestModel& m) {
+    return {
+        {"format", kModelFormatName},
+        {"version", kModelFormatVersion},
+        {"facet", m.facet},
+        {"hierarchical", m.hierarchical},
+        {"multi_label", m.multi_label},
+        {"analyzer",
+         {{"language", m.analyzer.language}, {"fold_diacritics", m.analyzer.fold_diacritics}}},
+        {"features",
+         {{"title_weight", m.features.title_weight},
+          {"text_weight", m.features.text_weight},
+          {"reasoning_weight", m.features.reasoning_weight},
+          {"source_weight", m.features.source_weight},
+          {"bigrams", m.features.bigrams},
+          {"min_df", m.features.min_df},
+          {"char_ngrams", m.features.char_ngrams},
+          {"char_weight", m.features.char_weight},
+          {"title_only_weight", m.features.title_only_weight}}},
+        {"labels", m.labels},
+        {"label_names", m.label_names},
+        {"group_codes", m.group_codes},
+        {"group_names", m.group_names},
+        {"label_group", m.label_group},
+        {"neighbours_k", m.neighbours_k},
+        {"neighbour_weight", m.neighbour_weight},
+        {"prior_weight", m.prior_weight},
+        {"group_weight", m.group_weight},
+        {"centroid_weight", m.centroid_weight},
+        {"bm25_weight", m.bm25_weight},
+        {"source_weight", m.source_weight},
+        {"label_prior_weight", m.label_prior_weight},
+        {"sibling_weight", m.sibling_weight},
+        {"embedding_weight", m.embedding_weight},
+        {"embedding_prior_weight", m.embedding_prior_weight},
+        {"embedding_neighbour_weight", m.embedding_neighbour_weight},
+        {"word_vectors", m.word_vectors == nullptr ? 0 : m.word_vectors->size()},
+        {"word_vector_dimensions", m.word_vectors == nullptr ? 0 : m.word_vectors->dimensions()},
+        {"temperature", m.temperature},
+        {"rerank_depth", m.rerank_depth},
+        {"rerank_weights", m.rerank_weights},
+        {"platt_a", m.platt_a},
+        {"platt_b", m.platt_b},
+        {"trained_records", m.trained_records},
+        {"index_records", m.index_records},
+        {"index_fingerprint", m.index_fingerprint},
+        {"vocabulary_size", m.vocabulary.size()},
+    };
+}
+
+void read_header(const nlohmann::json& h, SuggestModel& m) {
+    m.facet = h.at("facet").get<std::string>();
+    m.hierarchical = h.at("hierarchical").get<bool>();
+    m.multi_label = h.at("multi_label").get<bool>();
+    m.analyzer.language = h.at("analyzer").at("language").get<std::string>();
+    m.analyzer.fold_diacritics = h.at("analyzer").at("fold_diacritics").get<bool>();
+    const auto& f = h.at("features");
+    m.features.title_weight = f.at("title_weight").get<float>();
+    m.features.text_weight = f.at("text_weight").get<float>();
+    m.features.reasoning_weight = f.at("reasoning_weight").get<float>();
+    m.features.source_weight = f.at("source_weight").get<float>();
+    m.features.bigrams = f.at("bigrams").get<bool>();
+    m.features.min_df = f.at("min_df").get<std::uint32_t>();
+    m.features.char_ngrams = f.at("char_ngrams").get<std::uint32_t>();
+    m.features.char_weight = f.at("char_weight").get<float>();
+    m.features.title_only_weight = f.at("title_only_weight").get<float>();
+    m.labels = h.at("labels").get<std::vector<std::string>>();
+    m.label_names = h.at("label_names").get<std::vector<std::string>>();
+    m.group_codes = h.at("group_codes").get<std::vector<std::string>>();
+    m.group_names = h.at("group_names").get<std::vector<std::string>>();
+    m.label_group = h.at("label_group").get<std::vector<std::uint32_t>>();
+    m.neighbours_k = h.at("neighbours_k").get<std::uint32_t>();
+    m.neighbour_weight = h.at("neighbour_weight").get<float>();
+    m.prior_weight = h.at("prior_weight").get<float>();
+    m.group_weight = h.at("group_weight").get<float>();
+    m.centroid_weight = h.at("centroid_weight").get<float>();
+    m.bm25_weight = h.at("bm25_weight").get<float>();
+    m.source_weight = h.at("source_weight").get<float>();
+    m.label_prior_weight = h.at("label_prior_weight").get<float>();
+    m.sibling_weight = h.at("sibling_weight").get<float>();
+    m.embedding_weight = h.at("embedding_weight").get<float>();
+    m.embedding_prior_weight = h.at("embedding_prior_weight").get<float>();
+    m.embedding_neighbour_weight = h.at("embedding_neighbour_weight").get<float>();
+    m.temperature = h.at("temperature").get<float>();
+    m.rerank_depth = h.at("rerank_depth").get<std::uint32_t>();
+    m.rerank_weights = h.at("rerank_weights").get<std::vector<float>>();
+    m.platt_a = h.at("platt_a").get<float>();
+    m.platt_b = h.at("platt_b").get<float>();
+    m.trained_records = h.at("trained_records").get<std::uint64_t>();
+    m.index_records = h.at("index_records").get<std::uint64_t>();
+    // Optional: a model written before fingerprints were kept counts as out of date.
+    m.index_fingerprint = h.value("index_fingerprint", std::string());
+}
+
+} // namespace
+
+std::string model_path(std::string_view db, std::string_view facet) {
+    std::string name(kFilePrefix);
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (unsigned char c : facet) {
+        if (std::isalnum(c) || c == '-' || c == '_') {
+            name += static_cast<char>(c);
+        } else {
+            name += '%';
+            name += kHex[c >> 4];
+            name += kHex[c & 15];
+        }
+    }
+    name += kFileSuffix;
+    return (fs::path(db) / name).string();
+}
+
+std::vector<std::string> model_facets(std::string_view db) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fs::path(db), ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(kFilePrefix, 0) != 0 ||
+            name.size() <= kFilePrefix.size() + kFileSuffix.size() ||
+            name.compare(name.size() - kFileSuffix.size(), kFileSuffix.size(), kFileSuffix) != 0) {
+            continue;
+        }
+        std::string encoded =
+            name.substr(kFilePrefix.size(), name.size() - kFilePrefix.size() - kFileSuffix.size());
+        std::string facet;
+        for (std::size_t i = 0; i < encoded.size(); ++i) {
+            if (encoded[i] == '%' && i + 2 < encoded.size()) {
+                facet += static_cast<char>(std::stoi(encoded.substr(i + 1, 2), nullptr, 16));
+                i += 2;
+            } else {
+                facet += encoded[i];
+            }
+        }
+        out.push_back(std::move(facet));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void save_model(const SuggestModel& model, const std::string& path) {
+    Writer w;
+    w.out = std::string(kModelFormatName) + " " + std::to_string(kModelFormatVersion) + "\n";
+    w.out += header_of(model).dump() + "\n";
+    w.raw(kBinaryMagic.data(), kBinaryMagic.size());
+    w.u32(static_cast<std::uint32_t>(model.vocabulary.size()));
+    for (const auto& term : model.vocabulary.terms()) {
+        w.str(term);
+    }
+    w.floats(model.vocabulary.idf());
+    w.floats(model.weights);
+    w.floats(model.bias);
+    w.floats(model.group_weights);
+    w.floats(model.group_bias);
+    w.u32(static_cast<std::uint32_t>(model.prior_vectors.size()));
+    for (const auto& v : model.prior_vectors) {
+        w.sparse(v);
+    }
+    w.u32(static_cast<std::uint32_t>(model.centroids.size()));
+    for (const auto& v : model.centroids) {
+        w.sparse(v);
+    }
+    w.u32(static_cast<std::uint32_t>(model.examples.size()));
+    for (const ModelExample& e : model.examples) {
+        w.str(e.id);
+        w.str(e.title);
+        w.u32(static_cast<std::uint32_t>(e.labels.size()));
+        for (std::uint32_t l : e.labels)
+            w.u32(l);
+        w.sparse(e.vector);
+    }
+    w.u32(static_cast<std::uint32_t>(model.bm25_vectors.size()));
+    for (const auto& v : model.bm25_vectors) {
+        w.sparse(v);
+    }
+    w.u32(static_cast<std::uint32_t>(model.source_features.size()));
+    for (std::uint32_t f : model.source_features)
+        w.u32(f);
+    w.floats(model.source_lift);
+    w.floats(model.label_log_prior);
+    w.floats(model.sibling_weights);
+    w.floats(model.sibling_bias);
+    // The word-vector member: its table, each word's IDF, and the label, taxonomy-text and
+    // example embeddings (a table of 0 words: no such member).
+    const std::size_t n_words = model.word_vectors == nullptr ? 0 : model.word_vectors->size();
+    w.u32(static_cast<std::uint32_t>(n_words));
+    w.u32(static_cast<std::uint32_t>(n_words == 0 ? 0 : model.word_vectors->dimensions()));
+    if (n_words != 0) {
+        for (const auto& word : model.word_vectors->words())
+            w.str(word);
+        w.floats(model.word_vectors->vectors());
+        w.floats(model.word_weights);
+        w.floats(model.embedding_mean);
+        w.floats(model.embedding_centroids);
+        w.floats(model.embedding_priors);
+        w.floats(model.embedding_examples);
+    }
+    w.raw(kEndMagic.data(), kEndMagic.size());
+
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        out.write(w.out.data(), static_cast<std::streamsize>(w.out.size()));
+        out.close();
+        if (!out) {
+            std::error_code ec;
+            fs::remove(temporary, ec);
+            throw IndexError("cannot write model '" + path +
+                             "'; check that the index folder is writable and the disk has space");
+        }
+    }
+    std::error_code ec;
+    fs::rename(temporary, path, ec);
+    if (ec) {
+        fs::remove(temporary, ec);
+        throw IndexError("cannot write model '" + path + "' (" + ec.message() +
+                         "); check that the index folder is writable");
+    }
+}
+
+SuggestModel load_model(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        const std::string db = fs::path(path).parent_path().string();
+        throw NotFound("index '" + db + "' has no suggestion model for facet '" +
+                       facet_from_path(path) + "' (no file " + path +
+                       "); build one with 'airm train --db " + db + " --field " +
+                       facet_from_path(path) + "'");
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string data = ss.str();
+
+    const std::size_t first_end = data.find('\n');
+    const std::string first = data.substr(0, std::min(first_end, std::size_t{200}));
+    const std::string expected_prefix = std::string(kModelFormatName) + " ";
+    if (first.rfind(expected_prefix, 0) != 0 || first_end == std::string::npos) {
+        throw IndexError("'" + path +
+                         "' is not an airm suggestion model (it does not begin with '" +
+                         std::string(kModelFormatName) + "'); remove it, then " + fix_for(path));
+    }
+    const std::string version = first.substr(expected_prefix.size());
+    if (version != std::to_string(kModelFormatVersion)) {
+        throw VersionMismatch("model '" + path + "' has format version " + version +
+                              ", but this airm reads version " +
+                              std::to_string(kModelFormatVersion) + "; " + fix_for(path));
+    }
+    const std::size_t header_end = data.find('\n', first_end + 1);
+    Reader fail(std::string_view(), path);
+    if (header_end == std::string::npos)
+        fail.damaged("the header line is missing");
+
+    SuggestModel m;
+    try {
+        read_header(nlohmann::json::parse(data.begin() + static_cast<std::ptrdiff_t>(first_end) + 1,
+                                          data.begin() + static_cast<std::ptrdiff_t>(header_end)),
+                    m);
+    } catch (const nlohmann::json::exception& e) {
+        fail.damaged(std::string("its header is unreadable: ") + e.what());
+    }
+    Reader r(std::string_view(data).substr(header_end + 1), path);
+    r.expect(kBinaryMagic);
+    const std::uint32_t n_terms = r.count(4); // each term is at least its length
+    std::vector<std::string> terms;
+    terms.reserve(n_terms);
+    for (std::uint32_t i = 0; i < n_terms; ++i)
+        terms.push_back(r.str());
+    std::vector<float> idf = r.floats();
+    m.weights = r.floats();
+    m.bias = r.floats();
+    m.group_weights = r.floats();
+    m.group_bias = r.floats();
+    const std::size_t n_labels = m.labels.size();
+    if (idf.size() != n_terms || m.weights.size() != static_cast<std::size_t>(n_terms) * n_labels ||
+        m.bias.size() != n_labels || m.label_names.size() != n_labels ||
+        m.group_weights.size() != static_cast<std::size_t>(n_terms) * m.group_bias.size() ||
+        (!m.group_bias.empty() && m.group_bias.size() != m.group_codes.size()) ||
+        (m.hierarchical && m.label_group.size() != n_labels)) {
+        r.damaged("its array sizes disagree");
+    }
+    if (!m.rerank_weights.empty() && m.rerank_weights.size() != kRerankFeatures)
+        r.damaged("its re-ranker has the wrong number of weights");
+    for (std::uint32_t g : m.label_group) {
+        if (g >= m.group_codes.size())
+            r.damaged("a label group is out of range");
+    }
+    m.vocabulary = Vocabulary::from_parts(std::move(terms), std::move(idf));
+    if (r.u32() != n_labels)
+        r.damaged("the prior has the wrong number of labels");
+    m.prior_vectors.resize(n_labels);
+    for (auto& v : m.prior_vectors)
+        v = r.sparse(n_terms);
+    if (r.u32() != n_labels)
+        r.damaged("the centroids have the wrong number of labels");
+    m.centroids.resize(n_labels);
+    for (auto& v : m.centroids)
+        v = r.sparse(n_terms);
+    const std::uint32_t n_examples = r.count(16); // id, title, labels and vector lengths
+    m.examples.resize(n_examples);
+    for (ModelExample& e : m.examples) {
+        e.id = r.str();
+        e.title = r.str();
+        e.labels.resize(r.count(4));
+        for (auto& l : e.labels) {
+            l = r.u32();
+            if (l >= n_labels)
+                r.damaged("an example label is out of range");
+        }
+        e.vector = r.sparse(n_terms);
+    }
+    const std::uint32_t n_bm25 = r.count(4);
+    if (n_bm25 != 0 && n_bm25 != n_examples)
+        r.damaged("the BM25 weights have the wrong number of examples");
+    m.bm25_vectors.resize(n_bm25);
+    for (auto& v : m.bm25_vectors)
+        v = r.sparse(n_terms);
+    m.source_features.resize(r.count(4));
+    for (auto& f : m.source_features) {
+        f = r.u32();
+        if (f >= n_terms)
+            r.damaged("a source feature is out of range");
+    }
+    m.source_lift = r.floats();
+    m.label_log_prior = r.floats();
+    if (m.source_lift.size() != m.source_features.size() * n_labels ||
+        (!m.label_log_prior.empty() && m.label_log_prior.size() != n_labels) ||
+        !std::is_sorted(m.source_features.begin(), m.source_features.end()))
+        r.damaged("its source and label priors have the wrong sizes");
+    m.sibling_weights = r.floats();
+    m.sibling_bias = r.floats();
+    if ((!m.sibling_bias.empty() || !m.sibling_weights.empty()) &&
+        (m.sibling_bias.size() != n_labels ||
+         m.sibling_weights.size() != static_cast<std::size_t>(n_terms) * n_labels))
+        r.damaged("its sibling model has the wrong sizes");
+    const std::uint32_t n_words = r.count(4);
+    const std::uint32_t dimensions = r.u32();
+    if (n_words != 0) {
+        std::vector<std::string> words;
+        words.reserve(n_words);
+        for (std::uint32_t i = 0; i < n_words; ++i)
+            words.push_back(r.str());
+        std::vector<float> vectors = r.floats();
+        m.word_weights = r.floats();
+        m.embedding_mean = r.floats();
+        m.embedding_centroids = r.floats();
+        m.embedding_priors = r.floats();
+        m.embedding_examples = r.floats();
+        const std::size_t d = dimensions;
+        if (d == 0 || vectors.size() != static_cast<std::size_t>(n_words) * d ||
+            m.word_weights.size() != n_words || m.embedding_mean.size() != d ||
+            m.embedding_centroids.size() != n_labels * d ||
+            (!m.embedding_priors.empty() && m.embedding_priors.size() != n_labels * d) ||
+            (!m.embedding_examples.empty() && m.embedding_examples.size() != n_examples * d))
+            r.damaged("its word-vector member has the wrong sizes");
+        m.word_vectors = std::make_shared<const WordVectors>(
+            WordVectors::from_parts(std::move(words), std::move(vectors), d));
+    } else if (m.embedding_weight != 0.0F || m.embedding_prior_weight != 0.0F ||
+               m.embedding_neighbour_weight != 0.0F) {
+        r.damaged("it weighs a word-vector member it does not hold");
+    }
+    r.expect(kEndMagic);
+    m.finalize();
+    return m;
+}
+
+} // namespace airm

@@ -1,0 +1,34 @@
+#pragma once
+/// The model file: a first line "airm-suggest-model VERSION", a second line of JSON describing the
+/// model (facet, labels, options, mixing, calibration and re-ranker), then the vocabulary, weights,
+/// examples and the word-vector member (its own table of word vectors) as little-endian binary
+/// arrays. Models live in the index folder, one per facet.
+
+#include "query/suggest/model.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace airm {
+
+/// Name and version written on the first line of every model file.
+inline constexpr std::string_view kModelFormatName = "airm-suggest-model";
+inline constexpr int kModelFormatVersion = 4;
+
+/// Where the model of `facet` lives in index folder `db`: "<db>/airm-suggest-<facet>.model" (facet
+/// characters other than letters, digits, '-' and '_' written as %XX).
+[[nodiscard]] std::string model_path(std::string_view db, std::string_view facet);
+
+/// Facets that have a model file in index folder `db`.
+[[nodiscard]] std::vector<std::string> model_facets(std::string_view db);
+
+/// Writes the model to `path` atomically (a temporary file renamed over it).
+/// Throws IndexError naming the path when it cannot be written.
+void save_model(const SuggestModel& model, const std::string& path);
+
+/// Reads a model. Throws NotFound (no file; the fix is `airm train`), VersionMismatch (another
+/// format version, naming both) or IndexError (not a model, or damaged), each naming the path.
+[[nodiscard]] SuggestModel load_model(const std::string& path);
+
+} // namespace airm

@@ -1,0 +1,185 @@
+#include "query/suggest/scorers/linear.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace airm {
+namespace {
+
+/// One binary problem: w and bias minimising 1/2 |w|^2 + sum_i C_i max(0, 1 - y_i (w.x_i + b))^2.
+void solve_binary(const LinearProblem& problem, const std::vector<signed char>& y,
+                  const std::vector<double>& cost, const LinearSvmOptions& options,
+                  std::vector<double>& w, double& bias) {
+    const std::size_t n = problem.rows.size();
+    std::vector<double> alpha(n, 0.0);
+    std::vector<double> diag(n);
+    std::vector<double> qd(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        diag[i] = 0.5 / cost[i];
+        double norm = 1.0; // the bias feature
+        for (const auto& entry : problem.rows[i]) {
+            norm += static_cast<double>(entry.second) * entry.second;
+        }
+        qd[i] = norm + diag[i];
+    }
+    std::fill(w.begin(), w.end(), 0.0);
+    bias = 0.0;
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0U);
+    std::uint64_t state = options.seed;
+    for (unsigned iteration = 0; iteration < options.max_iterations; ++iteration) {
+        for (std::size_t i = n; i > 1; --i) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            std::swap(order[i - 1], order[(state >> 33) % i]);
+        }
+        double pg_max = -std::numeric_limits<double>::infinity();
+        double pg_min = std::numeric_limits<double>::infinity();
+        for (std::uint32_t i : order) {
+            double dot = bias;
+            for (const auto& [feature, value] : problem.rows[i]) {
+                dot += w[feature] * value;
+            }
+            const double g = y[i] * dot - 1.0 + diag[i] * alpha[i];
+            const double pg = alpha[i] == 0.0 ? std::min(g, 0.0) : g;
+            pg_max = std::max(pg_max, pg);
+            pg_min = std::min(pg_min, pg);
+            if (std::fabs(pg) > 1e-12) {
+                const double old = alpha[i];
+                alpha[i] = std::max(alpha[i] - g / qd[i], 0.0);
+                const double step = (alpha[i] - old) * y[i];
+                for (const auto& [feature, value] : problem.rows[i]) {
+                    w[feature] += step * value;
+                }
+                bias += step;
+            }
+        }
+        if (pg_max - pg_min < options.tolerance) {
+            break;
+        }
+    }
+}
+
+} // namespace
+
+LinearWeights train_one_vs_rest(const LinearProblem& problem, std::size_t labels,
+                                const LinearSvmOptions& options) {
+    const std::size_t n = problem.rows.size();
+    LinearWeights out;
+    out.weights.assign(problem.features * labels, 0.0F);
+    out.bias.assign(labels, 0.0F);
+    std::vector<double> w(problem.features);
+    std::vector<signed char> y(n);
+    std::vector<double> cost(n);
+    for (std::size_t label = 0; label < labels; ++label) {
+        std::size_t positives = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto& l = problem.labels[i];
+            y[i] = std::find(l.begin(), l.end(), label) != l.end() ? 1 : -1;
+            positives += y[i] > 0 ? 1 : 0;
+        }
+        const std::size_t negatives = n - positives;
+        auto side_weight = [&](std::size_t count) {
+            if (count == 0 || options.balance_power <= 0.0F)
+                return 1.0;
+            return std::pow(static_cast<double>(n) / (2.0 * static_cast<double>(count)),
+                            options.balance_power);
+        };
+        const double positive_cost = options.c * side_weight(positives);
+        const double negative_cost = options.c * side_weight(negatives);
+        for (std::size_t i = 0; i < n; ++i) {
+            cost[i] = y[i] > 0 ? positive_cost : negative_cost;
+        }
+        double bias = 0.0;
+        LinearSvmOptions seeded = options;
+        seeded.seed = options.seed + label;
+        solve_binary(problem, y, cost, seeded, w, bias);
+        for (std::size_t f = 0; f < problem.features; ++f) {
+            out.weights[f * labels + label] = static_cast<float>(w[f]);
+        }
+        out.bias[label] = static_cast<float>(bias);
+    }
+    return out;
+}
+
+} // namespace airm
+
+namespace airm {
+
+LinearWeights train_softmax(const LinearProblem& problem, std::size_t labels,
+                            const SoftmaxOptions& options) {
+    const std::size_t n = problem.rows.size();
+    LinearWeights out;
+    out.weights.assign(problem.features * labels, 0.0F);
+    out.bias.assign(labels, 0.0F);
+    std::vector<float> g2(problem.features * labels, 0.0F);
+    std::vector<float> b2(labels, 0.0F);
+    std::vector<double> count(labels, 0.0);
+    for (const auto& l : problem.labels) {
+        for (std::uint32_t label : l)
+            count[label] += 1.0 / static_cast<double>(l.size());
+    }
+    std::vector<double> row_weight(n, 1.0);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (problem.labels[i].empty() || options.balance_power <= 0.0F)
+            continue;
+        double w = 0;
+        for (std::uint32_t label : problem.labels[i]) {
+            w += std::pow(static_cast<double>(n) / (static_cast<double>(labels) * count[label]),
+                          options.balance_power);
+        }
+        row_weight[i] = w / static_cast<double>(problem.labels[i].size());
+    }
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0U);
+    std::vector<double> z(labels);
+    std::vector<double> target(labels);
+    std::uint64_t state = options.seed;
+    const double eps = 1e-8;
+    for (unsigned epoch = 0; epoch < options.epochs; ++epoch) {
+        for (std::size_t i = n; i > 1; --i) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            std::swap(order[i - 1], order[(state >> 33) % i]);
+        }
+        for (std::uint32_t i : order) {
+            const auto& row_labels = problem.labels[i];
+            if (row_labels.empty())
+                continue;
+            for (std::size_t c = 0; c < labels; ++c)
+                z[c] = out.bias[c];
+            for (const auto& [f, v] : problem.rows[i]) {
+                const float* w = out.weights.data() + static_cast<std::size_t>(f) * labels;
+                for (std::size_t c = 0; c < labels; ++c)
+                    z[c] += w[c] * v;
+            }
+            const double top = *std::max_element(z.begin(), z.end());
+            double sum = 0;
+            for (double& v : z)
+                sum += (v = std::exp(v - top));
+            std::fill(target.begin(), target.end(), 0.0);
+            for (std::uint32_t label : row_labels)
+                target[label] += 1.0 / static_cast<double>(row_labels.size());
+            for (std::size_t c = 0; c < labels; ++c)
+                z[c] = row_weight[i] * (z[c] / sum - target[c]); // gradient of z
+            for (const auto& [f, v] : problem.rows[i]) {
+                float* w = out.weights.data() + static_cast<std::size_t>(f) * labels;
+                float* g = g2.data() + static_cast<std::size_t>(f) * labels;
+                for (std::size_t c = 0; c < labels; ++c) {
+                    const double grad = z[c] * v + options.l2 * w[c];
+                    g[c] += static_cast<float>(grad * grad);
+                    w[c] -=
+                        static_cast<float>(options.learning_rate * grad / std::sqrt(g[c] + eps));
+                }
+            }
+            for (std::size_t c = 0; c < labels; ++c) {
+                b2[c] += static_cast<float>(z[c] * z[c]);
+                out.bias[c] -=
+                    static_cast<float>(options.learning_rate * z[c] / std::sqrt(b2[c] + eps));
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace airm

@@ -1,0 +1,55 @@
+#pragma once
+/// One-vs-rest linear classifiers trained by dual coordinate descent on the L2-regularised squared
+/// hinge loss (the method of LIBLINEAR's default solver, Hsieh et al. 2008), with a regularised
+/// bias feature. Small and exact enough for thousands of records and tens of labels.
+
+#include "query/suggest/features.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace airm {
+
+/// Training rows and their labels (a row may carry several labels, or none).
+struct LinearProblem {
+    std::size_t features = 0;
+    std::vector<SparseVector> rows;
+    std::vector<std::vector<std::uint32_t>> labels;
+};
+
+struct LinearSvmOptions {
+    double c = 1.0;             ///< inverse regularisation
+    float balance_power = 0.5F; ///< each side of a binary problem weighs (n / 2 n_side)^power
+    double tolerance = 0.1;     ///< stop when the projected gradient spread falls below this
+    unsigned max_iterations = 200;
+    std::uint64_t seed = 1; ///< order of the coordinate sweeps
+};
+
+/// Weights of one linear model per label.
+struct LinearWeights {
+    std::vector<float> weights; ///< features x labels, row-major by feature
+    std::vector<float> bias;    ///< one per label
+};
+
+/// Trains one binary classifier per label (its rows against all others).
+[[nodiscard]] LinearWeights train_one_vs_rest(const LinearProblem& problem, std::size_t labels,
+                                              const LinearSvmOptions& options);
+
+} // namespace airm
+
+namespace airm {
+
+struct SoftmaxOptions {
+    double l2 = 1e-4;           ///< weight decay per update
+    double learning_rate = 0.5; ///< AdaGrad base step
+    unsigned epochs = 30;
+    float balance_power = 0.5F; ///< rows of label l weigh (n / (labels * n_l))^power
+    std::uint64_t seed = 1;
+};
+
+/// Trains a multinomial logistic regression (one softmax over all labels) by AdaGrad; a row with
+/// several labels spreads its target evenly over them.
+[[nodiscard]] LinearWeights train_softmax(const LinearProblem& problem, std::size_t labels,
+                                          const SoftmaxOptions& options);
+
+} // namespace airm

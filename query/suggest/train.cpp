@@ -1,0 +1,581 @@
+#include "query/suggest/train.hpp"
+
+#include "engine/codes.hpp"
+#include "engine/error.hpp"
+#include "query/suggest/calibration/calibration.hpp"
+#include "query/suggest/scorers/embedding.hpp"
+#include "query/suggest/scorers/linear.hpp"
+#include "query/suggest/scorers/rerank.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace airm {
+namespace {
+
+/// Deterministic pseudo-random numbers (splitmix64), identical on every platform.
+struct SplitMix {
+    std::uint64_t state;
+    std::uint64_t next() {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+    template <typename T> void shuffle(std::vector<T>& items) {
+        for (std::size_t i = items.size(); i > 1; --i) {
+            std::swap(items[i - 1], items[next() % i]);
+        }
+    }
+};
+
+std::string first_segment(std::string_view code) {
+    return std::string(code.substr(0, code.find('.')));
+}
+
+/// Fits the count-based members on the training records of `subset` only: the BM25 weights of
+/// every example, the label distribution of each source and of all records.
+void fit_counts(const TrainingSet& set, const std::vector<std::uint32_t>& subset,
+                SuggestModel& model, const TrainOptions& options) {
+    const std::size_t n_labels = model.labels.size();
+    const std::size_t n = subset.size();
+    std::vector<double> label_count(n_labels, 0.0);
+    for (const ModelExample& e : model.examples) {
+        for (std::uint32_t l : e.labels)
+            label_count[l] += 1.0;
+    }
+    std::vector<double> prior(n_labels);
+    for (std::size_t l = 0; l < n_labels; ++l) {
+        prior[l] =
+            (label_count[l] + 1.0) / (static_cast<double>(n) + static_cast<double>(n_labels));
+    }
+    model.label_log_prior.clear();
+    if (options.label_prior) {
+        for (double p : prior)
+            model.label_log_prior.push_back(static_cast<float>(std::log(p)));
+    }
+    model.bm25_weight = options.bm25 ? 1.0F : 0.0F;
+    model.source_weight = options.source_prior ? 1.0F : 0.0F;
+    model.label_prior_weight = options.label_prior ? 1.0F : 0.0F;
+    model.bm25_vectors.clear();
+    model.source_features.clear();
+    model.source_lift.clear();
+    if (!options.bm25 && !options.source_prior)
+        return;
+
+    // Per example: its features in the vocabulary with their counts, and its source feature.
+    const std::string source_prefix = source_feature("");
+    std::vector<std::vector<std::pair<std::uint32_t, float>>> counts(n);
+    std::vector<std::int64_t> source(n, -1);
+    std::map<std::uint32_t, std::uint32_t> df;
+    double total_length = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        for (const RawFeature& f : set.records[subset[i]].bag.features) {
+            const std::int64_t index = model.vocabulary.find(f.term);
+            if (index < 0)
+                continue;
+            counts[i].emplace_back(static_cast<std::uint32_t>(index), f.count);
+            ++df[static_cast<std::uint32_t>(index)];
+            total_length += f.count;
+            if (f.term.rfind(source_prefix, 0) == 0)
+                source[i] = index;
+        }
+        std::sort(counts[i].begin(), counts[i].end());
+    }
+    if (options.bm25 && n > 0) {
+        const double average = std::max(total_length / static_cast<double>(n), 1e-9);
+        const double k1 = options.bm25_k1;
+        const double b = options.bm25_b;
+        model.bm25_vectors.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            double length = 0;
+            for (const auto& entry : counts[i])
+                length += entry.second;
+            const double norm = k1 * (1.0 - b + b * length / average);
+            for (const auto& [feature, tf] : counts[i]) {
+                const double d = df[feature];
+                const double idf = std::log(1.0 + (static_cast<double>(n) - d + 0.5) / (d + 0.5));
+                model.bm25_vectors[i].emplace_back(
+                    feature, static_cast<float>(idf * tf * (k1 + 1.0) / (tf + norm)));
+            }
+        }
+    }
+
+    if (options.source_prior) {
+        std::map<std::uint32_t, std::vector<double>> by_source;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (source[i] < 0)
+                continue;
+            auto& row = by_source[static_cast<std::uint32_t>(source[i])];
+            row.resize(n_labels, 0.0);
+            for (std::uint32_t l : model.examples[i].labels)
+                row[l] += 1.0;
+        }
+        const double alpha = options.source_alpha;
+        for (const auto& [feature, row] : by_source) {
+            model.source_features.push_back(feature);
+            double total = 0;
+            for (double c : row)
+                total += c;
+            for (std::size_t l = 0; l < n_labels; ++l) {
+                const double p = (row[l] + alpha * prior[l]) / (total + alpha);
+                model.source_lift.push_back(static_cast<float>(std::log(p / prior[l])));
+            }
+        }
+    }
+}
+
+/// Fits vocabulary, linear model, prior and examples on `subset`, for the given label list.
+SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint32_t>& subset,
+                            const std::vector<std::string>& labels, const TrainOptions& options) {
+    std::map<std::string, std::uint32_t, std::less<>> label_index;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        label_index.emplace(labels[i], static_cast<std::uint32_t>(i));
+    }
+    std::vector<const TrainingRecord*> texts; // label texts of the candidate labels only
+    for (const TrainingRecord& t : set.label_texts) {
+        if (!t.labels.empty() && label_index.count(t.labels.front())) {
+            texts.push_back(&t);
+        }
+    }
+    std::vector<const FeatureBag*> bags;
+    for (std::uint32_t r : subset) {
+        bags.push_back(&set.records[r].bag);
+    }
+    for (const TrainingRecord* t : texts) {
+        bags.push_back(&t->bag);
+    }
+
+    SuggestModel model;
+    model.facet = set.facet;
+    model.hierarchical = set.hierarchical;
+    model.analyzer = set.analyzer;
+    model.features = set.features;
+    model.labels = labels;
+    if (set.hierarchical) {
+        std::map<std::string, std::uint32_t> group_index;
+        for (const auto& label : labels) {
+            const std::string group = first_segment(label);
+            auto [it, inserted] =
+                group_index.emplace(group, static_cast<std::uint32_t>(model.group_codes.size()));
+            if (inserted) {
+                model.group_codes.push_back(group);
+                auto name = set.names.find(group);
+                model.group_names.push_back(name == set.names.end() ? std::string() : name->second);
+            }
+            model.label_group.push_back(it->second);
+        }
+        for (const TrainingRecord& t : set.group_texts) {
+            if (!t.labels.empty() && group_index.count(t.labels.front()))
+                bags.push_back(&t.bag);
+        }
+    }
+    const std::uint32_t min_df = options.features.min_df != 0 ? options.features.min_df
+                                 : subset.size() < 2000       ? 1
+                                                              : 2;
+    model.vocabulary = Vocabulary::fit(bags, min_df);
+    model.neighbours_k = options.neighbours_k;
+
+    LinearProblem problem;
+    problem.features = model.vocabulary.size();
+    model.examples.reserve(subset.size());
+    for (std::uint32_t r : subset) {
+        const TrainingRecord& record = set.records[r];
+        ModelExample example;
+        example.id = record.id;
+        example.title = record.title;
+        for (const auto& label : record.labels) {
+            if (auto it = label_index.find(label); it != label_index.end()) {
+                example.labels.push_back(it->second);
+            }
+        }
+        example.vector = model.vocabulary.vectorize(record.bag);
+        problem.rows.push_back(example.vector);
+        problem.labels.push_back(example.labels);
+        model.examples.push_back(std::move(example));
+    }
+    // Centroids: the normalised sum of each label's record vectors.
+    {
+        std::vector<std::map<std::uint32_t, double>> sums(labels.size());
+        for (const ModelExample& e : model.examples) {
+            for (std::uint32_t l : e.labels) {
+                for (const auto& [f, v] : e.vector)
+                    sums[l][f] += v;
+            }
+        }
+        model.centroids.assign(labels.size(), {});
+        for (std::size_t l = 0; l < labels.size(); ++l) {
+            double norm = 0;
+            for (const auto& [f, v] : sums[l])
+                norm += v * v;
+            if (norm <= 0)
+                continue;
+            const double scale = 1.0 / std::sqrt(norm);
+            for (const auto& [f, v] : sums[l])
+                model.centroids[l].emplace_back(f, static_cast<float>(v * scale));
+        }
+    }
+    fit_counts(set, subset, model, options);
+    if (options.word_vectors != nullptr) {
+        std::vector<const FeatureBag*> record_bags(
+            bags.begin(), bags.begin() + static_cast<std::ptrdiff_t>(subset.size()));
+        std::vector<std::vector<std::uint32_t>> record_labels;
+        for (const ModelExample& e : model.examples)
+            record_labels.push_back(e.labels);
+        fit_embedding(record_bags, record_labels, options.word_vectors, options.word_vectors_kept,
+                      model);
+        model.embedding_weight = model.word_vectors != nullptr ? 1.0F : 0.0F;
+        model.embedding_priors.clear();
+        if (model.word_vectors != nullptr) {
+            const std::size_t d = model.word_vectors->dimensions();
+            model.embedding_priors.assign(labels.size() * d, 0.0F);
+            for (const TrainingRecord* t : texts) {
+                const std::vector<float> e = model.embed(t->bag);
+                if (e.size() != d)
+                    continue;
+                std::copy(e.begin(), e.end(),
+                          model.embedding_priors.begin() +
+                              static_cast<std::ptrdiff_t>(label_index.at(t->labels.front()) * d));
+            }
+            model.embedding_prior_weight = 1.0F;
+            model.embedding_neighbour_weight = 1.0F;
+        }
+    }
+    model.prior_vectors.assign(labels.size(), {});
+    for (const TrainingRecord* t : texts) {
+        const std::uint32_t label = label_index.at(t->labels.front());
+        model.prior_vectors[label] = model.vocabulary.vectorize(t->bag);
+        if (options.taxonomy_examples) {
+            problem.rows.push_back(model.prior_vectors[label]);
+            problem.labels.push_back({label});
+        }
+    }
+    if (options.example_documents) {
+        for (const TrainingRecord& e : set.example_texts) {
+            if (auto it = label_index.find(e.labels.front()); it != label_index.end()) {
+                problem.rows.push_back(model.vocabulary.vectorize(e.bag));
+                problem.labels.push_back({it->second});
+            }
+        }
+    }
+    LinearSvmOptions svm;
+    svm.c = options.svm_c;
+    svm.balance_power = options.balance_power;
+    svm.seed = options.seed;
+    SoftmaxOptions soft;
+    soft.l2 = options.softmax_l2;
+    soft.epochs = options.softmax_epochs;
+    soft.balance_power = options.balance_power;
+    soft.seed = options.seed;
+    LinearWeights w = options.softmax ? train_softmax(problem, labels.size(), soft)
+                                      : train_one_vs_rest(problem, labels.size(), svm);
+    model.weights = std::move(w.weights);
+    model.bias = std::move(w.bias);
+    if (set.hierarchical && options.group_model) {
+        // The same rows labelled by first code segment: a coarser, better-fed view of every code.
+        LinearProblem groups;
+        groups.features = problem.features;
+        groups.rows = problem.rows;
+        for (const auto& row_labels : problem.labels) {
+            std::vector<std::uint32_t> g;
+            for (std::uint32_t l : row_labels) {
+                if (std::find(g.begin(), g.end(), model.label_group[l]) == g.end())
+                    g.push_back(model.label_group[l]);
+            }
+            groups.labels.push_back(std::move(g));
+        }
+        for (const TrainingRecord& t : set.group_texts) {
+            auto it =
+                std::find(model.group_codes.begin(), model.group_codes.end(), t.labels.front());
+            if (it == model.group_codes.end())
+                continue;
+            groups.rows.push_back(model.vocabulary.vectorize(t.bag));
+            groups.labels.push_back({static_cast<std::uint32_t>(it - model.group_codes.begin())});
+        }
+        LinearWeights gw = options.softmax
+                               ? train_softmax(groups, model.group_codes.size(), soft)
+                               : train_one_vs_rest(groups, model.group_codes.size(), svm);
+        model.group_weights = std::move(gw.weights);
+        model.group_bias = std::move(gw.bias);
+    }
+    model.sibling_weights.clear();
+    model.sibling_bias.clear();
+    model.sibling_weight = 0.0F;
+    if (set.hierarchical && options.sibling_model && !model.group_codes.empty()) {
+        // One model per first segment over the rows of its codes: tells siblings apart.
+        const std::size_t n_labels = labels.size();
+        model.sibling_weights.assign(problem.features * n_labels, 0.0F);
+        model.sibling_bias.assign(n_labels, 0.0F);
+        model.sibling_weight = 1.0F;
+        for (std::uint32_t g = 0; g < model.group_codes.size(); ++g) {
+            std::vector<std::uint32_t> members; // labels of the group
+            for (std::uint32_t l = 0; l < n_labels; ++l) {
+                if (model.label_group[l] == g)
+                    members.push_back(l);
+            }
+            if (members.size() < 2)
+                continue;
+            LinearProblem local;
+            local.features = problem.features;
+            for (std::size_t i = 0; i < problem.rows.size(); ++i) {
+                std::vector<std::uint32_t> local_labels;
+                for (std::uint32_t l : problem.labels[i]) {
+                    auto it = std::find(members.begin(), members.end(), l);
+                    if (it != members.end())
+                        local_labels.push_back(static_cast<std::uint32_t>(it - members.begin()));
+                }
+                if (local_labels.empty())
+                    continue;
+                local.rows.push_back(problem.rows[i]);
+                local.labels.push_back(std::move(local_labels));
+            }
+            if (local.rows.empty())
+                continue;
+            const LinearWeights lw = train_one_vs_rest(local, members.size(), svm);
+            for (std::size_t f = 0; f < problem.features; ++f) {
+                for (std::size_t m = 0; m < members.size(); ++m) {
+                    model.sibling_weights[f * n_labels + members[m]] =
+                        lw.weights[f * members.size() + m];
+                }
+            }
+            for (std::size_t m = 0; m < members.size(); ++m)
+                model.sibling_bias[members[m]] = lw.bias[m];
+        }
+    }
+    model.finalize();
+    return model;
+}
+
+} // namespace
+
+Record taxonomy_record(const TaxonomyNode& node, const Taxonomy& taxonomy) {
+    Record r;
+    r.id = "taxonomy:" + node.code;
+    r.title = node.name;
+    r.text = node.description;
+    for (const auto& example : node.examples) {
+        r.text += (r.text.empty() ? "" : "\n") + example;
+    }
+    if (const TaxonomyNode* parent = taxonomy.find(node.parent);
+        parent != nullptr && !parent->name.empty()) {
+        r.text += (r.text.empty() ? "" : "\n") + parent->name;
+    }
+    return r;
+}
+
+TrainingSet collect_training_set(const Index& index, const std::string& facet,
+                                 const FeatureOptions& features) {
+    const IndexMetadata& meta = index.metadata();
+    const FacetInfo* info = meta.facet(facet);
+    if (info == nullptr) {
+        std::string list;
+        for (const auto& [name, f] : meta.facets) {
+            list += (list.empty() ? "" : ", ") + name;
+        }
+        throw InvalidInput("index '" + index.paths().front() + "' has no facet '" + facet +
+                           "'; pass --field with one of: " +
+                           (list.empty() ? "(none: index coded records)" : list));
+    }
+    TrainingSet set;
+    set.facet = facet;
+    set.hierarchical = info->hierarchical;
+    set.analyzer = meta.analyzer;
+    set.features = features;
+    const Analyzer analyzer = index.make_analyzer();
+    std::set<std::string> seen;
+    index.for_each_record([&](const Record& record) {
+        auto it = record.facets.find(facet);
+        if (it == record.facets.end() || it->second.empty()) {
+            return;
+        }
+        TrainingRecord t;
+        t.id = record.id;
+        t.title = record.title;
+        t.labels = it->second;
+        t.bag = extract_features(record, analyzer, features);
+        seen.insert(t.labels.begin(), t.labels.end());
+        set.records.push_back(std::move(t));
+    });
+
+    const Taxonomy* taxonomy = set.hierarchical ? meta.taxonomy(facet) : nullptr;
+    std::set<std::string> with_text;
+    if (taxonomy != nullptr) {
+        for (const auto& code : taxonomy->codes()) {
+            const TaxonomyNode* node = taxonomy->find(code);
+            set.names[code] = node->name;
+            const bool leaf = taxonomy->children(code).empty();
+            if (!node->from_data && leaf) {
+                set.taxonomy_labels.push_back(code);
+            }
+            if (!node->from_data && node->parent.empty() && !leaf) {
+                TrainingRecord t;
+                t.id = "taxonomy:" + code;
+                t.labels = {code};
+                t.bag = extract_features(taxonomy_record(*node, *taxonomy), analyzer, features);
+                set.group_texts.push_back(std::move(t));
+            }
+            // Texts of curated nodes only: a name taken from the records is no extra knowledge.
+            if (!node->from_data && (leaf || seen.count(code))) {
+                TrainingRecord t;
+                t.id = "taxonomy:" + code;
+                t.labels = {code};
+                t.bag = extract_features(taxonomy_record(*node, *taxonomy), analyzer, features);
+                set.label_texts.push_back(std::move(t));
+                with_text.insert(code);
+                for (const auto& example : node->examples) {
+                    TrainingRecord e;
+                    e.id = "taxonomy-example:" + code;
+                    e.labels = {code};
+                    Record r;
+                    r.title = node->name;
+                    r.text = example;
+                    e.bag = extract_features(r, analyzer, features);
+                    set.example_texts.push_back(std::move(e));
+                }
+            }
+        }
+    }
+    for (const auto& label : seen) {
+        if (set.hierarchical) {
+            if (!set.names.count(label))
+                set.names[label] = "";
+            continue;
+        }
+        // A flat facet's values name themselves: their words are the label text.
+        set.names[label] = label;
+        TrainingRecord t;
+        t.id = "label:" + label;
+        t.labels = {label};
+        Record r;
+        r.title = label;
+        t.bag = extract_features(r, analyzer, features);
+        set.label_texts.push_back(std::move(t));
+    }
+    return set;
+}
+
+std::vector<std::uint32_t> stratified_folds(const std::vector<TrainingRecord>& records,
+                                            const std::vector<std::uint32_t>& subset, unsigned k,
+                                            std::uint64_t seed) {
+    std::map<std::string, std::vector<std::uint32_t>> by_label; // label -> positions in subset
+    for (std::uint32_t i = 0; i < subset.size(); ++i) {
+        const auto& labels = records[subset[i]].labels;
+        by_label[labels.empty() ? std::string() : labels.front()].push_back(i);
+    }
+    SplitMix rng{seed};
+    std::vector<std::uint32_t> fold(subset.size(), 0);
+    std::uint32_t next = 0;
+    for (auto& [label, positions] : by_label) {
+        rng.shuffle(positions);
+        for (std::uint32_t p : positions) {
+            fold[p] = next++ % k;
+        }
+    }
+    return fold;
+}
+
+SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t>& subset_in,
+                         const TrainOptions& options) {
+    std::vector<std::uint32_t> subset = subset_in;
+    if (subset.empty()) {
+        for (std::uint32_t i = 0; i < set.records.size(); ++i)
+            subset.push_back(i);
+    }
+    if (subset.empty()) {
+        throw InvalidInput("facet '" + set.facet +
+                           "' has no labelled records to learn from; index records coded in '" +
+                           set.facet +
+                           "' first, or pass --field with a facet whose records carry values");
+    }
+    std::set<std::string> label_set(set.taxonomy_labels.begin(), set.taxonomy_labels.end());
+    bool multi_label = false;
+    for (std::uint32_t r : subset) {
+        label_set.insert(set.records[r].labels.begin(), set.records[r].labels.end());
+        multi_label = multi_label || set.records[r].labels.size() > 1;
+    }
+    std::vector<std::string> labels(label_set.begin(), label_set.end());
+    if (set.hierarchical) {
+        std::sort(labels.begin(), labels.end(),
+                  [](const std::string& a, const std::string& b) { return code_less(a, b); });
+    }
+
+    // Out-of-fold component scores of the subset, for mixing weights and calibration.
+    std::vector<ComponentScores> held_out;
+    std::vector<std::vector<std::uint32_t>> gold;
+    const unsigned k = options.inner_folds;
+    if (k >= 2 && subset.size() >= 4 * static_cast<std::size_t>(k)) {
+        const std::vector<std::uint32_t> fold =
+            stratified_folds(set.records, subset, k, options.seed);
+        std::map<std::string, std::uint32_t> label_index;
+        for (std::uint32_t i = 0; i < labels.size(); ++i)
+            label_index[labels[i]] = i;
+        for (unsigned f = 0; f < k; ++f) {
+            std::vector<std::uint32_t> inner;
+            for (std::size_t i = 0; i < subset.size(); ++i) {
+                if (fold[i] != f)
+                    inner.push_back(subset[i]);
+            }
+            const SuggestModel m = fit_components(set, inner, labels, options);
+            for (std::size_t i = 0; i < subset.size(); ++i) {
+                if (fold[i] != f)
+                    continue;
+                const TrainingRecord& record = set.records[subset[i]];
+                held_out.push_back(m.score(m.vocabulary.vectorize(record.bag), &record.bag));
+                std::vector<std::uint32_t> g;
+                for (const auto& label : record.labels)
+                    g.push_back(label_index.at(label));
+                gold.push_back(std::move(g));
+            }
+        }
+    }
+
+    SuggestModel model = fit_components(set, subset, labels, options);
+    model.multi_label = multi_label;
+    model.trained_records = subset.size();
+    if (held_out.empty()) {
+        // Without an inner cross-validation the added members keep no weight.
+        model.bm25_weight = 0.0F;
+        model.source_weight = 0.0F;
+        model.label_prior_weight = 0.0F;
+        model.sibling_weight = 0.0F;
+        model.embedding_weight = 0.0F;
+        model.embedding_prior_weight = 0.0F;
+        model.embedding_neighbour_weight = 0.0F;
+    } else {
+        const Mixture mixture = options.logit_mixing && !multi_label
+                                    ? fit_mixture_logit(held_out, gold)
+                                    : fit_mixture(held_out, gold, multi_label, options.mix_top3);
+        model.neighbour_weight = mixture.neighbour_weight;
+        model.prior_weight = mixture.prior_weight;
+        model.group_weight = mixture.group_weight;
+        model.centroid_weight = mixture.centroid_weight;
+        model.bm25_weight = mixture.bm25_weight;
+        model.source_weight = mixture.source_weight;
+        model.label_prior_weight = mixture.label_prior_weight;
+        model.sibling_weight = mixture.sibling_weight;
+        model.embedding_weight = mixture.embedding_weight;
+        model.embedding_prior_weight = mixture.embedding_prior_weight;
+        model.embedding_neighbour_weight = mixture.embedding_neighbour_weight;
+        model.temperature = mixture.temperature;
+        model.platt_a = mixture.platt_a;
+        model.platt_b = mixture.platt_b;
+        if (options.rerank_depth >= 2 && !multi_label) {
+            RerankOptions rerank;
+            rerank.depth = options.rerank_depth;
+            rerank.l2 = options.rerank_l2;
+            rerank.mask = options.rerank_mask;
+            rerank.top_k = options.rerank_top_k;
+            rerank.margin = options.rerank_margin;
+            model.rerank_weights = fit_reranker(model, held_out, gold, rerank);
+            model.rerank_depth = model.rerank_weights.empty() ? 0 : options.rerank_depth;
+        }
+    }
+    for (const auto& label : labels) {
+        auto it = set.names.find(label);
+        model.label_names.push_back(it == set.names.end() ? std::string() : it->second);
+    }
+    return model;
+}
+
+} // namespace airm
