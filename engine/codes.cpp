@@ -7,7 +7,8 @@ namespace airm {
 namespace {
 
 bool all_digits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
 std::vector<std::string_view> segments(std::string_view code) {
@@ -15,7 +16,8 @@ std::vector<std::string_view> segments(std::string_view code) {
     std::size_t start = 0;
     while (true) {
         auto dot = code.find('.', start);
-        out.push_back(code.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+        out.push_back(code.substr(start, dot == std::string_view::npos ? std::string_view::npos
+                                                                       : dot - start));
         if (dot == std::string_view::npos) {
             break;
         }
@@ -25,8 +27,10 @@ std::vector<std::string_view> segments(std::string_view code) {
 }
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+        s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -49,7 +53,8 @@ bool is_code(std::string_view token) {
             has_digit = true;
             continue;
         }
-        if (seg.size() > 2 || !std::all_of(seg.begin(), seg.end(), [](unsigned char c) { return std::isalnum(c); })) {
+        if (seg.size() > 2 ||
+            !std::all_of(seg.begin(), seg.end(), [](unsigned char c) { return std::isalnum(c); })) {
             return false;
         }
         if (std::any_of(seg.begin(), seg.end(), [](unsigned char c) { return std::isdigit(c); })) {
@@ -65,7 +70,8 @@ bool is_taxonomy_code(std::string_view code) {
         return false;
     }
     for (auto seg : segments(code)) {
-        if (seg.empty() || !std::all_of(seg.begin(), seg.end(), [](unsigned char c) { return std::isalnum(c); })) {
+        if (seg.empty() ||
+            !std::all_of(seg.begin(), seg.end(), [](unsigned char c) { return std::isalnum(c); })) {
             return false;
         }
     }
@@ -87,7 +93,8 @@ std::optional<CodedValue> parse_coded_value(std::string_view value) {
         return std::nullopt;
     }
     std::string_view rest = trim(value.substr(end));
-    // Separators seen between a code and its name: "6.5 > Name", "3.1 - Name", "3.1: Name", "3.1 – Name".
+    // Separators seen between a code and its name: "6.5 > Name", "3.1 - Name", "3.1: Name", "3.1 –
+    // Name".
     for (std::string_view sep : {">", "-", ":", "\xE2\x80\x93", "\xE2\x80\x94", "|"}) {
         if (rest.substr(0, sep.size()) == sep) {
             rest = trim(rest.substr(sep.size()));

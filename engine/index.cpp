@@ -1,10 +1,10 @@
 #include "engine/index.hpp"
 
+#include "engine/detail/xapian_access.hpp"
 #include "engine/error.hpp"
 #include "engine/record/codec.hpp"
 #include "engine/record/store.hpp"
 #include "engine/schema.hpp"
-#include "engine/xapian_access.hpp"
 
 #include <filesystem>
 #include <thread>
@@ -19,20 +19,24 @@ void rethrow_xapian(const Xapian::Error& error, std::string_view path) {
     const std::string where(path);
     const std::string type = error.get_type();
     if (type == "DatabaseModifiedError") {
-        throw IndexChanged("index '" + where + "' changed while it was being read; run the command again");
+        throw IndexChanged("index '" + where +
+                           "' changed while it was being read; run the command again");
     }
     if (type == "DatabaseLockError") {
-        throw IndexError("index '" + where +
-                         "' is locked by another process (an 'airm index' or 'airm delete' is still running); "
-                         "wait for it to finish and run the command again, or pass --wait SECONDS");
+        throw IndexError(
+            "index '" + where +
+            "' is locked by another process (an 'airm index' or 'airm delete' is still running); "
+            "wait for it to finish and run the command again, or pass --wait SECONDS");
     }
     if (type == "DatabaseCorruptError") {
         throw IndexError("index '" + where + "' is corrupt (" + error.get_description() +
-                         "); check it with 'xapian-check " + where + "' and rebuild it with 'airm index --rebuild'");
+                         "); check it with 'xapian-check " + where +
+                         "' and rebuild it with 'airm index --rebuild'");
     }
     if (type == "DatabaseVersionError") {
         throw VersionMismatch("index '" + where + "' was written by another Xapian format (" +
-                              error.get_description() + "); rebuild it with 'airm index --rebuild'");
+                              error.get_description() +
+                              "); rebuild it with 'airm index --rebuild'");
     }
     if (type == "DatabaseOpeningError" || type == "DatabaseNotFoundError") {
         throw IndexError("cannot open index '" + where + "': " + error.get_description());
@@ -68,50 +72,58 @@ IndexMetadata read_metadata(const Xapian::Database& db, const std::string& path)
 void check_is_index_folder(const std::string& path) {
     std::error_code ec;
     if (!fs::exists(path, ec)) {
-        throw NotFound("index '" + path + "' does not exist; build it with 'airm index --db " + path + " FILE...'");
+        throw NotFound("index '" + path + "' does not exist; build it with 'airm index --db " +
+                       path + " FILE...'");
     }
     if (!fs::is_directory(path, ec)) {
-        throw IndexError("'" + path + "' is a file, not an index folder; pass the folder made by 'airm index'");
+        throw IndexError("'" + path +
+                         "' is a file, not an index folder; pass the folder made by 'airm index'");
     }
     if (!looks_like_index(path)) {
-        // `airm index` creates an index only in a new or empty folder: name this one only when empty.
+        // `airm index` creates an index only in a new or empty folder: name this one only when
+        // empty.
         if (fs::is_empty(path, ec) && !ec) {
             throw IndexError("'" + path +
                              "' is not an airm index (an empty folder); pass the folder made by "
-                             "'airm index', or build one here with 'airm index --db " + path + " FILE...'");
+                             "'airm index', or build one here with 'airm index --db " +
+                             path + " FILE...'");
         }
-        throw IndexError("'" + path +
-                         "' is not an airm index (a folder with other files in it, and no Xapian database); "
-                         "pass the folder made by 'airm index', or build one in a new or empty folder with "
-                         "'airm index --db NEW_FOLDER FILE...'");
+        throw IndexError(
+            "'" + path +
+            "' is not an airm index (a folder with other files in it, and no Xapian database); "
+            "pass the folder made by 'airm index', or build one in a new or empty folder with "
+            "'airm index --db NEW_FOLDER FILE...'");
     }
 }
 
 /// The metadata of several shards read as one index: the first shard's, with the facets and
 /// taxonomy codes of the others added. Shards must agree on the analyzer and on the value slot of
 /// every facet, or the union would analyse queries or count facets wrongly.
-IndexMetadata merged_metadata(const std::vector<Xapian::Database>& shards, const std::vector<std::string>& paths) {
+IndexMetadata merged_metadata(const std::vector<Xapian::Database>& shards,
+                              const std::vector<std::string>& paths) {
     IndexMetadata merged = read_metadata(shards.front(), paths.front());
     for (std::size_t i = 1; i < shards.size(); ++i) {
         const std::string& path = paths[i];
         const IndexMetadata meta = read_metadata(shards[i], path);
         const std::string rebuild = "; rebuild the shards with the same settings and facets";
         if (!(meta.analyzer == merged.analyzer)) {
-            throw IndexError("shard '" + path + "' was built with another analyzer configuration than '" +
+            throw IndexError("shard '" + path +
+                             "' was built with another analyzer configuration than '" +
                              paths.front() + "'" + rebuild);
         }
         for (const auto& [name, info] : meta.facets) {
             auto it = merged.facets.find(name);
-            if (it != merged.facets.end() && (it->second.slot != info.slot || it->second.hierarchical != info.hierarchical)) {
+            if (it != merged.facets.end() &&
+                (it->second.slot != info.slot || it->second.hierarchical != info.hierarchical)) {
                 throw IndexError("shard '" + path + "' keeps facet '" + name + "' in value slot " +
-                                 std::to_string(info.slot) + ", other shards in slot " + std::to_string(it->second.slot) +
-                                 rebuild);
+                                 std::to_string(info.slot) + ", other shards in slot " +
+                                 std::to_string(it->second.slot) + rebuild);
             }
             for (const auto& [other, other_info] : merged.facets) {
                 if (other != name && other_info.slot == info.slot) {
-                    throw IndexError("shard '" + path + "' keeps facet '" + name + "' in value slot " +
-                                     std::to_string(info.slot) + ", where other shards keep facet '" + other + "'" +
-                                     rebuild);
+                    throw IndexError("shard '" + path + "' keeps facet '" + name +
+                                     "' in value slot " + std::to_string(info.slot) +
+                                     ", where other shards keep facet '" + other + "'" + rebuild);
                 }
             }
             merged.facets.emplace(name, info);
@@ -131,7 +143,8 @@ IndexMetadata merged_metadata(const std::vector<Xapian::Database>& shards, const
 /// `stored(did, pointer value, where)` gives a document's stored record bytes (compress_record's
 /// form) from the record store.
 template <typename Db, typename Stored>
-std::optional<Record> find_record(const Db& db, std::string_view id, const std::string& path, Stored&& stored) {
+std::optional<Record> find_record(const Db& db, std::string_view id, const std::string& path,
+                                  Stored&& stored) {
     const std::string term = schema::id_term(id);
     Xapian::PostingIterator it = db.postlist_begin(term);
     if (it == db.postlist_end(term)) {
@@ -143,8 +156,8 @@ std::optional<Record> find_record(const Db& db, std::string_view id, const std::
 }
 
 template <typename Db, typename Stored>
-void visit_records(const Db& db, const std::function<void(const Record&)>& visit, const std::string& path,
-                   Stored&& stored) {
+void visit_records(const Db& db, const std::function<void(const Record&)>& visit,
+                   const std::string& path, Stored&& stored) {
     for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
         const std::string where = path + ", document " + std::to_string(*it);
         const std::string pointer = db.get_document(*it).get_value(schema::kSlotRecord);
@@ -156,7 +169,8 @@ void visit_records(const Db& db, const std::function<void(const Record&)>& visit
 
 bool looks_like_index(const std::string& path) {
     std::error_code ec;
-    return fs::exists(fs::path(path) / "iamglass", ec) || fs::exists(fs::path(path) / "iamchert", ec);
+    return fs::exists(fs::path(path) / "iamglass", ec) ||
+           fs::exists(fs::path(path) / "iamchert", ec);
 }
 
 // ---------------------------------------------------------------- Index
@@ -170,7 +184,8 @@ struct Index::Impl {
 
     /// The stored bytes of document `did` of `db`, whose kSlotRecord holds `pointer`.
     template <typename Pointer>
-    std::string_view stored(Xapian::docid did, const Pointer& pointer, std::string_view where) const {
+    std::string_view stored(Xapian::docid did, const Pointer& pointer,
+                            std::string_view where) const {
         const std::size_t shard = stores.size() == 1 ? 0 : (did - 1) % stores.size();
         return stores[shard].read(pointer, where);
     }
@@ -223,10 +238,11 @@ std::uint64_t Index::record_count() const {
 
 std::optional<Record> Index::find(std::string_view id) const {
     try {
-        return find_record(impl_->db, id, impl_->paths.front(),
-                           [&](Xapian::docid did, std::string_view pointer, std::string_view where) {
-                               return impl_->stored(did, pointer, where);
-                           });
+        return find_record(
+            impl_->db, id, impl_->paths.front(),
+            [&](Xapian::docid did, std::string_view pointer, std::string_view where) {
+                return impl_->stored(did, pointer, where);
+            });
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->paths.front());
     }
@@ -284,13 +300,16 @@ std::map<std::string, std::uint64_t> Index::facet_counts(std::string_view facet)
         return counts;
     }
     try {
-        for (auto it = impl_->db.valuestream_begin(info->slot); it != impl_->db.valuestream_end(info->slot); ++it) {
+        for (auto it = impl_->db.valuestream_begin(info->slot);
+             it != impl_->db.valuestream_end(info->slot); ++it) {
             const std::string values = *it;
             std::size_t start = 0;
             while (start <= values.size()) {
                 auto sep = values.find(schema::kValueSeparator, start);
-                if (sep == std::string::npos) sep = values.size();
-                if (sep > start) ++counts[values.substr(start, sep - start)];
+                if (sep == std::string::npos)
+                    sep = values.size();
+                if (sep > start)
+                    ++counts[values.substr(start, sep - start)];
                 start = sep + 1;
             }
         }
@@ -320,9 +339,10 @@ bool Index::refresh() const {
 struct IndexWriter::Impl {
     std::string path;
     Xapian::WritableDatabase db;
-    std::optional<RecordStoreWriter> records; ///< appends to the folder's last record segment (declared
-                                              ///< after db: destroyed first, while the lock is held)
-    std::optional<RecordStoreReader> others;  ///< reads the other segments
+    std::optional<RecordStoreWriter>
+        records; ///< appends to the folder's last record segment (declared
+                 ///< after db: destroyed first, while the lock is held)
+    std::optional<RecordStoreReader> others; ///< reads the other segments
     IndexMetadata metadata;
     bool in_transaction = false;
     bool created = false;        ///< this writer made the database
@@ -338,9 +358,11 @@ struct IndexWriter::Impl {
     std::string stored(std::string_view pointer, std::string_view where) {
         const auto p = decode_record_pointer(pointer);
         if (!p) {
-            throw IndexError(std::string(where) + " of index '" + path +
-                             "' has no valid stored-record pointer; rebuild the index with 'airm index "
-                             "--rebuild --db " + path + " FILE...'");
+            throw IndexError(
+                std::string(where) + " of index '" + path +
+                "' has no valid stored-record pointer; rebuild the index with 'airm index "
+                "--rebuild --db " +
+                path + " FILE...'");
         }
         if (p->segment == records->segment()) {
             return records->read(*p, where);
@@ -401,15 +423,17 @@ WriteTarget check_write_target(const std::string& path) {
     }
     target.empty_folder = target.exists && fs::is_empty(path, ec);
     if (target.exists && !target.empty_folder && !looks_like_index(path)) {
-        throw IndexError("'" + path +
-                         "' is not an airm index (a folder with other files in it); pass the folder made by "
-                         "'airm index', or a new or empty folder to create an index there");
+        throw IndexError(
+            "'" + path +
+            "' is not an airm index (a folder with other files in it); pass the folder made by "
+            "'airm index', or a new or empty folder to create an index there");
     }
     return target;
 }
 
 /// Opens `path` for writing, waiting up to `wait` while another writer holds its lock.
-Xapian::WritableDatabase open_writable(const std::string& path, int flags, std::chrono::milliseconds wait) {
+Xapian::WritableDatabase open_writable(const std::string& path, int flags,
+                                       std::chrono::milliseconds wait) {
     const auto deadline = std::chrono::steady_clock::now() + wait;
     while (true) {
         try {
@@ -425,13 +449,15 @@ Xapian::WritableDatabase open_writable(const std::string& path, int flags, std::
 
 } // namespace
 
-IndexWriter IndexWriter::open(const std::string& path, bool create, std::chrono::milliseconds wait) {
+IndexWriter IndexWriter::open(const std::string& path, bool create,
+                              std::chrono::milliseconds wait) {
     const WriteTarget target = check_write_target(path);
     const bool exists = target.exists;
     const bool empty_folder = target.empty_folder;
     if (!exists || empty_folder) {
         if (!create) {
-            throw NotFound("index '" + path + "' does not exist; build it with 'airm index --db " + path + " FILE...'");
+            throw NotFound("index '" + path + "' does not exist; build it with 'airm index --db " +
+                           path + " FILE...'");
         }
     }
     auto impl = std::make_unique<Impl>();
@@ -443,9 +469,10 @@ IndexWriter IndexWriter::open(const std::string& path, bool create, std::chrono:
         impl->db = open_writable(path, fresh ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN, wait);
         if (fresh || impl->db.get_metadata(std::string(schema::kMetadataKey)).empty()) {
             if (!fresh && impl->db.get_doccount() > 0) {
-                throw IndexError("'" + path +
-                                 "' is a Xapian database but not an airm index (it has no airm metadata); "
-                                 "pass a folder made by 'airm index', or a new folder to create one");
+                throw IndexError(
+                    "'" + path +
+                    "' is a Xapian database but not an airm index (it has no airm metadata); "
+                    "pass a folder made by 'airm index', or a new folder to create one");
             }
             impl->metadata = IndexMetadata::fresh();
         } else {
@@ -594,13 +621,13 @@ RecordStoreWriter& IndexAccess::records(IndexWriter& writer) {
     return *writer.impl_->records;
 }
 
-std::string_view IndexAccess::stored_record(const Index& index, Xapian::docid did, std::string_view pointer,
-                                            std::string_view where) {
+std::string_view IndexAccess::stored_record(const Index& index, Xapian::docid did,
+                                            std::string_view pointer, std::string_view where) {
     return index.impl_->stored(did, pointer, where);
 }
 
-std::string_view IndexAccess::stored_record(const Index& index, Xapian::docid did, const RecordPointer& pointer,
-                                            std::string_view where) {
+std::string_view IndexAccess::stored_record(const Index& index, Xapian::docid did,
+                                            const RecordPointer& pointer, std::string_view where) {
     return index.impl_->stored(did, pointer, where);
 }
 

@@ -28,7 +28,7 @@ struct IndexAccess;
 /// A read-only view of one index, or of several shards searched as one. Cheap to move; reading
 /// from several threads needs one Index per thread.
 class Index {
-public:
+  public:
     /// Opens the index in folder `path`. Throws NotFound, IndexError (not an index, corrupt) or
     /// VersionMismatch (another schema version), each naming the folder and the fix.
     [[nodiscard]] static Index open(const std::string& path);
@@ -65,7 +65,7 @@ public:
     /// shows one committed state of the same index; which one is not part of its value.
     bool refresh() const;
 
-private:
+  private:
     struct Impl;
     explicit Index(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
@@ -75,12 +75,13 @@ private:
 /// The single writer of one index folder. Opening takes the index's lock; every change stays
 /// invisible and is discarded on destruction unless `commit()` is called.
 class IndexWriter {
-public:
-    /// Opens (creating when `create` is true and the folder is absent or empty) the index in `path`.
-    /// Throws IndexError when another process holds the lock (after waiting up to `wait` for it) or
-    /// the folder is not an index.
-    [[nodiscard]] static IndexWriter open(const std::string& path, bool create,
-                                          std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+  public:
+    /// Opens (creating when `create` is true and the folder is absent or empty) the index in
+    /// `path`. Throws IndexError when another process holds the lock (after waiting up to `wait`
+    /// for it) or the folder is not an index.
+    [[nodiscard]] static IndexWriter
+    open(const std::string& path, bool create,
+         std::chrono::milliseconds wait = std::chrono::milliseconds(0));
 
     IndexWriter(IndexWriter&&) noexcept;
     IndexWriter& operator=(IndexWriter&&) noexcept;
@@ -95,12 +96,13 @@ public:
     void for_each_record(const std::function<void(const Record&)>& visit) const;
     /// Removes the record; false when no record has this id.
     bool remove(std::string_view id);
-    /// Makes every change since opening (or the last commit) durable and visible, with the metadata.
+    /// Makes every change since opening (or the last commit) durable and visible, with the
+    /// metadata.
     void commit();
     /// Discards every change since opening or the last commit.
     void cancel();
 
-private:
+  private:
     struct Impl;
     explicit IndexWriter(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
@@ -111,12 +113,12 @@ private:
 /// for jobs that replace a whole index (`airm index --rebuild`): no other writer can change the
 /// index while it is held. Released on destruction.
 class IndexLock {
-public:
-    /// Locks the index in `path`; an absent path or an empty folder needs no lock. Throws IndexError
-    /// naming `path` when it is a file, a folder of other files, or locked by another writer after
-    /// waiting up to `wait`.
-    [[nodiscard]] static IndexLock acquire(const std::string& path,
-                                           std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+  public:
+    /// Locks the index in `path`; an absent path or an empty folder needs no lock. Throws
+    /// IndexError naming `path` when it is a file, a folder of other files, or locked by another
+    /// writer after waiting up to `wait`.
+    [[nodiscard]] static IndexLock
+    acquire(const std::string& path, std::chrono::milliseconds wait = std::chrono::milliseconds(0));
 
     IndexLock(IndexLock&&) noexcept;
     IndexLock& operator=(IndexLock&&) noexcept;
@@ -124,7 +126,7 @@ public:
     /// Lets the lock go before destruction.
     void release();
 
-private:
+  private:
     struct Impl;
     explicit IndexLock(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;

@@ -50,7 +50,8 @@ std::string IndexMetadata::to_json() const {
     ordered out;
     out["format"] = kIndexFormatName;
     out["version"] = schema_version;
-    out["analyzer"] = {{"language", analyzer.language}, {"fold_diacritics", analyzer.fold_diacritics}};
+    out["analyzer"] = {{"language", analyzer.language},
+                       {"fold_diacritics", analyzer.fold_diacritics}};
     ordered f = ordered::object();
     for (const auto& [name, info] : facets) {
         f[name] = {{"hierarchical", info.hierarchical}, {"slot", info.slot}};
@@ -73,14 +74,15 @@ IndexMetadata IndexMetadata::from_json(std::string_view text, std::string_view w
                          "); rebuild the index with 'airm index --rebuild'");
     }
     if (!doc.is_object() || doc.value("format", "") != kIndexFormatName) {
-        throw IndexError(std::string(where) + " is not an airm index (its metadata has no \"format\": \"airm-index\")");
+        throw IndexError(std::string(where) +
+                         " is not an airm index (its metadata has no \"format\": \"airm-index\")");
     }
     IndexMetadata meta;
     meta.schema_version = doc.value("version", 0);
     if (meta.schema_version != schema::kVersion) {
         throw VersionMismatch(std::string(where) + " has index schema version " +
-                              std::to_string(meta.schema_version) + ", but this airm reads version " +
-                              std::to_string(schema::kVersion) +
+                              std::to_string(meta.schema_version) +
+                              ", but this airm reads version " + std::to_string(schema::kVersion) +
                               "; rebuild it from its source data with 'airm index --rebuild --db " +
                               std::string(where) + " FILE...'");
     }
@@ -89,7 +91,8 @@ IndexMetadata IndexMetadata::from_json(std::string_view text, std::string_view w
         meta.analyzer.language = a.value("language", "english");
         meta.analyzer.fold_diacritics = a.value("fold_diacritics", true);
         for (const auto& [name, info] : doc.at("facets").items()) {
-            meta.facets[name] = FacetInfo{info.value("hierarchical", false), info.value("slot", 0U)};
+            meta.facets[name] =
+                FacetInfo{info.value("hierarchical", false), info.value("slot", 0U)};
         }
         for (const auto& [name, taxonomy] : doc.at("taxonomies").items()) {
             meta.taxonomies.emplace(name, Taxonomy::from_json(taxonomy.dump(), where));

@@ -37,8 +37,8 @@ inline constexpr std::string_view kStemPrefix = "Z";
 /// from the others: in a record, the count of a stem in this field is (wdf of "Z" + stem - the sum
 /// over the other fields of field_wdf(f) * wdf of their per-field stem term) / field_wdf(this
 /// field). The text is the longest field, so leaving its terms out makes the build write far fewer
-/// terms (the query library derives them: query/search/detail/derived_terms.hpp). Its non-word terms (prefix +
-/// term) are still written.
+/// terms (the query library derives them: query/search/detail/derived_terms.hpp). Its non-word
+/// terms (prefix + term) are still written.
 inline constexpr Field kDerivedField = Field::text;
 /// The per-field stem term of `stem` in `field` ("Z" + prefix + stem).
 [[nodiscard]] std::string field_stem_term(Field field, std::string_view stem);

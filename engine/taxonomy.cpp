@@ -26,9 +26,12 @@ void Taxonomy::add(TaxonomyNode node) {
         return;
     }
     TaxonomyNode& have = it->second;
-    if (have.name.empty()) have.name = node.name;
-    if (have.description.empty()) have.description = node.description;
-    if (have.examples.empty()) have.examples = node.examples;
+    if (have.name.empty())
+        have.name = node.name;
+    if (have.description.empty())
+        have.description = node.description;
+    if (have.examples.empty())
+        have.examples = node.examples;
     have.from_data = have.from_data && node.from_data;
 }
 
@@ -81,14 +84,16 @@ std::vector<std::string> Taxonomy::codes() const {
 }
 
 bool Taxonomy::curated() const {
-    return std::any_of(nodes_.begin(), nodes_.end(), [](const auto& e) { return !e.second.from_data; });
+    return std::any_of(nodes_.begin(), nodes_.end(),
+                       [](const auto& e) { return !e.second.from_data; });
 }
 
 namespace {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
     for (std::size_t i = 1; i <= a.size(); ++i) {
         std::size_t diag = row[0];
         row[0] = i;
@@ -106,23 +111,28 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::vector<std::string> Taxonomy::nearest(std::string_view code, std::size_t limit) const {
     // Siblings first (numerically closest last segment), then other codes by edit distance.
     const std::string parent = parent_code(code);
-    const std::string_view last = code.substr(code.rfind('.') == std::string_view::npos ? 0 : code.rfind('.') + 1);
+    const std::string_view last =
+        code.substr(code.rfind('.') == std::string_view::npos ? 0 : code.rfind('.') + 1);
     auto number = [](std::string_view s) -> long {
-        if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), ::isdigit)) return -1;
+        if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), ::isdigit))
+            return -1;
         return std::stol(std::string(s));
     };
     std::vector<std::pair<std::size_t, std::string>> scored;
     for (const auto& [c, node] : nodes_) {
         std::size_t score = 1000 + edit_distance(code, c);
         if (node.parent == parent && !node.from_data) {
-            std::string_view mine = std::string_view(c).substr(c.rfind('.') == std::string::npos ? 0 : c.rfind('.') + 1);
+            std::string_view mine = std::string_view(c).substr(
+                c.rfind('.') == std::string::npos ? 0 : c.rfind('.') + 1);
             long a = number(last);
             long b = number(mine);
-            score = (a >= 0 && b >= 0) ? static_cast<std::size_t>(std::labs(a - b)) : 100 + edit_distance(last, mine);
+            score = (a >= 0 && b >= 0) ? static_cast<std::size_t>(std::labs(a - b))
+                                       : 100 + edit_distance(last, mine);
         }
         scored.emplace_back(score, c);
     }
-    std::stable_sort(scored.begin(), scored.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
     std::vector<std::string> out;
     for (std::size_t i = 0; i < scored.size() && out.size() < limit; ++i) {
         out.push_back(scored[i].second);
@@ -136,14 +146,19 @@ std::string Taxonomy::to_json() const {
     ordered nodes = ordered::array();
     for (const auto& [code, node] : nodes_) {
         ordered n = {{"code", code}, {"name", node.name}};
-        if (!node.parent.empty() && node.parent != parent_code(code)) n["parent"] = node.parent;
-        if (!node.description.empty()) n["description"] = node.description;
-        if (!node.examples.empty()) n["examples"] = node.examples;
-        if (node.from_data) n["from_data"] = true;
+        if (!node.parent.empty() && node.parent != parent_code(code))
+            n["parent"] = node.parent;
+        if (!node.description.empty())
+            n["description"] = node.description;
+        if (!node.examples.empty())
+            n["examples"] = node.examples;
+        if (node.from_data)
+            n["from_data"] = true;
         nodes.push_back(std::move(n));
     }
     ordered out = {{"format", "airm-taxonomy"}, {"version", 1}, {"facet", facet_}};
-    if (!title_.empty()) out["title"] = title_;
+    if (!title_.empty())
+        out["title"] = title_;
     out["nodes"] = std::move(nodes);
     return out.dump(2);
 }
@@ -152,8 +167,9 @@ Taxonomy Taxonomy::from_json(std::string_view text, std::string_view where) {
     try {
         return from_json_unchecked(text, where);
     } catch (const json::exception& e) {
-        throw InvalidInput(std::string(where) + ": a taxonomy field has the wrong type (" + e.what() +
-                           "); codes, names and descriptions are strings, examples a list of strings");
+        throw InvalidInput(
+            std::string(where) + ": a taxonomy field has the wrong type (" + e.what() +
+            "); codes, names and descriptions are strings, examples a list of strings");
     }
 }
 
@@ -170,14 +186,16 @@ Taxonomy Taxonomy::from_json_unchecked(std::string_view text, std::string_view w
     }
     int version = doc.value("version", 0);
     if (version != 1) {
-        throw VersionMismatch(std::string(where) + ": taxonomy format version " + std::to_string(version) +
+        throw VersionMismatch(std::string(where) + ": taxonomy format version " +
+                              std::to_string(version) +
                               " is not supported; this airm reads version 1");
     }
     Taxonomy taxonomy(doc.value("facet", "category"));
     taxonomy.set_title(doc.value("title", ""));
     const json& nodes = doc.contains("nodes") ? doc["nodes"] : json::array();
     if (!nodes.is_array()) {
-        throw InvalidInput(std::string(where) + ": \"nodes\" must be a list of {\"code\", \"name\", ...}");
+        throw InvalidInput(std::string(where) +
+                           ": \"nodes\" must be a list of {\"code\", \"name\", ...}");
     }
     std::size_t index = 0;
     for (const auto& n : nodes) {
@@ -189,8 +207,9 @@ Taxonomy Taxonomy::from_json_unchecked(std::string_view text, std::string_view w
         TaxonomyNode node;
         node.code = n["code"].get<std::string>();
         if (!is_taxonomy_code(node.code)) {
-            throw InvalidInput(at + ": code '" + node.code +
-                               "' is not a dotted code; write codes like \"3\", \"3.1\" or \"3.1.2\"");
+            throw InvalidInput(
+                at + ": code '" + node.code +
+                "' is not a dotted code; write codes like \"3\", \"3.1\" or \"3.1.2\"");
         }
         node.name = n.value("name", "");
         node.parent = n.value("parent", "");
@@ -202,7 +221,8 @@ Taxonomy Taxonomy::from_json_unchecked(std::string_view text, std::string_view w
                 node.examples.push_back(ex.get<std::string>());
             } else if (ex.is_array()) {
                 for (const auto& e : ex) {
-                    if (e.is_string()) node.examples.push_back(e.get<std::string>());
+                    if (e.is_string())
+                        node.examples.push_back(e.get<std::string>());
                 }
             }
         }

@@ -21,7 +21,7 @@ struct TaxonomyNode {
 
 /// The codes of one hierarchical facet. Codes are kept in taxonomy order ("1.9" before "1.10").
 class Taxonomy {
-public:
+  public:
     Taxonomy() = default;
     explicit Taxonomy(std::string facet) : facet_(std::move(facet)) {}
 
@@ -39,7 +39,8 @@ public:
     /// Every code, in taxonomy order.
     [[nodiscard]] std::vector<std::string> codes() const;
     /// Up to `limit` existing codes closest to `code`, for "did you mean" in error messages.
-    [[nodiscard]] std::vector<std::string> nearest(std::string_view code, std::size_t limit = 3) const;
+    [[nodiscard]] std::vector<std::string> nearest(std::string_view code,
+                                                   std::size_t limit = 3) const;
     /// True when at least one node came from a taxonomy file: then unknown codes are errors.
     [[nodiscard]] bool curated() const;
 
@@ -55,7 +56,7 @@ public:
     /// Reads the "airm-taxonomy" format; `where` names the input for error messages.
     [[nodiscard]] static Taxonomy from_json(std::string_view json, std::string_view where);
 
-private:
+  private:
     static Taxonomy from_json_unchecked(std::string_view json, std::string_view where);
     struct CodeOrder {
         using is_transparent = void;

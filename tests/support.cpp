@@ -1,8 +1,10 @@
 #include "support.hpp"
 
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -53,10 +55,36 @@ std::string airm_binary() {
     return AIRM_TEST_BINARY;
 }
 
+std::string test_data(const std::string& name) {
+    return std::string(AIRM_TEST_DATA_DIR) + "/" + name;
+}
+
+std::string airm_ok(const std::string& args, const std::string& stdin_text) {
+    CommandResult r = run_airm(args, stdin_text);
+    INFO("airm " << args << "\nstdout: " << r.out << "\nstderr: " << r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+}
+
+std::uint64_t record_count(const std::string& db) {
+    return nlohmann::json::parse(airm_ok("stats --json --db " + shell_quote(db)))["records"]
+        .get<std::uint64_t>();
+}
+
+const std::vector<std::string> SmallIndex::kIds = {"T-001", "T-002", "T-003", "T-004",
+                                                   "T-005", "T-006", "T-007"};
+
+SmallIndex::SmallIndex() {
+    airm_ok("index --db " + shell_quote(db) + " --taxonomy " +
+            shell_quote(corpus_dir() + "/taxonomy.json") + " " +
+            shell_quote(test_data("records.jsonl")));
+}
+
 std::map<std::string, std::string> folder_contents(const std::string& folder) {
     std::map<std::string, std::string> out;
     for (const auto& entry : fs::recursive_directory_iterator(folder)) {
-        if (!entry.is_regular_file()) continue;
+        if (!entry.is_regular_file())
+            continue;
         std::ifstream in(entry.path(), std::ios::binary);
         std::ostringstream bytes;
         bytes << in.rdbuf();
@@ -82,8 +110,8 @@ CommandResult run_airm(const std::string& args, const std::string& stdin_text) {
     std::string in = tmp.write("stdin", stdin_text);
     std::string out = tmp.file("stdout");
     std::string err = tmp.file("stderr");
-    std::string cmd = shell_quote(airm_binary()) + " " + args + " <" + shell_quote(in) + " >" + shell_quote(out) +
-                      " 2>" + shell_quote(err);
+    std::string cmd = shell_quote(airm_binary()) + " " + args + " <" + shell_quote(in) + " >" +
+                      shell_quote(out) + " 2>" + shell_quote(err);
     int status = std::system(cmd.c_str());
     CommandResult result;
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -1,27 +1,32 @@
 #pragma once
-/// Helpers shared by the tests: temporary folders, paths to bundled and shared data, running airm.
+/// Helpers shared by the tests: temporary folders, paths to bundled and shared data, running airm,
+/// and a small index built through the binary.
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace airm::test {
 
 /// A fresh folder under the system temp dir, removed when the object goes away.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     [[nodiscard]] const std::filesystem::path& path() const { return path_; }
     /// `path() / name` as a string.
-    [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+    [[nodiscard]] std::string file(const std::string& name) const {
+        return (path_ / name).string();
+    }
     /// Writes `content` to `name` inside the folder and returns its path.
     std::string write(const std::string& name, const std::string& content) const;
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
@@ -31,6 +36,8 @@ private:
 [[nodiscard]] std::optional<std::string> shared_data_dir();
 /// Path of the airm binary under test.
 [[nodiscard]] std::string airm_binary();
+/// Path of `name` in the hand-written test data (tests/data).
+[[nodiscard]] std::string test_data(const std::string& name);
 
 /// Result of running a command.
 struct CommandResult {
@@ -40,6 +47,11 @@ struct CommandResult {
 };
 /// Runs `airm` with the given argument string (already shell-quoted), capturing output.
 [[nodiscard]] CommandResult run_airm(const std::string& args, const std::string& stdin_text = "");
+/// Runs `airm` like run_airm() and requires it to succeed (exit 0), returning standard output; when
+/// it fails the test stops there, showing the command and both outputs.
+std::string airm_ok(const std::string& args, const std::string& stdin_text = "");
+/// Number of records in the index at `db`, as `airm stats --json` reports it.
+[[nodiscard]] std::uint64_t record_count(const std::string& db);
 /// Every file below `folder` (relative path -> bytes): equal before and after a command means it
 /// wrote nothing there.
 [[nodiscard]] std::map<std::string, std::string> folder_contents(const std::string& folder);
@@ -47,13 +59,25 @@ struct CommandResult {
 /// Quotes one argument for the shell.
 [[nodiscard]] std::string shell_quote(const std::string& arg);
 
+/// The 7 hand-written records of tests/data/records.jsonl (ids SmallIndex::kIds) indexed with the
+/// bundled taxonomy through `airm index`, in a temporary folder removed with the object.
+struct SmallIndex {
+    /// The ids of the records, in file order.
+    static const std::vector<std::string> kIds;
+    TempDir dir;
+    std::string db = dir.file("db");
+    SmallIndex();
+    /// Number of records the index holds now.
+    [[nodiscard]] std::uint64_t records() const { return record_count(db); }
+};
+
 } // namespace airm::test
 
 /// Skips the rest of a test when the shared data is absent, saying so.
-#define AIRM_REQUIRE_SHARED_DATA(var)                                                               \
-    auto var##_opt = ::airm::test::shared_data_dir();                                               \
-    if (!var##_opt) {                                                                               \
-        WARN("SKIPPED: ../shared/data is absent, so this test of the real data did not run");       \
-        return;                                                                                     \
-    }                                                                                               \
+#define AIRM_REQUIRE_SHARED_DATA(var)                                                              \
+    auto var##_opt = ::airm::test::shared_data_dir();                                              \
+    if (!var##_opt) {                                                                              \
+        WARN("SKIPPED: ../shared/data is absent, so this test of the real data did not run");      \
+        return;                                                                                    \
+    }                                                                                              \
     const std::string var = *var##_opt

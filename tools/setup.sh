@@ -6,7 +6,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${AIRM_BUILD_DIR:-$root/build}"
 
 packages=(build-essential cmake pkg-config libxapian-dev libicu-dev nlohmann-json3-dev catch2 libcli11-dev
-          libjemalloc-dev xapian-tools python3 python3-xapian fasttext)
+          libjemalloc-dev xapian-tools python3 python3-xapian fasttext
+          libcpp-httplib-dev chromium chromium-driver python3-selenium hey)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

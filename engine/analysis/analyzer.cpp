@@ -1,8 +1,8 @@
 #include "engine/analysis/analyzer.hpp"
 
-#include "engine/analysis/ascii.hpp"
+#include "engine/analysis/detail/ascii.hpp"
+#include "engine/analysis/detail/stem_cache.hpp"
 #include "engine/error.hpp"
-#include "engine/analysis/stem_cache.hpp"
 #include "engine/utf8.hpp"
 
 #include <algorithm>

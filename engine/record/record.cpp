@@ -1,8 +1,8 @@
 #include "engine/record/record.hpp"
 
 #include "engine/error.hpp"
+#include "engine/json_string.hpp"
 #include "engine/record/json.hpp"
-#include "engine/utf8.hpp"
 
 #include <algorithm>
 
@@ -48,7 +48,8 @@ std::optional<int> optional_year(const json& object, std::string_view where) {
             return std::stoi(s);
         }
     }
-    throw InvalidInput(where_prefix(where) + "field 'source.year' must be a whole number such as 2024, found " +
+    throw InvalidInput(where_prefix(where) +
+                       "field 'source.year' must be a whole number such as 2024, found " +
                        it->dump());
 }
 
@@ -56,16 +57,19 @@ std::optional<int> optional_year(const json& object, std::string_view where) {
 
 void check_id_length(std::string_view id, std::string_view where) {
     if (id.size() > kMaxIdBytes) {
-        throw InvalidInput(where_prefix(where) + "id '" + std::string(id.substr(0, 40)) + "...' is " +
-                           std::to_string(id.size()) + " bytes long; ids may be at most " +
-                           std::to_string(kMaxIdBytes) + " bytes, so shorten it");
+        throw InvalidInput(where_prefix(where) + "id '" + std::string(id.substr(0, 40)) +
+                           "...' is " + std::to_string(id.size()) +
+                           " bytes long; ids may be at most " + std::to_string(kMaxIdBytes) +
+                           " bytes, so shorten it");
     }
 }
 
 void check_facet_name(std::string_view name, std::string_view where) {
-    if (name.empty() || name.size() > kMaxFacetNameBytes || name.find(':') != std::string_view::npos) {
+    if (name.empty() || name.size() > kMaxFacetNameBytes ||
+        name.find(':') != std::string_view::npos) {
         throw InvalidInput(where_prefix(where) + "facet name '" + std::string(name.substr(0, 60)) +
-                           "' is not usable; name facets with 1 to " + std::to_string(kMaxFacetNameBytes) +
+                           "' is not usable; name facets with 1 to " +
+                           std::to_string(kMaxFacetNameBytes) +
                            " bytes and no ':', e.g. \"category\"");
     }
 }
@@ -85,11 +89,16 @@ json record_to_json(const Record& record) {
     if (!record.source.empty()) {
         json source = json::object();
         const Source& s = record.source;
-        if (!s.ref.empty()) source["ref"] = s.ref;
-        if (!s.title.empty()) source["title"] = s.title;
-        if (!s.authors.empty()) source["authors"] = s.authors;
-        if (s.year) source["year"] = *s.year;
-        if (!s.url.empty()) source["url"] = s.url;
+        if (!s.ref.empty())
+            source["ref"] = s.ref;
+        if (!s.title.empty())
+            source["title"] = s.title;
+        if (!s.authors.empty())
+            source["authors"] = s.authors;
+        if (s.year)
+            source["year"] = *s.year;
+        if (!s.url.empty())
+            source["url"] = s.url;
         out["source"] = std::move(source);
     }
     json facets = json::object();
@@ -108,17 +117,20 @@ Record record_from_json(const json& object, std::string_view where) {
     Record record;
     auto id = object.find("id");
     if (id == object.end() || id->is_null()) {
-        throw InvalidInput(where_prefix(where) + "field 'id' is missing; every record needs a unique, non-empty id");
+        throw InvalidInput(where_prefix(where) +
+                           "field 'id' is missing; every record needs a unique, non-empty id");
     }
     if (id->is_number_integer()) {
         record.id = std::to_string(id->get<long long>());
     } else if (id->is_string()) {
         record.id = id->get<std::string>();
     } else {
-        throw InvalidInput(where_prefix(where) + "field 'id' must be a string, found " + id->dump());
+        throw InvalidInput(where_prefix(where) + "field 'id' must be a string, found " +
+                           id->dump());
     }
     if (is_blank(record.id)) {
-        throw InvalidInput(where_prefix(where) + "field 'id' is empty; every record needs a unique, non-empty id");
+        throw InvalidInput(where_prefix(where) +
+                           "field 'id' is empty; every record needs a unique, non-empty id");
     }
     check_id_length(record.id, where);
     record.title = optional_string(object, "title", where);
@@ -136,16 +148,18 @@ Record record_from_json(const json& object, std::string_view where) {
             record.source.year = optional_year(*src, where);
         } else {
             throw InvalidInput(where_prefix(where) +
-                               "field 'source' must be an object {\"ref\", \"title\", \"authors\", \"year\", \"url\"}, found " +
+                               "field 'source' must be an object {\"ref\", \"title\", \"authors\", "
+                               "\"year\", \"url\"}, found " +
                                src->type_name());
         }
     }
 
     if (auto facets = object.find("facets"); facets != object.end() && !facets->is_null()) {
         if (!facets->is_object()) {
-            throw InvalidInput(where_prefix(where) +
-                               "field 'facets' must be an object of name -> list of values, found " +
-                               facets->type_name());
+            throw InvalidInput(
+                where_prefix(where) +
+                "field 'facets' must be an object of name -> list of values, found " +
+                facets->type_name());
         }
         for (const auto& item : facets->items()) {
             const std::string& name = item.key();
@@ -176,99 +190,25 @@ Record record_from_json(const json& object, std::string_view where) {
     return record;
 }
 
-namespace {
-
-/// Appends `text` as a JSON string the way nlohmann's dump writes valid UTF-8 without ensure_ascii:
-/// only '"', '\\' and the control characters are escaped.
-void append_json_string(std::string& out, std::string_view text) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out += '"';
-    std::size_t plain = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-        out.append(text, plain, i - plain);
-        plain = i + 1;
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\b':
-            out += "\\b";
-            break;
-        case '\f':
-            out += "\\f";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
-        }
-    }
-    out.append(text, plain, text.size() - plain);
-    out += '"';
-}
-
-/// Appends `"key":"value"` after a comma unless it is the first member of its object.
-void append_member(std::string& out, bool& first, std::string_view key, std::string_view value) {
-    if (!first) {
-        out += ',';
-    }
-    first = false;
-    out += '"';
-    out += key;
-    out += "\":";
-    append_json_string(out, value);
-}
-
-bool all_valid_utf8(const Record& record) {
-    const Source& s = record.source;
-    for (const std::string* text : {&record.id, &record.title, &record.text, &record.reasoning,
-                                    &s.ref, &s.title, &s.authors, &s.url}) {
-        if (utf8::first_invalid(*text)) {
-            return false;
-        }
-    }
-    for (const auto& [name, values] : record.facets) {
-        if (utf8::first_invalid(name)) {
-            return false;
-        }
-        for (const auto& value : values) {
-            if (utf8::first_invalid(value)) {
-                return false;
-            }
-        }
-    }
-    return true;
-}
-
-} // namespace
-
 std::string to_json_line(const Record& record) {
     // Written directly rather than through a json object (which a bulk build built and dumped for
     // every record), with the same bytes as record_to_json(record).dump(): members in key order, no
     // spaces. Invalid UTF-8, which loaders refuse, takes the json path and its replacement
     // characters.
-    if (!all_valid_utf8(record)) {
-        return record_to_json(record).dump(-1, ' ', false, json::error_handler_t::replace);
-    }
     std::string out;
     out.reserve(96 + record.id.size() + record.title.size() + record.text.size() +
                 record.reasoning.size());
+    bool valid = true;
+    auto quoted = [&out, &valid](std::string_view text) {
+        valid = valid && append_json_string_if_valid(out, text);
+    };
+    auto member = [&out, &quoted](bool& first, std::string_view key, std::string_view value) {
+        out += first ? "\"" : ",\"";
+        first = false;
+        out += key;
+        out += "\":";
+        quoted(value);
+    };
     out += "{\"facets\":{";
     bool first_facet = true;
     for (const auto& [name, values] : record.facets) {
@@ -276,37 +216,37 @@ std::string to_json_line(const Record& record) {
             out += ',';
         }
         first_facet = false;
-        append_json_string(out, name);
+        quoted(name);
         out += ":[";
         for (std::size_t i = 0; i < values.size(); ++i) {
             if (i > 0) {
                 out += ',';
             }
-            append_json_string(out, values[i]);
+            quoted(values[i]);
         }
         out += ']';
     }
     out += "},\"id\":";
-    append_json_string(out, record.id);
+    quoted(record.id);
     if (!record.reasoning.empty()) {
         out += ",\"reasoning\":";
-        append_json_string(out, record.reasoning);
+        quoted(record.reasoning);
     }
     const Source& s = record.source;
     if (!s.empty()) {
         out += ",\"source\":{";
         bool first = true;
         if (!s.authors.empty()) {
-            append_member(out, first, "authors", s.authors);
+            member(first, "authors", s.authors);
         }
         if (!s.ref.empty()) {
-            append_member(out, first, "ref", s.ref);
+            member(first, "ref", s.ref);
         }
         if (!s.title.empty()) {
-            append_member(out, first, "title", s.title);
+            member(first, "title", s.title);
         }
         if (!s.url.empty()) {
-            append_member(out, first, "url", s.url);
+            member(first, "url", s.url);
         }
         if (s.year) {
             out += first ? "" : ",";
@@ -315,10 +255,13 @@ std::string to_json_line(const Record& record) {
         out += '}';
     }
     out += ",\"text\":";
-    append_json_string(out, record.text);
+    quoted(record.text);
     out += ",\"title\":";
-    append_json_string(out, record.title);
+    quoted(record.title);
     out += '}';
+    if (!valid) {
+        return record_to_json(record).dump(-1, ' ', false, json::error_handler_t::replace);
+    }
     return out;
 }
 

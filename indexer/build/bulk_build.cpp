@@ -1,11 +1,11 @@
 #include "indexer/build/bulk_build.hpp"
 
 #include "engine/codes.hpp"
+#include "engine/detail/xapian_access.hpp"
 #include "engine/error.hpp"
 #include "engine/index.hpp"
 #include "engine/schema.hpp"
-#include "engine/xapian_access.hpp"
-#include "indexer/build/document_builder.hpp"
+#include "indexer/build/detail/document_builder.hpp"
 #include "indexer/load/record_reader.hpp"
 
 #include <algorithm>
@@ -32,10 +32,10 @@ namespace fs = std::filesystem;
 namespace airm {
 namespace {
 
-// Measured on the 100k benchmark corpus (2 cores): Xapian's in-memory inverter walks std::maps whose
-// depth grows with the records buffered, so small flushes (200) cost about half as much per record
-// as Xapian's default (10,000); chunks of 10,000 keep the partial databases, and the postlist
-// chunks the compaction copies, large.
+// Measured on the 100k benchmark corpus (2 cores): Xapian's in-memory inverter walks std::maps
+// whose depth grows with the records buffered, so small flushes (200) cost about half as much per
+// record as Xapian's default (10,000); chunks of 10,000 keep the partial databases, and the
+// postlist chunks the compaction copies, large.
 constexpr std::size_t kDefaultChunkRecords = 10000;
 constexpr std::size_t kDefaultFlushRecords = 200;
 // Larger blocks for the partial databases mean fewer writes per flush (system time -30%); the
@@ -85,7 +85,8 @@ void remove_stale_temp_folders(const fs::path& target) {
             continue;
         }
         const std::string pid_text = name.substr(prefix.size());
-        if (!std::all_of(pid_text.begin(), pid_text.end(), [](unsigned char c) { return std::isdigit(c); }) ||
+        if (!std::all_of(pid_text.begin(), pid_text.end(),
+                         [](unsigned char c) { return std::isdigit(c); }) ||
             pid_text.size() > 9) {
             continue;
         }
@@ -98,7 +99,7 @@ void remove_stale_temp_folders(const fs::path& target) {
 
 /// Removes a folder and everything in it when it goes out of scope.
 class FolderGuard {
-public:
+  public:
     explicit FolderGuard(fs::path path) : path_(std::move(path)) {}
     FolderGuard(const FolderGuard&) = delete;
     FolderGuard& operator=(const FolderGuard&) = delete;
@@ -107,7 +108,7 @@ public:
         fs::remove_all(path_, ec);
     }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -115,7 +116,7 @@ private:
 /// seen": the caller confirms it by reading the inputs again, so that ids are compared exactly
 /// while a million ids take 16 MB rather than a set of strings' 60.
 class IdHashSet {
-public:
+  public:
     /// Adds `hash`; false when it was already present.
     bool insert(std::uint64_t hash) {
         hash = hash == 0 ? 1 : hash;
@@ -135,7 +136,7 @@ public:
         }
     }
 
-private:
+  private:
     static std::size_t mix(std::uint64_t h) {
         h ^= h >> 33;
         h *= 0xff51afd7ed558ccdULL;
@@ -157,8 +158,9 @@ private:
 };
 
 /// Where record `id` first occurs among the first `limit` records of the inputs, if it does.
-std::optional<std::string> first_origin(const std::vector<std::string>& inputs, const LoadOptions& load,
-                                        const std::string& id, std::uint64_t limit) {
+std::optional<std::string> first_origin(const std::vector<std::string>& inputs,
+                                        const LoadOptions& load, const std::string& id,
+                                        std::uint64_t limit) {
     std::uint64_t seen = 0;
     for (const auto& input : inputs) {
         auto reader = open_records(input, load);
@@ -184,8 +186,9 @@ struct Chunk {
 /// Worker threads that turn chunks into partial databases "part-N" in a folder. The queue holds at
 /// most one chunk per worker, so the reader waits rather than running ahead of them.
 class PartialBuilders {
-public:
-    PartialBuilders(unsigned workers, std::size_t flush_records, fs::path folder, const AnalyzerConfig& analyzer)
+  public:
+    PartialBuilders(unsigned workers, std::size_t flush_records, fs::path folder,
+                    const AnalyzerConfig& analyzer)
         : folder_(std::move(folder)), capacity_(workers), flush_(flush_records) {
         for (unsigned i = 0; i < workers; ++i) {
             threads_.emplace_back([this, analyzer, i] { run(analyzer, i); });
@@ -237,7 +240,7 @@ public:
         join();
     }
 
-private:
+  private:
     void join() {
         for (auto& t : threads_) {
             if (t.joinable()) {
@@ -292,10 +295,12 @@ private:
     std::string build(const Chunk& chunk, const Analyzer& analyzer, RecordStoreWriter& records) {
         const std::string path = (folder_ / ("part-" + std::to_string(chunk.index))).string();
         try {
-            // Partial databases are scratch, thrown away on any failure: no fsync, and blocks updated
-            // in place rather than copied on write (7% less CPU); the compaction writes the index.
-            Xapian::WritableDatabase db(path, Xapian::DB_CREATE | Xapian::DB_NO_SYNC | Xapian::DB_DANGEROUS,
-                                        kPartialBlockSize);
+            // Partial databases are scratch, thrown away on any failure: no fsync, and blocks
+            // updated in place rather than copied on write (7% less CPU); the compaction writes the
+            // index.
+            Xapian::WritableDatabase db(
+                path, Xapian::DB_CREATE | Xapian::DB_NO_SYNC | Xapian::DB_DANGEROUS,
+                kPartialBlockSize);
             std::size_t pending = 0;
             for (const Record& record : chunk.records) {
                 if (aborted_) {
@@ -363,8 +368,8 @@ struct Restart {
 
 /// The facets and slots of the index as the transactional path assigns them: facets with a given
 /// taxonomy first, in the order given, then the others by name.
-IndexMetadata layout_of(const IndexOptions& options, const std::map<std::string, FacetEvidence>& facets,
-                        bool final) {
+IndexMetadata layout_of(const IndexOptions& options,
+                        const std::map<std::string, FacetEvidence>& facets, bool final) {
     IndexMetadata meta = IndexMetadata::fresh(options.analyzer);
     for (const auto& taxonomy : options.taxonomies) {
         meta.ensure_facet(taxonomy.facet(), true).hierarchical = true;
@@ -386,9 +391,9 @@ struct PassResult {
 
 /// One streaming pass over the inputs: reads, checks and dispatches chunks to the workers.
 class BulkPass {
-public:
-    BulkPass(const std::vector<std::string>& inputs, const IndexOptions& options, const Learned& learned,
-             const BulkOptions& bulk, const fs::path& folder)
+  public:
+    BulkPass(const std::vector<std::string>& inputs, const IndexOptions& options,
+             const Learned& learned, const BulkOptions& bulk, const fs::path& folder)
         : inputs_(inputs), options_(options), chunk_records_(bulk.chunk_records),
           builders_(bulk.workers, bulk.flush_records, folder, options.analyzer) {
         for (const auto& taxonomy : options.taxonomies) {
@@ -427,17 +432,19 @@ public:
         return result;
     }
 
-private:
+  private:
     void accept(LoadedRecord&& loaded) {
         const Record& record = loaded.record;
         if (record.has_no_text()) {
             throw InvalidInput(loaded.origin + ": record '" + record.id +
-                               "' has no text at all (title, text and reasoning are empty); give it a title or a text");
+                               "' has no text at all (title, text and reasoning are empty); give "
+                               "it a title or a text");
         }
         if (!ids_.insert(std::hash<std::string>{}(record.id))) {
             if (auto first = first_origin(inputs_, options_.load, record.id, read_)) {
-                throw InvalidInput(loaded.origin + ": id '" + record.id + "' appears twice in this batch (first at " +
-                                   *first + "); ids must be unique, so fix or remove one of them");
+                throw InvalidInput(loaded.origin + ": id '" + record.id +
+                                   "' appears twice in this batch (first at " + *first +
+                                   "); ids must be unique, so fix or remove one of them");
             }
         }
         ++read_;
@@ -471,7 +478,8 @@ private:
             evidence.dotted = evidence.dotted || coded->code.find('.') != std::string::npos;
         }
         if (evidence.assumed && *evidence.assumed && !evidence.all_coded) {
-            throw Restart{learned()}; // assumed hierarchical, but a value without a code proves it flat
+            throw Restart{
+                learned()}; // assumed hierarchical, but a value without a code proves it flat
         }
         layout_dirty_ = layout_dirty_ || evidence.current() != before;
     }
@@ -496,7 +504,8 @@ private:
         try {
             for (std::size_t i = 0; i < chunk_.records.size(); ++i) {
                 Record& record = chunk_.records[i];
-                normalize_facets(record, chunk_.origins[i], *layout_, taxonomies_, options_.allow_new_codes);
+                normalize_facets(record, chunk_.origins[i], *layout_, taxonomies_,
+                                 options_.allow_new_codes);
                 for (const auto& [name, values] : record.facets) {
                     if (!values.empty()) {
                         committed_.try_emplace(name, *layout_->facet(name));
@@ -521,7 +530,8 @@ private:
     void check_committed(const IndexMetadata& layout) const {
         for (const auto& [name, used] : committed_) {
             const FacetInfo* now = layout.facet(name);
-            if (now == nullptr || now->slot != used.slot || now->hierarchical != used.hierarchical) {
+            if (now == nullptr || now->slot != used.slot ||
+                now->hierarchical != used.hierarchical) {
                 throw Restart{learned()};
             }
         }
@@ -585,8 +595,8 @@ void merge(const PassResult& pass, const std::string& out) {
         std::error_code ec;
         fs::rename(file, fs::path(out) / fs::path(file).filename(), ec);
         if (ec) {
-            throw IndexError("cannot move the record file '" + file + "' into '" + out + "' (" + ec.message() +
-                             "); check the folder's permissions");
+            throw IndexError("cannot move the record file '" + file + "' into '" + out + "' (" +
+                             ec.message() + "); check the folder's permissions");
         }
     }
     Xapian::WritableDatabase db(out, Xapian::DB_OPEN);
@@ -608,9 +618,10 @@ void normalize_facets(Record& record, const std::string& origin, const IndexMeta
             if (hierarchical) {
                 auto coded = parse_coded_value(value);
                 if (!coded) {
-                    throw InvalidInput(origin + ": facet '" + name + "' value '" + value +
-                                       "' does not begin with a code such as 3.1; facet '" + name +
-                                       "' is hierarchical, so write its values as \"CODE\" or \"CODE Name\"");
+                    throw InvalidInput(
+                        origin + ": facet '" + name + "' value '" + value +
+                        "' does not begin with a code such as 3.1; facet '" + name +
+                        "' is hierarchical, so write its values as \"CODE\" or \"CODE Name\"");
                 }
                 Taxonomy& taxonomy = taxonomies[name];
                 if (taxonomy.facet().empty()) {
@@ -641,7 +652,8 @@ bool bulk_build_applies(const std::string& db, const std::vector<std::string>& i
     if (inputs.empty() || std::find(inputs.begin(), inputs.end(), "-") != inputs.end()) {
         return false;
     }
-    if (const char* mode = std::getenv("AIRM_BULK_BUILD"); mode != nullptr && std::string_view(mode) == "off") {
+    if (const char* mode = std::getenv("AIRM_BULK_BUILD");
+        mode != nullptr && std::string_view(mode) == "off") {
         return false;
     }
     const fs::path target = target_path(db);
@@ -662,8 +674,8 @@ bool bulk_build_applies(const std::string& db, const std::vector<std::string>& i
     return fs::is_directory(target, ec) && fs::is_empty(target, ec);
 }
 
-IndexReport bulk_index(const std::string& db, const std::vector<std::string>& inputs, const IndexOptions& options,
-                       const BulkOptions& bulk) {
+IndexReport bulk_index(const std::string& db, const std::vector<std::string>& inputs,
+                       const IndexOptions& options, const BulkOptions& bulk) {
     if (inputs.empty()) {
         throw InvalidInput("no input files given; pass one or more .jsonl, .json or .csv files");
     }
@@ -675,7 +687,8 @@ IndexReport bulk_index(const std::string& db, const std::vector<std::string>& in
     BulkOptions tuning = bulk;
     const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
     if (tuning.workers == 0) {
-        tuning.workers = static_cast<unsigned>(std::min<std::size_t>(env_count("AIRM_BULK_WORKERS", cores), 64));
+        tuning.workers =
+            static_cast<unsigned>(std::min<std::size_t>(env_count("AIRM_BULK_WORKERS", cores), 64));
     }
     if (tuning.chunk_records == 0) {
         tuning.chunk_records = env_count("AIRM_BULK_CHUNK", kDefaultChunkRecords);
@@ -688,8 +701,9 @@ IndexReport bulk_index(const std::string& db, const std::vector<std::string>& in
     const fs::path folder = target.string() + std::string(kTempInfix) + std::to_string(getpid());
     fs::remove_all(folder, ec);
     if (!fs::create_directory(folder, ec) || ec) {
-        throw IndexError("cannot create the temporary folder '" + folder.string() + "' beside index '" + db +
-                         "' (" + ec.message() + "); check that its folder is writable and has free space");
+        throw IndexError("cannot create the temporary folder '" + folder.string() +
+                         "' beside index '" + db + "' (" + ec.message() +
+                         "); check that its folder is writable and has free space");
     }
     FolderGuard guard(folder);
 

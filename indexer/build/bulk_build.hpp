@@ -1,13 +1,13 @@
 #pragma once
 /// The bulk build behind `airm index` into a new or empty index, and behind `--rebuild`: the inputs
-/// are streamed and validated as they are read, worker threads analyse the records and write partial
-/// Xapian databases in a temporary folder beside the target, and one compaction merges them into
-/// the index. Memory stays bounded by the chunk size whatever the input size, and the target folder
-/// only appears (or is replaced) when everything succeeded.
+/// are streamed and validated as they are read, worker threads analyse the records and write
+/// partial Xapian databases in a temporary folder beside the target, and one compaction merges them
+/// into the index. Memory stays bounded by the chunk size whatever the input size, and the target
+/// folder only appears (or is replaced) when everything succeeded.
 ///
-/// The result is the index the transactional path of indexer/build/ingest.hpp would write from the same
-/// inputs: the same documents in the same order, and identical metadata (facets and slots, facet
-/// kinds, taxonomies with the nodes derived from the data).
+/// The result is the index the transactional path of indexer/build/ingest.hpp would write from the
+/// same inputs: the same documents in the same order, and identical metadata (facets and slots,
+/// facet kinds, taxonomies with the nodes derived from the data).
 
 #include "engine/metadata.hpp"
 #include "engine/record/record.hpp"
@@ -24,7 +24,8 @@ namespace airm {
 struct BulkOptions {
     unsigned workers = 0;          ///< builder threads (default: one per core)
     std::size_t chunk_records = 0; ///< records per partial database (default 10,000)
-    std::size_t flush_records = 0; ///< records a worker buffers in memory between flushes (default 200)
+    std::size_t flush_records =
+        0; ///< records a worker buffers in memory between flushes (default 200)
 };
 
 /// True when index_files() takes the bulk path: every input is a file (standard input cannot be
@@ -33,8 +34,9 @@ struct BulkOptions {
 [[nodiscard]] bool bulk_build_applies(const std::string& db, const std::vector<std::string>& inputs,
                                       const IndexOptions& options);
 
-/// Builds the index at `db` from `inputs` as described above. Throws what index_files() throws, with
-/// the same messages; on any error every temporary folder is removed and `db` is left untouched.
+/// Builds the index at `db` from `inputs` as described above. Throws what index_files() throws,
+/// with the same messages; on any error every temporary folder is removed and `db` is left
+/// untouched.
 IndexReport bulk_index(const std::string& db, const std::vector<std::string>& inputs,
                        const IndexOptions& options, const BulkOptions& bulk = {});
 

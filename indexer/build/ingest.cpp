@@ -1,12 +1,12 @@
 #include "indexer/build/ingest.hpp"
 
 #include "engine/codes.hpp"
+#include "engine/detail/xapian_access.hpp"
 #include "engine/error.hpp"
 #include "engine/index.hpp"
 #include "engine/schema.hpp"
-#include "engine/xapian_access.hpp"
 #include "indexer/build/bulk_build.hpp"
-#include "indexer/build/document_builder.hpp"
+#include "indexer/build/detail/document_builder.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -32,10 +32,12 @@ bool looks_hierarchical(const std::vector<LoadedRecord>& batch, const std::strin
     bool dotted = false;
     for (const auto& loaded : batch) {
         auto it = loaded.record.facets.find(facet);
-        if (it == loaded.record.facets.end()) continue;
+        if (it == loaded.record.facets.end())
+            continue;
         for (const auto& value : it->second) {
             auto coded = parse_coded_value(value);
-            if (!coded) return false;
+            if (!coded)
+                return false;
             dotted = dotted || coded->code.find('.') != std::string::npos;
         }
     }
@@ -54,12 +56,14 @@ PreparedBatch prepare_batch(const std::vector<std::string>& inputs, const IndexO
         while (reader->next(loaded)) {
             if (loaded.record.has_no_text()) {
                 throw InvalidInput(loaded.origin + ": record '" + loaded.record.id +
-                                   "' has no text at all (title, text and reasoning are empty); give it a title or a text");
+                                   "' has no text at all (title, text and reasoning are empty); "
+                                   "give it a title or a text");
             }
             auto [it, inserted] = first_seen.emplace(loaded.record.id, loaded.origin);
             if (!inserted) {
-                throw InvalidInput(loaded.origin + ": id '" + loaded.record.id + "' appears twice in this batch (first at " +
-                                   it->second + "); ids must be unique, so fix or remove one of them");
+                throw InvalidInput(loaded.origin + ": id '" + loaded.record.id +
+                                   "' appears twice in this batch (first at " + it->second +
+                                   "); ids must be unique, so fix or remove one of them");
             }
             batch.push_back(std::move(loaded));
             if (options.progress && batch.size() % 10000 == 0) {
@@ -87,7 +91,8 @@ PreparedBatch prepare_batch(const std::vector<std::string>& inputs, const IndexO
     }
     std::set<std::string> facet_names;
     for (const auto& loaded : batch) {
-        for (const auto& entry : loaded.record.facets) facet_names.insert(entry.first);
+        for (const auto& entry : loaded.record.facets)
+            facet_names.insert(entry.first);
     }
     for (const auto& name : facet_names) {
         if (!updated.facet(name)) {
@@ -99,32 +104,37 @@ PreparedBatch prepare_batch(const std::vector<std::string>& inputs, const IndexO
     prepared.records.reserve(batch.size());
     for (auto& loaded : batch) {
         Record& record = loaded.record;
-        normalize_facets(record, loaded.origin, updated, updated.taxonomies, options.allow_new_codes);
+        normalize_facets(record, loaded.origin, updated, updated.taxonomies,
+                         options.allow_new_codes);
         prepared.records.push_back(std::move(record));
     }
     metadata = std::move(updated);
     return prepared;
 }
 
-void refuse_no_records(std::uint64_t read, const std::vector<std::string>& inputs, const std::string& db,
-                       bool rebuild) {
-    if (read > 0) return;
+void refuse_no_records(std::uint64_t read, const std::vector<std::string>& inputs,
+                       const std::string& db, bool rebuild) {
+    if (read > 0)
+        return;
     std::string names;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-        if (i > 0) names += i + 1 == inputs.size() ? " and " : ", ";
+        if (i > 0)
+            names += i + 1 == inputs.size() ? " and " : ", ";
         names += inputs[i] == "-" ? std::string("standard input") : "'" + inputs[i] + "'";
     }
-    const std::string outcome = rebuild ? "the rebuild is refused and index '" + db + "' is unchanged"
-                                        : "nothing was indexed and index '" + db + "' is unchanged";
-    throw InvalidInput(names + (inputs.size() == 1 ? " holds" : " hold") + " no records; " + outcome +
-                       "; check the export (an empty file, a JSON [] or a CSV with only its header row) and "
-                       "pass the file that holds the records");
+    const std::string outcome = rebuild
+                                    ? "the rebuild is refused and index '" + db + "' is unchanged"
+                                    : "nothing was indexed and index '" + db + "' is unchanged";
+    throw InvalidInput(
+        names + (inputs.size() == 1 ? " holds" : " hold") + " no records; " + outcome +
+        "; check the export (an empty file, a JSON [] or a CSV with only its header row) and "
+        "pass the file that holds the records");
 }
 
 namespace {
 
-IndexReport write_batch(IndexWriter& writer, const std::string& target, const std::vector<std::string>& inputs,
-                        const IndexOptions& options) {
+IndexReport write_batch(IndexWriter& writer, const std::string& target,
+                        const std::vector<std::string>& inputs, const IndexOptions& options) {
     IndexMetadata metadata = writer.metadata();
     PreparedBatch batch = prepare_batch(inputs, options, metadata);
     refuse_no_records(batch.records.size(), inputs, target, options.rebuild);
@@ -158,12 +168,14 @@ IndexReport write_batch(IndexWriter& writer, const std::string& target, const st
 
 } // namespace
 
-IndexReport index_files(const std::string& db, const std::vector<std::string>& inputs, const IndexOptions& options) {
+IndexReport index_files(const std::string& db, const std::vector<std::string>& inputs,
+                        const IndexOptions& options) {
     if (inputs.empty()) {
         throw InvalidInput("no input files given; pass one or more .jsonl, .json or .csv files");
     }
     if (bulk_build_applies(db, inputs, options)) {
-        return bulk_index(db, inputs, options); // a new, empty or rebuilt index: streamed, in parallel
+        return bulk_index(db, inputs,
+                          options); // a new, empty or rebuilt index: streamed, in parallel
     }
     if (!options.rebuild) {
         IndexWriter writer = IndexWriter::open(db, true, options.lock_wait);
@@ -219,15 +231,18 @@ DeleteReport delete_records(const std::string& db, const std::vector<std::string
     IndexWriter writer = IndexWriter::open(db, false, lock_wait);
     std::vector<std::string> missing;
     for (const auto& id : ids) {
-        if (!writer.contains(id)) missing.push_back(id);
+        if (!writer.contains(id))
+            missing.push_back(id);
     }
     if (!missing.empty()) {
         throw NotFound("index '" + db + "' has no record with id " + join(missing, ", ") +
-                       "; nothing was deleted (list ids with 'airm search' or check them with 'airm show ID')");
+                       "; nothing was deleted (list ids with 'airm search' or check them with "
+                       "'airm show ID')");
     }
     DeleteReport report;
     for (const auto& id : ids) {
-        if (writer.remove(id)) ++report.removed;
+        if (writer.remove(id))
+            ++report.removed;
     }
     writer.commit();
     report.total = writer.record_count();

@@ -20,10 +20,10 @@ using ProgressCallback = std::function<void(std::uint64_t done, std::uint64_t to
 
 struct IndexOptions {
     LoadOptions load;
-    std::vector<Taxonomy> taxonomies; ///< curated taxonomies; codes outside them are errors
-    bool allow_new_codes = false;     ///< accept codes missing from a curated taxonomy
-    bool rebuild = false;             ///< replace the whole index with the inputs
-    AnalyzerConfig analyzer;          ///< used when the index is created or rebuilt
+    std::vector<Taxonomy> taxonomies;       ///< curated taxonomies; codes outside them are errors
+    bool allow_new_codes = false;           ///< accept codes missing from a curated taxonomy
+    bool rebuild = false;                   ///< replace the whole index with the inputs
+    AnalyzerConfig analyzer;                ///< used when the index is created or rebuilt
     std::chrono::milliseconds lock_wait{0}; ///< how long to wait for another writer's lock
     ProgressCallback progress;
 };
@@ -43,18 +43,19 @@ struct PreparedBatch {
 /// Reads every input, checks ids (present, unique in the batch), text, UTF-8 and codes, and turns
 /// coded facet values into codes registered in `metadata` (new facets and derived taxonomy nodes).
 /// Throws InvalidInput naming file, line and field; `metadata` is then unchanged.
-[[nodiscard]] PreparedBatch prepare_batch(const std::vector<std::string>& inputs, const IndexOptions& options,
-                                          IndexMetadata& metadata);
+[[nodiscard]] PreparedBatch prepare_batch(const std::vector<std::string>& inputs,
+                                          const IndexOptions& options, IndexMetadata& metadata);
 
 /// Throws InvalidInput naming `inputs` when `read`, the records read from them, is 0: an empty
 /// export is surely a mistake, and indexing it would change nothing (or, with `rebuild`, empty the
 /// index `db`). Called before anything is written, so the index is unchanged.
-void refuse_no_records(std::uint64_t read, const std::vector<std::string>& inputs, const std::string& db,
-                       bool rebuild);
+void refuse_no_records(std::uint64_t read, const std::vector<std::string>& inputs,
+                       const std::string& db, bool rebuild);
 
 /// Indexes `inputs` into the index at `db` (created when absent). All or nothing; inputs that hold
 /// no records at all are refused (see refuse_no_records()).
-IndexReport index_files(const std::string& db, const std::vector<std::string>& inputs, const IndexOptions& options);
+IndexReport index_files(const std::string& db, const std::vector<std::string>& inputs,
+                        const IndexOptions& options);
 
 struct DeleteReport {
     std::uint64_t removed = 0;

@@ -47,8 +47,9 @@ bool CsvReader::next(std::vector<std::string>& row) {
     std::size_t quote_column = 0;
     auto finish_field = [&]() {
         if (auto bad = utf8::first_invalid(field)) {
-            throw InvalidInput("line " + std::to_string(row_line_) + ", column " + std::to_string(row.size() + 1) +
-                               " of " + name_ + ": invalid UTF-8 at byte " + std::to_string(*bad + 1) +
+            throw InvalidInput("line " + std::to_string(row_line_) + ", column " +
+                               std::to_string(row.size() + 1) + " of " + name_ +
+                               ": invalid UTF-8 at byte " + std::to_string(*bad + 1) +
                                " of the field; re-save the file as UTF-8");
         }
         row.push_back(std::move(field));
@@ -58,16 +59,19 @@ bool CsvReader::next(std::vector<std::string>& row) {
     while (true) {
         int c = get();
         if (field.size() > kMaxRecordBytes) {
-            throw InvalidInput("line " + std::to_string(row_line_) + ", column " + std::to_string(row.size() + 1) +
-                               " of " + name_ + ": the field is longer than " + std::to_string(kMaxRecordBytes >> 20) +
+            throw InvalidInput("line " + std::to_string(row_line_) + ", column " +
+                               std::to_string(row.size() + 1) + " of " + name_ +
+                               ": the field is longer than " +
+                               std::to_string(kMaxRecordBytes >> 20) +
                                " MiB; check for an unbalanced quote before it, or split the text");
         }
         if (quoted) {
             if (c == EOF) {
-                throw InvalidInput("line " + std::to_string(quote_line) + ", column " + std::to_string(quote_column) +
-                                   " of " + name_ +
-                                   ": a quoted field opened here is never closed; close it with \" and write a "
-                                   "quote inside a quoted field as \"\"");
+                throw InvalidInput(
+                    "line " + std::to_string(quote_line) + ", column " +
+                    std::to_string(quote_column) + " of " + name_ +
+                    ": a quoted field opened here is never closed; close it with \" and write a "
+                    "quote inside a quoted field as \"\"");
             }
             if (c == '"') {
                 if (peek() == '"') {

@@ -10,7 +10,7 @@
 namespace airm {
 
 class CsvReader {
-public:
+  public:
     /// Reads from `in`; `name` is the file name used in error messages.
     CsvReader(std::istream& in, std::string name, char separator = ',');
 
@@ -21,7 +21,7 @@ public:
     [[nodiscard]] std::size_t row_line() const { return row_line_; }
     [[nodiscard]] const std::string& name() const { return name_; }
 
-private:
+  private:
     int get();
     int peek();
     std::istream& in_;

@@ -8,16 +8,17 @@
 namespace airm {
 namespace {
 
-constexpr const char* kKeys =
-    "id, title, text, reasoning, source.ref, source.title, source.authors, source.year, source.url, "
-    "facet:NAME, split:NAME";
+constexpr const char* kKeys = "id, title, text, reasoning, source.ref, source.title, "
+                              "source.authors, source.year, source.url, "
+                              "facet:NAME, split:NAME";
 
 std::vector<std::string> split_plus(std::string_view value) {
     std::vector<std::string> out;
     std::size_t start = 0;
     while (true) {
         auto plus = value.find('+', start);
-        std::string part(value.substr(start, plus == std::string_view::npos ? std::string_view::npos : plus - start));
+        std::string part(value.substr(start, plus == std::string_view::npos ? std::string_view::npos
+                                                                            : plus - start));
         if (!part.empty()) {
             out.push_back(std::move(part));
         }
@@ -34,7 +35,8 @@ std::vector<std::string> split_plus(std::string_view value) {
 void ColumnMapping::assign(std::string_view assignment) {
     auto eq = assignment.find('=');
     if (eq == std::string_view::npos || eq == 0 || eq + 1 == assignment.size()) {
-        throw InvalidInput("--map '" + std::string(assignment) + "' is not KEY=COLUMN; keys are: " + kKeys);
+        throw InvalidInput("--map '" + std::string(assignment) +
+                           "' is not KEY=COLUMN; keys are: " + kKeys);
     }
     std::string key(assignment.substr(0, eq));
     std::string value(assignment.substr(eq + 1));
@@ -74,8 +76,9 @@ ColumnMapping ColumnMapping::from_json(std::string_view text_json, std::string_v
         throw InvalidInput(std::string(where) + ": malformed JSON (" + e.what() + ")");
     }
     if (!doc.is_object()) {
-        throw InvalidInput(std::string(where) + ": a mapping file must be a JSON object such as "
-                                                "{\"id\": \"Action ID\", \"text\": [\"Name\", \"Definition\"]}");
+        throw InvalidInput(std::string(where) +
+                           ": a mapping file must be a JSON object such as "
+                           "{\"id\": \"Action ID\", \"text\": [\"Name\", \"Definition\"]}");
     }
     ColumnMapping mapping;
     for (const auto& [key, value] : doc.items()) {
@@ -85,17 +88,20 @@ ColumnMapping ColumnMapping::from_json(std::string_view text_json, std::string_v
             std::string joined;
             for (const auto& v : value) {
                 if (!v.is_string()) {
-                    throw InvalidInput(std::string(where) + ": '" + key + "' must list column names as strings");
+                    throw InvalidInput(std::string(where) + ": '" + key +
+                                       "' must list column names as strings");
                 }
                 joined += (joined.empty() ? "" : "+") + v.get<std::string>();
             }
             mapping.assign(key + "=" + joined);
         } else {
-            throw InvalidInput(std::string(where) + ": '" + key + "' must be a column name or a list of them");
+            throw InvalidInput(std::string(where) + ": '" + key +
+                               "' must be a column name or a list of them");
         }
     }
     if (mapping.id.empty()) {
-        throw InvalidInput(std::string(where) + ": the mapping has no \"id\" column; add \"id\": \"COLUMN\"");
+        throw InvalidInput(std::string(where) +
+                           ": the mapping has no \"id\" column; add \"id\": \"COLUMN\"");
     }
     return mapping;
 }
@@ -113,18 +119,23 @@ ColumnMapping ColumnMapping::mit_csv() {
 std::vector<std::string> ColumnMapping::columns() const {
     std::vector<std::string> out;
     auto add = [&](const std::string& c) {
-        if (!c.empty()) out.push_back(c);
+        if (!c.empty())
+            out.push_back(c);
     };
     add(id);
-    for (const auto& c : title) add(c);
-    for (const auto& c : text) add(c);
-    for (const auto& c : reasoning) add(c);
+    for (const auto& c : title)
+        add(c);
+    for (const auto& c : text)
+        add(c);
+    for (const auto& c : reasoning)
+        add(c);
     add(source_ref);
     add(source_title);
     add(source_authors);
     add(source_year);
     add(source_url);
-    for (const auto& [name, c] : facets) add(c);
+    for (const auto& [name, c] : facets)
+        add(c);
     return out;
 }
 

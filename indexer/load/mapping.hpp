@@ -19,12 +19,14 @@ struct ColumnMapping {
     std::string source_authors;
     std::string source_year;
     std::string source_url;
-    std::map<std::string, std::string> facets;     ///< facet name -> column
-    std::map<std::string, std::string> separators; ///< facet name -> separator of several values in a cell
+    std::map<std::string, std::string> facets; ///< facet name -> column
+    std::map<std::string, std::string>
+        separators; ///< facet name -> separator of several values in a cell
 
     /// Applies one `KEY=COLUMN` assignment; throws InvalidInput naming the accepted keys.
     void assign(std::string_view assignment);
-    /// Reads a mapping from a JSON object {"id": "COL", "text": ["A", "B"], "facet:category": "C", ...}.
+    /// Reads a mapping from a JSON object {"id": "COL", "text": ["A", "B"], "facet:category": "C",
+    /// ...}.
     [[nodiscard]] static ColumnMapping from_json(std::string_view json, std::string_view where);
     /// The built-in mapping of the MIT AI Risk Mitigation Database export.
     [[nodiscard]] static ColumnMapping mit_csv();

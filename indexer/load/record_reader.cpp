@@ -19,7 +19,7 @@ std::string display_name(const std::string& path) {
 
 /// Owns the stream of a file, or borrows standard input.
 class InputStream {
-public:
+  public:
     explicit InputStream(const std::string& path) {
         if (path == "-") {
             stream_ = &std::cin;
@@ -30,7 +30,8 @@ public:
             throw NotFound("input file '" + path + "' does not exist; check the path");
         }
         if (std::filesystem::is_directory(path, ec)) {
-            throw InvalidInput("input '" + path + "' is a folder; pass a .jsonl, .json or .csv file");
+            throw InvalidInput("input '" + path +
+                               "' is a folder; pass a .jsonl, .json or .csv file");
         }
         file_.open(path, std::ios::binary);
         if (!file_) {
@@ -40,11 +41,12 @@ public:
     }
     explicit InputStream(std::istream& borrowed) : stream_(&borrowed) {}
     InputStream(InputStream&& other) noexcept
-        : file_(std::move(other.file_)), stream_(other.stream_ == &other.file_ ? &file_ : other.stream_) {}
+        : file_(std::move(other.file_)),
+          stream_(other.stream_ == &other.file_ ? &file_ : other.stream_) {}
     InputStream& operator=(InputStream&&) = delete;
     std::istream& get() { return *stream_; }
 
-private:
+  private:
     std::ifstream file_;
     std::istream* stream_ = nullptr;
 };
@@ -57,7 +59,7 @@ void check_utf8(std::string_view text, const std::string& where) {
 }
 
 class JsonLinesReader : public RecordReader {
-public:
+  public:
     explicit JsonLinesReader(const std::string& path) : input_(path), name_(display_name(path)) {}
     JsonLinesReader(std::istream& in, std::string name) : input_(in), name_(std::move(name)) {}
 
@@ -71,14 +73,16 @@ public:
             if (!line.empty() && line.back() == '\r') {
                 line.pop_back();
             }
-            if (std::all_of(line.begin(), line.end(), [](unsigned char c) { return std::isspace(c) != 0; })) {
+            if (std::all_of(line.begin(), line.end(),
+                            [](unsigned char c) { return std::isspace(c) != 0; })) {
                 continue;
             }
             out.origin = "line " + std::to_string(line_number_) + " of " + name_;
             if (line.size() > kMaxRecordBytes) {
-                throw InvalidInput(out.origin + ": the line is " + std::to_string(line.size() >> 20) +
-                                   " MiB; a record may be at most " + std::to_string(kMaxRecordBytes >> 20) +
-                                   " MiB, so split its text or check that the file has one record per line");
+                throw InvalidInput(
+                    out.origin + ": the line is " + std::to_string(line.size() >> 20) +
+                    " MiB; a record may be at most " + std::to_string(kMaxRecordBytes >> 20) +
+                    " MiB, so split its text or check that the file has one record per line");
             }
             check_utf8(line, out.origin);
             out.record = parse_record(line, out.origin);
@@ -87,14 +91,14 @@ public:
         return false;
     }
 
-private:
+  private:
     InputStream input_;
     std::string name_;
     std::size_t line_number_ = 0;
 };
 
 class JsonArrayReader : public RecordReader {
-public:
+  public:
     explicit JsonArrayReader(const std::string& path) : name_(display_name(path)) {
         InputStream input(path);
         parse(input.get());
@@ -111,16 +115,19 @@ public:
         return true;
     }
 
-private:
+  private:
     void parse(std::istream& in) {
         std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         if (text.rfind("\xEF\xBB\xBF", 0) == 0) {
             text.erase(0, 3);
         }
         if (auto bad = utf8::first_invalid(text)) {
-            const auto line = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n') + 1;
-            throw InvalidInput("line " + std::to_string(line) + " of " + name_ + ": invalid UTF-8 at byte " +
-                               std::to_string(*bad + 1) + " of the file; re-save the file as UTF-8");
+            const auto line =
+                std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n') +
+                1;
+            throw InvalidInput("line " + std::to_string(line) + " of " + name_ +
+                               ": invalid UTF-8 at byte " + std::to_string(*bad + 1) +
+                               " of the file; re-save the file as UTF-8");
         }
         try {
             doc_ = nlohmann::json::parse(text);
@@ -132,7 +139,8 @@ private:
             doc_ = nlohmann::json::array({std::move(doc_)});
         }
         if (!doc_.is_array()) {
-            throw InvalidInput(name_ + ": a .json input must be an array of record objects, found " +
+            throw InvalidInput(name_ +
+                               ": a .json input must be an array of record objects, found " +
                                doc_.type_name());
         }
     }
@@ -142,13 +150,15 @@ private:
     std::size_t position_ = 0;
 };
 
-std::string join_columns(const std::vector<std::string>& row, const std::vector<std::size_t>& columns,
-                         const char* separator) {
+std::string join_columns(const std::vector<std::string>& row,
+                         const std::vector<std::size_t>& columns, const char* separator) {
     std::string out;
     for (auto c : columns) {
         const std::string& cell = row[c];
-        if (cell.empty()) continue;
-        if (!out.empty()) out += separator;
+        if (cell.empty())
+            continue;
+        if (!out.empty())
+            out += separator;
         out += cell;
     }
     return out;
@@ -162,23 +172,28 @@ std::string trim(std::string s) {
 }
 
 class CsvRecordReader : public RecordReader {
-public:
+  public:
     CsvRecordReader(InputStream input, const std::string& name, ColumnMapping mapping,
                     std::map<std::string, Source> documents, std::string documents_name)
         : input_(std::move(input)), csv_(input_.get(), name), mapping_(std::move(mapping)),
           documents_(std::move(documents)), documents_name_(std::move(documents_name)) {
         if (mapping_.empty()) {
-            throw InvalidInput(csv_.name() + ": CSV input needs a column mapping; pass --map id=COLUMN "
-                                             "--map text=COLUMN ... (or --format mit-csv for the MIT export)");
+            throw InvalidInput(csv_.name() +
+                               ": CSV input needs a column mapping; pass --map id=COLUMN "
+                               "--map text=COLUMN ... (or --format mit-csv for the MIT export)");
         }
         if (!documents_name_.empty() && mapping_.source_ref.empty()) {
-            throw InvalidInput("--documents " + documents_name_ + " is joined on the records' source.ref, but the "
-                               "column mapping of " + csv_.name() + " maps no column to it; add --map "
+            throw InvalidInput("--documents " + documents_name_ +
+                               " is joined on the records' source.ref, but the "
+                               "column mapping of " +
+                               csv_.name() +
+                               " maps no column to it; add --map "
                                "source.ref=COLUMN, or leave out --documents");
         }
         std::vector<std::string> header;
         if (!csv_.next(header)) {
-            throw InvalidInput(csv_.name() + " is empty; a CSV input needs a header row and records");
+            throw InvalidInput(csv_.name() +
+                               " is empty; a CSV input needs a header row and records");
         }
         width_ = header.size();
         for (std::size_t i = 0; i < header.size(); ++i) {
@@ -190,9 +205,10 @@ public:
                 for (std::size_t i = 0; i < header.size() && i < 50; ++i) {
                     list += (i ? ", " : "") + trim(header[i]);
                 }
-                if (header.size() > 50) list += ", ... (" + std::to_string(header.size()) + " columns)";
-                throw InvalidInput("line 1 of " + csv_.name() + ": column '" + wanted + "' not found; columns are: " +
-                                   list);
+                if (header.size() > 50)
+                    list += ", ... (" + std::to_string(header.size()) + " columns)";
+                throw InvalidInput("line 1 of " + csv_.name() + ": column '" + wanted +
+                                   "' not found; columns are: " + list);
             }
         }
         id_ = columns_.at(mapping_.id);
@@ -216,34 +232,41 @@ public:
             Record r;
             r.id = trim(row[id_]);
             if (r.id.empty()) {
-                throw InvalidInput(out.origin + ": column '" + mapping_.id +
-                                   "' (the id) is empty; every record needs a unique, non-empty id");
+                throw InvalidInput(
+                    out.origin + ": column '" + mapping_.id +
+                    "' (the id) is empty; every record needs a unique, non-empty id");
             }
             check_id_length(r.id, out.origin + ", column '" + mapping_.id + "'");
             r.title = trim(join_columns(row, title_, " "));
             r.text = trim(join_columns(row, text_, "\n\n"));
             r.reasoning = trim(join_columns(row, reasoning_, "\n\n"));
             r.source.ref = cell(row, mapping_.source_ref);
-            if (!r.source.ref.empty()) note_ref(r.source.ref);
-            if (auto it = documents_.find(r.source.ref); !r.source.ref.empty() && it != documents_.end()) {
+            if (!r.source.ref.empty())
+                note_ref(r.source.ref);
+            if (auto it = documents_.find(r.source.ref);
+                !r.source.ref.empty() && it != documents_.end()) {
                 std::string ref = r.source.ref;
                 r.source = it->second;
                 r.source.ref = ref;
                 ++joined_;
             }
-            if (auto v = cell(row, mapping_.source_title); !v.empty()) r.source.title = v;
-            if (auto v = cell(row, mapping_.source_authors); !v.empty()) r.source.authors = v;
-            if (auto v = cell(row, mapping_.source_url); !v.empty()) r.source.url = v;
+            if (auto v = cell(row, mapping_.source_title); !v.empty())
+                r.source.title = v;
+            if (auto v = cell(row, mapping_.source_authors); !v.empty())
+                r.source.authors = v;
+            if (auto v = cell(row, mapping_.source_url); !v.empty())
+                r.source.url = v;
             if (auto v = cell(row, mapping_.source_year); !v.empty()) {
                 if (v.size() > 6 || !std::all_of(v.begin(), v.end(), ::isdigit)) {
-                    throw InvalidInput(out.origin + ", column '" + mapping_.source_year + "': year '" + v +
-                                       "' is not a whole number such as 2024");
+                    throw InvalidInput(out.origin + ", column '" + mapping_.source_year +
+                                       "': year '" + v + "' is not a whole number such as 2024");
                 }
                 r.source.year = std::stoi(v);
             }
             for (const auto& [facet, column] : mapping_.facets) {
                 std::string value = cell(row, column);
-                if (value.empty()) continue;
+                if (value.empty())
+                    continue;
                 std::vector<std::string> values;
                 auto sep = mapping_.separators.find(facet);
                 if (sep == mapping_.separators.end() || sep->second.empty()) {
@@ -252,13 +275,17 @@ public:
                     std::size_t start = 0;
                     while (true) {
                         auto at = value.find(sep->second, start);
-                        std::string part = trim(value.substr(start, at == std::string::npos ? std::string::npos : at - start));
-                        if (!part.empty()) values.push_back(std::move(part));
-                        if (at == std::string::npos) break;
+                        std::string part = trim(value.substr(
+                            start, at == std::string::npos ? std::string::npos : at - start));
+                        if (!part.empty())
+                            values.push_back(std::move(part));
+                        if (at == std::string::npos)
+                            break;
                         start = at + sep->second.size();
                     }
                 }
-                if (!values.empty()) r.facets[facet] = std::move(values);
+                if (!values.empty())
+                    r.facets[facet] = std::move(values);
             }
             out.record = std::move(r);
             return true;
@@ -267,41 +294,48 @@ public:
         return false;
     }
 
-private:
+  private:
     void note_ref(const std::string& ref) {
-        if (ref_examples_.size() < 3 && std::find(ref_examples_.begin(), ref_examples_.end(), ref) == ref_examples_.end()) {
+        if (ref_examples_.size() < 3 &&
+            std::find(ref_examples_.begin(), ref_examples_.end(), ref) == ref_examples_.end()) {
             ref_examples_.push_back(ref);
         }
     }
 
     /// A documents table that no record's source matches is surely the wrong file: refuse it.
     void check_documents_joined() const {
-        if (documents_name_.empty() || joined_ > 0 || ref_examples_.empty()) return;
+        if (documents_name_.empty() || joined_ > 0 || ref_examples_.empty())
+            return;
         auto quoted = [](const std::vector<std::string>& refs) {
             std::string out;
-            for (const auto& ref : refs) out += (out.empty() ? "'" : ", '") + ref + "'";
+            for (const auto& ref : refs)
+                out += (out.empty() ? "'" : ", '") + ref + "'";
             return out;
         };
         std::vector<std::string> documents;
         for (const auto& entry : documents_) {
-            if (documents.size() == 3) break;
+            if (documents.size() == 3)
+                break;
             documents.push_back(entry.first);
         }
         throw InvalidInput("--documents " + documents_name_ + ": no record of " + csv_.name() +
-                           " has a source (column '" + mapping_.source_ref + "') that matches any of its " +
-                           std::to_string(documents_.size()) + (documents_.size() == 1 ? " document" : " documents") +
-                           "; the records name sources such as " +
-                           quoted(ref_examples_) + ", the documents " + quoted(documents) +
+                           " has a source (column '" + mapping_.source_ref +
+                           "') that matches any of its " + std::to_string(documents_.size()) +
+                           (documents_.size() == 1 ? " document" : " documents") +
+                           "; the records name sources such as " + quoted(ref_examples_) +
+                           ", the documents " + quoted(documents) +
                            "; pass the documents table of the same export");
     }
 
     std::vector<std::size_t> resolve(const std::vector<std::string>& names) const {
         std::vector<std::size_t> out;
-        for (const auto& n : names) out.push_back(columns_.at(n));
+        for (const auto& n : names)
+            out.push_back(columns_.at(n));
         return out;
     }
     std::string cell(const std::vector<std::string>& row, const std::string& column) const {
-        if (column.empty()) return {};
+        if (column.empty())
+            return {};
         return trim(row[columns_.at(column)]);
     }
 
@@ -309,8 +343,8 @@ private:
     CsvReader csv_;
     ColumnMapping mapping_;
     std::map<std::string, Source> documents_;
-    std::string documents_name_;           ///< the documents table's path, empty without one
-    std::size_t joined_ = 0;               ///< records whose source was found in the documents
+    std::string documents_name_;            ///< the documents table's path, empty without one
+    std::size_t joined_ = 0;                ///< records whose source was found in the documents
     std::vector<std::string> ref_examples_; ///< a few source refs of the records, for the error
     std::map<std::string, std::size_t> columns_;
     std::size_t width_ = 0;
@@ -321,19 +355,26 @@ private:
 } // namespace
 
 InputFormat parse_input_format(std::string_view name) {
-    if (name == "jsonl" || name == "ndjson") return InputFormat::jsonl;
-    if (name == "json") return InputFormat::json;
-    if (name == "csv") return InputFormat::csv;
-    if (name == "mit-csv") return InputFormat::mit_csv;
-    throw InvalidInput("--format '" + std::string(name) + "' is unknown; use jsonl, json, csv or mit-csv");
+    if (name == "jsonl" || name == "ndjson")
+        return InputFormat::jsonl;
+    if (name == "json")
+        return InputFormat::json;
+    if (name == "csv")
+        return InputFormat::csv;
+    if (name == "mit-csv")
+        return InputFormat::mit_csv;
+    throw InvalidInput("--format '" + std::string(name) +
+                       "' is unknown; use jsonl, json, csv or mit-csv");
 }
 
 InputFormat guess_input_format(std::string_view path) {
     auto ends_with = [&](std::string_view suffix) {
         return path.size() >= suffix.size() && path.substr(path.size() - suffix.size()) == suffix;
     };
-    if (ends_with(".csv") || ends_with(".CSV")) return InputFormat::csv;
-    if (ends_with(".json") || ends_with(".JSON")) return InputFormat::json;
+    if (ends_with(".csv") || ends_with(".CSV"))
+        return InputFormat::csv;
+    if (ends_with(".json") || ends_with(".JSON"))
+        return InputFormat::json;
     return InputFormat::jsonl;
 }
 
@@ -347,7 +388,8 @@ std::map<std::string, Source> load_source_documents(const std::string& path) {
     auto find = [&](std::initializer_list<const char*> names) -> std::optional<std::size_t> {
         for (const char* n : names) {
             for (std::size_t i = 0; i < header.size(); ++i) {
-                if (trim(header[i]) == n) return i;
+                if (trim(header[i]) == n)
+                    return i;
             }
         }
         return std::nullopt;
@@ -356,11 +398,15 @@ std::map<std::string, Source> load_source_documents(const std::string& path) {
     auto ref = find({"ShortRef", "ref", "Ref"});
     if (!ref) {
         std::string list;
-        for (std::size_t i = 0; i < header.size() && i < 50; ++i) list += (i ? ", " : "") + trim(header[i]);
-        if (header.size() > 50) list += ", ... (" + std::to_string(header.size()) + " columns)";
-        throw InvalidInput("line 1 of " + path +
-                           ": column 'ShortRef' not found (the source documents table is joined on it, or on "
-                           "'ref'); columns are: " + list + "; pass the source documents table of the export");
+        for (std::size_t i = 0; i < header.size() && i < 50; ++i)
+            list += (i ? ", " : "") + trim(header[i]);
+        if (header.size() > 50)
+            list += ", ... (" + std::to_string(header.size()) + " columns)";
+        throw InvalidInput(
+            "line 1 of " + path +
+            ": column 'ShortRef' not found (the source documents table is joined on it, or on "
+            "'ref'); columns are: " +
+            list + "; pass the source documents table of the export");
     }
     auto title = find({"Title", "title"});
     auto authors = find({"First author", "Authors", "authors", "Author"});
@@ -370,24 +416,31 @@ std::map<std::string, Source> load_source_documents(const std::string& path) {
     std::vector<std::string> row;
     while (csv.next(row)) {
         if (row.size() != header.size()) {
-            if (row.size() == 1 && trim(row[0]).empty()) continue;
-            throw InvalidInput("line " + std::to_string(csv.row_line()) + " of " + path + ": the row has " +
-                               std::to_string(row.size()) + " fields but the header has " +
-                               std::to_string(header.size()));
+            if (row.size() == 1 && trim(row[0]).empty())
+                continue;
+            throw InvalidInput("line " + std::to_string(csv.row_line()) + " of " + path +
+                               ": the row has " + std::to_string(row.size()) +
+                               " fields but the header has " + std::to_string(header.size()));
         }
         Source s;
         s.ref = trim(row[*ref]);
-        if (title) s.title = trim(row[*title]);
-        if (authors) s.authors = trim(row[*authors]);
-        if (url) s.url = trim(row[*url]);
+        if (title)
+            s.title = trim(row[*title]);
+        if (authors)
+            s.authors = trim(row[*authors]);
+        if (url)
+            s.url = trim(row[*url]);
         if (year) {
             std::string y = trim(row[*year]);
-            if (!y.empty() && y.size() <= 6 && std::all_of(y.begin(), y.end(), ::isdigit)) s.year = std::stoi(y);
+            if (!y.empty() && y.size() <= 6 && std::all_of(y.begin(), y.end(), ::isdigit))
+                s.year = std::stoi(y);
         }
-        if (!s.ref.empty()) out[s.ref] = std::move(s);
+        if (!s.ref.empty())
+            out[s.ref] = std::move(s);
     }
     if (out.empty()) {
-        throw InvalidInput(path + " holds no documents (no row with a value in column '" + trim(header[*ref]) +
+        throw InvalidInput(path + " holds no documents (no row with a value in column '" +
+                           trim(header[*ref]) +
                            "'); pass the source documents table of the export");
     }
     return out;
@@ -395,23 +448,27 @@ std::map<std::string, Source> load_source_documents(const std::string& path) {
 
 namespace {
 
-std::unique_ptr<RecordReader> make_reader(InputStream input, const std::string& name, InputFormat format,
-                                          const LoadOptions& options) {
+std::unique_ptr<RecordReader> make_reader(InputStream input, const std::string& name,
+                                          InputFormat format, const LoadOptions& options) {
     std::map<std::string, Source> documents;
     if (!options.documents_csv.empty()) {
         documents = load_source_documents(options.documents_csv);
     }
-    const std::string documents_name = options.documents_csv.empty() ? "" : display_name(options.documents_csv);
+    const std::string documents_name =
+        options.documents_csv.empty() ? "" : display_name(options.documents_csv);
     switch (format) {
-    case InputFormat::jsonl: return std::make_unique<JsonLinesReader>(input.get(), name);
-    case InputFormat::json: return std::make_unique<JsonArrayReader>(input.get(), name);
+    case InputFormat::jsonl:
+        return std::make_unique<JsonLinesReader>(input.get(), name);
+    case InputFormat::json:
+        return std::make_unique<JsonArrayReader>(input.get(), name);
     case InputFormat::csv:
-        return std::make_unique<CsvRecordReader>(std::move(input), name, options.mapping, std::move(documents),
-                                                 documents_name);
+        return std::make_unique<CsvRecordReader>(std::move(input), name, options.mapping,
+                                                 std::move(documents), documents_name);
     case InputFormat::mit_csv: {
-        ColumnMapping mapping = options.mapping.empty() ? ColumnMapping::mit_csv() : options.mapping;
-        return std::make_unique<CsvRecordReader>(std::move(input), name, std::move(mapping), std::move(documents),
-                                                 documents_name);
+        ColumnMapping mapping =
+            options.mapping.empty() ? ColumnMapping::mit_csv() : options.mapping;
+        return std::make_unique<CsvRecordReader>(std::move(input), name, std::move(mapping),
+                                                 std::move(documents), documents_name);
     }
     }
     throw InvalidInput("unknown input format");
@@ -422,13 +479,17 @@ std::unique_ptr<RecordReader> make_reader(InputStream input, const std::string& 
 std::unique_ptr<RecordReader> open_records(const std::string& path, const LoadOptions& options) {
     InputFormat format = options.format ? *options.format : guess_input_format(path);
     switch (format) {
-    case InputFormat::jsonl: return std::make_unique<JsonLinesReader>(path);
-    case InputFormat::json: return std::make_unique<JsonArrayReader>(path);
-    default: return make_reader(InputStream(path), display_name(path), format, options);
+    case InputFormat::jsonl:
+        return std::make_unique<JsonLinesReader>(path);
+    case InputFormat::json:
+        return std::make_unique<JsonArrayReader>(path);
+    default:
+        return make_reader(InputStream(path), display_name(path), format, options);
     }
 }
 
-std::unique_ptr<RecordReader> open_records(std::istream& in, const std::string& name, const LoadOptions& options) {
+std::unique_ptr<RecordReader> open_records(std::istream& in, const std::string& name,
+                                           const LoadOptions& options) {
     return make_reader(InputStream(in), name, options.format.value_or(InputFormat::jsonl), options);
 }
 

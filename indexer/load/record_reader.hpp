@@ -5,9 +5,9 @@
 #include "engine/record/record.hpp"
 #include "indexer/load/mapping.hpp"
 
+#include <istream>
 #include <map>
 #include <memory>
-#include <istream>
 #include <optional>
 #include <string>
 
@@ -38,14 +38,15 @@ struct LoadOptions {
 
 /// Streams records from one input.
 class RecordReader {
-public:
+  public:
     virtual ~RecordReader() = default;
     /// Reads the next record; false at the end. Throws InvalidInput naming file, line and field.
     virtual bool next(LoadedRecord& out) = 0;
 };
 
 /// Opens `path` ("-" reads standard input). Throws NotFound when the file does not exist.
-[[nodiscard]] std::unique_ptr<RecordReader> open_records(const std::string& path, const LoadOptions& options);
+[[nodiscard]] std::unique_ptr<RecordReader> open_records(const std::string& path,
+                                                         const LoadOptions& options);
 
 /// Reads records from an open stream; `name` names it in error messages. The stream must outlive
 /// the reader.

@@ -62,9 +62,11 @@ std::size_t name_distance(std::string_view a, std::string_view b) {
 /// The name among `names` that `typed` most likely misspells: the same but for case, within two
 /// edits (one for names of three letters or fewer), or cut short (at least three letters). Words
 /// typed with a colon that are no field ("ISO:27001") match none.
-std::optional<std::string> closest_name(std::string_view typed, const std::vector<std::string>& names) {
-    if (typed.size() > 40 ||
-        !std::all_of(typed.begin(), typed.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
+std::optional<std::string> closest_name(std::string_view typed,
+                                        const std::vector<std::string>& names) {
+    if (typed.size() > 40 || !std::all_of(typed.begin(), typed.end(), [](char c) {
+            return std::isalpha(static_cast<unsigned char>(c));
+        }))
         return std::nullopt;
     std::optional<std::string> best;
     std::size_t best_distance = 3;

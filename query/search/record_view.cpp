@@ -35,7 +35,8 @@ std::string source_line(const Source& source) {
             out += " — ";
             out += source.authors;
             if (source.year) {
-                out += (source.authors.empty() ? "" : " ") + std::string("(") + std::to_string(*source.year) + ")";
+                out += (source.authors.empty() ? "" : " ") + std::string("(") +
+                       std::to_string(*source.year) + ")";
             }
         }
     } else {

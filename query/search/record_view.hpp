@@ -8,7 +8,8 @@
 
 namespace airm {
 
-/// {"category": [{"value": "3.1", "name": "Testing & Auditing"}], "actor": [{"value": "Developer"}]}.
+/// {"category": [{"value": "3.1", "name": "Testing & Auditing"}], "actor": [{"value":
+/// "Developer"}]}.
 [[nodiscard]] nlohmann::json facets_with_names(const Record& record, const IndexMetadata& metadata);
 
 /// The record as JSON (native shape) with "facets" replaced by facets_with_names.

@@ -1,13 +1,10 @@
 #include "query/search/result_json.hpp"
 
-#include "engine/utf8.hpp"
+#include "engine/json_string.hpp"
 
-#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
 #include <deque>
 #include <map>
 #include <unordered_map>
@@ -26,21 +23,13 @@ class Writer {
     void end_array() { close(']'); }
     void key(std::string_view k) {
         comma();
-        // Keys are mostly short ASCII names needing no escape: written as they are.
-        if (std::all_of(k.begin(), k.end(),
-                        [](char c) { return plain(c) && static_cast<unsigned char>(c) < 0x80; })) {
-            out_ += '"';
-            out_.append(k.data(), k.size());
-            out_ += "\":";
-        } else {
-            quoted(k);
-            out_ += ':';
-        }
+        append_json_string(out_, k);
+        out_ += ':';
         after_key_ = true;
     }
     void value(std::string_view s) {
         comma();
-        quoted(s);
+        append_json_string(out_, s);
     }
     void value(const char* s) { value(std::string_view(s)); }
     void value(const std::string& s) { value(std::string_view(s)); }
@@ -93,124 +82,6 @@ class Writer {
         if (!first_)
             out_ += ',';
         first_ = false;
-    }
-    void quoted(std::string_view s) {
-        out_ += '"';
-        const std::size_t mark = out_.size();
-        if (!escape_valid(s)) {
-            out_.resize(mark);
-            // Stored text is valid UTF-8; anything else is shown as U+FFFD rather than broken JSON.
-            std::string fixed;
-            std::size_t pos = 0;
-            while (pos < s.size()) {
-                const std::size_t start = pos;
-                const char32_t cp = utf8::decode(s, pos);
-                if (cp == 0xFFFD && !(pos - start == 3 && s.substr(start, 3) == "\xEF\xBF\xBD")) {
-                    fixed += "\xEF\xBF\xBD";
-                } else {
-                    fixed.append(s, start, pos - start);
-                }
-            }
-            escape(fixed);
-        }
-        out_ += '"';
-    }
-    /// escape(s) while checking that `s` is valid UTF-8 (as utf8::first_invalid() judges), in
-    /// one pass: false, with part of `s` written, at the first invalid byte.
-    bool escape_valid(std::string_view s) {
-        constexpr std::uint64_t highs = 0x8080808080808080ULL;
-        std::size_t i = 0, run = 0; // bytes from `run` to `i` are still to be copied
-        while (i < s.size()) {
-            if (i + 8 <= s.size()) { // 8 ASCII bytes needing no escape a step
-                std::uint64_t word = 0;
-                std::memcpy(&word, s.data() + i, 8);
-                if ((word & highs) == 0 && plain8(word)) {
-                    i += 8;
-                    continue;
-                }
-            }
-            const char c = s[i];
-            if (static_cast<unsigned char>(c) >= 0x80) {
-                const std::size_t start = i;
-                if (utf8::decode(s, i) == 0xFFFD && i == start + 1)
-                    return false;
-                continue; // a valid character, copied with the run
-            }
-            if (plain(c)) {
-                ++i;
-                continue;
-            }
-            out_.append(s.data() + run, i - run);
-            escape_one(c);
-            run = ++i;
-        }
-        out_.append(s.data() + run, i - run);
-        return true;
-    }
-    /// True for the bytes written as they are.
-    static bool plain(char c) {
-        return static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != '\\';
-    }
-    /// True when none of the 8 bytes of `word` needs an escape (no control byte, '"' or '\\').
-    static bool plain8(std::uint64_t word) {
-        constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-        auto has_zero = [](std::uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
-        const bool control = ((word - ones * 0x20) & ~word & highs) != 0;
-        return !control && !has_zero(word ^ (ones * '"')) && !has_zero(word ^ (ones * '\\'));
-    }
-    void escape(std::string_view s) {
-        std::size_t i = 0;
-        while (i < s.size()) {
-            // Copy the run of bytes that need no escape at once, 8 bytes a step where possible.
-            std::size_t j = i;
-            for (; j + 8 <= s.size(); j += 8) {
-                std::uint64_t word = 0;
-                std::memcpy(&word, s.data() + j, 8);
-                if (!plain8(word))
-                    break;
-            }
-            while (j < s.size() && plain(s[j]))
-                ++j;
-            out_.append(s.data() + i, j - i);
-            if (j == s.size())
-                break;
-            escape_one(s[j]);
-            i = j + 1;
-        }
-    }
-    void escape_one(char c) {
-        switch (c) {
-        case '"':
-            out_ += "\\\"";
-            break;
-        case '\\':
-            out_ += "\\\\";
-            break;
-        case '\n':
-            out_ += "\\n";
-            break;
-        case '\r':
-            out_ += "\\r";
-            break;
-        case '\t':
-            out_ += "\\t";
-            break;
-        case '\b':
-            out_ += "\\b";
-            break;
-        case '\f':
-            out_ += "\\f";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x",
-                              static_cast<unsigned>(static_cast<unsigned char>(c)));
-                out_ += buf;
-            } else {
-                out_ += c;
-            }
-        }
     }
 
     std::string& out_;

@@ -1,18 +1,18 @@
 #include "query/search/searcher.hpp"
 
+#include "engine/detail/xapian_access.hpp"
 #include "engine/error.hpp"
 #include "engine/record/codec.hpp"
+#include "engine/record/decode.hpp"
 #include "engine/record/store.hpp"
 #include "engine/schema.hpp"
-#include "engine/xapian_access.hpp"
 #include "query/search/detail/derived_terms.hpp"
 #include "query/search/detail/facet_column.hpp"
 #include "query/search/detail/facet_counter.hpp"
 #include "query/search/detail/matcher.hpp"
-#include "engine/record/decode.hpp"
 #include "query/search/detail/similar.hpp"
-#include "query/search/spelling.hpp"
 #include "query/search/detail/xapian_query.hpp"
+#include "query/search/spelling.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -878,6 +878,23 @@ std::vector<std::string> default_facets(const IndexMetadata& metadata) {
             out.push_back(name);
     }
     return out;
+}
+
+std::optional<Filter> filter_from_spec(std::string_view spec) {
+    const auto eq = spec.find('=');
+    if (eq == std::string_view::npos || eq == 0 || eq + 1 == spec.size())
+        return std::nullopt;
+    return Filter{std::string(spec.substr(0, eq)), std::string(spec.substr(eq + 1))};
+}
+
+std::optional<SortOrder> sort_order_named(std::string_view name) {
+    if (name == "relevance")
+        return SortOrder::relevance;
+    if (name == "year")
+        return SortOrder::year;
+    if (name == "id")
+        return SortOrder::id;
+    return std::nullopt;
 }
 
 } // namespace airm

@@ -63,6 +63,13 @@ struct Filter {
     std::string value;
 };
 
+/// "FIELD=VALUE" (as typed after --filter or in the API's `filter`) as a Filter; nullopt when it
+/// has no '=' or either side is empty, so that each front end names the input in its own words.
+[[nodiscard]] std::optional<Filter> filter_from_spec(std::string_view spec);
+
+/// The order named "relevance", "year" or "id"; nullopt for any other name.
+[[nodiscard]] std::optional<SortOrder> sort_order_named(std::string_view name);
+
 struct SearchRequest {
     std::string query;
     std::vector<Filter> filters;

@@ -1,7 +1,7 @@
 #include "query/search/spelling.hpp"
 
+#include "engine/detail/xapian_access.hpp"
 #include "engine/utf8.hpp"
-#include "engine/xapian_access.hpp"
 
 #include <algorithm>
 #include <vector>

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numeric>
 #include <set>
+#include <string_view>
 
 namespace airm {
 namespace {
@@ -32,13 +33,13 @@ std::vector<std::uint32_t> assign_folds(const TrainingSet& set, const EvaluateOp
         return fold;
     }
     std::set<int> values;
-    for (const auto& [id, f] : options.folds)
+    for (const auto& [id, f] : options.folds.fold)
         values.insert(f);
     const std::vector<int> ordered(values.begin(), values.end());
     std::vector<std::string> missing;
     for (std::size_t i = 0; i < set.records.size(); ++i) {
-        auto it = options.folds.find(set.records[i].id);
-        if (it == options.folds.end()) {
+        auto it = options.folds.fold.find(set.records[i].id);
+        if (it == options.folds.fold.end()) {
             missing.push_back(set.records[i].id);
             continue;
         }
@@ -49,13 +50,16 @@ std::vector<std::uint32_t> assign_folds(const TrainingSet& set, const EvaluateOp
         std::string list;
         for (std::size_t i = 0; i < missing.size() && i < 5; ++i)
             list += (i ? ", " : "") + ("'" + missing[i] + "'");
-        throw InvalidInput("the folds file gives no fold for " + std::to_string(missing.size()) +
+        const std::string source = options.folds.path.empty()
+                                       ? "the folds give"
+                                       : "folds file '" + options.folds.path + "' gives";
+        throw InvalidInput(source + " no fold for " + std::to_string(missing.size()) +
                            " labelled record(s), e.g. " + list +
                            "; add a line 'id,fold' for each, or leave out "
                            "--folds to use stratified folds");
     }
     if (ordered.size() < 2) {
-        throw InvalidInput("the folds file names only " + std::to_string(ordered.size()) +
+        throw InvalidInput("the folds name only " + std::to_string(ordered.size()) +
                            " fold; cross-validation needs 2 folds or more");
     }
     folds = ordered.size();
@@ -69,7 +73,20 @@ struct Counts {
 } // namespace
 
 EvaluationReport evaluate(const Index& index, const EvaluateOptions& options) {
-    return evaluate(collect_training_set(index, options.facet, options.train.features), options);
+    TrainingSet set = collect_training_set(index, options.facet, options.train.features);
+    // A fold for a record the index does not hold: most likely the folds of another data set.
+    std::set<std::string_view> labelled;
+    for (const TrainingRecord& r : set.records)
+        labelled.insert(r.id);
+    for (const auto& [id, f] : options.folds.fold) {
+        if (labelled.count(id) == 0 && !index.find(id)) {
+            throw InvalidInput(options.folds.where(id) + ": record '" + id + "' is not in index '" +
+                               index.paths().front() +
+                               "'; give folds of this index's records (remove the line, or index "
+                               "the record first)");
+        }
+    }
+    return evaluate(set, options);
 }
 
 EvaluationReport evaluate(const TrainingSet& set, const EvaluateOptions& options) {

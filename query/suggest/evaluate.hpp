@@ -4,6 +4,7 @@
 /// suggests codes for the held-out records, which are then scored as Annif scores subject indexing.
 
 #include "engine/index.hpp"
+#include "query/suggest/folds.hpp"
 #include "query/suggest/train.hpp"
 
 #include <cstdint>
@@ -16,8 +17,7 @@ namespace airm {
 
 struct EvaluateOptions {
     std::string facet = "category";
-    std::map<std::string, int>
-        folds; ///< record id -> fold (e.g. from folds-5.csv); empty: stratified k folds
+    Folds folds; ///< fixed folds (e.g. read_folds("folds-5.csv")); empty: stratified k folds
     unsigned k = 5;
     std::uint64_t seed = 1; ///< shuffles the stratified folds
     TrainOptions train;
@@ -74,11 +74,13 @@ struct EvaluationReport {
     std::vector<ReliabilityBin> calibration;
 };
 
-/// Cross-validates suggestion for `options.facet`. Throws InvalidInput when a folds map misses a
-/// labelled record (naming it), when fewer than two folds result, or when the facet has no labels.
+/// Cross-validates suggestion for `options.facet`. Throws InvalidInput when the folds miss a
+/// labelled record or name a record the index does not hold (naming it and the line), when fewer
+/// than two folds result, or when the facet has no labels.
 [[nodiscard]] EvaluationReport evaluate(const Index& index, const EvaluateOptions& options);
 
-/// The same on an already collected training set (records analysed once).
+/// The same on an already collected training set (records analysed once); ids of the folds that
+/// are not among its records are not checked here.
 [[nodiscard]] EvaluationReport evaluate(const TrainingSet& set, const EvaluateOptions& options);
 
 /// The report as JSON with keys top1, top3, r_at_3, f1_at_3, ndcg_at_5, category_accuracy,

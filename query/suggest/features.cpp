@@ -15,13 +15,13 @@ struct Accumulated {
 void add_field(std::map<std::string, Accumulated, std::less<>>& out,
                std::map<std::string, float, std::less<>>* words, std::string_view text,
                float weight, const Analyzer& analyzer, const FeatureOptions& options,
-               bool with_surfaces, std::string_view prefix = {}) {
+               bool with_surfaces) {
     if (text.empty() || weight <= 0) {
         return;
     }
     const std::vector<Token> tokens = analyzer.analyze(text);
     auto add = [&](std::string term, std::uint32_t begin, std::uint32_t end) {
-        Accumulated& a = out[prefix.empty() ? std::move(term) : std::string(prefix) + term];
+        Accumulated& a = out[std::move(term)];
         a.count += weight;
         if (with_surfaces && a.surface.empty()) {
             a.surface.assign(text.substr(begin, end - begin));
@@ -40,15 +40,6 @@ void add_field(std::map<std::string, Accumulated, std::less<>>& out,
         if (token.kind == TokenKind::compound) {
             add(std::move(term), token.begin, token.end);
             continue; // a compound repeats its parts' position: no bigram across it
-        }
-        if (options.char_ngrams >= 3 && token.kind == TokenKind::word && token.term.size() >= 3) {
-            const std::string padded = "<" + token.term + ">";
-            for (std::size_t n = 3; n <= options.char_ngrams; ++n) {
-                for (std::size_t i = 0; i + n <= padded.size(); ++i) {
-                    Accumulated& a = out["~" + padded.substr(i, n)];
-                    a.count += weight * options.char_weight;
-                }
-            }
         }
         if (options.bigrams && previous != nullptr && token.position == previous->position + 1) {
             add(previous_term + ' ' + term, previous->begin, token.end);
@@ -72,12 +63,6 @@ FeatureBag extract_features(const Record& record, const Analyzer& analyzer,
     std::map<std::string, float, std::less<>>* word_counts = with_words ? &words : nullptr;
     add_field(acc, word_counts, record.title, options.title_weight, analyzer, options,
               with_surfaces);
-    if (options.title_only_weight > 0) {
-        FeatureOptions words_only = options;
-        words_only.char_ngrams = 0;
-        add_field(acc, nullptr, record.title, options.title_only_weight, analyzer, words_only,
-                  with_surfaces, "title:");
-    }
     add_field(acc, word_counts, record.text, options.text_weight, analyzer, options, with_surfaces);
     add_field(acc, word_counts, record.reasoning, options.reasoning_weight, analyzer, options,
               with_surfaces);

@@ -23,10 +23,6 @@ struct FeatureOptions {
     float reasoning_weight = 1.0F; ///< ... in the reasoning
     float source_weight = 1.0F;    ///< count of the source-document feature
     bool bigrams = true;           ///< adjacent word pairs as features
-    std::uint32_t char_ngrams = 0; ///< character n-grams of words, n from 3 to this (0: none)
-    float char_weight = 0.2F;      ///< count of each character n-gram occurrence
-    float title_only_weight =
-        0.0F; ///< title words also as title-only features with this count (0: none)
     std::uint32_t min_df =
         0; ///< features in fewer training records are dropped (0: 1 below 2,000 records, else 2)
 };

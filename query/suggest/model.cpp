@@ -37,19 +37,6 @@ void SuggestModel::finalize() {
     example_rows_ = SparseRows::transpose(example_vectors, vocabulary.size());
     prior_rows_ = SparseRows::transpose(prior_vectors, vocabulary.size());
     centroid_rows_ = SparseRows::transpose(centroids, vocabulary.size());
-    bm25_rows_ = SparseRows::transpose(bm25_vectors, vocabulary.size());
-    // Add-one smoothed, so that a label without examples keeps a finite share.
-    std::vector<double> counts(labels.size(), 1.0);
-    for (const ModelExample& e : examples) {
-        for (std::uint32_t l : e.labels) {
-            if (l < counts.size())
-                counts[l] += 1.0;
-        }
-    }
-    const double total = static_cast<double>(examples.size() + labels.size());
-    label_log_share_.clear();
-    for (double c : counts)
-        label_log_share_.push_back(static_cast<float>(std::log(c / total)));
 }
 
 namespace {
@@ -91,11 +78,6 @@ ComponentScores SuggestModel::score(const SparseVector& x, const FeatureBag* bag
     out.centroid.assign(n_labels, 0.0F);
     const std::size_t n_groups = group_bias.size();
     std::vector<float> group_scores(group_bias.begin(), group_bias.end());
-    const bool siblings = sibling_weight != 0.0F && !sibling_bias.empty();
-    out.sibling.assign(n_labels, 0.0F);
-    if (siblings) {
-        std::copy_n(sibling_bias.begin(), n_labels, out.sibling.begin());
-    }
 
     std::vector<float> similarity(examples.size(), 0.0F);
     std::vector<std::uint32_t> touched;
@@ -109,13 +91,6 @@ ComponentScores SuggestModel::score(const SparseVector& x, const FeatureBag* bag
         for (std::size_t g = 0; g < n_groups; ++g) {
             group_scores[g] += value * group_row[g];
         }
-        if (siblings) {
-            const float* sibling_row =
-                sibling_weights.data() + static_cast<std::size_t>(feature) * n_labels;
-            for (std::size_t c = 0; c < n_labels; ++c) {
-                out.sibling[c] += value * sibling_row[c];
-            }
-        }
         for (std::uint32_t i = prior_rows_.offsets[feature]; i < prior_rows_.offsets[feature + 1];
              ++i) {
             const auto& [label, weight] = prior_rows_.entries[i];
@@ -126,8 +101,8 @@ ComponentScores SuggestModel::score(const SparseVector& x, const FeatureBag* bag
             const auto& [label, weight] = centroid_rows_.entries[i];
             out.centroid[label] += value * weight;
         }
-        if (neighbour_weight == 0.0F && rerank_weights.empty()) {
-            continue; // neither the mix nor the re-ranker uses the neighbour vote: skip it
+        if (neighbour_weight == 0.0F) {
+            continue; // the mix does not use the neighbour vote: skip it
         }
         for (std::uint32_t i = example_rows_.offsets[feature];
              i < example_rows_.offsets[feature + 1]; ++i) {
@@ -153,44 +128,6 @@ ComponentScores SuggestModel::score(const SparseVector& x, const FeatureBag* bag
     }
     vote(out.neighbours, neighbours_k, examples, out.neighbour);
 
-    out.bm25.assign(n_labels, 0.0F);
-    if (bm25_weight != 0.0F && !bm25_vectors.empty()) {
-        // Each input feature counts once, as a query term of BM25.
-        std::vector<float> match(examples.size(), 0.0F);
-        std::vector<std::pair<std::uint32_t, float>> matches;
-        for (const auto& entry : x) {
-            const std::uint32_t feature = entry.first;
-            for (std::uint32_t i = bm25_rows_.offsets[feature]; i < bm25_rows_.offsets[feature + 1];
-                 ++i) {
-                const auto& [example, weight] = bm25_rows_.entries[i];
-                if (match[example] == 0.0F) {
-                    matches.emplace_back(example, 0.0F);
-                }
-                match[example] += weight;
-            }
-        }
-        for (auto& m : matches) {
-            m.second = match[m.first];
-        }
-        vote(matches, neighbours_k, examples, out.bm25);
-    }
-
-    out.source.assign(n_labels, 0.0F);
-    if (!source_features.empty()) {
-        for (const auto& entry : x) {
-            auto it = std::lower_bound(source_features.begin(), source_features.end(), entry.first);
-            if (it != source_features.end() && *it == entry.first) {
-                const std::size_t row = static_cast<std::size_t>(it - source_features.begin());
-                std::copy_n(source_lift.begin() + static_cast<std::ptrdiff_t>(row * n_labels),
-                            n_labels, out.source.begin());
-                break;
-            }
-        }
-    }
-    out.label_prior = label_log_prior;
-    out.label_prior.resize(n_labels, 0.0F);
-    out.share = label_log_share_;
-    out.share.resize(n_labels, 0.0F);
     out.embedding.assign(n_labels, 0.0F);
     out.embedding_prior.assign(n_labels, 0.0F);
     if (bag != nullptr && word_vectors != nullptr && !embedding_centroids.empty()) {
@@ -238,10 +175,7 @@ std::vector<float> SuggestModel::combine(const ComponentScores& components) cons
     for (std::size_t c = 0; c < scores.size(); ++c) {
         scores[c] = components.linear[c] + neighbour_weight * components.neighbour[c] +
                     prior_weight * components.prior[c] + group_weight * components.group[c] +
-                    centroid_weight * components.centroid[c] + bm25_weight * components.bm25[c] +
-                    source_weight * components.source[c] +
-                    label_prior_weight * components.label_prior[c] +
-                    sibling_weight * components.sibling[c];
+                    centroid_weight * components.centroid[c];
         if (embedding_weight != 0.0F && c < components.embedding.size())
             scores[c] += embedding_weight * components.embedding[c];
         if (embedding_prior_weight != 0.0F && c < components.embedding_prior.size())
@@ -267,6 +201,10 @@ std::vector<float> softmax(const std::vector<float>& scores, float temperature) 
         v = static_cast<float>(v / sum);
     }
     return out;
+}
+
+std::vector<float> SuggestModel::confidences(const ComponentScores& components) const {
+    return calibrate(combine(components));
 }
 
 std::vector<float> SuggestModel::calibrate(const std::vector<float>& scores) const {

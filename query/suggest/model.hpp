@@ -2,8 +2,8 @@
 /// The suggestion model of one facet: an ensemble of one-vs-rest linear models over TF-IDF
 /// features (per code, and per first code segment), label centroids, k nearest labelled records
 /// (cosine) and a cold-start prior from the taxonomy's own texts, whose mixed score is calibrated
-/// into a confidence. Plain data plus the scoring; training lives in suggest/train.hpp and the file
-/// format in suggest/model_file.hpp.
+/// into a confidence. Plain data plus the scoring; training lives in query/suggest/train.hpp and
+/// the file format in query/suggest/file_format.hpp.
 
 #include "engine/analysis/analyzer.hpp"
 #include "query/suggest/features.hpp"
@@ -35,19 +35,14 @@ struct SparseRows {
                                               std::size_t rows);
 };
 
-/// The per-label scores of the three ensemble members for one input.
+/// The per-label scores of the ensemble members for one input.
 struct ComponentScores {
     std::vector<float> linear; ///< decision values of the one-vs-rest linear model
     std::vector<float>
         neighbour; ///< similarity-weighted share of the k nearest records carrying the label
-    std::vector<float> prior;       ///< cosine similarity to the label's taxonomy text
-    std::vector<float> group;       ///< decision value of the label's first segment (hierarchical)
-    std::vector<float> centroid;    ///< cosine similarity to the centroid of the label's records
-    std::vector<float> bm25;        ///< BM25-weighted share of the k best-matching records' votes
-    std::vector<float> source;      ///< log lift of the label among the input's source's records
-    std::vector<float> label_prior; ///< log share of the label among the training records
-    std::vector<float> sibling;     ///< decision value among the codes of its own first segment
-    std::vector<float> share;       ///< log share of the label among the training records
+    std::vector<float> prior;    ///< cosine similarity to the label's taxonomy text
+    std::vector<float> group;    ///< decision value of the label's first segment (hierarchical)
+    std::vector<float> centroid; ///< cosine similarity to the centroid of the label's records
     /// Cosine between the input's word-vector embedding and the label's (0 without word vectors).
     std::vector<float> embedding;
     /// Cosine between the input's embedding and the embedding of the label's taxonomy text.
@@ -78,23 +73,13 @@ struct SuggestModel {
     std::vector<float> bias;    ///< one per label
     std::vector<float>
         group_weights; ///< hierarchical: linear model of first segments, features x groups
-    std::vector<float> group_bias; ///< one per group (empty when there is no group model)
-    /// Hierarchical: per first segment, a linear model telling its codes apart, trained on that
-    /// segment's records only; features x labels (empty when there is no such model).
-    std::vector<float> sibling_weights;
-    std::vector<float> sibling_bias; ///< one per label (empty when there is no sibling model)
+    std::vector<float> group_bias;           ///< one per group (empty when there is no group model)
     std::vector<SparseVector> prior_vectors; ///< one per label: TF-IDF vector of its taxonomy text
     std::vector<SparseVector> centroids; ///< one per label: normalised mean of its records' vectors
     std::vector<ModelExample> examples;
-    /// Parallel to examples (or empty: no BM25 vote): BM25 weight of each of the example's
-    /// features, tf (k1 + 1) / (tf + k1 (1 - b + b dl / avgdl)) times idf, over training records.
-    std::vector<SparseVector> bm25_vectors;
-    std::vector<std::uint32_t> source_features; ///< vocabulary index of each known source feature
-    /// source_features x labels, row-major: log lift P(label | source) / P(label), smoothed.
-    std::vector<float> source_lift;
-    std::vector<float> label_log_prior; ///< one per label: log P(label), add-one smoothed
-    /// Word-vector member (suggest/scorers/embedding.hpp); null when trained without word vectors. Holds
-    /// the vectors of the training words and of the most frequent words of the vectors file.
+    /// Word-vector member (query/suggest/scorers/embedding.hpp); null when trained without word
+    /// vectors. Holds the vectors of the training words and of the most frequent words of the
+    /// vectors file.
     std::shared_ptr<const WordVectors> word_vectors;
     /// Parallel to word_vectors' words: the IDF log((1 + n) / (1 + df)) of each over the training
     /// records (log(1 + n) for a word no training record used).
@@ -107,23 +92,15 @@ struct SuggestModel {
     std::vector<float> embedding_examples;
 
     std::uint32_t neighbours_k = 10;
-    float neighbour_weight = 1.0F;   ///< mixing weight of the neighbour score (linear has weight 1)
-    float prior_weight = 0.5F;       ///< mixing weight of the prior score
-    float group_weight = 0.0F;       ///< mixing weight of the label's group score
-    float centroid_weight = 0.0F;    ///< mixing weight of the centroid score
-    float bm25_weight = 0.0F;        ///< mixing weight of the BM25 neighbour vote
-    float source_weight = 0.0F;      ///< mixing weight of the source lift
-    float label_prior_weight = 0.0F; ///< mixing weight of the label log prior
-    float sibling_weight = 0.0F;     ///< mixing weight of the sibling model
-    float embedding_weight = 0.0F;   ///< mixing weight of the word-vector member
+    float neighbour_weight = 1.0F; ///< mixing weight of the neighbour score (linear has weight 1)
+    float prior_weight = 0.5F;     ///< mixing weight of the prior score
+    float group_weight = 0.0F;     ///< mixing weight of the label's group score
+    float centroid_weight = 0.0F;  ///< mixing weight of the centroid score
+    float embedding_weight = 0.0F; ///< mixing weight of the word-vector member
     float embedding_prior_weight = 0.0F;     ///< mixing weight of the taxonomy texts' embeddings
     float embedding_neighbour_weight = 0.0F; ///< mixing weight of the embedding neighbours' vote
     float temperature = 1.0F; ///< single-label: confidence = softmax(score / temperature)
-    /// Single-label: the second stage re-orders this many most confident labels (0: none).
-    std::uint32_t rerank_depth = 0;
-    /// Weights of the re-ranker's candidate features (suggest/scorers/rerank.hpp); empty: no re-ranker.
-    std::vector<float> rerank_weights;
-    float platt_a = 1.0F; ///< multi-label: confidence = sigmoid(platt_a * score + platt_b)
+    float platt_a = 1.0F;     ///< multi-label: confidence = sigmoid(platt_a * score + platt_b)
     float platt_b = 0.0F;
     std::uint64_t trained_records = 0; ///< labelled records the model was built from
     std::uint64_t index_records = 0;   ///< records in the index then (a cheap staleness check)
@@ -147,16 +124,13 @@ struct SuggestModel {
     [[nodiscard]] std::vector<float> similarities(const SparseVector& x) const;
     /// Calibrated confidences in [0, 1] from ensemble scores.
     [[nodiscard]] std::vector<float> calibrate(const std::vector<float>& scores) const;
-    /// The confidence of every label: the calibrated ensemble score, its most confident labels
-    /// then re-ordered by the re-ranker when the model has one (defined in suggest/scorers/rerank.cpp).
+    /// The confidence of every label: the calibrated ensemble score.
     [[nodiscard]] std::vector<float> confidences(const ComponentScores& components) const;
 
   private:
-    SparseRows example_rows_;            ///< feature -> (example, value)
-    SparseRows prior_rows_;              ///< feature -> (label, value)
-    SparseRows centroid_rows_;           ///< feature -> (label, value)
-    SparseRows bm25_rows_;               ///< feature -> (example, BM25 weight)
-    std::vector<float> label_log_share_; ///< log share of each label among the examples
+    SparseRows example_rows_;  ///< feature -> (example, value)
+    SparseRows prior_rows_;    ///< feature -> (label, value)
+    SparseRows centroid_rows_; ///< feature -> (label, value)
 };
 
 /// Softmax of `scores / temperature`.

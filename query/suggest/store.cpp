@@ -1,8 +1,8 @@
 #include "query/suggest/store.hpp"
 
+#include "engine/detail/xapian_access.hpp"
 #include "engine/error.hpp"
-#include "engine/xapian_access.hpp"
-#include "query/suggest/model_file.hpp"
+#include "query/suggest/file_format.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -66,11 +66,11 @@ Suggester open_suggester(const Index& index, const std::string& facet) {
 std::shared_ptr<const WordVectors> saved_word_vectors(const Index& index,
                                                       const std::string& facet) {
     try {
-        return load_model(model_path(index.paths().front(), facet)).word_vectors;
+        return load_word_vectors(model_path(index.paths().front(), facet));
     } catch (const NotFound&) {
         return nullptr; // no model yet: nothing to carry over
     } catch (const VersionMismatch&) {
-        return nullptr; // models of older versions held no word vectors
+        return nullptr; // models before version 4 held no word vectors
     }
 }
 

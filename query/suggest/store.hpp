@@ -7,8 +7,8 @@
 /// (see model_is_stale). `airm train` retrains explicitly.
 
 #include "engine/index.hpp"
-#include "query/suggest/train.hpp"
 #include "query/suggest/suggest.hpp"
+#include "query/suggest/train.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -41,9 +41,10 @@ SuggestModel train_and_save(const Index& index, const std::string& facet,
 [[nodiscard]] Suggester open_suggester(const Index& index, const std::string& facet);
 
 /// The word vectors the saved model of `facet` holds, for retraining it with the same outside
-/// knowledge; null when there is no model, one of another format version, or one without a
-/// word-vector member. Throws IndexError (naming the file) when the model is damaged, so that a
-/// caller can say the vectors are lost rather than drop them unnoticed.
+/// knowledge, also from a model of the previous format version (4); null when there is no model,
+/// one of an older version, or one without a word-vector member. Throws IndexError (naming the
+/// file) when the model is damaged, so that a caller can say the vectors are lost rather than drop
+/// them unnoticed.
 [[nodiscard]] std::shared_ptr<const WordVectors> saved_word_vectors(const Index& index,
                                                                     const std::string& facet);
 

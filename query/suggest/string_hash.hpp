@@ -1,6 +1,7 @@
 #pragma once
 /// A transparent string hash, so that hash maps keyed by std::string are searched with a
 /// std::string_view without building a string.
+/// Internal to airm_suggest: a helper of features.hpp and word_vectors.hpp, not an API.
 
 #include <cstddef>
 #include <functional>

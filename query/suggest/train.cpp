@@ -5,7 +5,6 @@
 #include "query/suggest/calibration/calibration.hpp"
 #include "query/suggest/scorers/embedding.hpp"
 #include "query/suggest/scorers/linear.hpp"
-#include "query/suggest/scorers/rerank.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -32,98 +31,6 @@ struct SplitMix {
 
 std::string first_segment(std::string_view code) {
     return std::string(code.substr(0, code.find('.')));
-}
-
-/// Fits the count-based members on the training records of `subset` only: the BM25 weights of
-/// every example, the label distribution of each source and of all records.
-void fit_counts(const TrainingSet& set, const std::vector<std::uint32_t>& subset,
-                SuggestModel& model, const TrainOptions& options) {
-    const std::size_t n_labels = model.labels.size();
-    const std::size_t n = subset.size();
-    std::vector<double> label_count(n_labels, 0.0);
-    for (const ModelExample& e : model.examples) {
-        for (std::uint32_t l : e.labels)
-            label_count[l] += 1.0;
-    }
-    std::vector<double> prior(n_labels);
-    for (std::size_t l = 0; l < n_labels; ++l) {
-        prior[l] =
-            (label_count[l] + 1.0) / (static_cast<double>(n) + static_cast<double>(n_labels));
-    }
-    model.label_log_prior.clear();
-    if (options.label_prior) {
-        for (double p : prior)
-            model.label_log_prior.push_back(static_cast<float>(std::log(p)));
-    }
-    model.bm25_weight = options.bm25 ? 1.0F : 0.0F;
-    model.source_weight = options.source_prior ? 1.0F : 0.0F;
-    model.label_prior_weight = options.label_prior ? 1.0F : 0.0F;
-    model.bm25_vectors.clear();
-    model.source_features.clear();
-    model.source_lift.clear();
-    if (!options.bm25 && !options.source_prior)
-        return;
-
-    // Per example: its features in the vocabulary with their counts, and its source feature.
-    const std::string source_prefix = source_feature("");
-    std::vector<std::vector<std::pair<std::uint32_t, float>>> counts(n);
-    std::vector<std::int64_t> source(n, -1);
-    std::map<std::uint32_t, std::uint32_t> df;
-    double total_length = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        for (const RawFeature& f : set.records[subset[i]].bag.features) {
-            const std::int64_t index = model.vocabulary.find(f.term);
-            if (index < 0)
-                continue;
-            counts[i].emplace_back(static_cast<std::uint32_t>(index), f.count);
-            ++df[static_cast<std::uint32_t>(index)];
-            total_length += f.count;
-            if (f.term.rfind(source_prefix, 0) == 0)
-                source[i] = index;
-        }
-        std::sort(counts[i].begin(), counts[i].end());
-    }
-    if (options.bm25 && n > 0) {
-        const double average = std::max(total_length / static_cast<double>(n), 1e-9);
-        const double k1 = options.bm25_k1;
-        const double b = options.bm25_b;
-        model.bm25_vectors.resize(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            double length = 0;
-            for (const auto& entry : counts[i])
-                length += entry.second;
-            const double norm = k1 * (1.0 - b + b * length / average);
-            for (const auto& [feature, tf] : counts[i]) {
-                const double d = df[feature];
-                const double idf = std::log(1.0 + (static_cast<double>(n) - d + 0.5) / (d + 0.5));
-                model.bm25_vectors[i].emplace_back(
-                    feature, static_cast<float>(idf * tf * (k1 + 1.0) / (tf + norm)));
-            }
-        }
-    }
-
-    if (options.source_prior) {
-        std::map<std::uint32_t, std::vector<double>> by_source;
-        for (std::size_t i = 0; i < n; ++i) {
-            if (source[i] < 0)
-                continue;
-            auto& row = by_source[static_cast<std::uint32_t>(source[i])];
-            row.resize(n_labels, 0.0);
-            for (std::uint32_t l : model.examples[i].labels)
-                row[l] += 1.0;
-        }
-        const double alpha = options.source_alpha;
-        for (const auto& [feature, row] : by_source) {
-            model.source_features.push_back(feature);
-            double total = 0;
-            for (double c : row)
-                total += c;
-            for (std::size_t l = 0; l < n_labels; ++l) {
-                const double p = (row[l] + alpha * prior[l]) / (total + alpha);
-                model.source_lift.push_back(static_cast<float>(std::log(p / prior[l])));
-            }
-        }
-    }
 }
 
 /// Fits vocabulary, linear model, prior and examples on `subset`, for the given label list.
@@ -216,7 +123,6 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
                 model.centroids[l].emplace_back(f, static_cast<float>(v * scale));
         }
     }
-    fit_counts(set, subset, model, options);
     if (options.word_vectors != nullptr) {
         std::vector<const FeatureBag*> record_bags(
             bags.begin(), bags.begin() + static_cast<std::ptrdiff_t>(subset.size()));
@@ -251,25 +157,11 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
             problem.labels.push_back({label});
         }
     }
-    if (options.example_documents) {
-        for (const TrainingRecord& e : set.example_texts) {
-            if (auto it = label_index.find(e.labels.front()); it != label_index.end()) {
-                problem.rows.push_back(model.vocabulary.vectorize(e.bag));
-                problem.labels.push_back({it->second});
-            }
-        }
-    }
     LinearSvmOptions svm;
     svm.c = options.svm_c;
     svm.balance_power = options.balance_power;
     svm.seed = options.seed;
-    SoftmaxOptions soft;
-    soft.l2 = options.softmax_l2;
-    soft.epochs = options.softmax_epochs;
-    soft.balance_power = options.balance_power;
-    soft.seed = options.seed;
-    LinearWeights w = options.softmax ? train_softmax(problem, labels.size(), soft)
-                                      : train_one_vs_rest(problem, labels.size(), svm);
+    LinearWeights w = train_one_vs_rest(problem, labels.size(), svm);
     model.weights = std::move(w.weights);
     model.bias = std::move(w.bias);
     if (set.hierarchical && options.group_model) {
@@ -293,55 +185,9 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
             groups.rows.push_back(model.vocabulary.vectorize(t.bag));
             groups.labels.push_back({static_cast<std::uint32_t>(it - model.group_codes.begin())});
         }
-        LinearWeights gw = options.softmax
-                               ? train_softmax(groups, model.group_codes.size(), soft)
-                               : train_one_vs_rest(groups, model.group_codes.size(), svm);
+        LinearWeights gw = train_one_vs_rest(groups, model.group_codes.size(), svm);
         model.group_weights = std::move(gw.weights);
         model.group_bias = std::move(gw.bias);
-    }
-    model.sibling_weights.clear();
-    model.sibling_bias.clear();
-    model.sibling_weight = 0.0F;
-    if (set.hierarchical && options.sibling_model && !model.group_codes.empty()) {
-        // One model per first segment over the rows of its codes: tells siblings apart.
-        const std::size_t n_labels = labels.size();
-        model.sibling_weights.assign(problem.features * n_labels, 0.0F);
-        model.sibling_bias.assign(n_labels, 0.0F);
-        model.sibling_weight = 1.0F;
-        for (std::uint32_t g = 0; g < model.group_codes.size(); ++g) {
-            std::vector<std::uint32_t> members; // labels of the group
-            for (std::uint32_t l = 0; l < n_labels; ++l) {
-                if (model.label_group[l] == g)
-                    members.push_back(l);
-            }
-            if (members.size() < 2)
-                continue;
-            LinearProblem local;
-            local.features = problem.features;
-            for (std::size_t i = 0; i < problem.rows.size(); ++i) {
-                std::vector<std::uint32_t> local_labels;
-                for (std::uint32_t l : problem.labels[i]) {
-                    auto it = std::find(members.begin(), members.end(), l);
-                    if (it != members.end())
-                        local_labels.push_back(static_cast<std::uint32_t>(it - members.begin()));
-                }
-                if (local_labels.empty())
-                    continue;
-                local.rows.push_back(problem.rows[i]);
-                local.labels.push_back(std::move(local_labels));
-            }
-            if (local.rows.empty())
-                continue;
-            const LinearWeights lw = train_one_vs_rest(local, members.size(), svm);
-            for (std::size_t f = 0; f < problem.features; ++f) {
-                for (std::size_t m = 0; m < members.size(); ++m) {
-                    model.sibling_weights[f * n_labels + members[m]] =
-                        lw.weights[f * members.size() + m];
-                }
-            }
-            for (std::size_t m = 0; m < members.size(); ++m)
-                model.sibling_bias[members[m]] = lw.bias[m];
-        }
     }
     model.finalize();
     return model;
@@ -399,7 +245,6 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet,
     });
 
     const Taxonomy* taxonomy = set.hierarchical ? meta.taxonomy(facet) : nullptr;
-    std::set<std::string> with_text;
     if (taxonomy != nullptr) {
         for (const auto& code : taxonomy->codes()) {
             const TaxonomyNode* node = taxonomy->find(code);
@@ -422,17 +267,6 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet,
                 t.labels = {code};
                 t.bag = extract_features(taxonomy_record(*node, *taxonomy), analyzer, features);
                 set.label_texts.push_back(std::move(t));
-                with_text.insert(code);
-                for (const auto& example : node->examples) {
-                    TrainingRecord e;
-                    e.id = "taxonomy-example:" + code;
-                    e.labels = {code};
-                    Record r;
-                    r.title = node->name;
-                    r.text = example;
-                    e.bag = extract_features(r, analyzer, features);
-                    set.example_texts.push_back(std::move(e));
-                }
             }
         }
     }
@@ -534,42 +368,22 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
     model.multi_label = multi_label;
     model.trained_records = subset.size();
     if (held_out.empty()) {
-        // Without an inner cross-validation the added members keep no weight.
-        model.bm25_weight = 0.0F;
-        model.source_weight = 0.0F;
-        model.label_prior_weight = 0.0F;
-        model.sibling_weight = 0.0F;
+        // Without an inner cross-validation the word-vector members keep no weight.
         model.embedding_weight = 0.0F;
         model.embedding_prior_weight = 0.0F;
         model.embedding_neighbour_weight = 0.0F;
     } else {
-        const Mixture mixture = options.logit_mixing && !multi_label
-                                    ? fit_mixture_logit(held_out, gold)
-                                    : fit_mixture(held_out, gold, multi_label, options.mix_top3);
+        const Mixture mixture = fit_mixture(held_out, gold, multi_label);
         model.neighbour_weight = mixture.neighbour_weight;
         model.prior_weight = mixture.prior_weight;
         model.group_weight = mixture.group_weight;
         model.centroid_weight = mixture.centroid_weight;
-        model.bm25_weight = mixture.bm25_weight;
-        model.source_weight = mixture.source_weight;
-        model.label_prior_weight = mixture.label_prior_weight;
-        model.sibling_weight = mixture.sibling_weight;
         model.embedding_weight = mixture.embedding_weight;
         model.embedding_prior_weight = mixture.embedding_prior_weight;
         model.embedding_neighbour_weight = mixture.embedding_neighbour_weight;
         model.temperature = mixture.temperature;
         model.platt_a = mixture.platt_a;
         model.platt_b = mixture.platt_b;
-        if (options.rerank_depth >= 2 && !multi_label) {
-            RerankOptions rerank;
-            rerank.depth = options.rerank_depth;
-            rerank.l2 = options.rerank_l2;
-            rerank.mask = options.rerank_mask;
-            rerank.top_k = options.rerank_top_k;
-            rerank.margin = options.rerank_margin;
-            model.rerank_weights = fit_reranker(model, held_out, gold, rerank);
-            model.rerank_depth = model.rerank_weights.empty() ? 0 : options.rerank_depth;
-        }
     }
     for (const auto& label : labels) {
         auto it = set.names.find(label);

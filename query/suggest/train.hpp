@@ -23,35 +23,10 @@ struct TrainOptions {
     float balance_power = 0.5F; ///< weigh positives and negatives by (n / 2 n_side)^power (0: off)
     std::uint32_t neighbours_k = 10; ///< neighbours voting
     bool taxonomy_examples = true;   ///< taxonomy texts also train the linear model
-    /// Each taxonomy example (with its code's name) also trains the linear model as one record.
-    bool example_documents = false;
-    bool softmax = false; ///< multinomial logistic regression instead of one-vs-rest SVMs
-    double softmax_l2 = 1e-4;
-    unsigned softmax_epochs = 30;
-    bool group_model = true; ///< hierarchical: a linear model of first code segments too
-    // Members below are off by default: measured on the MIT folds, the inner cross-validation
-    // gave them no weight or they did not raise top-3 (README, "Ablations"). When on, each is
-    // fitted on the training records only and weighed by the inner cross-validation.
-    bool bm25 = false;          ///< a BM25 nearest-neighbour vote joins the ensemble
-    float bm25_k1 = 1.2F;       ///< BM25 term-frequency saturation
-    float bm25_b = 0.75F;       ///< BM25 length normalisation
-    bool source_prior = false;  ///< the label distribution of the input's source joins it
-    float source_alpha = 5.0F;  ///< pseudo-records of the overall distribution added per source
-    bool label_prior = false;   ///< the log share of each label joins the ensemble
-    bool sibling_model = false; ///< hierarchical: per first segment, a model among its codes
-    bool logit_mixing = false;  ///< single-label: weights fitted jointly (conditional logit)
-    /// Single-label: mixing weights chosen by the inner top-3 hit rate (calibration still by
-    /// log-loss) instead of the log-loss.
-    bool mix_top3 = false;
-    /// Single-label: a second stage re-orders this many most confident codes, fitted on the inner
-    /// cross-validation's out-of-fold scores (suggest/scorers/rerank.hpp); 0: off.
-    std::uint32_t rerank_depth = 0;
-    double rerank_l2 = 0.01;        ///< penalty of the re-ranker towards the first stage's order
-    std::uint32_t rerank_mask = 63; ///< feature groups of the re-ranker (bits, suggest/scorers/rerank.cpp)
-    std::uint32_t rerank_top_k = 0; ///< 0: log-loss re-ranker; k: top-k hinge
-    double rerank_margin = 1.0;
-    /// Pretrained word vectors: a word-vector member joins the ensemble (suggest/scorers/embedding.hpp),
-    /// weighed by the inner cross-validation like the others; null: no such member.
+    bool group_model = true;         ///< hierarchical: a linear model of first code segments too
+    /// Pretrained word vectors: a word-vector member joins the ensemble
+    /// (query/suggest/scorers/embedding.hpp), weighed by the inner cross-validation like the
+    /// others; null: no such member.
     std::shared_ptr<const WordVectors> word_vectors;
     /// Most frequent words of the vectors file a model keeps besides its training words.
     std::size_t word_vectors_kept = 40000;
@@ -78,9 +53,8 @@ struct TrainingSet {
     std::vector<TrainingRecord> records;
     std::vector<TrainingRecord>
         label_texts; ///< one per candidate label with a text (label = its code)
-    std::vector<TrainingRecord> group_texts;   ///< hierarchical: one per top-level taxonomy code
-    std::vector<TrainingRecord> example_texts; ///< one per taxonomy example of a label (its code)
-    std::vector<std::string> taxonomy_labels;  ///< labels offered even without labelled records
+    std::vector<TrainingRecord> group_texts;  ///< hierarchical: one per top-level taxonomy code
+    std::vector<std::string> taxonomy_labels; ///< labels offered even without labelled records
     std::map<std::string, std::string> names; ///< code -> name, for labels and their first segments
 };
 

@@ -1,14 +1,15 @@
-/// The bulk build (indexer/build/bulk_build.hpp) against the transactional path it stands in for: the same
-/// inputs must give the same index (metadata, documents, terms, positions, values, document order),
-/// the same errors with the same messages, and nothing partial on failure. Chunks are kept tiny here
-/// so that every input is split over many partial databases and workers.
+/// The bulk build (indexer/build/bulk_build.hpp) against the transactional path it stands in for:
+/// the same inputs must give the same index (metadata, documents, terms, positions, values,
+/// document order), the same errors with the same messages, and nothing partial on failure. Chunks
+/// are kept tiny here so that every input is split over many partial databases and workers.
+
+#include "indexer/build/bulk_build.hpp"
 
 #include "engine/error.hpp"
 #include "engine/index.hpp"
 #include "engine/record/codec.hpp"
 #include "engine/record/store.hpp"
 #include "engine/schema.hpp"
-#include "indexer/build/bulk_build.hpp"
 #include "indexer/build/ingest.hpp"
 #include "indexer/load/taxonomy_loader.hpp"
 #include "support.hpp"
@@ -31,7 +32,7 @@ namespace {
 
 /// Forces the transactional path of index_files() while alive.
 class TransactionalPath {
-public:
+  public:
     TransactionalPath() { setenv("AIRM_BULK_BUILD", "off", 1); }
     ~TransactionalPath() { unsetenv("AIRM_BULK_BUILD"); }
     TransactionalPath(const TransactionalPath&) = delete;
@@ -46,7 +47,8 @@ std::vector<std::string> dump_index(const std::string& path) {
     std::vector<std::string> out;
     out.push_back("metadata " + db.get_metadata(std::string(airm::schema::kMetadataKey)));
     out.push_back("doccount " + std::to_string(db.get_doccount()) + " lastdocid " +
-                  std::to_string(db.get_lastdocid()) + " length " + std::to_string(db.get_total_length()));
+                  std::to_string(db.get_lastdocid()) + " length " +
+                  std::to_string(db.get_total_length()));
     for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
         const Xapian::docid did = *it;
         const Xapian::Document doc = db.get_document(did);
@@ -59,9 +61,10 @@ std::vector<std::string> dump_index(const std::string& path) {
             out.push_back(line);
         }
         for (auto v = doc.values_begin(); v != doc.values_end(); ++v) {
-            const std::string value = v.get_valueno() == airm::schema::kSlotRecord
-                                          ? airm::decompress_record(records.read(*v, "dump"), "dump")
-                                          : *v;
+            const std::string value =
+                v.get_valueno() == airm::schema::kSlotRecord
+                    ? airm::decompress_record(records.read(*v, "dump"), "dump")
+                    : *v;
             out.push_back("  value " + std::to_string(v.get_valueno()) + " " + value);
         }
     }
@@ -98,8 +101,11 @@ std::vector<std::string> entries(const fs::path& folder) {
     return out;
 }
 
-std::string record(const std::string& id, const json& facets, const std::string& text = "some words here") {
-    return json{{"id", id}, {"title", "Title " + id}, {"text", text + " " + id}, {"facets", facets}}.dump() + "\n";
+std::string record(const std::string& id, const json& facets,
+                   const std::string& text = "some words here") {
+    return json{{"id", id}, {"title", "Title " + id}, {"text", text + " " + id}, {"facets", facets}}
+               .dump() +
+           "\n";
 }
 
 /// Indexes `inputs` both ways (transactional, then bulk with tiny chunks on 2 workers) and requires
@@ -116,7 +122,8 @@ void require_bulk_equals_transactional(const TempDir& tmp, const std::vector<std
         airm::index_files(expected, inputs, options);
     }
     REQUIRE(airm::bulk_build_applies(actual, inputs, options));
-    const airm::IndexReport report = airm::bulk_index(actual, inputs, options, airm::BulkOptions{2, chunk, 2});
+    const airm::IndexReport report =
+        airm::bulk_index(actual, inputs, options, airm::BulkOptions{2, chunk, 2});
     CHECK(report.read == report.total);
     CHECK(report.added == report.total);
     require_same_index(expected, actual);
@@ -124,17 +131,21 @@ void require_bulk_equals_transactional(const TempDir& tmp, const std::vector<std
 
 airm::IndexOptions bundled_taxonomy() {
     airm::IndexOptions options;
-    options.taxonomies.push_back(airm::load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json", "category"));
+    options.taxonomies.push_back(
+        airm::load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json", "category"));
     return options;
 }
 
 } // namespace
 
-TEST_CASE("bulk build: the bundled corpus gives the index the transactional path gives", "[bench][bulk]") {
+TEST_CASE("bulk build: the bundled corpus gives the index the transactional path gives",
+          "[bench][bulk]") {
     TempDir tmp;
-    require_bulk_equals_transactional(tmp, {airm::test::corpus_dir() + "/records.jsonl"}, bundled_taxonomy());
+    require_bulk_equals_transactional(tmp, {airm::test::corpus_dir() + "/records.jsonl"},
+                                      bundled_taxonomy());
     // The default tuning (one chunk here) through index_files() too.
-    airm::index_files(tmp.file("default"), {airm::test::corpus_dir() + "/records.jsonl"}, bundled_taxonomy());
+    airm::index_files(tmp.file("default"), {airm::test::corpus_dir() + "/records.jsonl"},
+                      bundled_taxonomy());
     require_same_index(tmp.file("transactional"), tmp.file("default"));
 }
 
@@ -145,7 +156,8 @@ TEST_CASE("bulk build: test inputs of every format give identical indexes", "[be
         require_bulk_equals_transactional(tmp, {data + "/records.jsonl"}, {});
     }
     SECTION("a JSON array and JSON Lines together") {
-        require_bulk_equals_transactional(tmp, {data + "/records.json", data + "/records.jsonl"}, {});
+        require_bulk_equals_transactional(tmp, {data + "/records.json", data + "/records.jsonl"},
+                                          {});
     }
     SECTION("the MIT CSV shape with its taxonomy") {
         airm::IndexOptions options = bundled_taxonomy();
@@ -161,7 +173,8 @@ TEST_CASE("bulk build: test inputs of every format give identical indexes", "[be
     }
 }
 
-TEST_CASE("bulk build: facet kinds and slots that change part way give identical indexes", "[bench][bulk]") {
+TEST_CASE("bulk build: facet kinds and slots that change part way give identical indexes",
+          "[bench][bulk]") {
     TempDir tmp;
     struct Case {
         const char* name;
@@ -170,19 +183,32 @@ TEST_CASE("bulk build: facet kinds and slots that change part way give identical
     const std::vector<Case> cases = {
         // A facet first seen after chunks were written, whose name sorts first, shifts every slot.
         {"late facet that sorts first",
-         [](int i) { return i < 20 ? json{{"zeta", {"a"}}} : json{{"zeta", {"b"}}, {"alpha", {"x"}}}; }},
+         [](int i) {
+             return i < 20 ? json{{"zeta", {"a"}}} : json{{"zeta", {"b"}}, {"alpha", {"x"}}};
+         }},
         // Bare codes read as flat values until a dotted code shows the facet is hierarchical.
-        {"bare codes, then a dotted one", [](int i) { return json{{"level", {i < 15 ? "2" : "2.1"}}}; }},
+        {"bare codes, then a dotted one",
+         [](int i) {
+             return json{{"level", {i < 15 ? "2" : "2.1"}}};
+         }},
         {"named codes, then a dotted one",
-         [](int i) { return json{{"level", {i < 15 ? "2 High" : "2.1 Higher"}}}; }},
+         [](int i) {
+             return json{{"level", {i < 15 ? "2 High" : "2.1 Higher"}}};
+         }},
         // A hierarchical-looking facet that turns out flat: one value has no code.
         {"dotted codes, then a value without a code",
-         [](int i) { return json{{"kind", {i == 17 ? "misc" : "1.1 Thing"}}}; }},
+         [](int i) {
+             return json{{"kind", {i == 17 ? "misc" : "1.1 Thing"}}};
+         }},
         // Both changes, one after the other (two restarts).
         {"bare, dotted, then plain",
-         [](int i) { return json{{"mixed", {i < 10 ? "1" : (i < 25 ? "1.2" : "plain")}}}; }},
+         [](int i) {
+             return json{{"mixed", {i < 10 ? "1" : (i < 25 ? "1.2" : "plain")}}};
+         }},
         {"empty value lists and several values",
-         [](int i) { return json{{"multi", i % 4 == 0 ? json::array() : json{"3.1", "3.1", "4.2 Name"}}}; }},
+         [](int i) {
+             return json{{"multi", i % 4 == 0 ? json::array() : json{"3.1", "3.1", "4.2 Name"}}};
+         }},
     };
     for (const auto& c : cases) {
         DYNAMIC_SECTION(c.name) {
@@ -195,7 +221,8 @@ TEST_CASE("bulk build: facet kinds and slots that change part way give identical
     }
 }
 
-TEST_CASE("bulk build: errors carry the transactional messages and leave nothing behind", "[bench][bulk]") {
+TEST_CASE("bulk build: errors carry the transactional messages and leave nothing behind",
+          "[bench][bulk]") {
     TempDir tmp;
     const std::string good = tmp.write("good.jsonl", record("A", {{"category", {"3.1"}}}) +
                                                          record("B", {{"category", {"1.2"}}}));
@@ -206,15 +233,20 @@ TEST_CASE("bulk build: errors carry the transactional messages and leave nothing
         const char* expected; ///< part of the message
     };
     std::string body;
-    for (int i = 0; i < 12; ++i) body += record("X" + std::to_string(i), {{"category", {"3.1"}}});
+    for (int i = 0; i < 12; ++i)
+        body += record("X" + std::to_string(i), {{"category", {"3.1"}}});
     const std::vector<Case> cases = {
-        {"an id twice across files", {good, good}, {}, "appears twice in this batch (first at line 1 of"},
+        {"an id twice across files",
+         {good, good},
+         {},
+         "appears twice in this batch (first at line 1 of"},
         {"an id twice in one file",
          {tmp.write("dup.jsonl", body + record("X3", {{"category", {"3.1"}}}))},
          {},
          "id 'X3' appears twice"},
         {"a record without text",
-         {tmp.write("notext.jsonl", body + json{{"id", "E"}, {"title", " "}, {"text", ""}}.dump() + "\n")},
+         {tmp.write("notext.jsonl",
+                    body + json{{"id", "E"}, {"title", " "}, {"text", ""}}.dump() + "\n")},
          {},
          "has no text at all"},
         {"a code outside the taxonomy",
@@ -230,7 +262,10 @@ TEST_CASE("bulk build: errors carry the transactional messages and leave nothing
          {tmp.write("both.jsonl", record("F", {{"category", {"2.9"}}}) + body + record("X1", {}))},
          bundled_taxonomy(),
          "id 'X1' appears twice"},
-        {"malformed JSON", {tmp.write("broken.jsonl", body + "{\"id\": \"G\", \"text\": \n")}, {}, "line 13 of"},
+        {"malformed JSON",
+         {tmp.write("broken.jsonl", body + "{\"id\": \"G\", \"text\": \n")},
+         {},
+         "line 13 of"},
     };
     for (const auto& c : cases) {
         DYNAMIC_SECTION(c.name) {
@@ -239,10 +274,12 @@ TEST_CASE("bulk build: errors carry the transactional messages and leave nothing
             std::string transactional;
             {
                 TransactionalPath path;
-                transactional = error_of([&] { airm::index_files((folder / "t").string(), c.inputs, c.options); });
+                transactional = error_of(
+                    [&] { airm::index_files((folder / "t").string(), c.inputs, c.options); });
             }
-            const std::string bulk =
-                error_of([&] { airm::bulk_index((folder / "b").string(), c.inputs, c.options, {2, 3, 2}); });
+            const std::string bulk = error_of([&] {
+                airm::bulk_index((folder / "b").string(), c.inputs, c.options, {2, 3, 2});
+            });
             INFO("transactional: " << transactional);
             CHECK(bulk.find(c.expected) != std::string::npos);
             CHECK(bulk == transactional);
@@ -254,7 +291,8 @@ TEST_CASE("bulk build: errors carry the transactional messages and leave nothing
 TEST_CASE("bulk build: new, empty and rebuilt targets", "[bench][bulk]") {
     TempDir tmp;
     const std::string first = tmp.write("first.jsonl", record("A", {}) + record("B", {}));
-    const std::string second = tmp.write("second.jsonl", record("C", {}) + record("D", {}) + record("E", {}));
+    const std::string second =
+        tmp.write("second.jsonl", record("C", {}) + record("D", {}) + record("E", {}));
     const std::string bad = tmp.write("bad.jsonl", record("F", {}) + record("F", {}));
     const std::string db = tmp.file("db");
 
@@ -270,7 +308,8 @@ TEST_CASE("bulk build: new, empty and rebuilt targets", "[bench][bulk]") {
         airm::IndexOptions rebuild;
         rebuild.rebuild = true;
         CHECK(airm::bulk_build_applies(db, {second}, rebuild));
-        CHECK_FALSE(airm::bulk_build_applies(db, {"-"}, rebuild)); // standard input cannot be read twice
+        CHECK_FALSE(
+            airm::bulk_build_applies(db, {"-"}, rebuild)); // standard input cannot be read twice
     }
     SECTION("a rebuild replaces the index; a failed one keeps it") {
         airm::index_files(db, {first}, {});
@@ -282,7 +321,8 @@ TEST_CASE("bulk build: new, empty and rebuilt targets", "[bench][bulk]") {
         CHECK(report.total == 3);
         CHECK(airm::Index::open(db).record_count() == 3);
         CHECK_FALSE(airm::Index::open(db).find("A").has_value());
-        CHECK(entries(tmp.path()) == std::vector<std::string>{"bad.jsonl", "db", "first.jsonl", "second.jsonl"});
+        CHECK(entries(tmp.path()) ==
+              std::vector<std::string>{"bad.jsonl", "db", "first.jsonl", "second.jsonl"});
     }
     SECTION("a rebuild refuses a folder that is not an index, as the transactional path does") {
         fs::create_directory(db);
@@ -301,7 +341,8 @@ TEST_CASE("bulk build: new, empty and rebuilt targets", "[bench][bulk]") {
     SECTION("an empty input is refused, leaving no index, with the transactional path's message") {
         const std::string empty = tmp.write("empty.jsonl", "");
         REQUIRE(airm::bulk_build_applies(db, {empty}, bundled_taxonomy()));
-        const std::string bulk = error_of([&] { airm::index_files(db, {empty}, bundled_taxonomy()); });
+        const std::string bulk =
+            error_of([&] { airm::index_files(db, {empty}, bundled_taxonomy()); });
         CHECK(bulk.find("'" + empty + "' holds no records") != std::string::npos);
         CHECK_FALSE(fs::exists(db));
         TransactionalPath path;

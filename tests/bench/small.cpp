@@ -1,6 +1,6 @@
 /// The benchmark's small CI form: tools/bench/run on 2,000 generated records. Every system must
-/// produce figures, and airm's facet counts (the ones the benchmark times) must equal counts made by
-/// brute force over the records, from the corpus file, of every record the query matches.
+/// produce figures, and airm's facet counts (the ones the benchmark times) must equal counts made
+/// by brute force over the records, from the corpus file, of every record the query matches.
 
 #include "support.hpp"
 
@@ -23,12 +23,14 @@ using nlohmann::json;
 
 namespace {
 
-using Counts = std::map<std::string, std::map<std::string, std::uint64_t>>; // facet -> value -> records
+using Counts =
+    std::map<std::string, std::map<std::string, std::uint64_t>>; // facet -> value -> records
 
 std::vector<json> parse_lines(std::istream& in) {
     std::vector<json> out;
     for (std::string line; std::getline(in, line);) {
-        if (!line.empty()) out.push_back(json::parse(line));
+        if (!line.empty())
+            out.push_back(json::parse(line));
     }
     return out;
 }
@@ -40,8 +42,8 @@ std::vector<json> read_lines(const std::string& path) {
 
 /// Runs `airm search --batch` over `queries` with every match returned; one result a query.
 std::vector<json> search_all(const std::string& index, const std::string& queries) {
-    auto result = airm::test::run_airm("search --db " + shell_quote(index) + " --limit 5000 --batch " +
-                                       shell_quote(queries));
+    auto result = airm::test::run_airm("search --db " + shell_quote(index) +
+                                       " --limit 5000 --batch " + shell_quote(queries));
     INFO(result.err);
     REQUIRE(result.exit_code == 0);
     std::istringstream in(result.out);
@@ -51,20 +53,24 @@ std::vector<json> search_all(const std::string& index, const std::string& querie
 /// airm's counts of one result, the tree of a hierarchical facet flattened.
 Counts airm_counts(const json& result) {
     Counts out;
-    std::function<void(const std::string&, const json&)> add = [&](const std::string& facet, const json& values) {
+    std::function<void(const std::string&, const json&)> add = [&](const std::string& facet,
+                                                                   const json& values) {
         for (const auto& v : values) {
             if (v.value("count", 0ULL) > 0 || !v.value("selected", false)) {
                 out[facet][v.at("value").get<std::string>()] = v.at("count").get<std::uint64_t>();
             }
-            if (v.contains("children")) add(facet, v["children"]);
+            if (v.contains("children"))
+                add(facet, v["children"]);
         }
     };
-    for (const auto& [facet, values] : result.at("facets").items()) add(facet, values);
+    for (const auto& [facet, values] : result.at("facets").items())
+        add(facet, values);
     return out;
 }
 
 /// Counts by brute force: every record in `ids` once per value (codes with all their ancestors).
-Counts brute_force(const std::map<std::string, json>& records, const std::vector<std::string>& ids) {
+Counts brute_force(const std::map<std::string, json>& records,
+                   const std::vector<std::string>& ids) {
     Counts out;
     for (const auto& id : ids) {
         const json& facets = records.at(id).at("facets");
@@ -73,13 +79,15 @@ Counts brute_force(const std::map<std::string, json>& records, const std::vector
             for (const auto& v : values) {
                 const std::string value = v.get<std::string>();
                 if (facet == "category") {
-                    for (std::size_t dot = value.find('.'); dot != std::string::npos; dot = value.find('.', dot + 1)) {
+                    for (std::size_t dot = value.find('.'); dot != std::string::npos;
+                         dot = value.find('.', dot + 1)) {
                         seen.insert(value.substr(0, dot));
                     }
                 }
                 seen.insert(value);
             }
-            for (const auto& v : seen) ++out[facet][v];
+            for (const auto& v : seen)
+                ++out[facet][v];
         }
     }
     return out;
@@ -90,7 +98,8 @@ Counts brute_force(const std::map<std::string, json>& records, const std::vector
 std::vector<std::string> result_ids(const json& result) {
     std::vector<std::string> ids;
     for (const auto& hit : result.at("results")) {
-        if (!hit.value("partial", false)) ids.push_back(hit.at("id").get<std::string>());
+        if (!hit.value("partial", false))
+            ids.push_back(hit.at("id").get<std::string>());
     }
     return ids;
 }
@@ -101,7 +110,8 @@ bool on_path(const std::string& program) {
 
 } // namespace
 
-TEST_CASE("benchmark on 2,000 records: every system measured, airm's facet counts exact", "[bench][slow]") {
+TEST_CASE("benchmark on 2,000 records: every system measured, airm's facet counts exact",
+          "[bench][slow]") {
     AIRM_REQUIRE_SHARED_DATA(data);
     const std::string shared = fs::path(data).parent_path().string();
     if (!fs::exists(shared + "/bench/make_corpus.py")) {
@@ -111,12 +121,13 @@ TEST_CASE("benchmark on 2,000 records: every system measured, airm's facet count
     airm::test::TempDir tmp;
     const std::string work = tmp.file("work");
     const std::string report_path = tmp.file("report.json");
-    const std::string build_dir = fs::path(airm::test::airm_binary()).parent_path().parent_path().parent_path().string();
-    const std::string command = shell_quote(AIRM_BENCH_DRIVER) + " --records 2000 --queries 60 --texts 300 --runs 1" +
-                                " --no-warmup --build-dir " + shell_quote(build_dir) + " --work " +
-                                shell_quote(work) + " --shared " + shell_quote(shared) + " --json " +
-                                shell_quote(report_path) + " >" + shell_quote(tmp.file("table.txt")) + " 2>" +
-                                shell_quote(tmp.file("log.txt"));
+    const std::string build_dir =
+        fs::path(airm::test::airm_binary()).parent_path().parent_path().parent_path().string();
+    const std::string command =
+        shell_quote(AIRM_BENCH_DRIVER) + " --records 2000 --queries 60 --texts 300 --runs 1" +
+        " --no-warmup --build-dir " + shell_quote(build_dir) + " --work " + shell_quote(work) +
+        " --shared " + shell_quote(shared) + " --json " + shell_quote(report_path) + " >" +
+        shell_quote(tmp.file("table.txt")) + " 2>" + shell_quote(tmp.file("log.txt"));
     const int status = std::system(command.c_str());
     std::ifstream log_file(tmp.file("log.txt"));
     std::stringstream log;
@@ -163,20 +174,44 @@ TEST_CASE("benchmark on 2,000 records: every system measured, airm's facet count
         }
         CHECK(report.at("machine").at("nproc").get<int>() > 0);
         CHECK(report.at("targets").size() == 9);
-        if (std::find(index_systems.begin(), index_systems.end(), "xapian") != index_systems.end()) {
+        if (std::find(index_systems.begin(), index_systems.end(), "xapian") !=
+            index_systems.end()) {
             CHECK(report.at("build").at("xapian-min").at("records_per_s").get<double>() > 0);
         }
         CHECK(report.at("table").get<std::string>().find("airm/Xapian") != std::string::npos);
     }
 
     {
+        INFO("tools/bench/report renders the run's JSON as markdown with every table");
+        const std::string report_tool =
+            (fs::path(AIRM_BENCH_DRIVER).parent_path() / "report").string();
+        const std::string markdown_path = tmp.file("RESULTS.md");
+        const int rendered =
+            std::system((shell_quote(report_tool) + " --output " + shell_quote(markdown_path) +
+                         " " + shell_quote(report_path) + " 2>/dev/null")
+                            .c_str());
+        REQUIRE(rendered == 0);
+        std::ifstream markdown_file(markdown_path);
+        std::stringstream markdown;
+        markdown << markdown_file.rdbuf();
+        for (const std::string& heading : std::vector<std::string>{
+                 "## Method", "## " + report.at("date").get<std::string>() + ", commit ",
+                 "### Build", "### Search", "### Suggestion", "### Targets", "| records/s | "}) {
+            INFO(heading);
+            CHECK(markdown.str().find(heading) != std::string::npos);
+        }
+    }
+
+    {
         INFO("airm's facet counts equal brute-force counts over the matching records");
         std::map<std::string, json> records;
-        for (auto& r : read_lines(work + "/data/corpus-2000.jsonl")) records[r.at("id").get<std::string>()] = r;
+        for (auto& r : read_lines(work + "/data/corpus-2000.jsonl"))
+            records[r.at("id").get<std::string>()] = r;
         const std::string queries = work + "/data/queries-2000-60.jsonl";
         const std::string index = work + "/idx/airm";
-        // Every match of every query (limit above the corpus size), and of each query without its filter
-        // (a filtered facet is counted drill-sideways: over the matches of the rest of the query).
+        // Every match of every query (limit above the corpus size), and of each query without its
+        // filter (a filtered facet is counted drill-sideways: over the matches of the rest of the
+        // query).
         std::ofstream unfiltered(tmp.file("unfiltered.jsonl"));
         for (auto q : read_lines(queries)) {
             q.erase("filter");
@@ -185,7 +220,8 @@ TEST_CASE("benchmark on 2,000 records: every system measured, airm's facet count
         unfiltered.close();
         const auto full = search_all(index, queries);
         const auto without_filter = search_all(index, tmp.file("unfiltered.jsonl"));
-        const auto timed = read_lines(work + "/out/search-airm.jsonl"); // what the benchmark measured
+        const auto timed =
+            read_lines(work + "/out/search-airm.jsonl"); // what the benchmark measured
         const auto asked = read_lines(queries);
         REQUIRE(full.size() == asked.size());
         REQUIRE(timed.size() == asked.size());
@@ -197,12 +233,14 @@ TEST_CASE("benchmark on 2,000 records: every system measured, airm's facet count
             matched_queries += ids.empty() ? 0 : 1;
             Counts expected = brute_force(records, ids);
             if (asked[i].contains("filter")) {
-                expected["category"] = brute_force(records, result_ids(without_filter[i]))["category"];
+                expected["category"] =
+                    brute_force(records, result_ids(without_filter[i]))["category"];
             }
             for (const char* facet : {"category", "lifecycle", "actor"}) {
                 INFO("facet " << facet);
                 CHECK(airm_counts(full[i])[facet] == expected[facet]);
-                CHECK(airm_counts(timed[i])[facet] == expected[facet]); // the top-10 run counts all matches too
+                CHECK(airm_counts(timed[i])[facet] ==
+                      expected[facet]); // the top-10 run counts all matches too
             }
             CHECK(timed[i].at("total") == full[i].at("total"));
             CHECK(result_ids(timed[i]).size() == std::min<std::size_t>(10, ids.size()));

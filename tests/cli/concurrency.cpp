@@ -3,15 +3,14 @@
 // throws, a reader that outlives writes moves on to the new state, and a second writer is refused
 // at once (or waits with a timeout).
 
-#include "support.hpp"
-
 #include "engine/error.hpp"
 #include "engine/index.hpp"
 #include "indexer/build/ingest.hpp"
 #include "indexer/load/taxonomy_loader.hpp"
-#include "query/suggest/store.hpp"
 #include "query/search/searcher.hpp"
+#include "query/suggest/store.hpp"
 #include "query/suggest/suggest.hpp"
+#include "support.hpp"
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -30,21 +29,26 @@ std::string write_batch(const airm::test::TempDir& tmp, std::size_t k) {
     for (std::size_t i = 0; i < kBatch; ++i) {
         nlohmann::json r = {{"id", "Z" + std::to_string(k) + "-" + std::to_string(i)},
                             {"title", "Zebra crossing audit " + std::to_string(i)},
-                            {"text", "An external zebra audit of the deployment pipeline, batch " + std::to_string(k)},
+                            {"text", "An external zebra audit of the deployment pipeline, batch " +
+                                         std::to_string(k)},
                             {"facets", {{"category", {"3.1"}}, {"actor", {"Developer"}}}}};
         out << r.dump() << '\n';
     }
     return path;
 }
 
-std::uint64_t count_of(const airm::SearchResult& result, const std::string& facet, const std::string& value) {
+std::uint64_t count_of(const airm::SearchResult& result, const std::string& facet,
+                       const std::string& value) {
     for (const auto& f : result.facets) {
-        if (f.facet != facet) continue;
+        if (f.facet != facet)
+            continue;
         std::function<std::uint64_t(const std::vector<airm::FacetValue>&)> find =
             [&](const std::vector<airm::FacetValue>& values) -> std::uint64_t {
             for (const auto& v : values) {
-                if (v.value == value) return v.count;
-                if (auto c = find(v.children)) return c;
+                if (v.value == value)
+                    return v.count;
+                if (auto c = find(v.children))
+                    return c;
             }
             return 0;
         };
@@ -55,19 +59,23 @@ std::uint64_t count_of(const airm::SearchResult& result, const std::string& face
 
 } // namespace
 
-TEST_CASE("readers and suggesters run consistently while a writer commits batches", "[concurrency]") {
+TEST_CASE("readers and suggesters run consistently while a writer commits batches",
+          "[concurrency]") {
     airm::test::TempDir tmp;
     const std::string db = tmp.file("db");
     airm::IndexOptions options;
-    options.taxonomies.push_back(airm::load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json"));
+    options.taxonomies.push_back(
+        airm::load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json"));
     airm::index_files(db, {airm::test::corpus_dir() + "/records.jsonl"}, options);
     {
         airm::Index index = airm::Index::open(db);
         (void)airm::train_and_save(index, "category");
     }
-    airm::Index early = airm::Index::open(db); // opened before any write, searched after all of them
+    airm::Index early =
+        airm::Index::open(db); // opened before any write, searched after all of them
     std::vector<std::string> batches;
-    for (std::size_t k = 0; k < kBatches; ++k) batches.push_back(write_batch(tmp, k));
+    for (std::size_t k = 0; k < kBatches; ++k)
+        batches.push_back(write_batch(tmp, k));
 
     std::atomic<bool> writer_done{false};
     std::atomic<std::size_t> searches{0};
@@ -92,13 +100,16 @@ TEST_CASE("readers and suggesters run consistently while a writer commits batche
                 }
                 if (count_of(result, "category", "3.1") != result.total ||
                     count_of(result, "actor", "Developer") < result.total) {
-                    problems[slot] = "facet counts disagree with total " + std::to_string(result.total);
+                    problems[slot] =
+                        "facet counts disagree with total " + std::to_string(result.total);
                     ++failures;
                 }
                 if (final_pass) {
-                    // Searched after the last commit: a reader opened before the writes has moved on.
+                    // Searched after the last commit: a reader opened before the writes has moved
+                    // on.
                     if (result.total != kBatch * kBatches) {
-                        problems[slot] = "stale after the writer finished: total " + std::to_string(result.total);
+                        problems[slot] = "stale after the writer finished: total " +
+                                         std::to_string(result.total);
                         ++failures;
                     }
                     break;
@@ -115,7 +126,8 @@ TEST_CASE("readers and suggesters run consistently while a writer commits batche
             airm::Suggester s = airm::open_suggester(index, "category");
             airm::SuggestOptions so;
             while (!writer_done.load()) {
-                auto result = s.suggest(std::string_view("independent red teaming before release"), so);
+                auto result =
+                    s.suggest(std::string_view("independent red teaming before release"), so);
                 if (result.suggestions.empty()) {
                     problems[slot] = "no suggestion";
                     ++failures;
@@ -130,7 +142,8 @@ TEST_CASE("readers and suggesters run consistently while a writer commits batche
     std::thread r1(reader, 0), r2(reader, 1), s1(suggester, 2);
     std::thread writer([&]() {
         try {
-            for (const auto& b : batches) airm::index_files(db, {b}, airm::IndexOptions{});
+            for (const auto& b : batches)
+                airm::index_files(db, {b}, airm::IndexOptions{});
         } catch (const std::exception& e) {
             problems[3] = std::string("writer threw: ") + e.what();
             ++failures;
@@ -165,7 +178,8 @@ TEST_CASE("a second writer is refused at once, or waits with a timeout", "[concu
         auto refused = airm::test::run_airm("index --db " + airm::test::shell_quote(db) + " " +
                                             airm::test::shell_quote(batch));
         CHECK(refused.exit_code == 1);
-        CHECK_THAT(refused.err, Catch::Contains("locked by another process") && Catch::Contains("--wait"));
+        CHECK_THAT(refused.err,
+                   Catch::Contains("locked by another process") && Catch::Contains("--wait"));
     }
     // With --wait, a writer that is released in time lets the command through.
     std::thread release;

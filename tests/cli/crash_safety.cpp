@@ -1,6 +1,6 @@
-// Crash safety: `airm index` killed with SIGKILL part way through a large batch leaves an index that
-// opens, passes xapian-check, holds exactly the records of the last completed command, and accepts the
-// same command again.
+// Crash safety: `airm index` killed with SIGKILL part way through a large batch leaves an index
+// that opens, passes xapian-check, holds exactly the records of the last completed command, and
+// accepts the same command again.
 
 #include "support.hpp"
 
@@ -18,6 +18,7 @@ extern char** environ;
 
 namespace {
 
+using airm::test::record_count;
 using airm::test::run_airm;
 using airm::test::shell_quote;
 
@@ -26,7 +27,8 @@ std::size_t write_large_batch(const std::string& path, std::size_t copies) {
     std::ifstream in(airm::test::corpus_dir() + "/records.jsonl");
     std::vector<nlohmann::json> records;
     for (std::string line; std::getline(in, line);) {
-        if (!line.empty()) records.push_back(nlohmann::json::parse(line));
+        if (!line.empty())
+            records.push_back(nlohmann::json::parse(line));
     }
     std::ofstream out(path);
     std::size_t written = 0;
@@ -45,7 +47,8 @@ pid_t spawn_airm(std::vector<std::string> args) {
     std::vector<char*> argv;
     std::string binary = airm::test::airm_binary();
     argv.push_back(binary.data());
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -57,13 +60,8 @@ pid_t spawn_airm(std::vector<std::string> args) {
     return pid;
 }
 
-std::uint64_t record_count(const std::string& db) {
-    auto result = run_airm("stats --json --db " + shell_quote(db));
-    REQUIRE(result.exit_code == 0);
-    return nlohmann::json::parse(result.out)["records"].get<std::uint64_t>();
-}
-
-void kill_part_way(const std::string& db, const std::string& input, std::chrono::milliseconds after) {
+void kill_part_way(const std::string& db, const std::string& input,
+                   std::chrono::milliseconds after) {
     pid_t pid = spawn_airm({"index", "--db", db, input});
     std::this_thread::sleep_for(after);
     kill(pid, SIGKILL);
@@ -82,10 +80,12 @@ bool xapian_check_passes(const std::string& db) {
 
 } // namespace
 
-TEST_CASE("SIGKILL during a large batch into an existing index loses nothing committed", "[crash]") {
+TEST_CASE("SIGKILL during a large batch into an existing index loses nothing committed",
+          "[crash]") {
     airm::test::TempDir tmp;
     const std::string db = tmp.file("db");
-    REQUIRE(run_airm("index --db " + shell_quote(db) + " " + shell_quote(airm::test::corpus_dir() + "/records.jsonl"))
+    REQUIRE(run_airm("index --db " + shell_quote(db) + " " +
+                     shell_quote(airm::test::corpus_dir() + "/records.jsonl"))
                 .exit_code == 0);
     const std::uint64_t before = record_count(db);
     REQUIRE(before > 0);
@@ -107,7 +107,8 @@ TEST_CASE("SIGKILL during a large batch into an existing index loses nothing com
     std::ifstream in(batch);
     std::vector<std::string> ids;
     for (std::string line; std::getline(in, line);) {
-        if (!line.empty()) ids.push_back(nlohmann::json::parse(line)["id"].get<std::string>());
+        if (!line.empty())
+            ids.push_back(nlohmann::json::parse(line)["id"].get<std::string>());
     }
     for (const std::string& id : {ids.front(), ids.back()}) {
         auto shown = run_airm("show --json --db " + shell_quote(db) + " " + shell_quote(id));

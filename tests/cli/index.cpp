@@ -3,6 +3,7 @@
 /// and an index exactly as it was.
 
 #include "engine/index.hpp"
+
 #include "engine/schema.hpp"
 #include "support.hpp"
 
@@ -19,72 +20,47 @@
 #include <xapian.h>
 
 namespace fs = std::filesystem;
+using airm::test::airm_ok;
 using airm::test::folder_contents;
 using airm::test::run_airm;
 using airm::test::shell_quote;
+using airm::test::SmallIndex;
 using airm::test::TempDir;
+using airm::test::test_data;
 using nlohmann::json;
 
 namespace {
-
-const std::vector<std::string> kFixtureIds = {"T-001", "T-002", "T-003", "T-004",
-                                              "T-005", "T-006", "T-007"};
-
-std::string data_file(const std::string& name) {
-    return std::string(AIRM_TEST_DATA_DIR) + "/" + name;
-}
 
 std::string bundled_taxonomy() {
     return airm::test::corpus_dir() + "/taxonomy.json";
 }
 
-/// Runs airm and requires success, returning standard output.
-std::string airm_ok(const std::string& args) {
-    auto r = run_airm(args);
-    INFO("airm " << args << "\nstdout: " << r.out << "\nstderr: " << r.err);
-    REQUIRE(r.exit_code == 0);
-    return r.out;
+/// Everything a user can see of the index: stats (without its size) and every record.
+std::string snapshot(const SmallIndex& index) {
+    json stats = json::parse(airm_ok("stats --json --db " + shell_quote(index.db)));
+    stats.erase("size_bytes");
+    std::string out = stats.dump();
+    for (const auto& id : SmallIndex::kIds) {
+        out += airm_ok("show --json --db " + shell_quote(index.db) + " " + shell_quote(id));
+    }
+    return out;
 }
 
-/// An index built from the hand-written fixture with the bundled taxonomy, for the bad-input cases.
-struct FixtureIndex {
-    TempDir dir;
-    std::string db = dir.file("db");
-    FixtureIndex() {
-        airm_ok("index --db " + shell_quote(db) + " --taxonomy " + shell_quote(bundled_taxonomy()) +
-                " " + shell_quote(data_file("records.jsonl")));
-    }
-    /// Everything a user can see of the index: stats (without its size) and every record.
-    [[nodiscard]] std::string snapshot() const {
-        json stats = json::parse(airm_ok("stats --json --db " + shell_quote(db)));
-        stats.erase("size_bytes");
-        std::string out = stats.dump();
-        for (const auto& id : kFixtureIds) {
-            out += airm_ok("show --json --db " + shell_quote(db) + " " + shell_quote(id));
-        }
-        return out;
-    }
-    [[nodiscard]] std::uint64_t records() const {
-        return json::parse(airm_ok("stats --json --db " + shell_quote(db)))["records"]
-            .get<std::uint64_t>();
-    }
-};
-
 /// Runs a command that must fail against the fixture index, and checks that the index is unchanged.
-airm::test::CommandResult fails_and_keeps(const FixtureIndex& index, const std::string& args) {
-    const std::string before = index.snapshot();
-    REQUIRE(index.records() == kFixtureIds.size());
+airm::test::CommandResult fails_and_keeps(const SmallIndex& index, const std::string& args) {
+    const std::string before = snapshot(index);
+    REQUIRE(index.records() == SmallIndex::kIds.size());
     auto r = run_airm(args);
     INFO("airm " << args << "\nstdout: " << r.out << "\nstderr: " << r.err);
     CHECK(r.exit_code != 0);
     CHECK(r.exit_code != 3); // an airm error, not an internal one
     CHECK(r.err.rfind("airm: error: ", 0) == 0);
-    CHECK(index.records() == kFixtureIds.size());
-    CHECK(index.snapshot() == before);
+    CHECK(index.records() == SmallIndex::kIds.size());
+    CHECK(snapshot(index) == before);
     return r;
 }
 
-std::string index_into(const FixtureIndex& index, const std::string& more) {
+std::string index_into(const SmallIndex& index, const std::string& more) {
     return "index --db " + shell_quote(index.db) + " " + more;
 }
 
@@ -103,8 +79,8 @@ TEST_CASE("cli: index, show, stats, taxonomy and delete end to end", "[cli]") {
     const std::string db = dir.file("db");
     const auto indexed =
         run_airm("index --json --db " + shell_quote(db) + " --taxonomy " +
-                 shell_quote(bundled_taxonomy()) + " " + shell_quote(data_file("records.jsonl")) +
-                 " " + shell_quote(data_file("records.json")));
+                 shell_quote(bundled_taxonomy()) + " " + shell_quote(test_data("records.jsonl")) +
+                 " " + shell_quote(test_data("records.json")));
     REQUIRE(indexed.exit_code == 0);
     CHECK(indexed.err.empty()); // no progress line when standard error is not a terminal
     const json r = json::parse(indexed.out);
@@ -200,7 +176,7 @@ TEST_CASE("cli: index, show, stats, taxonomy and delete end to end", "[cli]") {
 
     // --rebuild replaces everything; a trailing slash names the same folder
     airm_ok("index --rebuild --db " + shell_quote(db + "/") + " " +
-            shell_quote(data_file("records.json")));
+            shell_quote(test_data("records.json")));
     CHECK(json::parse(airm_ok("stats --json --db " + shell_quote(db)))["records"] == 2);
     CHECK(fs::exists(db));
     for (const auto& entry : fs::directory_iterator(dir.path())) {
@@ -212,8 +188,8 @@ TEST_CASE("cli: CSV with a column mapping and the mit-csv preset", "[cli]") {
     TempDir dir;
     const std::string db = dir.file("db");
     airm_ok("index --db " + shell_quote(db) + " --format mit-csv --documents " +
-            shell_quote(data_file("documents.csv")) + " " +
-            shell_quote(data_file("mit-shape.csv")));
+            shell_quote(test_data("documents.csv")) + " " +
+            shell_quote(test_data("mit-shape.csv")));
     const json a = json::parse(airm_ok("show --json --db " + shell_quote(db) + " A0001_Alpha2024"));
     CHECK(a["source"]["title"] == "Alpha Framework for Frontier AI, Version 2");
     CHECK(a["source"]["authors"] == "Alpha Institute");
@@ -227,7 +203,7 @@ TEST_CASE("cli: CSV with a column mapping and the mit-csv preset", "[cli]") {
         "custom.csv", "Ref,Heading,Body,Notes,Published,Codes,Who\r\n"
                       "R1,Audit,Independent audit.,Done yearly.,2023,3.1; 1.2,Deployer\r\n");
     airm_ok("index --db " + shell_quote(db2) + " --mapping " +
-            shell_quote(data_file("mapping.json")) + " " + shell_quote(csv));
+            shell_quote(test_data("mapping.json")) + " " + shell_quote(csv));
     const json r1 = json::parse(airm_ok("show --json --db " + shell_quote(db2) + " R1"));
     CHECK(r1["text"] == "Independent audit.\n\nDone yearly.");
     CHECK(r1["facets"]["category"].size() == 2);
@@ -257,7 +233,7 @@ TEST_CASE("cli: --taxonomy FACET=FILE codes the named facet", "[cli]") {
         dir.write("more.jsonl", R"({"id": "k3", "text": "z", "facets": {"risk": ["1.2"]}})"
                                 "\n");
     airm_ok("index --db " + shell_quote(db) + " --taxonomy " +
-            shell_quote("risk=" + data_file("taxonomy-airm.json")) + " " + shell_quote(input) +
+            shell_quote("risk=" + test_data("taxonomy-airm.json")) + " " + shell_quote(input) +
             " " + shell_quote(second));
     const json risk = json::parse(airm_ok("taxonomy --json --facet risk --db " + shell_quote(db)));
     CHECK(risk["title"] == "Flat test taxonomy");
@@ -325,7 +301,7 @@ TEST_CASE("cli: the real MIT export gives 831 records with the published label c
 }
 
 TEST_CASE("cli bad input: a malformed JSON line", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     const std::string input =
         index.dir.write("bad.jsonl", "{\"id\": \"new1\", \"text\": \"fine\"}\n"
                                      "{\"id\": \"new2\" \"text\": \"missing comma\"}\n");
@@ -337,7 +313,7 @@ TEST_CASE("cli bad input: a malformed JSON line", "[cli][bad-input]") {
 }
 
 TEST_CASE("cli bad input: CSV with an unbalanced quote", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     const std::string input =
         index.dir.write("bad.csv", "id,text\nc1,fine\nc2,\"never closed\nc3,more\n");
     auto r = fails_and_keeps(
@@ -348,7 +324,7 @@ TEST_CASE("cli bad input: CSV with an unbalanced quote", "[cli][bad-input]") {
 }
 
 TEST_CASE("cli bad input: a mapped column that does not exist", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     const std::string input = index.dir.write("cols.csv", "Ref,Body,Codes\nc1,fine,3.1\n");
     auto r = fails_and_keeps(
         index, index_into(index, "--map id=Ref --map text=Text " + shell_quote(input)));
@@ -358,7 +334,7 @@ TEST_CASE("cli bad input: a mapped column that does not exist", "[cli][bad-input
 }
 
 TEST_CASE("cli bad input: a record without an id", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     const std::string input =
         index.dir.write("noid.jsonl", "{\"id\": \"ok\", \"text\": \"x\"}\n{\"text\": \"no id\"}\n");
     auto r = fails_and_keeps(index, index_into(index, shell_quote(input)));
@@ -368,7 +344,7 @@ TEST_CASE("cli bad input: a record without an id", "[cli][bad-input]") {
 }
 
 TEST_CASE("cli bad input: an empty id", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     const std::string jsonl = index.dir.write("empty.jsonl", "{\"id\": \"  \", \"text\": \"x\"}\n");
     auto r = fails_and_keeps(index, index_into(index, shell_quote(jsonl)));
     CHECK(r.err.find("line 1 of " + jsonl) != std::string::npos);
@@ -384,7 +360,7 @@ TEST_CASE("cli bad input: an empty id", "[cli][bad-input]") {
 }
 
 TEST_CASE("cli bad input: an id too long to index", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     const std::string input =
         index.dir.write("long.jsonl", "{\"id\": \"ok\", \"text\": \"x\"}\n{\"id\": \"" +
                                           std::string(300, 'i') + "\", \"text\": \"y\"}\n");
@@ -395,7 +371,7 @@ TEST_CASE("cli bad input: an id too long to index", "[cli][bad-input]") {
 }
 
 TEST_CASE("cli bad input: the same id twice in one batch", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     const std::string input =
         index.dir.write("dup.jsonl", "{\"id\": \"d1\", \"text\": \"x\"}\n{\"id\": \"d2\", "
                                      "\"text\": \"y\"}\n{\"id\": \"d1\", \"text\": \"z\"}\n");
@@ -407,7 +383,7 @@ TEST_CASE("cli bad input: the same id twice in one batch", "[cli][bad-input]") {
 }
 
 TEST_CASE("cli bad input: invalid UTF-8", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     SECTION("JSON Lines") {
         const std::string input =
             index.dir.write("latin1.jsonl", "{\"id\": \"u1\", \"text\": \"ok\"}\n"
@@ -436,7 +412,7 @@ TEST_CASE("cli bad input: invalid UTF-8", "[cli][bad-input]") {
 }
 
 TEST_CASE("cli bad input: a record with no text at all", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     const std::string input =
         index.dir.write("blank.jsonl", "{\"id\": \"b1\", \"title\": \"\", \"text\": \" \\n \", "
                                        "\"facets\": {\"category\": [\"3.1\"]}}\n");
@@ -447,7 +423,7 @@ TEST_CASE("cli bad input: a record with no text at all", "[cli][bad-input]") {
 }
 
 TEST_CASE("cli bad input: a code that is not in the taxonomy", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     const std::string input = index.dir.write(
         "code.jsonl",
         "{\"id\": \"n1\", \"text\": \"new code\", \"facets\": {\"category\": [\"2.9\"]}}\n");
@@ -459,7 +435,7 @@ TEST_CASE("cli bad input: a code that is not in the taxonomy", "[cli][bad-input]
 
     // --allow-new-codes accepts it.
     airm_ok(index_into(index, "--allow-new-codes " + shell_quote(input)));
-    CHECK(index.records() == kFixtureIds.size() + 1);
+    CHECK(index.records() == SmallIndex::kIds.size() + 1);
     std::map<std::string, std::uint64_t> tree;
     flatten(json::parse(airm_ok("taxonomy --json --db " + shell_quote(index.db)))["tree"], tree);
     CHECK(tree.at("2.9") == 1);
@@ -467,19 +443,19 @@ TEST_CASE("cli bad input: a code that is not in the taxonomy", "[cli][bad-input]
 }
 
 TEST_CASE("cli bad input: an input file that does not exist", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     const std::string input = index.dir.file("nowhere.jsonl");
-    auto r = fails_and_keeps(index, index_into(index, shell_quote(data_file("records.json")) + " " +
+    auto r = fails_and_keeps(index, index_into(index, shell_quote(test_data("records.json")) + " " +
                                                           shell_quote(input)));
     CHECK(r.err.find("'" + input + "' does not exist") != std::string::npos);
     CHECK(r.err.find("check the path") != std::string::npos);
 }
 
 TEST_CASE("cli bad input: an index locked by another writer", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     const std::string input =
         index.dir.write("more.jsonl", "{\"id\": \"m1\", \"text\": \"more\"}\n");
-    const std::string before = index.snapshot();
+    const std::string before = snapshot(index);
     {
         airm::IndexWriter holder = airm::IndexWriter::open(index.db, false);
         for (const std::string& args : {index_into(index, shell_quote(input)),
@@ -493,10 +469,10 @@ TEST_CASE("cli bad input: an index locked by another writer", "[cli][bad-input]"
             CHECK(r.err.find("wait for it to finish") != std::string::npos);
         }
         // Readers still work while it is locked.
-        CHECK(index.snapshot() == before);
+        CHECK(snapshot(index) == before);
     }
-    CHECK(index.snapshot() == before);
-    CHECK(index.records() == kFixtureIds.size());
+    CHECK(snapshot(index) == before);
+    CHECK(index.records() == SmallIndex::kIds.size());
 }
 
 TEST_CASE("cli bad input: a --db that is not an index", "[cli][bad-input]") {
@@ -545,7 +521,7 @@ TEST_CASE("cli bad input: a --db that is not an index", "[cli][bad-input]") {
 }
 
 TEST_CASE("cli bad input: an index of another schema version", "[cli][bad-input]") {
-    FixtureIndex index;
+    SmallIndex index;
     {
         Xapian::WritableDatabase wdb(index.db, Xapian::DB_OPEN);
         json meta = json::parse(wdb.get_metadata(std::string(airm::schema::kMetadataKey)));
@@ -554,7 +530,7 @@ TEST_CASE("cli bad input: an index of another schema version", "[cli][bad-input]
         wdb.commit();
     }
     for (const std::string& args : {"stats --db " + shell_quote(index.db),
-                                    index_into(index, shell_quote(data_file("records.json")))}) {
+                                    index_into(index, shell_quote(test_data("records.json")))}) {
         auto r = run_airm(args);
         INFO("airm " << args << "\nstderr: " << r.err);
         CHECK(r.exit_code == 1);
@@ -564,7 +540,7 @@ TEST_CASE("cli bad input: an index of another schema version", "[cli][bad-input]
         CHECK(r.err.find("airm index --rebuild --db " + index.db) != std::string::npos);
     }
     // The rebuild it suggests works.
-    airm_ok(index_into(index, "--rebuild " + shell_quote(data_file("records.json"))));
+    airm_ok(index_into(index, "--rebuild " + shell_quote(test_data("records.json"))));
     CHECK(index.records() == 2);
 }
 

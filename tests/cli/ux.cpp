@@ -14,39 +14,15 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using airm::test::airm_ok;
 using airm::test::folder_contents;
 using airm::test::run_airm;
 using airm::test::shell_quote;
+using airm::test::SmallIndex;
 using airm::test::TempDir;
+using airm::test::test_data;
 
 namespace {
-
-std::string test_data(const std::string& name) {
-    return std::string(AIRM_TEST_DATA_DIR) + "/" + name;
-}
-
-/// Runs airm, requires success and returns standard output.
-std::string must_run(const std::string& args) {
-    auto r = run_airm(args);
-    INFO("airm " << args << "\nstdout: " << r.out << "\nstderr: " << r.err);
-    REQUIRE(r.exit_code == 0);
-    return r.out;
-}
-
-/// The 7 records of tests/data/records.jsonl indexed with the bundled taxonomy.
-struct SmallIndex {
-    TempDir dir;
-    std::string db = dir.file("db");
-    SmallIndex() {
-        must_run("index --db " + shell_quote(db) + " --taxonomy " +
-                 shell_quote(airm::test::corpus_dir() + "/taxonomy.json") + " " +
-                 shell_quote(test_data("records.jsonl")));
-    }
-    [[nodiscard]] std::uint64_t records() const {
-        return nlohmann::json::parse(must_run("stats --json --db " + shell_quote(db)))["records"]
-            .get<std::uint64_t>();
-    }
-};
 
 /// Runs a command that must fail with an airm error (exit 1) and leave `db` byte for byte as it
 /// was.
@@ -97,8 +73,8 @@ TEST_CASE("cli ux: inputs without records are refused and the index keeps its re
                                            shell_quote(a) + " " + shell_quote(b));
     CHECK(r.err.find("'" + a + "' and '" + b + "' hold no records") != std::string::npos);
     const std::string one = index.dir.write("one.jsonl", "{\"id\": \"n1\", \"text\": \"new\"}\n");
-    must_run("index --rebuild --db " + shell_quote(index.db) + " " + shell_quote(a) + " " +
-             shell_quote(one));
+    airm_ok("index --rebuild --db " + shell_quote(index.db) + " " + shell_quote(a) + " " +
+            shell_quote(one));
     CHECK(index.records() == 1);
     // A new index is not made from nothing either.
     const std::string fresh = index.dir.file("fresh");
@@ -210,11 +186,11 @@ TEST_CASE("cli ux: every usage error exits 2 with airm's prefix", "[cli][ux]") {
     CHECK(run_airm("search --help").exit_code == 0);
     CHECK(run_airm("--version").exit_code == 0);
     const auto page = nlohmann::json::parse(
-        must_run("search --json " + db + "--limit 2 --offset 1 --sort id model"));
+        airm_ok("search --json " + db + "--limit 2 --offset 1 --sort id model"));
     CHECK(page["limit"] == 2);
     CHECK(page["offset"] == 1);
     CHECK(page["results"].size() <= 2);
-    CHECK(nlohmann::json::parse(must_run("search --json " + db + "--limit 10000 model"))["limit"] ==
+    CHECK(nlohmann::json::parse(airm_ok("search --json " + db + "--limit 10000 model"))["limit"] ==
           10000);
 }
 
@@ -244,8 +220,8 @@ TEST_CASE("cli ux: a folder that is not an index gets a hint that works", "[cli]
         CHECK(r.exit_code == 1);
         const std::string hint = "airm index --db " + folder + " FILE...";
         REQUIRE(r.err.find(hint) != std::string::npos);
-        must_run("index --db " + shell_quote(folder) + " " + input);
-        must_run("search --db " + shell_quote(folder) + " red");
+        airm_ok("index --db " + shell_quote(folder) + " " + input);
+        airm_ok("search --db " + shell_quote(folder) + " red");
     }
 }
 
@@ -288,7 +264,7 @@ TEST_CASE("cli ux: the README names exactly the JSON outputs that start with sch
     };
     std::set<std::string> tested;
     for (const auto& [name, args] : commands) {
-        const auto out = nlohmann::ordered_json::parse(must_run(args));
+        const auto out = nlohmann::ordered_json::parse(airm_ok(args));
         const bool has_schema =
             out.is_object() && !out.empty() && out.begin().key() == "schema" && out["schema"] == 1;
         INFO("airm " << args);
@@ -302,6 +278,6 @@ TEST_CASE("cli ux: the README names exactly the JSON outputs that start with sch
     // Each line of search --batch is a search result too.
     const std::string batch = index.dir.write("q.jsonl", "{\"q\": \"model\"}\n");
     const auto first =
-        nlohmann::ordered_json::parse(must_run("search --batch " + shell_quote(batch) + " " + db));
+        nlohmann::ordered_json::parse(airm_ok("search --batch " + shell_quote(batch) + " " + db));
     CHECK(first.begin().key() == "schema");
 }

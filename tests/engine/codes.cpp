@@ -1,6 +1,7 @@
 /// Dotted taxonomy codes, coded facet values and taxonomies derived from data.
 
 #include "engine/codes.hpp"
+
 #include "engine/error.hpp"
 #include "engine/taxonomy.hpp"
 

@@ -1,9 +1,10 @@
 /// The index handles: metadata, versions, locking, one or several databases opened as one.
 
-#include "engine/error.hpp"
 #include "engine/index.hpp"
+
+#include "engine/detail/xapian_access.hpp"
+#include "engine/error.hpp"
 #include "engine/schema.hpp"
-#include "engine/xapian_access.hpp"
 #include "indexer/build/ingest.hpp"
 #include "support.hpp"
 

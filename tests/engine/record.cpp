@@ -3,6 +3,7 @@
 // bundled corpus, and check that what it writes parses back to the same record.
 
 #include "engine/record/record.hpp"
+
 #include "engine/record/json.hpp"
 
 #include <catch2/catch.hpp>

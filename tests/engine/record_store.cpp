@@ -1,13 +1,13 @@
 /// The record store (engine/record/store.hpp): pointers, segment files, and how the index's
 /// writers and readers keep records and Xapian commits in step.
 
+#include "engine/detail/xapian_access.hpp"
 #include "engine/error.hpp"
 #include "engine/index.hpp"
 #include "engine/record/store.hpp"
 #include "engine/schema.hpp"
-#include "engine/xapian_access.hpp"
 #include "indexer/build/bulk_build.hpp"
-#include "indexer/build/document_builder.hpp"
+#include "indexer/build/detail/document_builder.hpp"
 #include "indexer/build/ingest.hpp"
 #include "support.hpp"
 

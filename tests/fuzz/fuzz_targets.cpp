@@ -1,7 +1,7 @@
 #include "fuzz_targets.hpp"
 
 #include "engine/analysis/analyzer.hpp"
-#include "engine/analysis/ascii.hpp"
+#include "engine/analysis/detail/ascii.hpp"
 #include "engine/error.hpp"
 #include "engine/record/codec.hpp"
 #include "engine/record/store.hpp"

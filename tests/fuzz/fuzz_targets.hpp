@@ -1,7 +1,8 @@
 #pragma once
-/// Entry points of the fuzz targets, shared by the libFuzzer binaries (AIRM_FUZZ) and the regression
-/// test that replays every input kept in tests/fuzz/regressions/. Each returns 0; a crash, a sanitizer
-/// report or a broken invariant (std::abort) is a finding. airm::Error is the expected way to refuse input.
+/// Entry points of the fuzz targets, shared by the libFuzzer binaries (AIRM_FUZZ) and the
+/// regression test that replays every input kept in tests/fuzz/regressions/. Each returns 0; a
+/// crash, a sanitizer report or a broken invariant (std::abort) is a finding. airm::Error is the
+/// expected way to refuse input.
 
 #include <cstddef>
 #include <cstdint>

@@ -1,11 +1,11 @@
 /// The documents the indexer writes (terms, positions, values, facet filter terms) and the index
 /// jobs: replace by id, delete, rebuild, taxonomy checks, all-or-nothing batches.
 
+#include "engine/detail/xapian_access.hpp"
 #include "engine/error.hpp"
 #include "engine/record/codec.hpp"
 #include "engine/schema.hpp"
-#include "engine/xapian_access.hpp"
-#include "indexer/build/document_builder.hpp"
+#include "indexer/build/detail/document_builder.hpp"
 #include "indexer/build/ingest.hpp"
 #include "indexer/load/taxonomy_loader.hpp"
 #include "support.hpp"

@@ -3,8 +3,8 @@
 
 #include "engine/error.hpp"
 #include "engine/index.hpp"
-#include "indexer/load/csv_reader.hpp"
 #include "indexer/build/ingest.hpp"
+#include "indexer/load/csv_reader.hpp"
 #include "indexer/load/mapping.hpp"
 #include "indexer/load/record_reader.hpp"
 #include "indexer/load/taxonomy_loader.hpp"
@@ -19,12 +19,9 @@
 #include <vector>
 
 using airm::test::TempDir;
+using airm::test::test_data;
 
 namespace {
-
-std::string data_file(const std::string& name) {
-    return std::string(AIRM_TEST_DATA_DIR) + "/" + name;
-}
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -70,7 +67,7 @@ using Facets = std::map<std::string, std::vector<std::string>>;
 } // namespace
 
 TEST_CASE("loaders: JSON Lines in the native shape", "[loaders]") {
-    const std::string path = data_file("records.jsonl");
+    const std::string path = test_data("records.jsonl");
     auto records = load_all(path);
     REQUIRE(records.size() == 7);
     CHECK(records[0].origin == "line 1 of " + path);
@@ -108,7 +105,7 @@ TEST_CASE("loaders: JSON Lines in the native shape", "[loaders]") {
 }
 
 TEST_CASE("loaders: a JSON array of the same objects", "[loaders]") {
-    const std::string path = data_file("records.json");
+    const std::string path = test_data("records.json");
     auto records = load_all(path);
     REQUIRE(records.size() == 2);
     CHECK(records[0].origin == "record 1 of " + path);
@@ -243,8 +240,8 @@ TEST_CASE("loaders: CSV reader follows RFC 4180", "[loaders][csv]") {
 TEST_CASE("loaders: the mit-csv preset joins the source documents", "[loaders][csv]") {
     airm::LoadOptions options;
     options.format = airm::InputFormat::mit_csv;
-    options.documents_csv = data_file("documents.csv");
-    const std::string path = data_file("mit-shape.csv");
+    options.documents_csv = test_data("documents.csv");
+    const std::string path = test_data("mit-shape.csv");
     auto records = load_all(path, options);
     REQUIRE(records.size() == 4);
     CHECK(records[0].origin == "line 2 of " + path);
@@ -312,7 +309,7 @@ TEST_CASE("loaders: column mapping by --map and by a JSON mapping file", "[loade
         by_flags.assign(m);
     }
     const airm::ColumnMapping by_file =
-        airm::ColumnMapping::from_json(slurp(data_file("mapping.json")), "mapping.json");
+        airm::ColumnMapping::from_json(slurp(test_data("mapping.json")), "mapping.json");
     for (const airm::ColumnMapping* mapping :
          std::vector<const airm::ColumnMapping*>{&by_flags, &by_file}) {
         airm::LoadOptions options;
@@ -352,7 +349,7 @@ TEST_CASE("loaders: column mapping by --map and by a JSON mapping file", "[loade
 TEST_CASE("loaders: taxonomy files in airm and nested format", "[loaders][taxonomy]") {
     for (const char* file : {"taxonomy-airm.json", "taxonomy-nested.json"}) {
         INFO(file);
-        const airm::Taxonomy t = airm::load_taxonomy_file(data_file(file));
+        const airm::Taxonomy t = airm::load_taxonomy_file(test_data(file));
         CHECK(t.facet() == "category");
         CHECK(t.codes() == std::vector<std::string>{"1", "1.1", "1.2", "3", "3.1"});
         CHECK(t.roots() == std::vector<std::string>{"1", "3"});
@@ -364,7 +361,7 @@ TEST_CASE("loaders: taxonomy files in airm and nested format", "[loaders][taxono
     }
     // Examples written as one comma-separated string become a list.
     const airm::Taxonomy nested =
-        airm::load_taxonomy_file(data_file("taxonomy-nested.json"), "risk");
+        airm::load_taxonomy_file(test_data("taxonomy-nested.json"), "risk");
     CHECK(nested.facet() == "risk");
     CHECK(nested.title() == "Nested test taxonomy");
     CHECK(nested.find("1.1")->examples ==

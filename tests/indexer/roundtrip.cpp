@@ -4,9 +4,9 @@
 /// terms), over an on-disk index and an in-memory Xapian database. Also: the records the
 /// benchmark's make_corpus.py writes load in the native shape.
 
+#include "engine/detail/xapian_access.hpp"
 #include "engine/schema.hpp"
-#include "engine/xapian_access.hpp"
-#include "indexer/build/document_builder.hpp"
+#include "indexer/build/detail/document_builder.hpp"
 #include "indexer/build/ingest.hpp"
 #include "indexer/load/taxonomy_loader.hpp"
 #include "query/search/detail/derived_terms.hpp"

@@ -3,11 +3,12 @@
 /// against counts written out by hand, over an on-disk and an in-memory index, and through both
 /// matchers of the searcher.
 
-#include "engine/schema.hpp"
-#include "engine/xapian_access.hpp"
-#include "indexer/build/document_builder.hpp"
-#include "indexer/build/ingest.hpp"
 #include "query/search/detail/derived_terms.hpp"
+
+#include "engine/detail/xapian_access.hpp"
+#include "engine/schema.hpp"
+#include "indexer/build/detail/document_builder.hpp"
+#include "indexer/build/ingest.hpp"
 #include "query/search/searcher.hpp"
 #include "search/search_support.hpp"
 

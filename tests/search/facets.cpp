@@ -2,9 +2,10 @@
 /// ancestor), multi-valued records, drill-sideways counts, checked against a brute-force count over
 /// the records, with the in-memory matcher and with Xapian's.
 
+#include "query/search/facets.hpp"
+
 #include "engine/codes.hpp"
 #include "engine/record/record.hpp"
-#include "query/search/facets.hpp"
 #include "search/search_support.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,9 +1,10 @@
 /// The query language: how queries parse (a table of inputs, trees and the Xapian queries they
 /// become), and how malformed ones are read leniently or refused with the column.
 
+#include "query/search/parser.hpp"
+
 #include "engine/error.hpp"
 #include "engine/metadata.hpp"
-#include "query/search/parser.hpp"
 #include "query/search/detail/xapian_query.hpp"
 
 #include <catch2/catch.hpp>
@@ -154,7 +155,8 @@ TEST_CASE("parser: an unknown field is text, a facet value outside the taxonomy 
         const char* hint; ///< empty: no hint
     };
     const Row rows[] = {
-        {"texts:model", "'texts' is not a field, so 'texts:model' was searched as text; did you mean 'text:model'?"},
+        {"texts:model", "'texts' is not a field, so 'texts:model' was searched as text; did you "
+                        "mean 'text:model'?"},
         {"Title:board", "did you mean 'title:board'?"},
         {"categroy:3.1", "did you mean 'category:3.1'?"},
         {"reason:safety", "did you mean 'reasoning:safety'?"},

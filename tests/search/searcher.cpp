@@ -2,8 +2,9 @@
 /// as Xapian's does, partial matches, paging and sorting, similar records, and the `airm search`,
 /// `airm facets` and `airm similar` commands.
 
-#include "engine/error.hpp"
 #include "query/search/searcher.hpp"
+
+#include "engine/error.hpp"
 #include "search/search_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -59,10 +60,7 @@ std::map<std::string, double> scores(const SearchResult& r) {
 }
 
 json run_json(const std::string& args) {
-    auto r = test::run_airm(args);
-    INFO("airm " << args << "\nstderr: " << r.err);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(r.out);
+    return json::parse(test::airm_ok(args));
 }
 
 } // namespace

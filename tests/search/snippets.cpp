@@ -1,8 +1,9 @@
 /// Snippets: the best field, the densest passage, marks on exactly the matched tokens (multibyte
 /// text included), HTML escaping; and the fast word splitter agreeing with the analyzer.
 
-#include "query/search/detail/ascii_words.hpp"
 #include "query/search/snippets.hpp"
+
+#include "query/search/detail/ascii_words.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>

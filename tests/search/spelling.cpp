@@ -1,7 +1,8 @@
 /// Spelling suggestions from the index's vocabulary, and query-time synonyms.
 
-#include "engine/error.hpp"
 #include "query/search/spelling.hpp"
+
+#include "engine/error.hpp"
 #include "query/search/synonyms.hpp"
 #include "search/search_support.hpp"
 

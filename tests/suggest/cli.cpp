@@ -1,7 +1,7 @@
 // `airm suggest`, `airm train`, `airm evaluate` end to end, the model kept up to date by `airm
 // index` and `airm delete`, and a CSV of a different taxonomy handled through --map alone.
 
-#include "query/suggest/model_file.hpp"
+#include "query/suggest/file_format.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+using airm::test::airm_ok;
 using airm::test::run_airm;
 using airm::test::shell_quote;
 using airm::test::TempDir;
@@ -28,11 +29,8 @@ std::string model_header(const std::string& db, const std::string& facet) {
 std::string index_corpus(const TempDir& tmp) {
     const std::string db = tmp.file("db");
     const std::string corpus = airm::test::corpus_dir();
-    const auto indexed =
-        run_airm("index --db " + shell_quote(db) + " " + shell_quote(corpus + "/records.jsonl") +
-                 " --taxonomy " + shell_quote(corpus + "/taxonomy.json"));
-    INFO(indexed.err);
-    REQUIRE(indexed.exit_code == 0);
+    (void)airm_ok("index --db " + shell_quote(db) + " " + shell_quote(corpus + "/records.jsonl") +
+                  " --taxonomy " + shell_quote(corpus + "/taxonomy.json"));
     return db;
 }
 
@@ -115,7 +113,7 @@ TEST_CASE("airm suggest --input writes one JSON line per record with its id", "[
 TEST_CASE("airm index and airm delete make the model retrain on next use", "[suggest][cli]") {
     TempDir tmp;
     const std::string db = index_corpus(tmp);
-    REQUIRE(run_airm("train --db " + shell_quote(db)).exit_code == 0);
+    (void)airm_ok("train --db " + shell_quote(db));
     auto before = nlohmann::json::parse(model_header(db, "category"));
     CHECK(before["format"] == "airm-suggest-model");
     CHECK(before["version"] == airm::kModelFormatVersion);
@@ -131,7 +129,7 @@ TEST_CASE("airm index and airm delete make the model retrain on next use", "[sug
         "accepted.jsonl",
         R"({"id": "cur-1", "title": "Quarterly zorblax audits", "text": "Zorblax audits of the frontier model.", "facets": {"category": ["3.1"]}})"
         "\n");
-    REQUIRE(run_airm("index --db " + shell_quote(db) + " " + shell_quote(accepted)).exit_code == 0);
+    (void)airm_ok("index --db " + shell_quote(db) + " " + shell_quote(accepted));
     CHECK(nlohmann::json::parse(model_header(db, "category"))["trained_records"] == 92);
     // ...and the next suggestion retrains it, says so, saves it and learns from the new record.
     auto r = run_airm("suggest --db " + shell_quote(db) + " --json --explain 'zorblax'");
@@ -148,13 +146,13 @@ TEST_CASE("airm index and airm delete make the model retrain on next use", "[sug
         "recoded.jsonl",
         R"({"id": "cur-1", "title": "Quarterly zorblax audits", "text": "Zorblax audits of the frontier model.", "facets": {"category": ["1.1"]}})"
         "\n");
-    REQUIRE(run_airm("index --db " + shell_quote(db) + " " + shell_quote(recoded)).exit_code == 0);
+    (void)airm_ok("index --db " + shell_quote(db) + " " + shell_quote(recoded));
     auto re = run_airm("suggest --db " + shell_quote(db) + " --json 'zorblax'");
     REQUIRE(re.exit_code == 0);
     CHECK(re.err.find("retrained on 93 labelled records") != std::string::npos);
     CHECK(nlohmann::json::parse(re.out)["suggestions"][0]["code"] == "1.1");
 
-    REQUIRE(run_airm("delete --db " + shell_quote(db) + " cur-1").exit_code == 0);
+    (void)airm_ok("delete --db " + shell_quote(db) + " cur-1");
     auto gone = run_airm("suggest --db " + shell_quote(db) + " --json --explain 'zorblax audits'");
     REQUIRE(gone.exit_code == 0);
     CHECK(gone.err.find("retrained on 92 labelled records") != std::string::npos);
@@ -171,10 +169,11 @@ TEST_CASE("a model saved in another format version is retrained on next use, not
           "[suggest][cli]") {
     TempDir tmp;
     const std::string db = index_corpus(tmp);
-    REQUIRE(run_airm("train --db " + shell_quote(db)).exit_code == 0);
+    (void)airm_ok("train --db " + shell_quote(db));
     const std::string path = db + "/airm-suggest-category.model";
 
-    // Rewrite the first line as an older airm would have written it.
+    // Rewrite the first line as an older airm would have written it (version 3, before word
+    // vectors; a version 4 model's vectors carry over, tested in word_vectors.cpp).
     std::string data;
     {
         std::ifstream in(path, std::ios::binary);
@@ -182,8 +181,7 @@ TEST_CASE("a model saved in another format version is retrained on next use, not
         ss << in.rdbuf();
         data = ss.str();
     }
-    const std::string old_line =
-        "airm-suggest-model " + std::to_string(airm::kModelFormatVersion - 1);
+    const std::string old_line = "airm-suggest-model 3";
     data.replace(0, data.find('\n'), old_line);
     std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
 
@@ -251,15 +249,11 @@ TEST_CASE("airm evaluate and suggest refuse out-of-range method options, naming 
         {"evaluate --title-weight -2", "--title-weight: must be a number of 0 or more, not -2"},
         {"evaluate --balance 3", "--balance: Value 3 not in range"},
         {"evaluate --inner-folds 1", "inner folds must be 0 (none) or from 2 to 100, not 1"},
-        {"evaluate --char-ngrams 2", "character n-grams must be 0 (none) or from 3 to 10, not 2"},
         {"evaluate --min-df -1",
          "--min-df must be 0 (by the record count) or from 1 to 1000000, not -1"},
-        {"evaluate --softmax-epochs 0", "--softmax-epochs: Value 0 not in range"},
         {"suggest --top -3 'audits'", "--top: Value -3 not in range"},
-        {"evaluate --rerank 1", "re-ranked codes must be 0 (none) or from 2 to 1000, not 1"},
-        {"train --rerank 1", "re-ranked codes must be 0 (none) or from 2 to 1000, not 1"},
-        {"evaluate --rerank-l2 0", "--rerank-l2: must be a number above 0, not 0"},
-        {"evaluate --rerank-features 64", "--rerank-features: Value 64 not in range"},
+        {"evaluate --neighbours 1001", "--neighbours: Value 1001 not in range"},
+        {"evaluate --source-weight -1", "--source-weight: must be a number of 0 or more, not -1"},
     };
     for (const Case& c : cases) {
         const std::string command = std::string(c.args);
@@ -272,6 +266,36 @@ TEST_CASE("airm evaluate and suggest refuse out-of-range method options, naming 
     }
     // The index is as it was: it still searches and suggests.
     CHECK(run_airm("suggest --db " + shell_quote(db) + " 'independent audits'").exit_code == 0);
+}
+
+TEST_CASE("airm train and airm evaluate list at most 15 options, and removed ones are refused",
+          "[suggest][cli]") {
+    for (const char* command : {"train", "evaluate"}) {
+        const auto r = run_airm(std::string(command) + " --help");
+        REQUIRE(r.exit_code == 0);
+        std::istringstream lines(r.out);
+        std::string line;
+        std::size_t options = 0;
+        while (std::getline(lines, line))
+            options += line.rfind("  -", 0) == 0 ? 1 : 0; // "  --name ..." or "  -h,--help"
+        INFO(command << " --help:\n" << r.out);
+        CHECK(options >= 6);
+        CHECK(options <= 15);
+    }
+    const TempDir tmp;
+    const std::string db = index_corpus(tmp);
+    for (const char* removed :
+         {"evaluate --rerank 10", "evaluate --softmax", "evaluate --bm25-neighbours",
+          "evaluate --char-ngrams 5", "train --rerank 10"}) {
+        const std::string command = removed;
+        const auto space = command.find(' ');
+        const auto r =
+            run_airm(command.substr(0, space) + " --db " + shell_quote(db) + command.substr(space));
+        INFO(removed << " -> " << r.err);
+        CHECK(r.exit_code != 0);
+        CHECK(r.err.find(command.substr(space + 1, command.find(' ', space + 1) - space - 1)) !=
+              std::string::npos);
+    }
 }
 
 TEST_CASE("airm suggest refuses blank text, accepts --min-df 0 and names a flat value once",

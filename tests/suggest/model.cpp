@@ -2,14 +2,13 @@
 // the quality targets on the real MIT data.
 
 #include "engine/error.hpp"
-#include "indexer/load/csv_reader.hpp"
 #include "indexer/build/ingest.hpp"
 #include "indexer/load/taxonomy_loader.hpp"
-#include "suggest/mit_data.hpp"
 #include "query/suggest/evaluate.hpp"
-#include "query/suggest/model_file.hpp"
-#include "query/suggest/scorers/rerank.hpp"
+#include "query/suggest/file_format.hpp"
+#include "query/suggest/folds.hpp"
 #include "query/suggest/store.hpp"
+#include "suggest/mit_data.hpp"
 #include "support.hpp"
 
 #include <algorithm>
@@ -68,27 +67,6 @@ std::string build_corpus_index(const TempDir& tmp) {
     return db;
 }
 
-/// The bundled corpus with only the first category code of each record: a single-label index
-/// whose codes are hard enough to tell apart for a re-ranker to learn something.
-std::string build_single_label_corpus_index(const TempDir& tmp) {
-    std::ifstream in(airm::test::corpus_dir() + "/records.jsonl");
-    std::string line, lines;
-    while (std::getline(in, line)) {
-        nlohmann::json record = nlohmann::json::parse(line);
-        auto& codes = record["facets"]["category"];
-        if (codes.is_array() && codes.size() > 1)
-            codes = nlohmann::json::array({codes.front()});
-        lines += record.dump() + "\n";
-    }
-    const std::string records = tmp.write("single.jsonl", lines);
-    airm::IndexOptions options;
-    options.taxonomies.push_back(
-        airm::load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json", "category"));
-    const std::string db = tmp.file("single-db");
-    (void)airm::index_files(db, {records}, options);
-    return db;
-}
-
 /// Both suggesters give the same codes with the same confidences for `text`.
 void check_same_suggestions(const airm::Suggester& a, const airm::Suggester& b, const char* text) {
     const auto ra = a.suggest(text, {});
@@ -133,35 +111,6 @@ TEST_CASE("a saved model loads back identical and suggests the same", "[suggest]
     check_same_suggestions(a, b, text);
 }
 
-TEST_CASE("a model with every optional ensemble member saves, loads and suggests the same",
-          "[suggest][model]") {
-    TempDir tmp;
-    const std::string db = build_corpus_index(tmp);
-    const airm::Index index = airm::Index::open(db);
-    airm::TrainOptions options;
-    options.bm25 = true;
-    options.source_prior = true;
-    options.label_prior = true;
-    options.sibling_model = true;
-    options.logit_mixing = true;
-    const airm::SuggestModel trained = airm::train_and_save(index, "category", options);
-    // Each member was fitted on the labelled records.
-    CHECK(trained.bm25_vectors.size() == trained.examples.size());
-    CHECK(trained.label_log_prior.size() == trained.labels.size());
-    CHECK(trained.sibling_bias.size() == trained.labels.size());
-    CHECK(trained.source_lift.size() == trained.source_features.size() * trained.labels.size());
-    const airm::SuggestModel loaded = airm::load_model(airm::model_path(db, "category"));
-    CHECK(loaded.bm25_vectors == trained.bm25_vectors);
-    CHECK(loaded.source_features == trained.source_features);
-    CHECK(loaded.source_lift == trained.source_lift);
-    CHECK(loaded.label_log_prior == trained.label_log_prior);
-    CHECK(loaded.sibling_weights == trained.sibling_weights);
-    CHECK(loaded.bm25_weight == trained.bm25_weight);
-    CHECK(loaded.sibling_weight == trained.sibling_weight);
-    const char* text = "Red-team the model before release and publish the evaluation results";
-    check_same_suggestions(airm::Suggester{trained}, airm::Suggester{loaded}, text);
-}
-
 TEST_CASE("a model of another format version is refused with both versions and the fix",
           "[suggest][model]") {
     TempDir tmp;
@@ -190,77 +139,6 @@ TEST_CASE("a model of another format version is refused with both versions and t
     std::ofstream(path, std::ios::binary | std::ios::trunc) << data.substr(0, data.size() / 2);
     CHECK_THROWS_AS(airm::load_model(path), airm::IndexError);
     CHECK_THROWS_AS(airm::load_model(airm::model_path(db, "lifecycle")), airm::NotFound);
-}
-
-TEST_CASE("the suggestion re-ranker is fitted only with an inner cross-validation, is saved, "
-          "and re-orders only the K most confident codes",
-          "[suggest][model][rerank]") {
-    TempDir tmp;
-    const std::string db = build_single_label_corpus_index(tmp);
-    const airm::Index index = airm::Index::open(db);
-    // Off by default: no re-ranker state, and the confidences are the calibrated mix.
-    const airm::SuggestModel plain = airm::train_for_index(index, "category");
-    CHECK(plain.rerank_depth == 0);
-    CHECK(plain.rerank_weights.empty());
-
-    airm::TrainOptions options;
-    options.rerank_depth = 3;
-    const airm::SuggestModel trained = airm::train_and_save(index, "category", options);
-    REQUIRE_FALSE(trained.multi_label);
-    REQUIRE(trained.rerank_depth == 3);
-    REQUIRE(trained.rerank_weights.size() == airm::kRerankFeatures);
-    CHECK(std::any_of(trained.rerank_weights.begin(), trained.rerank_weights.end(),
-                      [](float w) { return w != 0.0F; }));
-
-    const airm::SuggestModel loaded = airm::load_model(airm::model_path(db, "category"));
-    CHECK(loaded.rerank_depth == trained.rerank_depth);
-    CHECK(loaded.rerank_weights == trained.rerank_weights);
-
-    const airm::Analyzer analyzer = index.make_analyzer();
-    bool reordered = false;
-    for (const char* text : {"Red-team the model before release and publish the results",
-                             "board oversight of risk decisions", "encrypt the model weights",
-                             "report incidents to the regulator", "unrelated words"}) {
-        airm::Record r;
-        r.text = text;
-        const airm::ComponentScores c = trained.score(
-            trained.vocabulary.vectorize(airm::extract_features(r, analyzer, trained.features)));
-        const std::vector<float> base = trained.calibrate(trained.combine(c));
-        const std::vector<float> final = trained.confidences(c);
-        REQUIRE(final.size() == base.size());
-        CHECK(std::accumulate(final.begin(), final.end(), 0.0) == Approx(1.0).epsilon(1e-4));
-        std::vector<std::uint32_t> order(base.size());
-        std::iota(order.begin(), order.end(), 0U);
-        std::stable_sort(order.begin(), order.end(),
-                         [&](std::uint32_t a, std::uint32_t b) { return base[a] > base[b]; });
-        // The first stage's three best share their joint confidence; every other code keeps its
-        // own.
-        double before = 0, after = 0;
-        for (std::size_t i = 0; i < order.size(); ++i) {
-            if (i < 3) {
-                before += base[order[i]];
-                after += final[order[i]];
-                reordered = reordered || std::fabs(final[order[i]] - base[order[i]]) > 1e-6F;
-            } else {
-                CHECK(final[order[i]] == base[order[i]]);
-            }
-        }
-        CHECK(after == Approx(before).epsilon(1e-4));
-        // A saved and loaded model re-ranks the same.
-        check_same_suggestions(airm::Suggester{trained}, airm::Suggester{loaded}, text);
-    }
-    CHECK(reordered); // the second stage changed the first stage's confidences
-
-    // Without an inner cross-validation there are no out-of-fold scores to fit it on honestly.
-    options.inner_folds = 0;
-    CHECK(airm::train_for_index(index, "category", options).rerank_weights.empty());
-    // Multi-label facets (the bundled corpus) keep independent per-code confidences: no re-ranker.
-    options.inner_folds = 5;
-    const std::string corpus_db = build_corpus_index(tmp);
-    const airm::SuggestModel multi =
-        airm::train_for_index(airm::Index::open(corpus_db), "category", options);
-    REQUIRE(multi.multi_label);
-    CHECK(multi.rerank_weights.empty());
 }
 
 TEST_CASE("confidences are probabilities and category confidences derive from code ones",
@@ -399,30 +277,64 @@ TEST_CASE("evaluation keeps held-out records out of the model", "[suggest][evalu
     CHECK(report.top1 >= 0.9); // four clearly separated topics
     CHECK(report.top3 >= report.top1);
     CHECK(report.category_accuracy >= report.top1);
-    // A folds map that misses a record is refused, naming it.
-    options.folds = {{"R1", 0}, {"R2", 1}};
+    // Folds that miss a record are refused, naming it.
+    options.folds.fold = {{"R1", 0}, {"R2", 1}};
     CHECK_THROWS_WITH(airm::evaluate(index, options),
-                      Catch::Contains("'R3'") || Catch::Contains("R1"));
+                      Catch::Contains("no fold for 22 labelled record(s)") &&
+                          Catch::Contains("'R3'"));
+}
+
+TEST_CASE("a folds file is read with its lines, and a record given two folds is refused",
+          "[suggest][evaluate][folds]") {
+    TempDir tmp;
+    const std::string good = tmp.write("good.csv", "id,fold\nR1,0\n\nR2,1\nR1,0\n");
+    const airm::Folds folds = airm::read_folds(good);
+    CHECK(folds.fold == std::map<std::string, int>{{"R1", 0}, {"R2", 1}});
+    CHECK(folds.where("R2") == "line 4 of folds file '" + good + "'");
+    CHECK(folds.where("R1") == "line 2 of folds file '" + good + "'"); // a repeat is harmless
+
+    const std::string twice = tmp.write("twice.csv", "id,fold\nR1,0\nR2,1\nR1,3\n");
+    CHECK_THROWS_AS(airm::read_folds(twice), airm::InvalidInput);
+    CHECK_THROWS_WITH(airm::read_folds(twice),
+                      Catch::Contains("line 4 of folds file '" + twice + "'") &&
+                          Catch::Contains("'R1' is given fold 3") &&
+                          Catch::Contains("line 2 already gave it fold 0") &&
+                          Catch::Contains("keep one line per record"));
+    CHECK_THROWS_WITH(airm::read_folds(tmp.write("bad.csv", "id,fold\nR1,one\n")),
+                      Catch::Contains("line 2 of folds file") &&
+                          Catch::Contains("fold 'one' is not a whole number"));
+    CHECK_THROWS_WITH(airm::read_folds(tmp.write("short.csv", "id,fold\nR1\n")),
+                      Catch::Contains("line 2 of folds file") && Catch::Contains("'id,fold'"));
+    CHECK_THROWS_WITH(airm::read_folds(tmp.write("empty.csv", "")),
+                      Catch::Contains("has no header 'id,fold'"));
+    CHECK_THROWS_AS(airm::read_folds(tmp.file("missing.csv")), airm::NotFound);
+}
+
+TEST_CASE("evaluation refuses folds that name a record the index does not hold",
+          "[suggest][evaluate][folds]") {
+    TempDir tmp;
+    const std::string db = build_small_index(tmp);
+    const airm::Index index = airm::Index::open(db);
+    std::string lines = "id,fold\n";
+    for (int i = 1; i <= 24; ++i)
+        lines += "R" + std::to_string(i) + "," + std::to_string(i % 3) + "\n";
+    airm::EvaluateOptions options;
+    options.folds = airm::read_folds(tmp.write("folds.csv", lines));
+    CHECK(airm::evaluate(index, options).folds == 3); // the folds of this index are accepted
+
+    const std::string other = tmp.write("other.csv", lines + "X9,1\n");
+    options.folds = airm::read_folds(other);
+    CHECK_THROWS_AS(airm::evaluate(index, options), airm::InvalidInput);
+    CHECK_THROWS_WITH(airm::evaluate(index, options),
+                      Catch::Contains("line 26 of folds file '" + other + "'") &&
+                          Catch::Contains("record 'X9' is not in index '" + db + "'") &&
+                          Catch::Contains("remove the line, or index the record first"));
 }
 
 TEST_CASE("on the MIT data with the fixed folds airm beats the best peer",
           "[suggest][evaluate][shared]") {
     AIRM_REQUIRE_SHARED_DATA(data);
-    TempDir tmp;
-    const std::string db = airm::test::index_mit_export(tmp, data);
-    airm::EvaluateOptions options;
-    for (const auto& [id, fold] : airm::test::read_mit_folds(data))
-        options.folds[id] = fold;
-    REQUIRE(options.folds.size() == 831);
-    const airm::EvaluationReport r = airm::evaluate(airm::Index::open(db), options);
-    INFO("top1 " << r.top1 << " top3 " << r.top3 << " category " << r.category_accuracy
-                 << " macro-F1 " << r.macro_f1 << " ece " << r.ece);
-    CHECK(r.n == 831);
-    // The issue's targets (top-1 >= 0.62, category >= 0.75, macro-F1 >= 0.45) ...
-    CHECK(r.top1 >= 0.62);
-    CHECK(r.category_accuracy >= 0.75);
-    CHECK(r.macro_f1 >= 0.45);
-    // ... and beating TF-IDF + LinearSVC (0.804) on top-3; the 0.85 target is not reached (0.833).
-    CHECK(r.top3 > 0.804);
-    CHECK(r.ece < 0.05);
+    // The issue's targets for top-1, category and macro-F1, and beating TF-IDF + LinearSVC
+    // (0.804) on top-3; the 0.85 target is met only with word vectors (word_vectors.cpp).
+    airm::test::check_mit_quality(data, nullptr, 0.805);
 }

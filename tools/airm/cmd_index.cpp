@@ -62,17 +62,19 @@ void run_index(const IndexArgs& args) {
     }
     options.load.documents_csv = args.documents;
     if (!args.documents.empty()) {
-        // The documents table is joined to CSV records only: with JSON inputs alone it would be ignored.
+        // The documents table is joined to CSV records only: with JSON inputs alone it would be
+        // ignored.
         bool any_csv = false;
         for (const auto& input : args.inputs) {
             const InputFormat format = options.load.format.value_or(guess_input_format(input));
             any_csv = any_csv || format == InputFormat::csv || format == InputFormat::mit_csv;
         }
         if (!any_csv) {
-            throw InvalidInput("--documents " + args.documents + " is joined to CSV inputs only, and " +
-                               (args.inputs.size() == 1 ? "'" + args.inputs.front() + "' is" : "the inputs are") +
-                               " JSON; give each record its source in its \"source\" object, or leave out "
-                               "--documents");
+            throw InvalidInput(
+                "--documents " + args.documents + " is joined to CSV inputs only, and " +
+                (args.inputs.size() == 1 ? "'" + args.inputs.front() + "' is" : "the inputs are") +
+                " JSON; give each record its source in its \"source\" object, or leave out "
+                "--documents");
         }
     }
     for (const auto& spec : args.taxonomies) {
@@ -119,10 +121,12 @@ void run_index(const IndexArgs& args) {
                               {"total", report.total}};
         std::cout << out.dump(2) << '\n';
     } else {
-        auto records = [](std::uint64_t n) { return with_commas(n) + (n == 1 ? " record" : " records"); };
-        std::cout << "indexed " << records(report.read) << " into " << db << " (" << with_commas(report.added)
-                  << " new, " << with_commas(report.replaced) << " replaced); it now holds "
-                  << records(report.total) << '\n';
+        auto records = [](std::uint64_t n) {
+            return with_commas(n) + (n == 1 ? " record" : " records");
+        };
+        std::cout << "indexed " << records(report.read) << " into " << db << " ("
+                  << with_commas(report.added) << " new, " << with_commas(report.replaced)
+                  << " replaced); it now holds " << records(report.total) << '\n';
     }
 }
 
@@ -137,8 +141,9 @@ void register_index_commands(CLI::App& app) {
         ->add_option("inputs", args->inputs,
                      "Input files (.jsonl, .json, .csv; - for standard input)")
         ->required();
-    index->add_option("--format", args->format,
-                      "Input format: jsonl, json, csv or mit-csv (default: from the file name)")
+    index
+        ->add_option("--format", args->format,
+                     "Input format: jsonl, json, csv or mit-csv (default: from the file name)")
         ->check(one_of({"jsonl", "ndjson", "json", "csv", "mit-csv"}));
     index
         ->add_option(
@@ -174,7 +179,8 @@ void register_index_commands(CLI::App& app) {
     del->add_option("ids", *ids, "Record ids")->required();
     del->add_flag("--json", *del_json, "Print the report as JSON");
     auto del_wait = std::make_shared<double>(0);
-    del->add_option("--wait", *del_wait, "Wait up to SECONDS for another writer's lock")->check(seconds());
+    del->add_option("--wait", *del_wait, "Wait up to SECONDS for another writer's lock")
+        ->check(seconds());
     del->callback([del_db, ids, del_json, del_wait]() {
         const std::string db = resolve_db(*del_db);
         DeleteReport report;

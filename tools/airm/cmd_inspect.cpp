@@ -1,10 +1,10 @@
 #include "cli_context.hpp"
 #include "commands.hpp"
-#include "terminal.hpp"
-
 #include "engine/codes.hpp"
 #include "engine/error.hpp"
+#include "inspect_json.hpp"
 #include "query/search/record_view.hpp"
+#include "terminal.hpp"
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -16,15 +16,18 @@ using nlohmann::json;
 
 void print_record(const Record& record, const IndexMetadata& metadata) {
     std::cout << bold(record.id) << "  " << bold(record.title) << "\n\n";
-    if (!record.text.empty()) std::cout << record.text << "\n\n";
-    if (!record.reasoning.empty()) std::cout << dim("reasoning: ") << record.reasoning << "\n\n";
+    if (!record.text.empty())
+        std::cout << record.text << "\n\n";
+    if (!record.reasoning.empty())
+        std::cout << dim("reasoning: ") << record.reasoning << "\n\n";
     for (const auto& [facet, values] : record.facets) {
         const Taxonomy* taxonomy = metadata.taxonomy(facet);
         std::cout << dim(facet + ": ");
         for (std::size_t i = 0; i < values.size(); ++i) {
             std::cout << (i ? "; " : "") << values[i];
             if (taxonomy) {
-                if (auto name = taxonomy->name_of(values[i]); !name.empty()) std::cout << ' ' << name;
+                if (auto name = taxonomy->name_of(values[i]); !name.empty())
+                    std::cout << ' ' << name;
             }
         }
         std::cout << '\n';
@@ -32,42 +35,18 @@ void print_record(const Record& record, const IndexMetadata& metadata) {
     if (auto line = source_line(record.source); !line.empty()) {
         std::cout << dim("source: ") << line << '\n';
     }
-    if (!record.source.url.empty()) std::cout << dim("url: ") << record.source.url << '\n';
-}
-
-/// The taxonomy tree of `facet` with record counts, as JSON nodes with children.
-json tree_json(const Taxonomy& taxonomy, const std::map<std::string, std::uint64_t>& counts, const std::string& parent) {
-    json out = json::array();
-    for (const auto& code : taxonomy.children(parent)) {
-        auto it = counts.find(code);
-        json node = {{"value", code}, {"name", taxonomy.name_of(code)}, {"count", it == counts.end() ? 0 : it->second}};
-        node["children"] = tree_json(taxonomy, counts, code);
-        out.push_back(std::move(node));
-    }
-    return out;
+    if (!record.source.url.empty())
+        std::cout << dim("url: ") << record.source.url << '\n';
 }
 
 void print_tree(const json& nodes, int depth) {
     for (const auto& n : nodes) {
-        std::cout << std::string(static_cast<std::size_t>(depth) * 2, ' ') << bold(n["value"].get<std::string>()) << ' '
-                  << n["name"].get<std::string>() << ' ' << dim("(" + std::to_string(n["count"].get<std::uint64_t>()) + ")")
+        std::cout << std::string(static_cast<std::size_t>(depth) * 2, ' ')
+                  << bold(n["value"].get<std::string>()) << ' ' << n["name"].get<std::string>()
+                  << ' ' << dim("(" + std::to_string(n["count"].get<std::uint64_t>()) + ")")
                   << '\n';
         print_tree(n["children"], depth + 1);
     }
-}
-
-json facet_summary(const Index& index, const std::string& facet) {
-    const IndexMetadata& meta = index.metadata();
-    auto counts = index.facet_counts(facet);
-    const Taxonomy* taxonomy = meta.taxonomy(facet);
-    if (taxonomy != nullptr && meta.facet(facet)->hierarchical) {
-        return tree_json(*taxonomy, counts, "");
-    }
-    std::vector<std::pair<std::string, std::uint64_t>> sorted(counts.begin(), counts.end());
-    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-    json out = json::array();
-    for (const auto& [value, count] : sorted) out.push_back({{"value", value}, {"count", count}});
-    return out;
 }
 
 } // namespace
@@ -103,44 +82,43 @@ void register_inspect_commands(CLI::App& app) {
             bool json = false;
         };
         auto args = std::make_shared<Args>();
-        CLI::App* stats = app.add_subcommand("stats", "Records, facet value counts and size on disk");
+        CLI::App* stats =
+            app.add_subcommand("stats", "Records, facet value counts and size on disk");
         add_db_option(*stats, args->db);
         stats->add_flag("--json", args->json, "Print JSON");
         stats->callback([args]() {
             Index index = open_index(args->db);
             const IndexMetadata& meta = index.metadata();
             const Index::RecordSpace space = index.record_space();
-            json out = {{"db", index.paths().front()},
-                        {"records", index.record_count()},
-                        {"size_bytes", index.size_on_disk()},
-                        {"record_files", {{"files", space.files}, {"bytes", space.bytes}, {"unused_bytes", space.unused_bytes}}},
-                        {"schema_version", meta.schema_version},
-                        {"analyzer", {{"language", meta.analyzer.language}, {"fold_diacritics", meta.analyzer.fold_diacritics}}}};
-            json facets = json::object();
-            for (const auto& [name, info] : meta.facets) {
-                facets[name] = {{"hierarchical", info.hierarchical}, {"values", facet_summary(index, name)}};
-            }
-            out["facets"] = facets;
+            json out = stats_json(index);
+            const json& facets = out["facets"];
             if (args->json) {
                 std::cout << out.dump(2) << '\n';
                 return;
             }
-            std::cout << bold("index ") << index.paths().front() << "\n  " << with_commas(index.record_count())
-                      << " records, " << human_bytes(index.size_on_disk()) << " on disk, schema version "
+            std::cout << bold("index ") << index.paths().front() << "\n  "
+                      << with_commas(index.record_count()) << " records, "
+                      << human_bytes(index.size_on_disk()) << " on disk, schema version "
                       << meta.schema_version << ", language " << meta.analyzer.language << '\n';
             if (space.unused_bytes > 0) {
-                std::cout << "  " << human_bytes(space.unused_bytes) << " of its " << human_bytes(space.bytes)
-                          << " of stored records belong to records since replaced or deleted (or never committed); 'airm index --rebuild --db "
+                std::cout << "  " << human_bytes(space.unused_bytes) << " of its "
+                          << human_bytes(space.bytes)
+                          << " of stored records belong to records since replaced or deleted (or "
+                             "never committed); 'airm index --rebuild --db "
                           << index.paths().front() << " FILE...' reclaims them\n";
             }
             for (const auto& [name, facet] : facets.items()) {
-                std::cout << '\n' << bold(name) << (facet["hierarchical"].get<bool>() ? " (hierarchical)" : "") << '\n';
+                std::cout << '\n'
+                          << bold(name)
+                          << (facet["hierarchical"].get<bool>() ? " (hierarchical)" : "") << '\n';
                 if (facet["hierarchical"].get<bool>()) {
                     print_tree(facet["values"], 1);
                 } else {
                     for (const auto& v : facet["values"]) {
                         std::cout << "  " << v["value"].get<std::string>() << ' '
-                                  << dim("(" + std::to_string(v["count"].get<std::uint64_t>()) + ")") << '\n';
+                                  << dim("(" + std::to_string(v["count"].get<std::uint64_t>()) +
+                                         ")")
+                                  << '\n';
                     }
                 }
             }
@@ -152,24 +130,21 @@ void register_inspect_commands(CLI::App& app) {
             bool json = false;
         };
         auto args = std::make_shared<Args>();
-        CLI::App* tax = app.add_subcommand("taxonomy", "The taxonomy tree of a facet, with record counts");
+        CLI::App* tax =
+            app.add_subcommand("taxonomy", "The taxonomy tree of a facet, with record counts");
         add_db_option(*tax, args->db);
         tax->add_option("--facet", args->facet, "Hierarchical facet")->capture_default_str();
         tax->add_flag("--json", args->json, "Print JSON");
         tax->callback([args]() {
             Index index = open_index(args->db);
+            json out = taxonomy_json(index, args->facet);
             const Taxonomy* taxonomy = index.metadata().taxonomy(args->facet);
-            if (taxonomy == nullptr) {
-                std::string names;
-                for (const auto& [name, t] : index.metadata().taxonomies) names += (names.empty() ? "" : ", ") + name;
-                throw NotFound("facet '" + args->facet + "' has no taxonomy in this index; hierarchical facets are: " +
-                               (names.empty() ? std::string("none") : names));
-            }
-            json tree = tree_json(*taxonomy, index.facet_counts(args->facet), "");
+            const json& tree = out["tree"];
             if (args->json) {
-                std::cout << json{{"facet", args->facet}, {"title", taxonomy->title()}, {"tree", tree}}.dump(2) << '\n';
+                std::cout << out.dump(2) << '\n';
             } else {
-                if (!taxonomy->title().empty()) std::cout << bold(taxonomy->title()) << '\n';
+                if (!taxonomy->title().empty())
+                    std::cout << bold(taxonomy->title()) << '\n';
                 print_tree(tree, 0);
             }
         });

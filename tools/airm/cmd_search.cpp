@@ -14,8 +14,6 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 namespace airm::cli {
 namespace {
@@ -47,83 +45,23 @@ std::string pretty(const std::string& line) {
     return nlohmann::ordered_json::parse(line).dump(2);
 }
 
-std::size_t terminal_columns() {
-    winsize ws{};
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
-        return ws.ws_col;
-    return 100;
-}
-
-/// Characters shown (UTF-8 continuation bytes do not count).
-std::size_t display_width(std::string_view s) {
-    std::size_t n = 0;
-    for (char c : s) {
-        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
-            ++n;
-    }
-    return n;
-}
-
-/// Word-wraps `text` (which may hold marks as \x01...\x02) to `width` after `indent` spaces.
-std::string wrap(std::string_view text, std::size_t indent, std::size_t width,
-                 std::string_view open, std::string_view close) {
-    const std::string pad(indent, ' ');
-    std::string out = pad;
-    std::size_t col = indent;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        std::size_t j = text.find(' ', i);
-        if (j == std::string_view::npos)
-            j = text.size();
-        std::string_view word = text.substr(i, j - i);
-        std::string shown;
-        std::size_t w = 0;
-        for (char c : word) {
-            if (c == '\x01') {
-                shown += open;
-            } else if (c == '\x02') {
-                shown += close;
-            } else {
-                shown += c;
-                if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
-                    ++w;
-            }
-        }
-        if (col > indent && col + 1 + w > width) {
-            out += "\n" + pad;
-            col = indent;
-        } else if (col > indent) {
-            out += ' ';
-            ++col;
-        }
-        out += shown;
-        col += w;
-        i = j + 1;
-    }
-    return out;
-}
-
 std::vector<Filter> parse_filters(const std::vector<std::string>& specs) {
     std::vector<Filter> out;
     for (const auto& spec : specs) {
-        auto eq = spec.find('=');
-        if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+        auto filter = filter_from_spec(spec);
+        if (!filter) {
             throw InvalidInput("--filter '" + spec +
                                "' is not FIELD=VALUE; write e.g. --filter category=2.2 or --filter "
                                "year=2023..2025");
         }
-        out.push_back(Filter{spec.substr(0, eq), spec.substr(eq + 1)});
+        out.push_back(std::move(*filter));
     }
     return out;
 }
 
 SortOrder parse_sort(const std::string& s) {
-    if (s == "relevance")
-        return SortOrder::relevance;
-    if (s == "year")
-        return SortOrder::year;
-    if (s == "id")
-        return SortOrder::id;
+    if (auto order = sort_order_named(s))
+        return *order;
     throw InvalidInput("--sort '" + s + "' is not an order; use relevance, year or id");
 }
 
@@ -236,7 +174,6 @@ std::string facets_line(const Record& record, const IndexMetadata& metadata) {
 void print_result(const SearchResult& result, const SearchRequest& request,
                   const IndexMetadata& metadata, bool show_facets) {
     const std::size_t width = std::min<std::size_t>(terminal_columns(), 120);
-    const bool tty = stdout_is_terminal();
     for (const auto& notice : result.notices)
         std::cerr << "airm: note: " << notice << '\n';
     if (result.corrected) {
@@ -268,17 +205,15 @@ void print_result(const SearchResult& result, const SearchRequest& request,
                   << dim(std::to_string(hit.rank) + ".") << ' ' << bold(hit.record.title) << "  "
                   << dim(hit.record.id) << dim("  score " + format_score(hit.score)) << '\n';
         if (request.snippets && !hit.snippet.text.empty()) {
-            std::string marked = snippet_marked(hit.snippet, "\x01", "\x02");
+            std::string snippet = snippet_marked(hit.snippet, kMarkOn, kMarkOff);
             std::string prefix = hit.snippet.field == "text" ? "" : hit.snippet.field + ": ";
-            std::cout << wrap(prefix + marked, 4, width, tty ? "\033[1m" : "", tty ? "\033[0m" : "")
-                      << '\n';
+            std::cout << wrap(prefix + snippet, 4, width, Style::bold) << '\n';
         }
-        const std::string dim_on = tty ? "\033[2m" : "", dim_off = tty ? "\033[0m" : "";
         if (auto f = facets_line(hit.record, metadata); !f.empty()) {
-            std::cout << wrap("\x01" + f + "\x02", 4, width, dim_on, dim_off) << '\n';
+            std::cout << wrap(marked(f), 4, width, Style::dim) << '\n';
         }
         if (auto s = source_line(hit.record.source); !s.empty()) {
-            std::cout << wrap("\x01" + s + "\x02", 4, width, dim_on, dim_off) << '\n';
+            std::cout << wrap(marked(s), 4, width, Style::dim) << '\n';
         }
         if (request.explain) {
             std::string line = "score " + format_score(hit.score) + " =";

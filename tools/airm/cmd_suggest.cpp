@@ -4,10 +4,11 @@
 #include "cli_context.hpp"
 #include "commands.hpp"
 #include "engine/error.hpp"
-#include "indexer/load/csv_reader.hpp"
 #include "indexer/load/record_reader.hpp"
+#include "inspect_json.hpp"
 #include "query/suggest/evaluate.hpp"
-#include "query/suggest/model_file.hpp"
+#include "query/suggest/file_format.hpp"
+#include "query/suggest/folds.hpp"
 #include "query/suggest/store.hpp"
 #include "terminal.hpp"
 
@@ -51,19 +52,18 @@ CLI::Validator zero_or_range(const std::string& what, int low, int high,
         },
         "0 or " + range);
 }
-// One inner fold cannot hold anything out; character n-grams start at 3 characters.
+// One inner fold cannot hold anything out.
 const CLI::Validator kInnerFolds = zero_or_range("inner folds", 2, 100);
-const CLI::Validator kCharNgrams = zero_or_range("character n-grams", 3, 10);
 // 0 picks the minimum by the number of training records.
 const CLI::Validator kMinDf = zero_or_range("--min-df", 1, 1000000, "by the record count");
-// Re-ordering needs two candidates at least.
-const CLI::Validator kRerankDepth = zero_or_range("re-ranked codes", 2, 1000);
 
+/// The training settings `airm evaluate` offers: those a user has a reason to tune on their own
+/// data (regularisation, balancing, neighbours, field weights, model size, inner folds for time)
+/// and the word vectors. Each default is the setting chosen by measurement
+/// (query/suggest/README.md).
 struct MethodArgs {
     TrainOptions train;
     std::string word_vectors;
-    bool no_bigrams = false;
-    bool no_taxonomy_examples = false;
 
     void add_to(CLI::App& command) {
         command.add_option("--svm-c", train.svm_c, "Inverse regularisation of the linear model")
@@ -97,68 +97,6 @@ struct MethodArgs {
                         "Inner folds fitting mixing and calibration (0: none)")
             ->check(kInnerFolds)
             ->capture_default_str();
-        command.add_flag("--no-bigrams", no_bigrams, "Use single words only");
-        command
-            .add_option("--char-ngrams", train.features.char_ngrams,
-                        "Character n-grams of words up to this n (0: none)")
-            ->check(kCharNgrams)
-            ->capture_default_str();
-        command
-            .add_option("--title-only-weight", train.features.title_only_weight,
-                        "Title words also as title-only features with this count (0: none)")
-            ->check(non_negative(false))
-            ->capture_default_str();
-        command
-            .add_option("--char-weight", train.features.char_weight, "Count of a character n-gram")
-            ->check(non_negative(false))
-            ->capture_default_str();
-        command.add_flag("--softmax", train.softmax,
-                         "Multinomial logistic regression instead of one-vs-rest SVMs");
-        command.add_option("--softmax-l2", train.softmax_l2, "Weight decay of the softmax model")
-            ->check(non_negative(false))
-            ->capture_default_str();
-        command.add_option("--softmax-epochs", train.softmax_epochs, "Epochs of the softmax model")
-            ->check(CLI::Range(1, 10000))
-            ->capture_default_str();
-        command.add_flag("!--no-group-model", train.group_model, "No first-segment model");
-        command.add_flag("--example-documents", train.example_documents,
-                         "Each taxonomy example also trains the linear model as one record");
-        command.add_flag("--no-taxonomy-examples", no_taxonomy_examples,
-                         "Do not train the linear model on taxonomy texts");
-        command.add_flag("--bm25-neighbours", train.bm25,
-                         "Add a BM25 nearest-neighbour vote to the ensemble");
-        command.add_flag("--source-prior", train.source_prior,
-                         "Add the label distribution of the input's source to the ensemble");
-        command.add_flag("--label-prior", train.label_prior,
-                         "Add the log share of each label to the ensemble");
-        command.add_flag("--sibling-model", train.sibling_model,
-                         "Add per-category models among sibling codes to the ensemble");
-        command.add_flag("--logit-mixing", train.logit_mixing,
-                         "Fit the mixing weights jointly by a conditional logit");
-        command.add_flag("--mix-top3", train.mix_top3,
-                         "Choose the mixing weights by the inner top-3 hit rate, not log-loss");
-        command
-            .add_option("--rerank", train.rerank_depth,
-                        "Single-label: re-order the K most confident codes by a second stage "
-                        "fitted on the inner cross-validation (0: off)")
-            ->check(kRerankDepth)
-            ->capture_default_str();
-        command
-            .add_option("--rerank-l2", train.rerank_l2,
-                        "Penalty pulling the re-ranker towards the first stage's order")
-            ->check(non_negative(true))
-            ->capture_default_str();
-        command
-            .add_option("--rerank-features", train.rerank_mask,
-                        "Re-ranker feature groups, bits: 1 confidence and rank, 2 member scores, "
-                        "4 member ranks, 8 code share, 16 category, 32 agreement")
-            ->check(CLI::Range(1, 63))
-            ->capture_default_str();
-        command
-            .add_option("--rerank-top-k", train.rerank_top_k,
-                        "Fit the re-ranker by a top-k hinge instead of the log-loss (0: log-loss)")
-            ->check(CLI::Range(0, 100))
-            ->capture_default_str();
         command.add_option("--word-vectors", word_vectors,
                            "Pretrained word vectors (GloVe text format): a word-vector member "
                            "joins the ensemble");
@@ -168,8 +106,6 @@ struct MethodArgs {
         if (!word_vectors.empty())
             o.word_vectors =
                 std::make_shared<const WordVectors>(WordVectors::load_text(word_vectors));
-        o.features.bigrams = !no_bigrams;
-        o.taxonomy_examples = !no_taxonomy_examples;
         return o;
     }
 };
@@ -198,6 +134,13 @@ Suggester load_or_train(const Index& index, const std::string& facet) {
         existed = false;
     } catch (const VersionMismatch&) {
         reason = "was saved in another format version";
+        try {
+            old_vectors =
+                saved_word_vectors(index, facet); // a version 4 model's vectors carry over
+        } catch (const IndexError& e) {
+            std::cerr << "airm: warning: " << e.what()
+                      << "; retraining without the word vectors it may have held\n";
+        }
     }
     const auto start = std::chrono::steady_clock::now();
     TrainOptions options;
@@ -347,38 +290,6 @@ void run_suggest(const SuggestArgs& args) {
     }
 }
 
-std::map<std::string, int> read_folds(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw NotFound("folds file '" + path +
-                       "' does not exist or cannot be read; check the path");
-    CsvReader csv(in, path);
-    std::vector<std::string> row;
-    if (!csv.next(row) || row.size() < 2) {
-        throw InvalidInput(
-            path + " has no header 'id,fold'; a folds file is a CSV with columns id and fold");
-    }
-    std::map<std::string, int> folds;
-    while (csv.next(row)) {
-        if (row.size() == 1 && row[0].empty())
-            continue;
-        const std::string where = "line " + std::to_string(csv.row_line()) + " of " + path;
-        if (row.size() < 2)
-            throw InvalidInput(where + ": expected 'id,fold'");
-        try {
-            std::size_t used = 0;
-            const int fold = std::stoi(row[1], &used);
-            if (used != row[1].size())
-                throw std::invalid_argument("trailing characters");
-            folds[row[0]] = fold;
-        } catch (const std::logic_error&) {
-            throw InvalidInput(where + ": fold '" + row[1] +
-                               "' is not a whole number; write 'id,fold' such as 'A0086,1'");
-        }
-    }
-    return folds;
-}
-
 void print_report(const EvaluationReport& r) {
     std::cout << bold("cross-validation of '" + r.facet + "'") << ": " << r.n
               << " labelled records, " << r.folds << " folds, " << r.labels << " codes"
@@ -400,10 +311,10 @@ void print_report(const EvaluationReport& r) {
     std::cout << '\n'
               << bold("per code") << "  (support, suggested first, right, precision, recall, F1)\n";
     for (const auto& c : r.codes) {
-        std::cout << "  " << std::left << std::setw(8) << c.code << std::setw(38)
-                  << c.name.substr(0, 37) << std::right << std::setw(5) << c.support << std::setw(5)
-                  << c.predicted << std::setw(5) << c.correct << "  " << percent(c.precision)
-                  << "  " << percent(c.recall) << "  " << percent(c.f1) << '\n';
+        std::cout << "  " << std::left << std::setw(8) << c.code << fit(c.name, 38) << std::right
+                  << std::setw(5) << c.support << std::setw(5) << c.predicted << std::setw(5)
+                  << c.correct << "  " << percent(c.precision) << "  " << percent(c.recall) << "  "
+                  << percent(c.f1) << '\n';
     }
     std::cout << '\n' << bold("most confused") << " (true -> suggested first: count)\n";
     for (const auto& c : r.confusions) {
@@ -470,7 +381,6 @@ void register_suggest_commands(CLI::App& app) {
     auto t_db = std::make_shared<std::string>();
     auto t_fields = std::make_shared<std::vector<std::string>>();
     auto t_json = std::make_shared<bool>(false);
-    auto t_rerank = std::make_shared<std::uint32_t>(0);
     CLI::App* train = app.add_subcommand(
         "train", "Build the suggestion model(s) from the index's labelled records");
     add_db_option(*train, *t_db);
@@ -479,13 +389,6 @@ void register_suggest_commands(CLI::App& app) {
                      "Facet(s) to model (default: those with a model and every hierarchical facet)")
         ->allow_extra_args(false);
     train->add_flag("--json", *t_json, "Print the report as JSON");
-    train
-        ->add_option("--rerank", *t_rerank,
-                     "Single-label: re-order the K most confident codes by a second stage fitted "
-                     "on the inner cross-validation (0: off; a retrain after 'airm index' uses "
-                     "the defaults)")
-        ->check(kRerankDepth)
-        ->capture_default_str();
     auto t_vectors = std::make_shared<std::string>();
     auto t_no_vectors = std::make_shared<bool>(false);
     auto* vectors_opt = train->add_option(
@@ -494,7 +397,7 @@ void register_suggest_commands(CLI::App& app) {
         "what it needs, and retrains keep using them");
     train->add_flag("--no-word-vectors", *t_no_vectors, "Drop the word vectors a model holds")
         ->excludes(vectors_opt);
-    train->callback([t_db, t_fields, t_json, t_rerank, t_vectors, t_no_vectors]() {
+    train->callback([t_db, t_fields, t_json, t_vectors, t_no_vectors]() {
         const Index index = open_index(*t_db);
         std::vector<std::string> fields = t_fields->empty() ? facets_to_model(index) : *t_fields;
         if (fields.empty()) {
@@ -508,7 +411,6 @@ void register_suggest_commands(CLI::App& app) {
             vectors = std::make_shared<const WordVectors>(WordVectors::load_text(*t_vectors));
         for (const auto& field : fields) {
             TrainOptions options;
-            options.rerank_depth = *t_rerank;
             if (vectors != nullptr)
                 options.word_vectors = vectors;
             else if (!*t_no_vectors) {
@@ -523,20 +425,7 @@ void register_suggest_commands(CLI::App& app) {
             const SuggestModel m = train_and_save(index, field, options);
             const std::string path = model_path(index.paths().front(), field);
             if (*t_json) {
-                report.push_back(
-                    {{"field", field},
-                     {"model", path},
-                     {"records", m.trained_records},
-                     {"codes", m.labels.size()},
-                     {"features", m.vocabulary.size()},
-                     {"multi_label", m.multi_label},
-                     {"neighbour_weight", m.neighbour_weight},
-                     {"prior_weight", m.prior_weight},
-                     {"temperature", m.temperature},
-                     {"rerank_depth", m.rerank_depth},
-                     {"word_vectors",
-                      m.word_vectors == nullptr ? std::size_t{0} : m.word_vectors->size()},
-                     {"embedding_weight", m.embedding_weight}});
+                report.push_back(train_report_json(m, field, path));
             } else {
                 std::cout << "trained '" << field << "' from " << with_commas(m.trained_records)
                           << " labelled records: " << m.labels.size() << " codes, "

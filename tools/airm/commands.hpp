@@ -10,6 +10,7 @@ void register_index_commands(CLI::App& app);   ///< index, delete
 void register_inspect_commands(CLI::App& app); ///< show, stats, taxonomy
 void register_suggest_commands(CLI::App& app); ///< suggest, train, evaluate
 void register_search_commands(CLI::App& app);  ///< search, facets, similar
+void register_serve_command(CLI::App& app);    ///< serve
 
 /// Called after index `db` changed: its suggestion models are then retrained on next use (cheap).
 void update_suggest_models(const std::string& db);

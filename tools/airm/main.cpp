@@ -1,5 +1,5 @@
-/// `airm`: search and classify coded AI risk mitigation records. One binary, one subcommand per job;
-/// every job's logic lives in the engine, indexer and query libraries.
+/// `airm`: search and classify coded AI risk mitigation records. One binary, one subcommand per
+/// job; every job's logic lives in the engine, indexer and query libraries.
 
 #include "commands.hpp"
 #include "engine/error.hpp"
@@ -22,7 +22,8 @@ std::string usage_message(CLI::App& app, const CLI::ParseError& e, int argc, cha
         commands.push_back(sub->get_name());
     }
     std::string list;
-    for (const auto& name : commands) list += (list.empty() ? "" : ", ") + name;
+    for (const auto& name : commands)
+        list += (list.empty() ? "" : ", ") + name;
     const std::string first = argc > 1 ? argv[1] : "";
     if (first.empty() || first.front() == '-') {
         if (app.get_subcommands().empty()) {
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
     airm::cli::register_inspect_commands(app);
     airm::cli::register_suggest_commands(app);
     airm::cli::register_search_commands(app);
+    airm::cli::register_serve_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,6 +1,8 @@
 #include "terminal.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace airm::cli {
@@ -13,19 +15,118 @@ bool stderr_is_terminal() {
     return isatty(STDERR_FILENO) != 0;
 }
 
+StyleCodes style_codes(Style style) {
+    if (!stdout_is_terminal())
+        return {};
+    switch (style) {
+    case Style::bold:
+        return {"\033[1m", "\033[0m"};
+    case Style::dim:
+        return {"\033[2m", "\033[0m"};
+    }
+    return {};
+}
+
+namespace {
+
+std::string styled(std::string_view text, Style style) {
+    const StyleCodes codes = style_codes(style);
+    std::string out;
+    out.reserve(codes.on.size() + text.size() + codes.off.size());
+    out.append(codes.on).append(text).append(codes.off);
+    return out;
+}
+
+} // namespace
+
 std::string bold(std::string_view text) {
-    return stdout_is_terminal() ? "\033[1m" + std::string(text) + "\033[0m" : std::string(text);
+    return styled(text, Style::bold);
 }
 
 std::string dim(std::string_view text) {
-    return stdout_is_terminal() ? "\033[2m" + std::string(text) + "\033[0m" : std::string(text);
+    return styled(text, Style::dim);
+}
+
+std::size_t terminal_columns() {
+    winsize ws{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+        return ws.ws_col;
+    return 100;
+}
+
+std::size_t display_width(std::string_view text) {
+    std::size_t n = 0;
+    for (char c : text) {
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
+            ++n;
+    }
+    return n;
+}
+
+std::string fit(std::string_view text, std::size_t width) {
+    const std::size_t keep = display_width(text) < width ? width : (width > 0 ? width - 1 : 0);
+    std::string out;
+    std::size_t shown = 0;
+    for (const char c : text) {
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80 && shown++ == keep)
+            break;
+        out += c;
+    }
+    out.append(width - std::min(width, display_width(out)), ' ');
+    return out;
+}
+
+std::string marked(std::string_view text) {
+    std::string out;
+    out.reserve(kMarkOn.size() + text.size() + kMarkOff.size());
+    out.append(kMarkOn).append(text).append(kMarkOff);
+    return out;
+}
+
+std::string wrap(std::string_view text, std::size_t indent, std::size_t width, Style style) {
+    const StyleCodes codes = style_codes(style);
+    const std::string pad(indent, ' ');
+    std::string out = pad;
+    std::size_t col = indent;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::size_t j = text.find(' ', i);
+        if (j == std::string_view::npos)
+            j = text.size();
+        std::string_view word = text.substr(i, j - i);
+        std::string shown;
+        std::size_t w = 0;
+        for (char c : word) {
+            if (c == kMarkOn[0]) {
+                shown += codes.on;
+            } else if (c == kMarkOff[0]) {
+                shown += codes.off;
+            } else {
+                shown += c;
+                if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
+                    ++w;
+            }
+        }
+        if (col > indent && col + 1 + w > width) {
+            out += "\n" + pad;
+            col = indent;
+        } else if (col > indent) {
+            out += ' ';
+            ++col;
+        }
+        out += shown;
+        col += w;
+        i = j + 1;
+    }
+    return out;
 }
 
 std::string with_commas(std::uint64_t n) {
     std::string digits = std::to_string(n);
     std::string out;
     for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        if (i > 0 && (digits.size() - i) % 3 == 0)
+            out += ',';
         out += digits[i];
     }
     return out;
@@ -45,8 +146,8 @@ std::string human_bytes(std::uint64_t bytes) {
 }
 
 ProgressLine::ProgressLine(std::string label)
-    : label_(std::move(label)), enabled_(stderr_is_terminal()), start_(std::chrono::steady_clock::now()),
-      last_(start_) {}
+    : label_(std::move(label)), enabled_(stderr_is_terminal()),
+      start_(std::chrono::steady_clock::now()), last_(start_) {}
 
 ProgressLine::~ProgressLine() {
     if (printed_) {
@@ -56,9 +157,11 @@ ProgressLine::~ProgressLine() {
 }
 
 void ProgressLine::update(std::uint64_t done, std::uint64_t total) {
-    if (!enabled_) return;
+    if (!enabled_)
+        return;
     auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(200) && done != total) return;
+    if (now - last_ < std::chrono::milliseconds(200) && done != total)
+        return;
     last_ = now;
     double seconds = std::chrono::duration<double>(now - start_).count();
     double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
@@ -67,7 +170,8 @@ void ProgressLine::update(std::uint64_t done, std::uint64_t total) {
         line += " / " + with_commas(total) + " records";
         if (rate > 0) {
             char buf[96];
-            std::snprintf(buf, sizeof buf, ", %s records/s, ETA %.0f s", with_commas(static_cast<std::uint64_t>(rate)).c_str(),
+            std::snprintf(buf, sizeof buf, ", %s records/s, ETA %.0f s",
+                          with_commas(static_cast<std::uint64_t>(rate)).c_str(),
                           static_cast<double>(total - done) / rate);
             line += buf;
         }

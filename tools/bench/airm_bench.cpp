@@ -1,9 +1,9 @@
 /// `airm_bench`: airm's side of the benchmark where the `airm` command would measure more than the
-/// peers do. `airm_bench build --db DB [--taxonomy FACET=FILE] FILE...` runs the same indexing job as
-/// `airm index` (bulk path for a new index) without the suggestion-model update that `airm index`
-/// runs after it, and prints {"records": N, "seconds": S} as JSON.
-/// `airm_bench suggest-latency --db DB [--field F] TEXTS.jsonl` suggests for every record of the file
-/// one at a time through the library (as a server would, with explanations) and prints the latency
+/// peers do. `airm_bench build --db DB [--taxonomy FACET=FILE] FILE...` runs the same indexing job
+/// as `airm index` (bulk path for a new index) without the suggestion-model update that `airm
+/// index` runs after it, and prints {"records": N, "seconds": S} as JSON. `airm_bench
+/// suggest-latency --db DB [--field F] TEXTS.jsonl` suggests for every record of the file one at a
+/// time through the library (as a server would, with explanations) and prints the latency
 /// percentiles as JSON. Timing of whole processes (wall, peak RSS) is taken by tools/bench/run.
 
 #include "engine/error.hpp"
@@ -40,7 +40,8 @@ int run_build(const std::vector<std::string>& args) {
             const std::string spec = args[++i];
             const auto eq = spec.find('=');
             if (eq != std::string::npos && spec.find('/') > eq) {
-                options.taxonomies.push_back(airm::load_taxonomy_file(spec.substr(eq + 1), spec.substr(0, eq)));
+                options.taxonomies.push_back(
+                    airm::load_taxonomy_file(spec.substr(eq + 1), spec.substr(0, eq)));
             } else {
                 options.taxonomies.push_back(airm::load_taxonomy_file(spec, "category"));
             }
@@ -55,8 +56,10 @@ int run_build(const std::vector<std::string>& args) {
     }
     const auto start = std::chrono::steady_clock::now();
     const airm::IndexReport report = airm::index_files(db, inputs, options);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("{\"records\": %llu, \"seconds\": %.3f}\n", static_cast<unsigned long long>(report.total), seconds);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("{\"records\": %llu, \"seconds\": %.3f}\n",
+                static_cast<unsigned long long>(report.total), seconds);
     return 0;
 }
 
@@ -95,7 +98,9 @@ int run_suggest_latency(const std::vector<std::string>& args) {
     while (reader->next(loaded)) {
         const auto start = std::chrono::steady_clock::now();
         const airm::SuggestResult result = suggester.suggest(loaded.record, options);
-        latencies.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        latencies.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count());
         suggestions += result.suggestions.size();
     }
     double total = 0;
@@ -103,10 +108,11 @@ int run_suggest_latency(const std::vector<std::string>& args) {
         total += l;
     }
     std::sort(latencies.begin(), latencies.end());
-    std::printf("{\"texts\": %zu, \"suggestions\": %zu, \"total_ms\": %.3f, \"p50_ms\": %.4f, \"p95_ms\": %.4f, "
+    std::printf("{\"texts\": %zu, \"suggestions\": %zu, \"total_ms\": %.3f, \"p50_ms\": %.4f, "
+                "\"p95_ms\": %.4f, "
                 "\"p99_ms\": %.4f}\n",
-                latencies.size(), suggestions, total, percentile(latencies, 0.50), percentile(latencies, 0.95),
-                percentile(latencies, 0.99));
+                latencies.size(), suggestions, total, percentile(latencies, 0.50),
+                percentile(latencies, 0.95), percentile(latencies, 0.99));
     return 0;
 }
 

@@ -94,7 +94,8 @@ class TermFreqs {
   public:
     explicit TermFreqs(const Xapian::Database& db) : db_(&db) {}
     [[nodiscard]] Xapian::doccount get(const std::string& term);
-    /// The postings of a term of schema::kDerivedField (see query/search/detail/derived_terms.hpp), derived once.
+    /// The postings of a term of schema::kDerivedField (see query/search/detail/derived_terms.hpp),
+    /// derived once.
     [[nodiscard]] std::shared_ptr<const DerivedPostings> derived(const std::string& term);
     void clear() {
         freqs_.clear();

@@ -18,8 +18,8 @@
 #include "engine/analysis/analyzer.hpp"
 #include "engine/metadata.hpp"
 #include "query/search/detail/matcher.hpp"
-#include "query/search/parser.hpp"
 #include "query/search/detail/query_tree.hpp"
+#include "query/search/parser.hpp"
 #include "query/search/snippets.hpp"
 #include "query/search/synonyms.hpp"
 
@@ -95,8 +95,8 @@ struct CompiledQuery {
 [[nodiscard]] QNode year_query(std::optional<int> from, std::optional<int> to);
 
 /// What a Xapian query needs to search the text field's stem terms, which the index derives
-/// rather than holds (query/search/detail/derived_terms.hpp): the database searched and the BM25 parameters of
-/// the search.
+/// rather than holds (query/search/detail/derived_terms.hpp): the database searched and the BM25
+/// parameters of the search.
 struct DerivedTermContext {
     Xapian::Database db;
     Bm25Params params;

@@ -1,7 +1,5 @@
 #include "query/suggest/calibration/calibration.hpp"
 
-#include "query/suggest/calibration/newton.hpp"
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -140,37 +138,31 @@ namespace {
 
 using Member = std::vector<float> ComponentScores::*;
 /// The members mixed with the linear score, in the order of Mixture's weights.
-const std::array<Member, 11> kMembers = {&ComponentScores::neighbour,
-                                         &ComponentScores::prior,
-                                         &ComponentScores::group,
-                                         &ComponentScores::centroid,
-                                         &ComponentScores::bm25,
-                                         &ComponentScores::source,
-                                         &ComponentScores::label_prior,
-                                         &ComponentScores::sibling,
-                                         &ComponentScores::embedding,
-                                         &ComponentScores::embedding_prior,
-                                         &ComponentScores::embedding_neighbour};
+constexpr std::size_t kMemberCount = 7;
+const std::array<Member, kMemberCount> kMembers = {&ComponentScores::neighbour,
+                                                   &ComponentScores::prior,
+                                                   &ComponentScores::group,
+                                                   &ComponentScores::centroid,
+                                                   &ComponentScores::embedding,
+                                                   &ComponentScores::embedding_prior,
+                                                   &ComponentScores::embedding_neighbour};
+using Weights = std::array<float, kMemberCount>;
 
-Mixture mixture_of(const std::array<float, 11>& w) {
+Mixture mixture_of(const Weights& w) {
     Mixture m;
     m.neighbour_weight = w[0];
     m.prior_weight = w[1];
     m.group_weight = w[2];
     m.centroid_weight = w[3];
-    m.bm25_weight = w[4];
-    m.source_weight = w[5];
-    m.label_prior_weight = w[6];
-    m.sibling_weight = w[7];
-    m.embedding_weight = w[8];
-    m.embedding_prior_weight = w[9];
-    m.embedding_neighbour_weight = w[10];
+    m.embedding_weight = w[4];
+    m.embedding_prior_weight = w[5];
+    m.embedding_neighbour_weight = w[6];
     return m;
 }
 
 /// Which members carry a score anywhere (a member that is zero everywhere was not fitted).
-std::array<bool, 11> present_members(const std::vector<ComponentScores>& held_out) {
-    std::array<bool, 11> present{};
+std::array<bool, kMemberCount> present_members(const std::vector<ComponentScores>& held_out) {
+    std::array<bool, kMemberCount> present{};
     for (std::size_t m = 0; m < kMembers.size(); ++m) {
         for (const ComponentScores& c : held_out) {
             const auto& v = c.*kMembers[m];
@@ -184,7 +176,7 @@ std::array<bool, 11> present_members(const std::vector<ComponentScores>& held_ou
 }
 
 /// The mixed score of every label of every held-out record under member weights `w`.
-void mix(const std::vector<ComponentScores>& held_out, const std::array<float, 11>& w,
+void mix(const std::vector<ComponentScores>& held_out, const Weights& w,
          std::vector<std::vector<float>>& combined) {
     combined.resize(held_out.size());
     for (std::size_t i = 0; i < held_out.size(); ++i) {
@@ -202,125 +194,14 @@ void mix(const std::vector<ComponentScores>& held_out, const std::array<float, 1
 
 } // namespace
 
-Mixture fit_mixture_logit(const std::vector<ComponentScores>& held_out,
-                          const std::vector<std::vector<std::uint32_t>>& gold) {
-    // Conditional logit: P(label) = softmax over labels of sum_j theta_j member_j(label), with the
-    // linear member as j = 0. The mean log-loss is convex in theta; Newton's method finds its
-    // minimum. Members whose weight comes out negative are fixed at 0 and the rest refitted.
-    constexpr double kL2 = 1e-4;
-    std::vector<const std::vector<float>*> columns;
-    std::vector<int> active = {-1}; // -1: linear
-    const std::array<bool, 11> present = present_members(held_out);
-    for (std::size_t m = 0; m < kMembers.size(); ++m) {
-        if (present[m])
-            active.push_back(static_cast<int>(m));
-    }
-    auto member = [&](const ComponentScores& c, int j) -> const std::vector<float>& {
-        return j < 0 ? c.linear : c.*kMembers[static_cast<std::size_t>(j)];
-    };
-    std::vector<double> theta;
-    for (;;) {
-        const std::size_t d = active.size();
-        theta.assign(d, 0.0);
-        theta[0] = 1.0;
-        auto loss_at = [&](const std::vector<double>& t, std::vector<double>* grad,
-                           std::vector<double>* hess) {
-            double total = 0;
-            std::size_t counted = 0;
-            if (grad) {
-                grad->assign(d, 0.0);
-                hess->assign(d * d, 0.0);
-            }
-            std::vector<double> s, mean(d);
-            for (std::size_t i = 0; i < held_out.size(); ++i) {
-                if (gold[i].empty())
-                    continue;
-                const ComponentScores& c = held_out[i];
-                const std::size_t n_labels = c.linear.size();
-                s.assign(n_labels, 0.0);
-                for (std::size_t j = 0; j < d; ++j) {
-                    const auto& v = member(c, active[j]);
-                    for (std::size_t l = 0; l < n_labels; ++l)
-                        s[l] += t[j] * v[l];
-                }
-                const double top = *std::max_element(s.begin(), s.end());
-                double z = 0;
-                for (double& v : s) {
-                    v = std::exp(v - top);
-                    z += v;
-                }
-                const std::uint32_t g = gold[i].front();
-                total += std::log(z) - std::log(s[g]);
-                ++counted;
-                if (!grad)
-                    continue;
-                for (double& v : s)
-                    v /= z; // probabilities
-                for (std::size_t j = 0; j < d; ++j) {
-                    const auto& v = member(c, active[j]);
-                    double e = 0;
-                    for (std::size_t l = 0; l < n_labels; ++l)
-                        e += s[l] * v[l];
-                    mean[j] = e;
-                    (*grad)[j] += e - v[g];
-                }
-                for (std::size_t j = 0; j < d; ++j) {
-                    const auto& vj = member(c, active[j]);
-                    for (std::size_t k = j; k < d; ++k) {
-                        const auto& vk = member(c, active[k]);
-                        double e = 0;
-                        for (std::size_t l = 0; l < n_labels; ++l)
-                            e += s[l] * vj[l] * vk[l];
-                        (*hess)[j * d + k] += e - mean[j] * mean[k];
-                    }
-                }
-            }
-            const double n = counted == 0 ? 1.0 : static_cast<double>(counted);
-            double reg = 0;
-            for (double v : t)
-                reg += v * v;
-            if (grad) {
-                for (std::size_t j = 0; j < d; ++j) {
-                    (*grad)[j] = (*grad)[j] / n + kL2 * t[j];
-                    for (std::size_t k = j; k < d; ++k) {
-                        (*hess)[j * d + k] = (*hess)[j * d + k] / n + (j == k ? kL2 : 0.0);
-                        (*hess)[k * d + j] = (*hess)[j * d + k];
-                    }
-                }
-            }
-            return total / n + 0.5 * kL2 * reg;
-        };
-        theta = minimise_newton(theta, loss_at);
-        // Drop the most negative member weight, if any, and refit.
-        std::size_t worst = 0;
-        for (std::size_t j = 1; j < d; ++j) {
-            if (theta[j] < 0 && (worst == 0 || theta[j] < theta[worst]))
-                worst = j;
-        }
-        if (worst == 0 || theta[0] <= 0)
-            break;
-        active.erase(active.begin() + static_cast<std::ptrdiff_t>(worst));
-    }
-    std::array<float, 11> w{};
-    const double linear = theta[0] > 1e-6 ? theta[0] : 1e-6;
-    for (std::size_t j = 1; j < active.size(); ++j)
-        w[static_cast<std::size_t>(active[j])] = static_cast<float>(theta[j] / linear);
-    Mixture m = mixture_of(w);
-    std::vector<std::vector<float>> combined;
-    mix(held_out, w, combined);
-    m.temperature = fit_temperature(combined, gold, &m.log_loss);
-    return m;
-}
-
 Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
-                    const std::vector<std::vector<std::uint32_t>>& gold, bool multi_label,
-                    bool top3) {
+                    const std::vector<std::vector<std::uint32_t>>& gold, bool multi_label) {
     static const std::vector<float> kGrid = {0.0F, 0.25F, 0.5F, 1.0F, 1.5F, 2.0F,
                                              3.0F, 4.0F,  6.0F, 8.0F, 12.0F};
     // A member that is zero everywhere (not fitted) keeps weight 0.
-    const std::array<bool, 11> present = present_members(held_out);
+    const std::array<bool, kMemberCount> present = present_members(held_out);
     std::vector<std::vector<float>> combined;
-    auto evaluate = [&](const std::array<float, 11>& w) {
+    auto evaluate = [&](const Weights& w) {
         mix(held_out, w, combined);
         Mixture m = mixture_of(w);
         if (multi_label) {
@@ -330,23 +211,10 @@ Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
         } else {
             m.temperature = fit_temperature(combined, gold, &m.log_loss);
         }
-        for (std::size_t i = 0; i < combined.size(); ++i) {
-            if (gold[i].empty())
-                continue;
-            const float g = combined[i][gold[i].front()];
-            const auto above = std::count_if(combined[i].begin(), combined[i].end(),
-                                             [g](float v) { return v > g; });
-            m.top3_hits += above < 3 ? 1 : 0;
-        }
         return m;
     };
-    const bool by_top3 = top3 && !multi_label;
-    auto better = [by_top3](const Mixture& a, const Mixture& b) {
-        if (by_top3 && a.top3_hits != b.top3_hits)
-            return a.top3_hits > b.top3_hits;
-        return a.log_loss < b.log_loss;
-    };
-    std::array<float, 11> weights{};
+    auto better = [](const Mixture& a, const Mixture& b) { return a.log_loss < b.log_loss; };
+    Weights weights{};
     for (std::size_t m = 0; m < weights.size(); ++m)
         weights[m] = present[m] && m < 4 ? 0.5F : 0.0F;
     Mixture best = evaluate(weights);
@@ -355,7 +223,7 @@ Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
         for (std::size_t coordinate = 0; coordinate < kMembers.size(); ++coordinate) {
             if (!present[coordinate])
                 continue;
-            std::array<float, 11> trial = weights;
+            Weights trial = weights;
             for (float v : kGrid) {
                 trial[coordinate] = v;
                 Mixture m = evaluate(trial);

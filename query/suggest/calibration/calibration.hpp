@@ -2,6 +2,7 @@
 /// Choosing the ensemble's mixing weights and fitting its calibration on out-of-fold scores:
 /// temperature scaling of a softmax for single-label facets, one Platt sigmoid shared by every
 /// label for multi-label facets. Both minimise the log-loss of the held-out records.
+/// Internal to airm_suggest: included only by query/suggest/*.cpp.
 
 #include "query/suggest/model.hpp"
 
@@ -16,35 +17,21 @@ struct Mixture {
     float prior_weight = 0.5F;
     float group_weight = 0.0F;
     float centroid_weight = 0.0F;
-    float bm25_weight = 0.0F;
-    float source_weight = 0.0F;
-    float label_prior_weight = 0.0F;
-    float sibling_weight = 0.0F;
     float embedding_weight = 0.0F;
     float embedding_prior_weight = 0.0F;
     float embedding_neighbour_weight = 0.0F;
     float temperature = 1.0F;
     float platt_a = 1.0F;
     float platt_b = 0.0F;
-    double log_loss = 0.0;     ///< mean held-out log-loss reached
-    std::size_t top3_hits = 0; ///< held-out records whose gold label is among their three best
+    double log_loss = 0.0; ///< mean held-out log-loss reached
 };
 
 /// Searches mixing weights coordinate by coordinate over a grid; for each candidate fits the
 /// calibration; keeps the lowest log-loss.
 /// `gold[i]` are the label indices of the record whose components are `held_out[i]`.
-/// With `top3`, single-label weights are chosen by the share of held-out records whose gold
-/// label is among their three best (ties broken by log-loss); the calibration still minimises
-/// the log-loss.
 [[nodiscard]] Mixture fit_mixture(const std::vector<ComponentScores>& held_out,
                                   const std::vector<std::vector<std::uint32_t>>& gold,
-                                  bool multi_label, bool top3 = false);
-
-/// Single-label: fits all mixing weights at once by minimising the held-out softmax log-loss of a
-/// conditional logit over the members (convex, solved by Newton's method; weights kept >= 0),
-/// then the temperature.
-[[nodiscard]] Mixture fit_mixture_logit(const std::vector<ComponentScores>& held_out,
-                                        const std::vector<std::vector<std::uint32_t>>& gold);
+                                  bool multi_label);
 
 /// The temperature minimising the softmax log-loss of `scores` (rows) against `gold` (first label).
 [[nodiscard]] float fit_temperature(const std::vector<std::vector<float>>& scores,

@@ -3,6 +3,7 @@
 /// of its words' pretrained vectors, centred on the training records' mean; a label is the
 /// normalised mean of its records' embeddings, and an input scores the cosine to each label.
 /// Pretrained vectors carry what 831 records cannot: that "espionage" and "theft" are related.
+/// Internal to airm_suggest: included only by query/suggest/*.cpp.
 
 #include "query/suggest/model.hpp"
 

@@ -2,6 +2,7 @@
 /// One-vs-rest linear classifiers trained by dual coordinate descent on the L2-regularised squared
 /// hinge loss (the method of LIBLINEAR's default solver, Hsieh et al. 2008), with a regularised
 /// bias feature. Small and exact enough for thousands of records and tens of labels.
+/// Internal to airm_suggest: included only by query/suggest/*.cpp.
 
 #include "query/suggest/features.hpp"
 
@@ -34,22 +35,5 @@ struct LinearWeights {
 /// Trains one binary classifier per label (its rows against all others).
 [[nodiscard]] LinearWeights train_one_vs_rest(const LinearProblem& problem, std::size_t labels,
                                               const LinearSvmOptions& options);
-
-} // namespace airm
-
-namespace airm {
-
-struct SoftmaxOptions {
-    double l2 = 1e-4;           ///< weight decay per update
-    double learning_rate = 0.5; ///< AdaGrad base step
-    unsigned epochs = 30;
-    float balance_power = 0.5F; ///< rows of label l weigh (n / (labels * n_l))^power
-    std::uint64_t seed = 1;
-};
-
-/// Trains a multinomial logistic regression (one softmax over all labels) by AdaGrad; a row with
-/// several labels spreads its target evenly over them.
-[[nodiscard]] LinearWeights train_softmax(const LinearProblem& problem, std::size_t labels,
-                                          const SoftmaxOptions& options);
 
 } // namespace airm

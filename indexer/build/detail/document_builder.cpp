@@ -1,4 +1,4 @@
-#include "indexer/build/document_builder.hpp"
+#include "indexer/build/detail/document_builder.hpp"
 
 #include "engine/codes.hpp"
 #include "engine/record/codec.hpp"

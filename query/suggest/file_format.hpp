@@ -1,11 +1,12 @@
 #pragma once
 /// The model file: a first line "airm-suggest-model VERSION", a second line of JSON describing the
-/// model (facet, labels, options, mixing, calibration and re-ranker), then the vocabulary, weights,
+/// model (facet, labels, options, mixing and calibration), then the vocabulary, weights,
 /// examples and the word-vector member (its own table of word vectors) as little-endian binary
 /// arrays. Models live in the index folder, one per facet.
 
 #include "query/suggest/model.hpp"
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,7 @@ namespace airm {
 
 /// Name and version written on the first line of every model file.
 inline constexpr std::string_view kModelFormatName = "airm-suggest-model";
-inline constexpr int kModelFormatVersion = 4;
+inline constexpr int kModelFormatVersion = 5;
 
 /// Where the model of `facet` lives in index folder `db`: "<db>/airm-suggest-<facet>.model" (facet
 /// characters other than letters, digits, '-' and '_' written as %XX).
@@ -30,5 +31,11 @@ void save_model(const SuggestModel& model, const std::string& path);
 /// Reads a model. Throws NotFound (no file; the fix is `airm train`), VersionMismatch (another
 /// format version, naming both) or IndexError (not a model, or damaged), each naming the path.
 [[nodiscard]] SuggestModel load_model(const std::string& path);
+
+/// The word vectors the model at `path` holds (null: none), so that retraining it keeps them.
+/// Reads this format version and version 4, the last before the members that measurements
+/// rejected were removed, so that a model with vectors survives the upgrade. Throws as
+/// load_model (VersionMismatch for any other version).
+[[nodiscard]] std::shared_ptr<const WordVectors> load_word_vectors(const std::string& path);
 
 } // namespace airm

@@ -1,4 +1,4 @@
-#include "engine/analysis/stem_cache.hpp"
+#include "engine/analysis/detail/stem_cache.hpp"
 
 #include <functional>
 #include <utility>

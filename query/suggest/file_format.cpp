@@ -1,7 +1,6 @@
-#include "query/suggest/model_file.hpp"
+#include "query/suggest/file_format.hpp"
 
 #include "engine/error.hpp"
-#include "query/suggest/scorers/rerank.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -23,6 +22,9 @@ constexpr std::string_view kFilePrefix = "airm-suggest-";
 constexpr std::string_view kFileSuffix = ".model";
 constexpr std::string_view kBinaryMagic = "AIRMSUGG";
 constexpr std::string_view kEndMagic = "END.";
+/// The last format version whose files hold the members that measurements rejected (BM25 vote,
+/// source and label priors, sibling models, re-ranker); its word vectors are still read.
+constexpr int kFormatWithRejectedMembers = 4;
 
 std::string facet_from_path(const std::string& path) {
     std::string name = fs::path(path).filename().string();
@@ -151,10 +153,7 @@ nlohmann::json header_of(const SuggestModel& m) {
           {"reasoning_weight", m.features.reasoning_weight},
           {"source_weight", m.features.source_weight},
           {"bigrams", m.features.bigrams},
-          {"min_df", m.features.min_df},
-          {"char_ngrams", m.features.char_ngrams},
-          {"char_weight", m.features.char_weight},
-          {"title_only_weight", m.features.title_only_weight}}},
+          {"min_df", m.features.min_df}}},
         {"labels", m.labels},
         {"label_names", m.label_names},
         {"group_codes", m.group_codes},
@@ -165,18 +164,12 @@ nlohmann::json header_of(const SuggestModel& m) {
         {"prior_weight", m.prior_weight},
         {"group_weight", m.group_weight},
         {"centroid_weight", m.centroid_weight},
-        {"bm25_weight", m.bm25_weight},
-        {"source_weight", m.source_weight},
-        {"label_prior_weight", m.label_prior_weight},
-        {"sibling_weight", m.sibling_weight},
         {"embedding_weight", m.embedding_weight},
         {"embedding_prior_weight", m.embedding_prior_weight},
         {"embedding_neighbour_weight", m.embedding_neighbour_weight},
         {"word_vectors", m.word_vectors == nullptr ? 0 : m.word_vectors->size()},
         {"word_vector_dimensions", m.word_vectors == nullptr ? 0 : m.word_vectors->dimensions()},
         {"temperature", m.temperature},
-        {"rerank_depth", m.rerank_depth},
-        {"rerank_weights", m.rerank_weights},
         {"platt_a", m.platt_a},
         {"platt_b", m.platt_b},
         {"trained_records", m.trained_records},
@@ -199,9 +192,6 @@ void read_header(const nlohmann::json& h, SuggestModel& m) {
     m.features.source_weight = f.at("source_weight").get<float>();
     m.features.bigrams = f.at("bigrams").get<bool>();
     m.features.min_df = f.at("min_df").get<std::uint32_t>();
-    m.features.char_ngrams = f.at("char_ngrams").get<std::uint32_t>();
-    m.features.char_weight = f.at("char_weight").get<float>();
-    m.features.title_only_weight = f.at("title_only_weight").get<float>();
     m.labels = h.at("labels").get<std::vector<std::string>>();
     m.label_names = h.at("label_names").get<std::vector<std::string>>();
     m.group_codes = h.at("group_codes").get<std::vector<std::string>>();
@@ -212,16 +202,10 @@ void read_header(const nlohmann::json& h, SuggestModel& m) {
     m.prior_weight = h.at("prior_weight").get<float>();
     m.group_weight = h.at("group_weight").get<float>();
     m.centroid_weight = h.at("centroid_weight").get<float>();
-    m.bm25_weight = h.at("bm25_weight").get<float>();
-    m.source_weight = h.at("source_weight").get<float>();
-    m.label_prior_weight = h.at("label_prior_weight").get<float>();
-    m.sibling_weight = h.at("sibling_weight").get<float>();
     m.embedding_weight = h.at("embedding_weight").get<float>();
     m.embedding_prior_weight = h.at("embedding_prior_weight").get<float>();
     m.embedding_neighbour_weight = h.at("embedding_neighbour_weight").get<float>();
     m.temperature = h.at("temperature").get<float>();
-    m.rerank_depth = h.at("rerank_depth").get<std::uint32_t>();
-    m.rerank_weights = h.at("rerank_weights").get<std::vector<float>>();
     m.platt_a = h.at("platt_a").get<float>();
     m.platt_b = h.at("platt_b").get<float>();
     m.trained_records = h.at("trained_records").get<std::uint64_t>();
@@ -306,17 +290,6 @@ void save_model(const SuggestModel& model, const std::string& path) {
             w.u32(l);
         w.sparse(e.vector);
     }
-    w.u32(static_cast<std::uint32_t>(model.bm25_vectors.size()));
-    for (const auto& v : model.bm25_vectors) {
-        w.sparse(v);
-    }
-    w.u32(static_cast<std::uint32_t>(model.source_features.size()));
-    for (std::uint32_t f : model.source_features)
-        w.u32(f);
-    w.floats(model.source_lift);
-    w.floats(model.label_log_prior);
-    w.floats(model.sibling_weights);
-    w.floats(model.sibling_bias);
     // The word-vector member: its table, each word's IDF, and the label, taxonomy-text and
     // example embeddings (a table of 0 words: no such member).
     const std::size_t n_words = model.word_vectors == nullptr ? 0 : model.word_vectors->size();
@@ -355,7 +328,12 @@ void save_model(const SuggestModel& model, const std::string& path) {
     }
 }
 
-SuggestModel load_model(const std::string& path) {
+namespace {
+
+/// Reads the model file at `path`. With `legacy`, a file of format version 4 is read too: the
+/// sections of the members this airm no longer has are skipped, and `legacy` is left true (the
+/// model then serves for its word vectors only, since it no longer scores as it was fitted).
+SuggestModel read_model(const std::string& path, bool& legacy) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         const std::string db = fs::path(path).parent_path().string();
@@ -377,7 +355,8 @@ SuggestModel load_model(const std::string& path) {
                          std::string(kModelFormatName) + "'); remove it, then " + fix_for(path));
     }
     const std::string version = first.substr(expected_prefix.size());
-    if (version != std::to_string(kModelFormatVersion)) {
+    legacy = legacy && version == std::to_string(kFormatWithRejectedMembers);
+    if (version != std::to_string(kModelFormatVersion) && !legacy) {
         throw VersionMismatch("model '" + path + "' has format version " + version +
                               ", but this airm reads version " +
                               std::to_string(kModelFormatVersion) + "; " + fix_for(path));
@@ -415,8 +394,6 @@ SuggestModel load_model(const std::string& path) {
         (m.hierarchical && m.label_group.size() != n_labels)) {
         r.damaged("its array sizes disagree");
     }
-    if (!m.rerank_weights.empty() && m.rerank_weights.size() != kRerankFeatures)
-        r.damaged("its re-ranker has the wrong number of weights");
     for (std::uint32_t g : m.label_group) {
         if (g >= m.group_codes.size())
             r.damaged("a label group is out of range");
@@ -445,30 +422,16 @@ SuggestModel load_model(const std::string& path) {
         }
         e.vector = r.sparse(n_terms);
     }
-    const std::uint32_t n_bm25 = r.count(4);
-    if (n_bm25 != 0 && n_bm25 != n_examples)
-        r.damaged("the BM25 weights have the wrong number of examples");
-    m.bm25_vectors.resize(n_bm25);
-    for (auto& v : m.bm25_vectors)
-        v = r.sparse(n_terms);
-    m.source_features.resize(r.count(4));
-    for (auto& f : m.source_features) {
-        f = r.u32();
-        if (f >= n_terms)
-            r.damaged("a source feature is out of range");
+    if (legacy) {
+        // Version 4: BM25 weights per example, source features and their label lifts, label log
+        // priors and the sibling models, all empty when off.
+        for (std::uint32_t i = 0, n = r.count(4); i < n; ++i)
+            (void)r.sparse(n_terms);
+        for (std::uint32_t i = 0, n = r.count(4); i < n; ++i)
+            (void)r.u32();
+        for (int i = 0; i < 4; ++i)
+            (void)r.floats();
     }
-    m.source_lift = r.floats();
-    m.label_log_prior = r.floats();
-    if (m.source_lift.size() != m.source_features.size() * n_labels ||
-        (!m.label_log_prior.empty() && m.label_log_prior.size() != n_labels) ||
-        !std::is_sorted(m.source_features.begin(), m.source_features.end()))
-        r.damaged("its source and label priors have the wrong sizes");
-    m.sibling_weights = r.floats();
-    m.sibling_bias = r.floats();
-    if ((!m.sibling_bias.empty() || !m.sibling_weights.empty()) &&
-        (m.sibling_bias.size() != n_labels ||
-         m.sibling_weights.size() != static_cast<std::size_t>(n_terms) * n_labels))
-        r.damaged("its sibling model has the wrong sizes");
     const std::uint32_t n_words = r.count(4);
     const std::uint32_t dimensions = r.u32();
     if (n_words != 0) {
@@ -496,8 +459,21 @@ SuggestModel load_model(const std::string& path) {
         r.damaged("it weighs a word-vector member it does not hold");
     }
     r.expect(kEndMagic);
-    m.finalize();
+    if (!legacy)
+        m.finalize();
     return m;
+}
+
+} // namespace
+
+SuggestModel load_model(const std::string& path) {
+    bool legacy = false;
+    return read_model(path, legacy);
+}
+
+std::shared_ptr<const WordVectors> load_word_vectors(const std::string& path) {
+    bool legacy = true;
+    return read_model(path, legacy).word_vectors;
 }
 
 } // namespace airm

@@ -1,4 +1,4 @@
-#include "engine/analysis/ascii.hpp"
+#include "engine/analysis/detail/ascii.hpp"
 
 #include "engine/analysis/word_break.hpp"
 

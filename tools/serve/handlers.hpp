@@ -1,0 +1,36 @@
+#pragma once
+/// Internal to airm_http: the state the handlers share and how they are installed on httplib.
+
+#include "tools/serve/readers.hpp"
+#include "tools/serve/server.hpp"
+
+#include <httplib.h>
+#include <mutex>
+#include <string>
+
+namespace airm::http {
+
+struct ApiContext {
+    ApiContext(ServeOptions serve_options)
+        : options(std::move(serve_options)), readers(options.db, options.synonyms_file),
+          suggesters(options.allow_writes) {}
+    ServeOptions options;
+    ReaderPool readers;
+    SuggesterCache suggesters;
+    std::mutex write_mutex; ///< one write at a time from this server
+};
+
+/// Registers every route of routes() on `server`, each answering through `context`.
+void install_routes(httplib::Server& server, ApiContext& context);
+
+/// True when `path` (a request path) matches a route template such as /v1/records/{id}.
+[[nodiscard]] bool path_matches(const std::string& pattern, const std::string& path);
+
+/// Writes `body` (JSON) as the answer.
+void send_json(httplib::Response& res, const std::string& body, int status = 200);
+/// Writes a problem document as the answer.
+void send_problem(httplib::Response& res, int status, const std::string& code,
+                  const std::string& detail,
+                  const nlohmann::json& extra = nlohmann::json::object());
+
+} // namespace airm::http
