@@ -85,12 +85,16 @@ std::map<std::string, std::string> folder_contents(const std::string& folder) {
     for (const auto& entry : fs::recursive_directory_iterator(folder)) {
         if (!entry.is_regular_file())
             continue;
-        std::ifstream in(entry.path(), std::ios::binary);
-        std::ostringstream bytes;
-        bytes << in.rdbuf();
-        out[fs::relative(entry.path(), folder).string()] = bytes.str();
+        out[fs::relative(entry.path(), folder).string()] = read_file(entry.path().string());
     }
     return out;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
 }
 
 std::string shell_quote(const std::string& arg) {
@@ -115,14 +119,8 @@ CommandResult run_airm(const std::string& args, const std::string& stdin_text) {
     int status = std::system(cmd.c_str());
     CommandResult result;
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    auto slurp = [](const std::string& path) {
-        std::ifstream f(path, std::ios::binary);
-        std::stringstream ss;
-        ss << f.rdbuf();
-        return ss.str();
-    };
-    result.out = slurp(out);
-    result.err = slurp(err);
+    result.out = read_file(out);
+    result.err = read_file(err);
     // tools/test-sanitizers makes a sanitizer report end a process with 86, a code airm never uses:
     // fail the test here, since a test that only expects a non-zero exit would accept it.
     if (result.exit_code == 86) {

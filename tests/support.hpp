@@ -56,6 +56,9 @@ std::string airm_ok(const std::string& args, const std::string& stdin_text = "")
 /// wrote nothing there.
 [[nodiscard]] std::map<std::string, std::string> folder_contents(const std::string& folder);
 
+/// The whole file at `path` as bytes ("" when it cannot be read).
+[[nodiscard]] std::string read_file(const std::string& path);
+
 /// Quotes one argument for the shell.
 [[nodiscard]] std::string shell_quote(const std::string& arg);
 

@@ -129,10 +129,7 @@ TEST_CASE("benchmark on 2,000 records: every system measured, airm's facet count
         " --shared " + shell_quote(shared) + " --json " + shell_quote(report_path) + " >" +
         shell_quote(tmp.file("table.txt")) + " 2>" + shell_quote(tmp.file("log.txt"));
     const int status = std::system(command.c_str());
-    std::ifstream log_file(tmp.file("log.txt"));
-    std::stringstream log;
-    log << log_file.rdbuf();
-    INFO(log.str());
+    INFO(airm::test::read_file(tmp.file("log.txt")));
     REQUIRE(status == 0);
     std::ifstream report_file(report_path);
     const json report = json::parse(report_file);
@@ -191,14 +188,12 @@ TEST_CASE("benchmark on 2,000 records: every system measured, airm's facet count
                          " " + shell_quote(report_path) + " 2>/dev/null")
                             .c_str());
         REQUIRE(rendered == 0);
-        std::ifstream markdown_file(markdown_path);
-        std::stringstream markdown;
-        markdown << markdown_file.rdbuf();
+        const std::string markdown = airm::test::read_file(markdown_path);
         for (const std::string& heading : std::vector<std::string>{
                  "## Method", "## " + report.at("date").get<std::string>() + ", commit ",
                  "### Build", "### Search", "### Suggestion", "### Targets", "| records/s | "}) {
             INFO(heading);
-            CHECK(markdown.str().find(heading) != std::string::npos);
+            CHECK(markdown.find(heading) != std::string::npos);
         }
     }
 

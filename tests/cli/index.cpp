@@ -258,10 +258,7 @@ TEST_CASE("cli: the real MIT export gives 831 records with the published label c
           "[cli][shared]") {
     AIRM_REQUIRE_SHARED_DATA(shared);
     // The expected counts are read from ../shared/data/README.md, where the data is described.
-    std::ifstream readme(shared + "/README.md");
-    std::stringstream ss;
-    ss << readme.rdbuf();
-    const std::string text = ss.str();
+    const std::string text = airm::test::read_file(shared + "/README.md");
     std::map<std::string, std::uint64_t> expected;
     const std::regex label(R"((\d\.\d)=(\d+))");
     for (auto it = std::sregex_iterator(text.begin(), text.end(), label);

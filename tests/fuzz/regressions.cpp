@@ -2,22 +2,14 @@
 // bundled corpus as a smoke input, through the same entry points the fuzzers call.
 
 #include "fuzz/fuzz_targets.hpp"
+#include "support.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 void replay(const airm::fuzz::Target& target, const std::string& input) {
     const auto* data = reinterpret_cast<const std::uint8_t*>(input.data());
@@ -28,8 +20,8 @@ void replay(const airm::fuzz::Target& target, const std::string& input) {
 
 TEST_CASE("fuzz targets accept the bundled corpus and taxonomy", "[fuzz]") {
     const fs::path corpus = AIRM_TEST_CORPUS_DIR;
-    const std::string records = slurp(corpus / "records.jsonl");
-    const std::string taxonomy = slurp(corpus / "taxonomy.json");
+    const std::string records = airm::test::read_file((corpus / "records.jsonl").string());
+    const std::string taxonomy = airm::test::read_file((corpus / "taxonomy.json").string());
     REQUIRE(!records.empty());
     for (const auto& target : airm::fuzz::targets()) {
         INFO(target.name);
@@ -49,7 +41,7 @@ TEST_CASE("fuzz regressions: every kept crashing input now passes", "[fuzz]") {
         }
         for (const auto& entry : fs::directory_iterator(folder)) {
             INFO(target.name << ": " << entry.path().filename().string());
-            replay(target, slurp(entry.path()));
+            replay(target, airm::test::read_file(entry.path().string()));
             ++replayed;
         }
     }

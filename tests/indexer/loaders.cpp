@@ -23,13 +23,6 @@ using airm::test::test_data;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::vector<airm::LoadedRecord> load_all(const std::string& path,
                                          const airm::LoadOptions& options = {}) {
     std::vector<airm::LoadedRecord> out;
@@ -274,7 +267,7 @@ TEST_CASE("loaders: the mit-csv preset joins the source documents", "[loaders][c
     CHECK(by_id(plain, "A0001_Alpha2024").source.title.empty());
 
     // The same table saved with a byte-order mark and CRLF line ends reads the same.
-    std::string text = slurp(path);
+    std::string text = airm::test::read_file(path);
     std::string crlf = "\xEF\xBB\xBF";
     for (char c : text) {
         if (c == '\n') {
@@ -308,8 +301,8 @@ TEST_CASE("loaders: column mapping by --map and by a JSON mapping file", "[loade
                           "facet:category=Codes", "split:category=;", "facet:actor=Who"}) {
         by_flags.assign(m);
     }
-    const airm::ColumnMapping by_file =
-        airm::ColumnMapping::from_json(slurp(test_data("mapping.json")), "mapping.json");
+    const airm::ColumnMapping by_file = airm::ColumnMapping::from_json(
+        airm::test::read_file(test_data("mapping.json")), "mapping.json");
     for (const airm::ColumnMapping* mapping :
          std::vector<const airm::ColumnMapping*>{&by_flags, &by_file}) {
         airm::LoadOptions options;

@@ -174,13 +174,7 @@ TEST_CASE("a model saved in another format version is retrained on next use, not
 
     // Rewrite the first line as an older airm would have written it (version 3, before word
     // vectors; a version 4 model's vectors carry over, tested in word_vectors.cpp).
-    std::string data;
-    {
-        std::ifstream in(path, std::ios::binary);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        data = ss.str();
-    }
+    std::string data = airm::test::read_file(path);
     const std::string old_line = "airm-suggest-model 3";
     data.replace(0, data.find('\n'), old_line);
     std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
