@@ -3,6 +3,7 @@
 #include "engine/error.hpp"
 #include "engine/record/record.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace airm {
@@ -113,13 +114,14 @@ ColumnMapping ColumnMapping::mit_csv() {
     m.text = {"Action Definition"};
     m.source_ref = "Action Source";
     m.facets["category"] = "MitigationCode";
+    m.facets["source"] = "Action Source"; // the source document, to filter and count by
     return m;
 }
 
 std::vector<std::string> ColumnMapping::columns() const {
     std::vector<std::string> out;
     auto add = [&](const std::string& c) {
-        if (!c.empty())
+        if (!c.empty() && std::find(out.begin(), out.end(), c) == out.end())
             out.push_back(c);
     };
     add(id);

@@ -28,9 +28,10 @@ struct ColumnMapping {
     /// Reads a mapping from a JSON object {"id": "COL", "text": ["A", "B"], "facet:category": "C",
     /// ...}.
     [[nodiscard]] static ColumnMapping from_json(std::string_view json, std::string_view where);
-    /// The built-in mapping of the MIT AI Risk Mitigation Database export.
+    /// The built-in mapping of the MIT AI Risk Mitigation Database export: `Action Source` is both
+    /// the source reference and the facet "source" (to filter and count by document).
     [[nodiscard]] static ColumnMapping mit_csv();
-    /// Every column the mapping reads.
+    /// Every column the mapping reads, each once.
     [[nodiscard]] std::vector<std::string> columns() const;
     [[nodiscard]] bool empty() const { return id.empty(); }
 };

@@ -249,7 +249,8 @@ TEST_CASE("loaders: the mit-csv preset joins the source documents", "[loaders][c
     CHECK(a.source.authors == "Alpha Institute");
     CHECK(a.source.year == 2024);
     CHECK(a.source.url == "https://example.org/alpha");
-    CHECK(a.facets == Facets{{"category", {"1.1 Board Structure & Oversight"}}});
+    CHECK(a.facets ==
+          Facets{{"category", {"1.1 Board Structure & Oversight"}}, {"source", {"Alpha2024"}}});
 
     CHECK(by_id(records, "A0002_Alpha2024").text ==
           "Adversarial testing before release.\nIt covers CBRN and cyber misuse.");

@@ -178,6 +178,27 @@ TEST_CASE("search, facets, record, similar, taxonomy and stats answer the CLI's 
     CHECK(stats == cli_stats);
 }
 
+TEST_CASE("JSON answers are sent uncompressed to a client that accepts gzip and brotli",
+          "[serve]") {
+    TempDir dir;
+    const std::string db = build_index(dir);
+    ServeProcess server(db);
+    auto c = server.client();
+    const httplib::Headers browser{{"Accept-Encoding", "gzip, deflate, br"}};
+    const auto search = c.Get("/v1/search?q=red%20teaming", browser);
+    const auto record = c.Get("/v1/records/AIRM-0001", browser);
+    const auto suggest =
+        c.Post("/v1/suggest", browser, R"({"text": "red teaming"})", "application/json");
+    for (const auto* r : {&search, &record, &suggest}) {
+        REQUIRE(*r);
+        INFO((*r)->body.substr(0, 200));
+        CHECK((*r)->status == 200);
+        CHECK(!(*r)->has_header("Content-Encoding"));
+        CHECK((*r)->get_header_value("Content-Type").rfind("application/json", 0) == 0);
+        CHECK(json::parse((*r)->body).is_object());
+    }
+}
+
 TEST_CASE("suggest and batch suggest answer the CLI's JSON and refuse a batch over 32", "[serve]") {
     TempDir dir;
     const std::string db = build_index(dir);

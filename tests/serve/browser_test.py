@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The web explorer in a real browser (Debian's chromium + chromedriver through python3-selenium,
-headless, nothing downloaded): search, a highlighted result, a taxonomy filter changing the count
-and the URL, a record opened by keyboard, suggestions for pasted text.
+headless, nothing downloaded): search, a highlighted result, a taxonomy filter and a source filter
+changing the count and the URL, a record opened by keyboard, suggestions for pasted text.
 
 Usage: browser_test.py AIRM_BINARY CORPUS_DIR [SCREENSHOT.png]
 Exits 0 on success, 1 on failure, and 77 (CTest's SKIP_RETURN_CODE) with SKIPPED when chromium,
@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 SKIP = 77
@@ -50,9 +51,21 @@ def main():
     server = None
     driver = None
     try:
+        # The bundled records, each also carrying its source document as the facet "source" (as the
+        # mit-csv preset does), so that the sidebar has lifecycle, actor and source filters.
+        records = os.path.join(work, "records.jsonl")
+        with open(os.path.join(corpus, "records.jsonl"), encoding="utf-8") as f, \
+                open(records, "w", encoding="utf-8") as out:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    ref = (r.get("source") or {}).get("ref")
+                    if ref:
+                        r.setdefault("facets", {})["source"] = [ref]
+                    out.write(json.dumps(r, ensure_ascii=False) + "\n")
         db = os.path.join(work, "idx")
         subprocess.run([airm, "index", "--db", db, "--taxonomy", os.path.join(corpus, "taxonomy.json"),
-                        os.path.join(corpus, "records.jsonl")], check=True, stdout=subprocess.DEVNULL)
+                        records], check=True, stdout=subprocess.DEVNULL)
         server = subprocess.Popen([airm, "serve", "--db", db, "--port", "0", "--host", "127.0.0.1",
                                    "--threads", "4", "--allow-writes"],
                                   stdout=subprocess.PIPE, text=True)
@@ -109,6 +122,25 @@ def main():
         wait.until(lambda d: d.find_element(By.ID, "status").text == before)
         driver.forward()
         wait.until(lambda d: d.find_element(By.ID, "status").text == after)
+
+        # The sidebar has lifecycle, actor and source filters; tick a source document (drill-sideways:
+        # its count is the number of 3.1 records from it): the count and the URL follow.
+        for facet in ("lifecycle", "actor", "source"):
+            assert driver.find_elements(By.CSS_SELECTOR, 'input[data-facet="%s"]' % facet), facet + " filter missing"
+        source = driver.find_element(By.CSS_SELECTOR, 'input[data-facet="source"]')
+        value = source.get_attribute("data-value")
+        label = driver.find_element(By.CSS_SELECTOR, 'label[for="%s"]' % source.get_attribute("id")).text
+        source.send_keys(Keys.SPACE)
+        wait.until(lambda d: "filter=source%3D" in d.current_url)
+        wait.until(lambda d: d.find_element(By.ID, "status").text != after)
+        narrowed = driver.find_element(By.ID, "status").text
+        expected = label.rsplit("(", 1)[1].rstrip(")")
+        assert narrowed.startswith(expected + " record"), (narrowed, label)
+        assert "source=" + value in narrowed, narrowed
+        print("filter source=%s:" % value, narrowed)
+        with urllib.request.urlopen(url + "v1/search?" + urllib.parse.urlencode(
+                [("filter", "category=3.1"), ("filter", "source=" + value), ("limit", "0")]), timeout=5) as r:
+            assert json.load(r)["total"] == int(expected), "the API disagrees with the sidebar"
 
         # Open the first record by keyboard: focus its link and press Enter.
         link = driver.find_element(By.CSS_SELECTOR, "#results li a.result-title")

@@ -73,7 +73,10 @@ bool path_matches(const std::string& pattern, const std::string& path) {
 
 void send_json(httplib::Response& res, const std::string& body, int status) {
     res.status = status;
-    res.set_content(body, "application/json");
+    // httplib compresses a body typed exactly "application/json" for any client that accepts it,
+    // brotli at its slowest level for browsers (about 90 ms for one search answer, gzip 0.5 ms: a
+    // third of the server's CPU): with the charset named it sends the JSON as it is.
+    res.set_content(body, "application/json; charset=utf-8");
 }
 
 void send_problem(httplib::Response& res, int status, const std::string& code,

@@ -26,7 +26,7 @@ void install_routes(httplib::Server& server, ApiContext& context);
 /// True when `path` (a request path) matches a route template such as /v1/records/{id}.
 [[nodiscard]] bool path_matches(const std::string& pattern, const std::string& path);
 
-/// Writes `body` (JSON) as the answer.
+/// Writes `body` (JSON) as the answer, never compressed (see api.cpp).
 void send_json(httplib::Response& res, const std::string& body, int status = 200);
 /// Writes a problem document as the answer.
 void send_problem(httplib::Response& res, int status, const std::string& code,

@@ -7,7 +7,11 @@ const PAGE = 10;
 let searchAbort = null;
 let typingTimer = null;
 let writesAllowed = false;
-let facetList = "category,lifecycle,actor,source"; // "" after an index without these
+// The facets the sidebar counts: the index's own (from /v1/stats), these first; "" counts the
+// server's defaults.
+const PREFERRED_FACETS = ["category", "lifecycle", "actor", "source"];
+let facetList = "";
+let facetsKnown = null; // a promise, settled once facetList is set
 
 function el(tag, text, className) {
   const e = document.createElement(tag);
@@ -144,9 +148,23 @@ function renderFacets(result, s) {
   }
 }
 
+function knowFacets() {
+  if (!facetsKnown) {
+    facetsKnown = getJson("/v1/stats").then((stats) => {
+      const names = Object.keys(stats.facets || {});
+      const first = PREFERRED_FACETS.filter((f) => names.includes(f));
+      facetList = first.concat(names.filter((f) => !first.includes(f)).sort()).join(",");
+    }).catch(() => { facetList = ""; });
+  }
+  return facetsKnown;
+}
+
 async function runSearch(s) {
   if (searchAbort) searchAbort.abort();
   searchAbort = new AbortController();
+  const mine = searchAbort;
+  await knowFacets();
+  if (mine !== searchAbort) return; // a newer search started meanwhile
   const p = new URLSearchParams();
   p.set("q", s.q);
   for (const f of s.filters) p.append("filter", f);
@@ -158,7 +176,7 @@ async function runSearch(s) {
     result = await getJson("/v1/search?" + p.toString(), { signal: searchAbort.signal });
   } catch (e) {
     if (e.name === "AbortError") return;
-    // An unknown facet (an index without "source"): count the defaults instead.
+    // A facet the index no longer has: count the server's defaults instead.
     if (e.problem && e.problem.code === "invalid_facet" && facetList) {
       facetList = "";
       p.delete("facets");
