@@ -6,8 +6,12 @@ For every labelled record of a set, the share of its top 5 neighbours that carry
 records. Three neighbour lists are scored side by side:
 
   airm             `airm similar ID --limit 5 --json` on an index of the set as airm builds it
-  airm, text only  the same on an index whose records carry no codes, so that `similar` compares
-                   the texts alone: what a user with a new, uncoded entry gets
+  airm, own codes hidden
+                   the same for a record that has no codes while the others keep theirs: what a
+                   user adding a new, uncoded entry gets. The set's folds-5.csv splits it in five;
+                   for each fold an index holds its records without codes beside the other folds'
+                   coded records, and the fold's records are asked of that index
+  airm, no codes   the same on an index whose records carry no codes at all (the texts alone)
   TF-IDF cosine    computed here: lower-cased words of two or more letters or digits, English stop
                    words dropped, words and word bigrams, sublinear tf (1 + ln tf), smoothed idf
                    (ln((1 + n) / (1 + df)) + 1), L2-normalised, the 5 records of highest cosine
@@ -17,7 +21,9 @@ records. Three neighbour lists are scored side by side:
              [--every N] [--json FILE]
 
 Set `mit`: ../shared/data/mit-mitigations, indexed with `airm index --format mit-csv --documents`
-(text = Action Name + Action Definition for TF-IDF); the 16 catch-all codes count like any other.
+(text = Action Name + Action Definition for TF-IDF); the 16 catch-all codes count like any other. The
+indexes with codes hidden are written as JSON Lines (title = Action Name, text = Action Definition,
+facet `category` with corpus/taxonomy.json).
 Set `incidents`: ../shared/data/incident-mitigations, converted as tools/bench/quality.py does (text =
 the `mitigation_taken` sentences joined, flat facet `subcategory` = labels_normalized.tsv's labels).
 --every N scores every Nth record only (default 1: all). Working files go to a temporary folder.
@@ -119,6 +125,11 @@ def same_code_share(neighbours, gold, ids):
     return total / len(ids)
 
 
+def read_folds(path):
+    with open(path, encoding='utf-8', newline='') as f:
+        return {r['id']: r['fold'] for r in csv.DictReader(f)}
+
+
 def run(cmd):
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -126,13 +137,14 @@ def run(cmd):
     return proc.stdout
 
 
-def write_jsonl(path, ids, texts, titles, gold, facet):
+def write_jsonl(path, ids, texts, titles, gold, facet, coded_ids):
+    """Records as JSON Lines; only those in `coded_ids` carry their codes."""
     with open(path, 'w', encoding='utf-8') as f:
         for i in ids:
             rec = {'id': i, 'text': texts[i]}
-            if titles is not None:
+            if titles is not None and titles[i].strip():
                 rec['title'] = titles[i]
-            if facet is not None:
+            if i in coded_ids:
                 rec['facets'] = {facet: sorted(gold[i])}
             f.write(json.dumps(rec, ensure_ascii=False) + '\n')
 
@@ -149,12 +161,16 @@ def load_mit(shared, work, airm):
     titles = {r['Action ID']: r['Action Name'] for r in rows}
     coded = os.path.join(work, 'mit-db')
     run([airm, 'index', '--db', coded, '--format', 'mit-csv', '--documents', documents, export])
-    plain = os.path.join(work, 'mit-text-db')
-    records = os.path.join(work, 'mit-text.jsonl')
     definitions = {r['Action ID']: r['Action Definition'] for r in rows}
-    write_jsonl(records, ids, definitions, titles, gold, None)
-    run([airm, 'index', '--db', plain, records])
-    return ids, gold, texts, coded, plain
+    taxonomy = ['--taxonomy', 'category=' + os.path.join(ROOT, 'corpus', 'taxonomy.json')]
+
+    def build(name, coded_ids):
+        db = os.path.join(work, name)
+        records = db + '.jsonl'
+        write_jsonl(records, ids, definitions, titles, gold, 'category', coded_ids)
+        run([airm, 'index', '--db', db, records] + (taxonomy if coded_ids else []))
+        return db
+    return ids, gold, texts, coded, build, os.path.join(data, 'folds-5.csv')
 
 
 def incident_text(cell):
@@ -180,15 +196,13 @@ def load_incidents(shared, work, airm):
             for r in csv.DictReader(f):
                 texts[r['id']] = incident_text(r['mitigation_taken'])
     ids = [i for i in texts if i in gold and gold[i] and texts[i]]
-    coded = os.path.join(work, 'incidents-db')
-    records = os.path.join(work, 'incidents.jsonl')
-    write_jsonl(records, ids, texts, None, gold, 'subcategory')
-    run([airm, 'index', '--db', coded, records])
-    plain = os.path.join(work, 'incidents-text-db')
-    records = os.path.join(work, 'incidents-text.jsonl')
-    write_jsonl(records, ids, texts, None, gold, None)
-    run([airm, 'index', '--db', plain, records])
-    return ids, gold, texts, coded, plain
+    def build(name, coded_ids):
+        db = os.path.join(work, name)
+        records = db + '.jsonl'
+        write_jsonl(records, ids, texts, None, gold, 'subcategory', coded_ids)
+        run([airm, 'index', '--db', db, records])
+        return db
+    return ids, gold, texts, build('incidents-db', set(ids)), build, os.path.join(data, 'folds-5.csv')
 
 
 def main():
@@ -208,12 +222,19 @@ def main():
             if loader is None:
                 sys.exit('similar: unknown set %r; choose mit, incidents' % name)
             started = time.time()
-            ids, gold, texts, coded, plain = loader(args.shared, work, args.airm)
+            ids, gold, texts, coded, build, folds_csv = loader(args.shared, work, args.airm)
             scored = ids[::args.every]
+            fold_of = read_folds(folds_csv)
+            hidden = {}
+            for fold in sorted({fold_of[i] for i in scored}):
+                asked = [i for i in scored if fold_of[i] == fold]
+                db = build('%s-fold-%s' % (name, fold), {i for i in ids if fold_of.get(i) != fold})
+                hidden.update(airm_neighbours(args.airm, db, asked))
             rows = {
                 'airm': same_code_share(airm_neighbours(args.airm, coded, scored), gold, scored),
-                'airm, text only (codes hidden)':
-                    same_code_share(airm_neighbours(args.airm, plain, scored), gold, scored),
+                "airm, the record's own codes hidden": same_code_share(hidden, gold, scored),
+                'airm, no codes at all': same_code_share(
+                    airm_neighbours(args.airm, build(name + '-text-db', set()), scored), gold, scored),
                 'TF-IDF cosine (sublinear tf, stop words, bigrams)':
                     same_code_share(tfidf_neighbours(ids, texts), gold, scored),
             }
