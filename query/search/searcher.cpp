@@ -360,6 +360,7 @@ double Searcher::Impl::idf_of(const QNode& node) const {
     case QOp::match_nothing:
     case QOp::wildcard:
     case QOp::value_range:
+    case QOp::value_weights:
         return 0;
     }
     return 0;
@@ -813,7 +814,15 @@ SearchResult Searcher::similar(std::string_view id, const SearchRequest& request
                 stop_stems.insert(stem.empty() ? t.term : stem);
             }
         }
-        similar = detail::similar_query(impl_->db, id, impl_->index->paths().front(), stop_stems);
+        // The request's filters pick the candidates, so a filtered page is full.
+        std::vector<Xapian::Query> filters;
+        for (const auto& f : impl_->collect_filters(request).all_as_queries())
+            filters.push_back(detail::to_xapian(f));
+        const Xapian::Query filter(Xapian::Query::OP_AND, filters.begin(), filters.end());
+        const detail::SimilarContext context{impl_->db, impl_->index->metadata(), stop_stems,
+                                             filters.empty() ? nullptr : &filter,
+                                             request.offset + request.limit};
+        similar = detail::similar_query(context, id, impl_->index->paths().front());
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->index->paths().front());
     }

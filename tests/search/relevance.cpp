@@ -1,9 +1,12 @@
 /// Relevance on the real MIT export: nDCG@10 and MRR over the judged query set
 /// (tests/data/judged-queries-mit.tsv), which must not fall below the recorded floor.
 /// tools/bench/relevance.py gives the same figures beside Xapian's QueryParser defaults.
+/// Also what `similar` promises: records coded like the nearest neighbours first, the record's own
+/// codes unused, and the same-code share on the MIT export (tools/bench/similar.py measures it).
 
 #include "search/search_support.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
@@ -16,10 +19,10 @@ using airm::test::TempDir;
 
 namespace {
 
-/// Measured 0.795 and 0.971 with the default ranking (Xapian's defaults: 0.782 and 0.971); the
-/// floor sits a little under.
-constexpr double kNdcgFloor = 0.77;
-constexpr double kMrrFloor = 0.94;
+/// Measured 0.728 and 0.934 with the default ranking on the 102 judged queries (Xapian's
+/// defaults: 0.750 and 0.956; tools/bench/QUALITY.md); the floor sits a little under.
+constexpr double kNdcgFloor = 0.71;
+constexpr double kMrrFloor = 0.91;
 
 using Judgments = std::map<std::string, std::map<std::string, int>>; // query -> id -> grade
 
@@ -87,7 +90,7 @@ TEST_CASE("relevance: nDCG@10 and MRR on the judged MIT queries stay above the f
     AIRM_REQUIRE_SHARED_DATA(shared);
     const Judgments judged =
         read_judgments(std::string(AIRM_TEST_DATA_DIR) + "/judged-queries-mit.tsv");
-    REQUIRE(judged.size() >= 40);
+    REQUIRE(judged.size() >= 100);
     TempDir dir;
     Index index = Index::open(test::build_mit_index(dir, shared));
     // Every judged id is a record of the export.
@@ -116,4 +119,97 @@ TEST_CASE("relevance: nDCG@10 and MRR on the judged MIT queries stay above the f
               << ", MRR " << mrr << " (floors " << kNdcgFloor << ", " << kMrrFloor << ")\n";
     CHECK(ndcg >= kNdcgFloor);
     CHECK(mrr >= kMrrFloor);
+}
+
+namespace {
+
+/// A record of JSON Lines with one flat facet value.
+std::string coded_record(const std::string& id, const std::string& text, const std::string& area) {
+    return R"({"id": ")" + id + R"(", "text": ")" + text + R"(", "facets": {"area": [")" + area +
+           "\"]}}\n";
+}
+
+} // namespace
+
+TEST_CASE("similar: of two records as close in words, the one coded like the nearest neighbours "
+          "ranks first",
+          "[query][search][similar]") {
+    TempDir dir;
+    // X and Y share three words with Q each and are otherwise alike (their cosines are equal); X
+    // comes first in the index. Q's other neighbours are all coded "security", like Y.
+    const std::string records =
+        coded_record("Q", "firewall intrusion scanning penetration weaknesses network", "legal") +
+        coded_record("X", "firewall intrusion scanning contract clauses signed", "legal") +
+        coded_record("Y", "firewall intrusion scanning patches servers hardened", "security") +
+        coded_record("N1", "penetration network audit logs", "security") +
+        coded_record("N2", "weaknesses network monitoring alerts", "security") +
+        coded_record("N3", "penetration weaknesses triage tickets", "security") +
+        coded_record("G1", "board charter governance minutes", "legal") +
+        coded_record("G2", "budget finance quarterly report", "legal");
+    index_files(dir.file("db"), {dir.write("r.jsonl", records)}, IndexOptions{});
+    Index index = Index::open(dir.file("db"));
+    Searcher searcher(index, test::searcher_options(index));
+    SearchRequest request;
+    request.limit = 7;
+    const auto ids = test::ids_of(searcher.similar("Q", request));
+    const auto y = std::find(ids.begin(), ids.end(), "Y");
+    const auto x = std::find(ids.begin(), ids.end(), "X");
+    REQUIRE(y != ids.end());
+    REQUIRE(x != ids.end());
+    CHECK(y < x);
+}
+
+TEST_CASE("similar: a record's own codes never change the records found like it",
+          "[query][search][similar]") {
+    TempDir dir;
+    std::string records, recoded;
+    const char* texts[] = {"staged release of model weights to vetted partners",
+                           "release model weights in stages after red team review",
+                           "vetted partners receive early model access",
+                           "board reviews the release decision",
+                           "red team review of dangerous capabilities"};
+    const char* areas[] = {"deployment", "deployment", "access", "governance", "testing"};
+    for (int i = 0; i < 5; ++i) {
+        const std::string id = "R" + std::to_string(i);
+        records += coded_record(id, texts[i], areas[i]);
+        recoded += coded_record(id, texts[i], i == 0 ? "governance" : areas[i]);
+    }
+    index_files(dir.file("a"), {dir.write("a.jsonl", records)}, IndexOptions{});
+    index_files(dir.file("b"), {dir.write("b.jsonl", recoded)}, IndexOptions{});
+    Index a = Index::open(dir.file("a"));
+    Index b = Index::open(dir.file("b"));
+    Searcher in_a(a, test::searcher_options(a));
+    Searcher in_b(b, test::searcher_options(b));
+    SearchRequest request;
+    request.limit = 4;
+    CHECK(test::ids_of(in_a.similar("R0", request)) == test::ids_of(in_b.similar("R0", request)));
+}
+
+TEST_CASE(
+    "similar: on the MIT export, records with the record's code fill at least 40% of the top 5",
+    "[query][search][similar][shared]") {
+    AIRM_REQUIRE_SHARED_DATA(shared);
+    TempDir dir;
+    Index index = Index::open(test::build_mit_index(dir, shared));
+    std::map<std::string, std::string> code; // id -> its one code
+    std::vector<std::string> ids;
+    index.for_each_record([&](const Record& r) {
+        ids.push_back(r.id);
+        code[r.id] = r.facets.at("category").front();
+    });
+    Searcher searcher(index, test::searcher_options(index));
+    SearchRequest request;
+    request.limit = 5;
+    request.snippets = false;
+    double share = 0;
+    std::size_t asked = 0;
+    for (std::size_t i = 0; i < ids.size(); i += 3) { // every third record
+        for (const auto& other : test::ids_of(searcher.similar(ids[i], request)))
+            share += code.at(other) == code.at(ids[i]) ? 0.2 : 0.0;
+        ++asked;
+    }
+    share /= static_cast<double>(asked);
+    std::cout << "similar on every third MIT record: " << share
+              << " of the top 5 share the record's code\n";
+    CHECK(share >= 0.40);
 }

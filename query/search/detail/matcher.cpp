@@ -503,6 +503,7 @@ CursorPtr build(const QNode& node, double factor, const Scoring& s) {
     case QOp::synonym:
     case QOp::wildcard:
     case QOp::value_range:
+    case QOp::value_weights:
         break; // runs_in_memory() keeps these away
     }
     return std::make_unique<NothingCursor>();

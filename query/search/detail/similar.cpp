@@ -4,90 +4,217 @@
 #include "engine/schema.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+#include <utility>
+#include <vector>
 
 namespace airm::detail {
 namespace {
 
-/// Accepts the stem terms ("Z" + stem) of the record's own words: stems occurring in its title,
-/// text or reasoning (not only in its source), no numbers, no stop words.
-class OwnWords : public Xapian::ExpandDecider {
-  public:
-    OwnWords(const Xapian::Document& doc, const std::set<std::string>& stop_stems)
-        : stop_(stop_stems) {
-        // A stem counts unless all of its weight in the record ("Z" + stem) comes from the source
-        // (the text's own stem terms are not stored, so this is asked of the whole weight).
-        const std::string z(schema::kStemPrefix);
-        const std::string source = schema::field_stem_term(schema::Field::source, "");
-        const auto source_weight = schema::field_wdf(schema::Field::source);
-        std::map<std::string, Xapian::termcount> in_source;
-        for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) {
-            const std::string t = *it;
-            if (t.size() > source.size() && t.compare(0, source.size(), source) == 0)
-                in_source[t.substr(source.size())] = it.get_wdf() * source_weight;
-        }
-        for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) {
-            const std::string t = *it;
-            if (t.size() <= z.size() || t.compare(0, z.size(), z) != 0)
-                continue;
-            const char first = t[z.size()];
-            if (first >= 'A' && first <= 'Z')
-                continue; // a per-field term
-            const std::string stem = t.substr(z.size());
-            auto src = in_source.find(stem);
-            if (src == in_source.end() || it.get_wdf() > src->second)
-                stems_.insert(stem);
-        }
+/// A record's own stem terms ("Z" + stem) with their field-weighted counts, less what its source
+/// adds: no stop words, numbers or stems under three letters.
+using Counts = std::vector<std::pair<std::string, double>>;
+
+Counts own_counts(Xapian::TermIterator it, Xapian::TermIterator end,
+                  const std::set<std::string>& stops) {
+    const std::string z(schema::kStemPrefix);
+    const std::string source = schema::field_stem_term(schema::Field::source, "");
+    const double source_weight = schema::field_wdf(schema::Field::source);
+    std::vector<std::pair<std::string, Xapian::termcount>> terms;
+    std::map<std::string, double> in_source;
+    for (; it != end; ++it) {
+        std::string t = *it;
+        if (t.size() > source.size() && t.compare(0, source.size(), source) == 0)
+            in_source[t.substr(source.size())] = it.get_wdf() * source_weight;
+        terms.emplace_back(std::move(t), it.get_wdf());
     }
-    bool operator()(const std::string& term) const override {
-        const std::string_view z = schema::kStemPrefix;
-        if (term.size() < z.size() + 3 || term.compare(0, z.size(), z) != 0)
-            return false;
-        const std::string stem = term.substr(z.size());
-        if (stems_.count(stem) == 0 || stop_.count(stem) != 0)
-            return false;
-        return std::none_of(stem.begin(), stem.end(), [](char c) { return c >= '0' && c <= '9'; });
+    Counts out;
+    for (auto& [t, wdf] : terms) {
+        if (t.size() < z.size() + 3 || t.compare(0, z.size(), z) != 0)
+            continue;
+        const char first = t[z.size()];
+        if (first >= 'A' && first <= 'Z')
+            continue; // a per-field term
+        const std::string stem = t.substr(z.size());
+        if (stops.count(stem) != 0 ||
+            std::any_of(stem.begin(), stem.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            continue;
+        double count = wdf;
+        if (auto src = in_source.find(stem); src != in_source.end())
+            count -= src->second;
+        if (count > 0)
+            out.emplace_back(std::move(t), count);
+    }
+    return out;
+}
+
+/// TF-IDF weights (1 + ln count) * (ln((1 + N) / (1 + df)) + 1), inverse document frequencies
+/// cached across records.
+class TfIdf {
+  public:
+    explicit TfIdf(const Xapian::Database& db) : db_(db), n_(db.get_doccount()) {}
+
+    [[nodiscard]] std::map<std::string, double> vector(const Counts& counts) {
+        std::map<std::string, double> out;
+        for (const auto& [t, c] : counts)
+            out[t] = (1 + std::log(c)) * idf(t);
+        return out;
     }
 
   private:
-    const std::set<std::string>& stop_;
-    std::set<std::string> stems_;
+    double idf(const std::string& t) {
+        auto [it, added] = idf_.try_emplace(t, 0.0);
+        if (added)
+            it->second = std::log((1.0 + n_) / (1.0 + db_.get_termfreq(t))) + 1;
+        return it->second;
+    }
+    const Xapian::Database& db_;
+    double n_;
+    std::map<std::string, double> idf_;
+};
+
+double norm(const std::map<std::string, double>& v) {
+    double sum = 0;
+    for (const auto& [t, w] : v)
+        sum += w * w;
+    return std::sqrt(sum);
+}
+
+/// The codes of each facet of a document (hierarchical ones with their ancestors).
+std::vector<std::vector<std::string>> codes_of(const Xapian::Document& doc,
+                                               const IndexMetadata& metadata) {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& [name, info] : metadata.facets) {
+        std::vector<std::string> codes;
+        const std::string value = doc.get_value(info.slot);
+        std::size_t at = 0;
+        while (at < value.size()) {
+            std::size_t end = value.find(schema::kValueSeparator, at);
+            if (end == std::string::npos)
+                end = value.size();
+            if (end > at)
+                codes.push_back(value.substr(at, end - at));
+            at = end + 1;
+        }
+        out.push_back(std::move(codes));
+    }
+    return out;
+}
+
+struct Candidate {
+    std::string id;
+    double cosine = 0;
+    std::vector<std::vector<std::string>> codes; ///< by facet
+    double score = 0;
 };
 
 } // namespace
 
-SimilarQuery similar_query(const Xapian::Database& db, std::string_view id,
-                           const std::string& where, const std::set<std::string>& stop_stems) {
+SimilarQuery similar_query(const SimilarContext& context, std::string_view id,
+                           const std::string& where) {
+    const Xapian::Database& db = context.db;
     const std::string id_term = schema::id_term(id);
     Xapian::PostingIterator post = db.postlist_begin(id_term);
     if (post == db.postlist_end(id_term)) {
         throw NotFound("no record with id '" + std::string(id) + "' in " + where +
                        "; find ids with 'airm search'");
     }
-    Xapian::RSet rset;
-    rset.add_document(*post);
-    Xapian::Enquire enquire(db);
-    OwnWords decider(db.get_document(*post), stop_stems);
-    Xapian::ESet eset = enquire.get_eset(kSimilarTerms, rset, &decider);
+    TfIdf tfidf(db);
+    const auto record =
+        tfidf.vector(own_counts(db.termlist_begin(*post), db.termlist_end(*post), context.stops));
 
     SimilarQuery out;
-    std::vector<QNode> terms;
-    const double top = eset.empty() ? 1.0 : eset.begin().get_weight();
-    for (auto it = eset.begin(); it != eset.end(); ++it) {
-        const std::string term = *it;
-        // Each term counts as much as it tells this record apart (its expansion weight).
-        terms.push_back(QNode::scaled(QNode::leaf(term), top > 0 ? it.get_weight() / top : 1.0));
-        const std::string stem = term.substr(schema::kStemPrefix.size());
-        out.highlight.stems.insert(stem);
-        out.description += (out.description.empty() ? "" : " ") + stem;
-    }
-    if (terms.empty()) {
+    if (record.empty()) {
         out.query = QNode::none();
         out.description = "(the record has no words to compare)";
         return out;
     }
-    out.query = QNode::combine(QOp::and_not,
-                               {QNode::combine(QOp::or_, std::move(terms)), QNode::leaf(id_term)});
+    std::vector<std::pair<std::string, double>> by_weight(record.begin(), record.end());
+    std::stable_sort(by_weight.begin(), by_weight.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (std::size_t i = 0; i < by_weight.size() && i < kSimilarTerms; ++i) {
+        const std::string stem = by_weight[i].first.substr(schema::kStemPrefix.size());
+        out.highlight.stems.insert(stem);
+        out.description += (out.description.empty() ? "" : " ") + stem;
+    }
+
+    // Candidates: BM25 over every own word of the record, each as telling as its TF-IDF weight.
+    const double top = by_weight.front().second;
+    std::vector<Xapian::Query> words;
+    for (const auto& [t, w] : by_weight)
+        words.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t), w / top);
+    Xapian::Query query(Xapian::Query::OP_OR, words.begin(), words.end());
+    query = Xapian::Query(Xapian::Query::OP_AND_NOT, query, Xapian::Query(id_term));
+    if (context.filter != nullptr)
+        query = Xapian::Query(Xapian::Query::OP_FILTER, query, *context.filter);
+    Xapian::Enquire enquire(db);
+    enquire.set_query(query);
+    enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+    const auto many = static_cast<Xapian::doccount>(std::max(kSimilarCandidates, context.wanted));
+    const Xapian::MSet mset = enquire.get_mset(0, many);
+
+    // Their cosine with the record.
+    const double record_norm = norm(record);
+    std::vector<Candidate> candidates;
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+        const auto vec =
+            tfidf.vector(own_counts(db.termlist_begin(*it), db.termlist_end(*it), context.stops));
+        double dot = 0;
+        for (const auto& [t, w] : vec) {
+            if (auto r = record.find(t); r != record.end())
+                dot += w * r->second;
+        }
+        const double n = norm(vec) * record_norm;
+        const Xapian::Document doc = it.get_document();
+        candidates.push_back({doc.get_value(schema::kSlotId), n > 0 ? dot / n : 0.0,
+                              codes_of(doc, context.metadata), 0.0});
+    }
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.cosine > b.cosine; });
+
+    // The nearest candidates vote with their codes; a candidate gains the mean share of the vote
+    // its codes hold (over the facets it has codes in).
+    const std::size_t facets = context.metadata.facets.size();
+    std::vector<std::map<std::string, double>> votes(facets);
+    double total = 0;
+    for (std::size_t i = 0; i < candidates.size() && i < kSimilarVoters; ++i) {
+        total += candidates[i].cosine;
+        for (std::size_t f = 0; f < facets; ++f) {
+            for (const auto& code : candidates[i].codes[f])
+                votes[f][code] += candidates[i].cosine;
+        }
+    }
+    for (auto& c : candidates) {
+        double bonus = 0;
+        std::size_t coded = 0;
+        for (std::size_t f = 0; f < facets && total > 0; ++f) {
+            if (c.codes[f].empty())
+                continue;
+            double share = 0;
+            for (const auto& code : c.codes[f]) {
+                auto v = votes[f].find(code);
+                share += v == votes[f].end() ? 0.0 : v->second / total;
+            }
+            bonus += share / static_cast<double>(c.codes[f].size());
+            ++coded;
+        }
+        c.score =
+            c.cosine + (coded > 0 ? kSimilarVoteWeight * bonus / static_cast<double>(coded) : 0.0);
+    }
+
+    std::vector<std::pair<std::string, double>> weights;
+    std::vector<QNode> ids;
+    for (auto& c : candidates) {
+        ids.push_back(QNode::leaf(schema::id_term(c.id)));
+        weights.emplace_back(std::move(c.id), c.score);
+    }
+    if (ids.empty()) {
+        out.query = QNode::none();
+        return out;
+    }
+    out.query = QNode::combine(QOp::filter, {QNode::valued(schema::kSlotId, std::move(weights)),
+                                             QNode::combine(QOp::or_, std::move(ids))});
     return out;
 }
 

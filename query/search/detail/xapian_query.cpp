@@ -573,11 +573,20 @@ QNode QNode::range(unsigned slot, std::string lo, std::string hi) {
     return n;
 }
 
+QNode QNode::valued(unsigned slot, std::vector<std::pair<std::string, double>> weights) {
+    QNode n;
+    n.op = QOp::value_weights;
+    n.slot = slot;
+    n.weights = std::move(weights);
+    return n;
+}
+
 bool runs_in_memory(const QNode& node) {
     switch (node.op) {
     case QOp::synonym:
     case QOp::wildcard:
     case QOp::value_range:
+    case QOp::value_weights:
         return false;
     case QOp::phrase:
         return std::all_of(node.kids.begin(), node.kids.end(),
@@ -667,6 +676,15 @@ Xapian::Query to_xapian_in(const QNode& node, bool weighted, const DerivedTermCo
                    : node.hi.empty() ? XQ(XQ::OP_VALUE_GE, node.slot, node.lo)
                                      : XQ(XQ::OP_VALUE_RANGE, node.slot, node.lo, node.hi);
         return XQ(XQ::OP_SCALE_WEIGHT, range, 0.0);
+    }
+    case QOp::value_weights: {
+        // Every record with a value in the slot matches (unlisted ones with weight 0): callers
+        // filter it to the listed records.
+        auto* source = new Xapian::ValueMapPostingSource(node.slot);
+        for (const auto& [value, weight] : node.weights)
+            source->add_mapping(value, weight);
+        source->set_default_weight(0.0);
+        return XQ(source->release());
     }
     }
     return XQ();
