@@ -75,3 +75,23 @@ TEST_CASE("cli trust: an empty --db is a usage error naming the empty value", "[
         CHECK(r.out.empty());
     }
 }
+
+TEST_CASE("cli trust: a lock file that cannot be opened is not blamed on another process",
+          "[cli][trust]") {
+    SmallIndex index;
+    // A lock file that cannot be opened for writing, as in a folder the user may not write to
+    // (which root, running the tests in CI, could still write): here a folder in its place.
+    fs::remove(fs::path(index.db) / "flintlock");
+    fs::create_directory(fs::path(index.db) / "flintlock");
+    for (const std::string& args : {"delete --db " + shell_quote(index.db) + " T-001",
+                                    "index --db " + shell_quote(index.db) + " " +
+                                        shell_quote(airm::test::test_data("records.jsonl"))}) {
+        auto r = run_airm(args);
+        INFO("airm " << args << "\nstderr: " << r.err);
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("locked by another process") == std::string::npos);
+        CHECK(r.err.find("cannot take the write lock of index '" + index.db + "'") !=
+              std::string::npos);
+        CHECK(r.err.find("permissions") != std::string::npos);
+    }
+}
