@@ -251,6 +251,28 @@ TEST_CASE("cli trust: batch search lines with unknown keys are refused naming th
     CHECK(r.out.empty());
 }
 
+TEST_CASE("cli trust: re-indexing the MIT export without its documents keeps the source years",
+          "[cli][trust]") {
+    AIRM_REQUIRE_SHARED_DATA(data);
+    TempDir dir;
+    const std::string db = index_mit(dir, data);
+    const auto years = search_json(db, "--filter year=2024 --limit 1")["total"];
+    REQUIRE(years.get<std::uint64_t>() > 0);
+    const std::string csv = data + "/mit-mitigations/mitigation-database-2025-07-23.csv";
+    auto r = run_airm("index --db " + shell_quote(db) + " --format mit-csv " + shell_quote(csv));
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("831 records") != std::string::npos);
+    CHECK(r.err.find("--documents") != std::string::npos);
+    CHECK(search_json(db, "--filter year=2024 --limit 1")["total"] == years);
+    // With the documents it is a plain update.
+    airm_ok("index --db " + shell_quote(db) + " --format mit-csv --documents " +
+            shell_quote(data + "/mit-mitigations/" +
+                        "mitigation-database-included-documents-2025-07-23.csv") +
+            " " + shell_quote(csv));
+    CHECK(search_json(db, "--filter year=2024 --limit 1")["total"] == years);
+}
+
 TEST_CASE("cli trust: a lock file that cannot be opened is not blamed on another process",
           "[cli][trust]") {
     SmallIndex index;
