@@ -313,3 +313,21 @@ TEST_CASE("cli trust: control characters in the data never reach the terminal ra
     const json j = search_json(db, "red teaming");
     CHECK(j["results"][0]["title"] == "Wipe \x1b[2J the screen");
 }
+
+TEST_CASE("cli trust: a binary synonyms file is refused without quoting its bytes",
+          "[cli][trust]") {
+    SmallIndex index;
+    TempDir dir;
+    std::string bytes = "\x89PNG\r\n\x1a\n";
+    for (int i = 0; i < 64; ++i)
+        bytes += static_cast<char>(0x80 + i);
+    const std::string file = dir.write("synonyms.bin", bytes);
+    auto r = run_airm("search --db " + shell_quote(index.db) + " --synonyms " + shell_quote(file) +
+                      " red");
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find(file + " is not a UTF-8 text file") != std::string::npos);
+    CHECK(r.err.find("'a = b = c'") != std::string::npos);
+    CHECK(r.err.find('\x1a') == std::string::npos);
+    CHECK(r.err.find("\x80\x81") == std::string::npos);
+}
