@@ -331,3 +331,16 @@ TEST_CASE("cli trust: a binary synonyms file is refused without quoting its byte
     CHECK(r.err.find('\x1a') == std::string::npos);
     CHECK(r.err.find("\x80\x81") == std::string::npos);
 }
+
+TEST_CASE("cli trust: counts in messages are the counts, in the right number", "[cli][trust]") {
+    SmallIndex index;
+    const std::string out = airm_ok("delete --db " + shell_quote(index.db) + " T-001");
+    CHECK(out.find("deleted 1 record from") != std::string::npos);
+    CHECK(out.find("1 records") == std::string::npos);
+    std::string words;
+    for (int i = 0; i < 5000; ++i)
+        words += (i ? " " : "") + std::string("red");
+    auto r = run_airm("search --db " + shell_quote(index.db) + " '" + words + "'");
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("the query has 5000 words") != std::string::npos);
+}
