@@ -15,12 +15,25 @@ namespace fs = std::filesystem;
 namespace airm {
 namespace detail {
 
+bool held_by_another(const Xapian::Error& error) {
+    // Xapian says "already locked" only when another process holds the lock; other failures
+    // (the lock file cannot be opened) carry the system's reason instead.
+    return error.get_msg().find("already locked") != std::string::npos;
+}
+
 void rethrow_xapian(const Xapian::Error& error, std::string_view path) {
     const std::string where(path);
     const std::string type = error.get_type();
     if (type == "DatabaseModifiedError") {
         throw IndexChanged("index '" + where +
                            "' changed while it was being read; run the command again");
+    }
+    if (type == "DatabaseLockError" && !held_by_another(error)) {
+        // Not another writer: the lock file cannot be made or opened (permissions, a read-only
+        // file system...), and waiting would not help.
+        throw IndexError("cannot take the write lock of index '" + where + "' (" + error.get_msg() +
+                         "); check that you may write to the folder and its files (permissions, "
+                         "a read-only file system)");
     }
     if (type == "DatabaseLockError") {
         throw IndexError(
@@ -438,8 +451,8 @@ Xapian::WritableDatabase open_writable(const std::string& path, int flags,
     while (true) {
         try {
             return Xapian::WritableDatabase(path, flags);
-        } catch (const Xapian::DatabaseLockError&) {
-            if (std::chrono::steady_clock::now() >= deadline) {
+        } catch (const Xapian::DatabaseLockError& e) {
+            if (std::chrono::steady_clock::now() >= deadline || !detail::held_by_another(e)) {
                 throw;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -25,6 +25,9 @@ struct IndexAccess {
                                                         std::string_view where);
 };
 
+/// True when a DatabaseLockError means another process holds the write lock (not a lock file
+/// that cannot be opened).
+[[nodiscard]] bool held_by_another(const Xapian::Error& error);
 /// Converts a Xapian exception into the airm error that explains it for `path`.
 [[noreturn]] void rethrow_xapian(const Xapian::Error& error, std::string_view path);
 

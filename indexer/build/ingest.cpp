@@ -133,11 +133,45 @@ void refuse_no_records(std::uint64_t read, const std::vector<std::string>& input
 
 namespace {
 
+/// True when `source` has what a documents table adds: title, authors, year or URL.
+bool has_document(const Source& source) {
+    return !source.title.empty() || !source.authors.empty() || source.year || !source.url.empty();
+}
+
+/// Refuses to replace records whose source document (title, authors, year, URL) the index holds
+/// by records citing the same source without it, as re-indexing an export without its documents
+/// table would: the years, titles and URLs (and year filters) would be lost without a word.
+void refuse_dropping_documents(const IndexWriter& writer, const std::vector<Record>& records,
+                               const std::vector<std::string>& inputs, const std::string& target) {
+    std::uint64_t dropped = 0;
+    std::string first;
+    for (const Record& record : records) {
+        if (has_document(record.source) || !writer.contains(record.id))
+            continue;
+        const std::optional<Record> old = writer.find(record.id);
+        if (!old || !has_document(old->source) || old->source.ref != record.source.ref)
+            continue;
+        if (dropped++ == 0)
+            first = record.id;
+    }
+    if (dropped == 0)
+        return;
+    throw InvalidInput(
+        std::to_string(dropped) + (dropped == 1 ? " record" : " records") + " (first '" + first +
+        "') of " + (inputs.size() == 1 ? "'" + inputs.front() + "'" : "the inputs") +
+        " would replace records of index '" + target +
+        "' that have a source title, year or URL, with none: nothing was indexed; pass the "
+        "source documents again (--documents DOCS.csv for the MIT export), or --rebuild to "
+        "replace the index with the records as they are");
+}
+
 IndexReport write_batch(IndexWriter& writer, const std::string& target,
                         const std::vector<std::string>& inputs, const IndexOptions& options) {
     IndexMetadata metadata = writer.metadata();
     PreparedBatch batch = prepare_batch(inputs, options, metadata);
     refuse_no_records(batch.records.size(), inputs, target, options.rebuild);
+    if (!options.rebuild)
+        refuse_dropping_documents(writer, batch.records, inputs, target);
     writer.metadata() = metadata;
     Analyzer analyzer(metadata.analyzer);
     Xapian::WritableDatabase& db = detail::IndexAccess::database(writer);

@@ -53,7 +53,9 @@ void refuse_no_records(std::uint64_t read, const std::vector<std::string>& input
                        const std::string& db, bool rebuild);
 
 /// Indexes `inputs` into the index at `db` (created when absent). All or nothing; inputs that hold
-/// no records at all are refused (see refuse_no_records()).
+/// no records at all are refused (see refuse_no_records()), and so are records that would replace
+/// records with a source title, authors, year or URL by ones citing the same source without any
+/// (an export re-indexed without its documents table), unless `rebuild`.
 IndexReport index_files(const std::string& db, const std::vector<std::string>& inputs,
                         const IndexOptions& options);
 

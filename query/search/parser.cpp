@@ -168,6 +168,8 @@ class Parser {
 
     /// Hints about a well-formed query that may not say what was meant (a misspelt field name).
     [[nodiscard]] std::string hints() const { return hints_; }
+    /// Words typed as "name:rest" whose name is no field and close to none.
+    [[nodiscard]] std::vector<std::string> unknown_fields() const { return unknown_fields_; }
 
   private:
     std::string_view query_;
@@ -175,6 +177,7 @@ class Parser {
     std::vector<Lexeme> tokens_;
     std::size_t at_ = 0;
     std::string hints_;
+    std::vector<std::string> unknown_fields_;
     /// Parentheses and NOT/-/+ nest by recursion (here and in every walk of the tree), so their
     /// depth is bounded to keep the stack bounded whatever the query.
     static constexpr int max_nesting = 100;
@@ -368,8 +371,15 @@ class Parser {
         names.insert(names.end(), syntax_.facets.begin(), syntax_.facets.end());
         names.emplace_back("year");
         const std::optional<std::string> near = closest_name(name, names);
-        if (!near)
+        if (!near) {
+            // No field is close ("ISO:27001" is text): the searcher says so if nothing matched.
+            const bool name_like = std::all_of(name.begin(), name.end(), [](char c) {
+                return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+            });
+            if (name_like)
+                unknown_fields_.push_back(name + ":" + rest);
             return;
+        }
         if (!hints_.empty())
             hints_ += "; ";
         hints_ += "'" + name + "' is not a field, so '" + name + ":" + rest +
@@ -510,7 +520,7 @@ ParsedQuery parse_query_strict(std::string_view query, const QuerySyntax& syntax
     try {
         Parser parser(query, syntax);
         QueryNode root = parser.parse();
-        return ParsedQuery{std::move(root), parser.hints()};
+        return ParsedQuery{std::move(root), parser.hints(), parser.unknown_fields()};
     } catch (const SyntaxError& e) {
         throw QueryError("query '" + std::string(query) + "': " + e.message + " (column " +
                          std::to_string(column(query, e.offset)) + ")");
@@ -521,11 +531,12 @@ ParsedQuery parse_query(std::string_view query, const QuerySyntax& syntax) {
     try {
         Parser parser(query, syntax);
         QueryNode root = parser.parse();
-        return ParsedQuery{std::move(root), parser.hints()};
+        return ParsedQuery{std::move(root), parser.hints(), parser.unknown_fields()};
     } catch (const SyntaxError& e) {
         return ParsedQuery{plain_word_reading(query),
                            "read as plain words: " + e.message + " (column " +
-                               std::to_string(column(query, e.offset)) + ")"};
+                               std::to_string(column(query, e.offset)) + ")",
+                           {}};
     }
 }
 

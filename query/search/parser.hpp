@@ -64,6 +64,9 @@ struct ParsedQuery {
     /// Non-empty when the lenient parser fell back to plain words (says why), or when a word typed
     /// as "name:..." names no field but looks like a misspelt one (names the field).
     std::string notice;
+    /// Words typed as "name:rest" where name is no field of the index and close to none: searched
+    /// as text ("ISO:27001"), named in a notice when the query matches nothing.
+    std::vector<std::string> unknown_fields;
 };
 
 /// Parses `query` strictly; throws QueryError naming the column and the fix when it is not well

@@ -234,6 +234,18 @@ void write_hit(Writer& w, const Hit& hit, const SearchRequest& request,
             w.member("query", p.label);
             w.member("weight", p.weight);
             write_strings(w, "fields", p.fields);
+            if (!p.synonyms.empty()) {
+                w.key("synonyms");
+                w.begin_array();
+                for (const auto& alt : p.synonyms) {
+                    w.begin_object();
+                    w.member("query", alt.label);
+                    w.member("weight", alt.weight);
+                    write_strings(w, "fields", alt.fields);
+                    w.end_object();
+                }
+                w.end_array();
+            }
             w.end_object();
         }
         w.end_array();

@@ -79,6 +79,68 @@ std::string facet_names(const IndexMetadata& meta) {
     return names.empty() ? std::string("none") : names;
 }
 
+/// "filter FIELD=VALUE", as every filter message begins.
+std::string filter_label(const Filter& f) {
+    return "filter " + f.field + "=" + f.value;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items)
+        out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+/// Refuses a year filter on an index where no record has a year: it could only match nothing.
+void check_year_filter(const Xapian::Database& db, const Filter& f) {
+    if (db.get_value_freq(schema::kSlotYear) != 0)
+        return;
+    throw FilterError(filter_label(f) +
+                          ": no record of this index has a year, so it would match nothing; index "
+                          "the years (source.year, or --documents for the MIT export) or leave "
+                          "the year filter out",
+                      f, true, {});
+}
+
+/// The filter term of facet filter `f`, after checking that the facet exists and that some record
+/// can have the value (a hierarchical facet's taxonomy codes and names are checked by
+/// facet_filter_term); throws FilterError naming the nearest fields or values otherwise.
+std::string checked_facet_term(const Index& index, const Filter& f,
+                               const detail::CompileContext& ctx,
+                               const std::function<std::uint64_t(const std::string&)>& termfreq) {
+    const IndexMetadata& meta = index.metadata();
+    const FacetInfo* info = meta.facet(f.field);
+    if (info == nullptr) {
+        std::vector<std::string> names{"year"};
+        for (const auto& [name, facet] : meta.facets)
+            names.push_back(name);
+        throw FilterError(filter_label(f) + ": this index has no facet '" + f.field +
+                              "'; filter on one of: " + facet_names(meta) + ", year",
+                          f, true, nearest_names(f.field, names));
+    }
+    std::string term;
+    try {
+        term = detail::facet_filter_term(f.field, f.value, ctx);
+    } catch (const FilterError&) {
+        throw;
+    } catch (const QueryError& e) {
+        throw FilterError(filter_label(f) + ": " + e.what(), f, false, {});
+    }
+    const Taxonomy* taxonomy = meta.taxonomy(f.field);
+    const bool checked_by_taxonomy =
+        info->hierarchical && taxonomy != nullptr && !taxonomy->empty();
+    if (checked_by_taxonomy || termfreq(term) != 0)
+        return term;
+    std::vector<std::string> values;
+    for (const auto& [value, count] : index.facet_counts(f.field))
+        values.push_back(value);
+    std::vector<std::string> near = nearest_names(f.value, values);
+    const std::string message = filter_label(f) + ": no record has this value" +
+                                (near.empty() ? std::string() : "; nearest: " + joined(near)) +
+                                "; list the values with 'airm facets --facets " + f.field + "'";
+    throw FilterError(message, f, false, std::move(near));
+}
+
 void collect_terms(const QNode& n, std::vector<std::string>& out) {
     if (n.op == QOp::term)
         out.push_back(n.term);
@@ -87,9 +149,6 @@ void collect_terms(const QNode& n, std::vector<std::string>& out) {
 }
 
 } // namespace
-
-/// More words than this are never relaxed (2^n subsets).
-constexpr std::size_t kMostDroppable = 10;
 
 struct Searcher::Impl {
     const Index* index;
@@ -289,11 +348,10 @@ struct Searcher::Impl {
                     bool sideways);
     std::optional<std::string> correction(const std::string& query,
                                           const std::vector<detail::WordLeaf>& words);
-    /// How rare a query part is: its terms' BM25 inverse document frequency (summed for an AND,
-    /// the best alternative's for an OR).
-    [[nodiscard]] double idf_of(const QNode& node) const;
     std::vector<ExplainPart> explain(const Plan& plan, Xapian::docid did, const std::string& id,
                                      const Xapian::Document& doc);
+    ExplainPart explain_leaf(const detail::ExplainLeaf& leaf, Xapian::docid did,
+                             const std::string& id, const Xapian::Document& doc);
 };
 
 std::optional<std::string> Searcher::Impl::correction(const std::string& query,
@@ -323,49 +381,6 @@ std::optional<std::string> Searcher::Impl::correction(const std::string& query,
     return corrected;
 }
 
-double Searcher::Impl::idf_of(const QNode& node) const {
-    switch (node.op) {
-    case QOp::term: {
-        // BM25's term weight, as the matcher computes it.
-        const double n = db.get_doccount();
-        const double tf = termfreqs.get(node.term);
-        if (tf == 0)
-            return 0;
-        double tw = (n - tf + 0.5) / (tf + 0.5);
-        if (tw < 2)
-            tw = tw * 0.5 + 1;
-        return std::log(tw);
-    }
-    case QOp::and_:
-    case QOp::phrase: {
-        double sum = 0;
-        for (const auto& k : node.kids)
-            sum += idf_of(k);
-        return sum;
-    }
-    case QOp::or_:
-    case QOp::synonym: {
-        double best = 0;
-        for (const auto& k : node.kids)
-            best = std::max(best, idf_of(k));
-        return best;
-    }
-    case QOp::scale:
-        return node.factor * idf_of(node.kids.front());
-    case QOp::filter:
-    case QOp::and_not:
-    case QOp::and_maybe:
-        return node.kids.empty() ? 0 : idf_of(node.kids.front());
-    case QOp::match_all:
-    case QOp::match_nothing:
-    case QOp::wildcard:
-    case QOp::value_range:
-    case QOp::value_weights:
-        return 0;
-    }
-    return 0;
-}
-
 SearchResult Searcher::Impl::search(const SearchRequest& request) {
     SearchResult result;
     result.original_query = request.query;
@@ -376,6 +391,8 @@ SearchResult Searcher::Impl::search(const SearchRequest& request) {
         result.notices.push_back(parsed.notice);
     result.parsed = describe(parsed.root);
     detail::CompiledQuery compiled = detail::compile_query(parsed, request.query, context());
+    for (std::size_t i = 0; i < compiled.expansions.size(); ++i)
+        result.parsed += (i == 0 ? "; synonyms: " : "; ") + compiled.expansions[i];
 
     try {
         result.did_you_mean = correction(request.query, compiled.words);
@@ -395,11 +412,31 @@ SearchResult Searcher::Impl::search(const SearchRequest& request) {
         fixed.notices.insert(fixed.notices.begin(), result.notices.begin(), result.notices.end());
         return fixed;
     }
+    // Text that reads as nothing (a lone '"') is not the empty query, which lists every record.
+    const bool typed = request.query.find_first_not_of(" \t\r\n") != std::string::npos;
+    if (typed && parsed.root.kind == QueryNodeKind::match_all) {
+        compiled.match_nothing = true;
+        compiled.query = QNode::none();
+        compiled.relaxation = {};
+    }
     if (compiled.match_nothing)
         result.notices.push_back("the query has no searchable word");
     Plan plan{std::move(compiled.query), std::move(compiled.highlight), std::move(compiled.leaves),
               std::move(compiled.relaxation)};
-    return run(request, plan, std::move(result));
+    result = run(request, plan, std::move(result));
+    if (result.total == 0 && result.partial_total == 0 && !parsed.unknown_fields.empty()) {
+        std::string fields;
+        for (schema::Field f : schema::kAllFields)
+            fields += std::string(fields.empty() ? "" : ", ") + std::string(schema::field_name(f));
+        for (const auto& unknown : parsed.unknown_fields) {
+            const std::string name = unknown.substr(0, unknown.find(':'));
+            result.notices.push_back("'" + name + "' is not a field or facet of this index, so '" +
+                                     unknown + "' was searched as text and matched nothing; " +
+                                     "fields: " + fields +
+                                     "; facets: " + facet_names(index->metadata()) + ", year");
+        }
+    }
+    return result;
 }
 
 Searcher::Impl::Page Searcher::Impl::run_in_memory(const QNode& query, const SearchRequest& request,
@@ -487,13 +524,10 @@ Searcher::Impl::Filters Searcher::Impl::collect_filters(const SearchRequest& req
     for (const auto& f : request.filters) {
         if (f.field == "year") {
             out.ranges.push_back(year_filter(f.value));
+            check_year_filter(db, f);
             continue;
         }
-        if (meta.facet(f.field) == nullptr) {
-            throw QueryError("--filter " + f.field + "=" + f.value + ": this index has no facet '" +
-                             f.field + "'; filter on one of: " + facet_names(meta) + ", year");
-        }
-        out.facet_terms[f.field].push_back(detail::facet_filter_term(f.field, f.value, ctx));
+        out.facet_terms[f.field].push_back(checked_facet_term(*index, f, ctx, ctx.termfreq));
     }
     for (const auto& name : request.facets) {
         if (meta.facet(name) == nullptr) {
@@ -531,60 +565,29 @@ Searcher::Impl::Page Searcher::Impl::run_either(const QNode& query, const Search
 void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Plan& plan,
                                          const Filters& filters, Page& page,
                                          std::vector<bool>& partial, SearchResult& result) {
-    // Records matching rarer words come first: a subset of the words holding a rarer word ranks
-    // before one without it, then by the next rarest word; each subset's records (matching
-    // exactly those words) are ranked by BM25. Each subset is an AND, so this never walks a
-    // common word's whole posting list.
+    // Records matching some but not all of the words, after the full matches: one query (any of
+    // the words, minus the full matches), so they are ranked by their own BM25 score, or in the
+    // requested sort order, exactly like the full matches above them.
     const std::size_t wanted = request.offset + request.limit;
     const auto& relax = plan.relaxation;
-    if (relax.droppable.size() < 2 || relax.droppable.size() > kMostDroppable ||
-        page.total >= wanted) {
+    if (relax.droppable.size() < 2 || page.total >= wanted)
         return;
-    }
-    const std::vector<QNode>& words = relax.droppable;
-    std::vector<QNode> keep = relax.required;
+    std::vector<QNode> parts{QNode::combine(QOp::or_, relax.droppable)};
+    parts.insert(parts.end(), relax.required.begin(), relax.required.end());
     for (auto& f : filters.all_as_queries())
-        keep.push_back(std::move(f));
-    const std::size_t n = words.size();
-    std::vector<double> rarity;
-    for (const auto& w : words)
-        rarity.push_back(idf_of(w));
-    std::vector<std::size_t> by_rarity(n);
-    for (std::size_t i = 0; i < n; ++i)
-        by_rarity[i] = i;
-    std::stable_sort(by_rarity.begin(), by_rarity.end(),
-                     [&](std::size_t a, std::size_t b) { return rarity[a] > rarity[b]; });
-    std::vector<std::pair<unsigned, unsigned>> subsets; // (rank key, set), not full nor empty
-    for (unsigned set = 1; set + 1 < (1U << n); ++set) {
-        unsigned key = 0;
-        for (std::size_t r = 0; r < n; ++r)
-            key = (key << 1) | ((set >> by_rarity[r]) & 1U);
-        subsets.emplace_back(key, set);
-    }
-    std::sort(subsets.begin(), subsets.end(),
-              [](const auto& a, const auto& b) { return a.first > b.first; });
-    std::uint64_t above = page.total; // records ranked before this subset
-    for (const auto& [key, set] : subsets) {
-        if (above >= wanted)
-            break;
-        std::vector<QNode> in, out = relax.excluded;
-        out.push_back(plan.query); // the full matches are ranked above
-        for (std::size_t i = 0; i < n; ++i)
-            ((set >> i) & 1U ? in : out).push_back(words[i]);
-        std::vector<QNode> parts{QNode::combine(QOp::and_, std::move(in))};
-        parts.insert(parts.end(), keep.begin(), keep.end());
-        QNode q = QNode::combine(QOp::filter, std::move(parts));
-        q = QNode::combine(QOp::and_not, {std::move(q), QNode::combine(QOp::or_, std::move(out))});
-        SearchRequest rest = request;
-        rest.offset = request.offset > above ? request.offset - above : 0;
-        rest.limit = wanted - std::max<std::uint64_t>(above, request.offset);
-        Page more = run_either(q, rest, nullptr, false);
-        result.partial_total += more.total;
-        above += more.total;
-        for (const auto& h : more.hits) {
-            page.hits.push_back(h);
-            partial.push_back(true);
-        }
+        parts.push_back(std::move(f));
+    std::vector<QNode> out = relax.excluded;
+    out.push_back(plan.query); // the full matches are ranked above
+    QNode q = QNode::combine(QOp::filter, std::move(parts));
+    q = QNode::combine(QOp::and_not, {std::move(q), QNode::combine(QOp::or_, std::move(out))});
+    SearchRequest rest = request;
+    rest.offset = request.offset > page.total ? request.offset - page.total : 0;
+    rest.limit = wanted - std::max<std::uint64_t>(page.total, request.offset);
+    Page more = run_either(q, rest, nullptr, false);
+    result.partial_total = more.total;
+    for (const auto& h : more.hits) {
+        page.hits.push_back(h);
+        partial.push_back(true);
     }
 }
 
@@ -700,61 +703,70 @@ std::vector<ExplainPart> Searcher::Impl::explain(const Plan& plan, Xapian::docid
                                                  const Xapian::Document& doc) {
     std::vector<ExplainPart> parts;
     for (const auto& leaf : plan.leaves) {
-        ExplainPart part;
-        part.label = leaf.label;
-        if (in_memory() && detail::runs_in_memory(leaf.query)) {
-            detail::Matcher m(db, doc_lengths(), bm25(), leaf.query, &termfreqs);
-            part.weight = m.score_of(did);
-        } else {
-            Xapian::Enquire e(db);
-            const detail::DerivedTermContext derived{db, bm25()};
-            e.set_query(Xapian::Query(Xapian::Query::OP_FILTER,
-                                      detail::to_xapian(leaf.query, &derived),
-                                      Xapian::Query(schema::id_term(id))));
-            const auto& r = options.ranking;
-            e.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen));
-            Xapian::MSet m = e.get_mset(0, 1);
-            if (!m.empty())
-                part.weight = m.begin().get_weight();
+        parts.push_back(explain_leaf(leaf, did, id, doc));
+        for (const auto& alternative : leaf.synonyms) {
+            ExplainPart synonym = explain_leaf(alternative, did, id, doc);
+            if (synonym.weight > 0)
+                parts.back().synonyms.push_back(std::move(synonym));
         }
-        // The fields it matched in: the per-field forms of its terms present in the record.
-        std::vector<std::string> terms;
-        collect_terms(leaf.query, terms);
-        std::set<schema::Field> fields;
-        for (const auto& term : terms) {
-            for (schema::Field field : schema::kAllFields) {
-                const std::string prefix(schema::field_prefix(field));
-                std::string field_term;
-                if (term.rfind(schema::kStemPrefix, 0) == 0) {
-                    field_term = std::string(schema::kStemPrefix) + prefix +
-                                 term.substr(schema::kStemPrefix.size());
-                } else {
-                    auto tokens = analyzer.analyze(term);
-                    std::string stem =
-                        tokens.size() == 1 ? analyzer.stem(tokens.front()) : std::string();
-                    field_term = stem.empty() ? prefix + term
-                                              : std::string(schema::kStemPrefix) + prefix + stem;
-                }
-                if (part.weight <= 0)
-                    continue;
-                if (const auto stem = schema::derived_field_stem(field_term)) {
-                    if (detail::derived_wdf(doc, *stem) > 0)
-                        fields.insert(field);
-                    continue;
-                }
-                Xapian::TermIterator ti = doc.termlist_begin();
-                ti.skip_to(field_term);
-                if (ti != doc.termlist_end() && *ti == field_term)
-                    fields.insert(field);
-            }
-        }
-        for (schema::Field field : schema::kAllFields) {
-            if (fields.count(field) != 0)
-                part.fields.emplace_back(schema::field_name(field));
-        }
-        parts.push_back(std::move(part));
     }
     return parts;
+}
+
+ExplainPart Searcher::Impl::explain_leaf(const detail::ExplainLeaf& leaf, Xapian::docid did,
+                                         const std::string& id, const Xapian::Document& doc) {
+    ExplainPart part;
+    part.label = leaf.label;
+    if (in_memory() && detail::runs_in_memory(leaf.query)) {
+        detail::Matcher m(db, doc_lengths(), bm25(), leaf.query, &termfreqs);
+        part.weight = m.score_of(did);
+    } else {
+        Xapian::Enquire e(db);
+        const detail::DerivedTermContext derived{db, bm25()};
+        e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, detail::to_xapian(leaf.query, &derived),
+                                  Xapian::Query(schema::id_term(id))));
+        const auto& r = options.ranking;
+        e.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen));
+        Xapian::MSet m = e.get_mset(0, 1);
+        if (!m.empty())
+            part.weight = m.begin().get_weight();
+    }
+    // The fields it matched in: the per-field forms of its terms present in the record.
+    std::vector<std::string> terms;
+    collect_terms(leaf.query, terms);
+    std::set<schema::Field> fields;
+    for (const auto& term : terms) {
+        for (schema::Field field : schema::kAllFields) {
+            const std::string prefix(schema::field_prefix(field));
+            std::string field_term;
+            if (term.rfind(schema::kStemPrefix, 0) == 0) {
+                field_term = std::string(schema::kStemPrefix) + prefix +
+                             term.substr(schema::kStemPrefix.size());
+            } else {
+                auto tokens = analyzer.analyze(term);
+                std::string stem =
+                    tokens.size() == 1 ? analyzer.stem(tokens.front()) : std::string();
+                field_term =
+                    stem.empty() ? prefix + term : std::string(schema::kStemPrefix) + prefix + stem;
+            }
+            if (part.weight <= 0)
+                continue;
+            if (const auto stem = schema::derived_field_stem(field_term)) {
+                if (detail::derived_wdf(doc, *stem) > 0)
+                    fields.insert(field);
+                continue;
+            }
+            Xapian::TermIterator ti = doc.termlist_begin();
+            ti.skip_to(field_term);
+            if (ti != doc.termlist_end() && *ti == field_term)
+                fields.insert(field);
+        }
+    }
+    for (schema::Field field : schema::kAllFields) {
+        if (fields.count(field) != 0)
+            part.fields.emplace_back(schema::field_name(field));
+    }
+    return part;
 }
 
 Searcher::Searcher(const Index& index, SearcherOptions options)
@@ -836,6 +848,20 @@ const Index& Searcher::index() const {
 }
 
 void RankingOptions::set(std::string_view assignments) {
+    struct Setting {
+        const char* name;
+        double RankingOptions::*member;
+        double most; ///< the largest accepted value (the least is 0)
+    };
+    static constexpr Setting kSettings[] = {
+        {"k1", &RankingOptions::k1, 100},
+        {"b", &RankingOptions::b, 1},
+        {"min_normlen", &RankingOptions::min_normlen, 100},
+        {"synonyms", &RankingOptions::synonym_weight, 100},
+        {"title", &RankingOptions::title_boost, 100},
+        {"common", &RankingOptions::common_cutoff, 1},
+    };
+    const std::string names = "names: k1, b, min_normlen, synonyms, title, common";
     std::size_t i = 0;
     while (i < assignments.size()) {
         while (i < assignments.size() && (assignments[i] == ' ' || assignments[i] == ','))
@@ -848,31 +874,26 @@ void RankingOptions::set(std::string_view assignments) {
         const std::string item(assignments.substr(i, j - i));
         i = j;
         const auto eq = item.find('=');
+        const std::string name = item.substr(0, eq);
+        const Setting* setting = nullptr;
+        for (const auto& s : kSettings) {
+            if (name == s.name)
+                setting = &s;
+        }
+        if (eq != std::string::npos && setting == nullptr)
+            throw InvalidInput("ranking setting '" + name + "' is unknown; " + names);
         double value = 0;
         const char* begin = item.data() + (eq == std::string::npos ? 0 : eq + 1);
         auto [end, ec] = std::from_chars(begin, item.data() + item.size(), value);
-        if (eq == std::string::npos || ec != std::errc() || end != item.data() + item.size() ||
-            value < 0) {
-            throw InvalidInput(
-                "ranking setting '" + item +
-                "' is not NAME=NUMBER (>= 0); names: k1, b, min_normlen, synonyms, title, common");
+        if (eq == std::string::npos || ec != std::errc() || end != item.data() + item.size()) {
+            throw InvalidInput("ranking setting '" + item + "' is not NAME=NUMBER; " + names);
         }
-        const std::string name = item.substr(0, eq);
-        if (name == "k1")
-            k1 = value;
-        else if (name == "b")
-            b = std::min(value, 1.0);
-        else if (name == "min_normlen")
-            min_normlen = value;
-        else if (name == "synonyms")
-            synonym_weight = value;
-        else if (name == "title")
-            title_boost = value;
-        else if (name == "common")
-            common_cutoff = std::min(value, 1.0);
-        else
-            throw InvalidInput("ranking setting '" + name +
-                               "' is unknown; names: k1, b, min_normlen, synonyms, title, common");
+        // NaN or infinity would make every score null and the order arbitrary.
+        if (!std::isfinite(value) || value < 0 || value > setting->most) {
+            throw InvalidInput("ranking setting '" + item + "' is out of range; " + name +
+                               " takes a number from 0 to " + format_double(setting->most));
+        }
+        this->*(setting->member) = value;
     }
 }
 
@@ -886,6 +907,48 @@ std::vector<std::string> default_facets(const IndexMetadata& metadata) {
         for (const auto& [name, info] : metadata.facets)
             out.push_back(name);
     }
+    return out;
+}
+
+FilterError::FilterError(const std::string& message, Filter filter, bool unknown_field,
+                         std::vector<std::string> nearest)
+    : QueryError(message), filter_(std::move(filter)), unknown_field_(unknown_field),
+      nearest_(std::move(nearest)) {}
+
+void check_filter(const Index& index, const Filter& filter) {
+    const Xapian::Database& db = detail::IndexAccess::database(index);
+    try {
+        if (filter.field == "year") {
+            (void)year_filter(filter.value);
+            check_year_filter(db, filter);
+            return;
+        }
+        const Analyzer analyzer = index.make_analyzer();
+        auto termfreq = [&db](const std::string& t) -> std::uint64_t { return db.get_termfreq(t); };
+        const detail::CompileContext ctx{
+            analyzer, index.metadata(), nullptr,          1.0, 0.0, nullptr,
+            0.0,      termfreq,         db.get_doccount()};
+        (void)checked_facet_term(index, filter, ctx, termfreq);
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, index.paths().front());
+    }
+}
+
+std::vector<std::string> nearest_names(std::string_view value,
+                                       const std::vector<std::string>& candidates) {
+    std::vector<std::pair<std::size_t, std::string>> scored;
+    for (const auto& c : candidates) {
+        std::size_t d = edit_distance(value, c, 4);
+        if (d > 3 && c.rfind(value, 0) == 0)
+            d = 3;
+        if (d <= 3)
+            scored.emplace_back(d, c);
+    }
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < scored.size() && i < 5; ++i)
+        out.push_back(scored[i].second);
     return out;
 }
 

@@ -6,6 +6,7 @@
 /// record lengths and facet values on first use and keeps them: after Index::refresh() (or any
 /// change to the index) make a new Searcher. Nothing here exposes Xapian.
 
+#include "engine/error.hpp"
 #include "engine/index.hpp"
 #include "engine/record/record.hpp"
 #include "query/search/facets.hpp"
@@ -67,6 +68,34 @@ struct Filter {
 /// has no '=' or either side is empty, so that each front end names the input in its own words.
 [[nodiscard]] std::optional<Filter> filter_from_spec(std::string_view spec);
 
+/// A filter no record can match: a field the index lacks, a value no record has, or a year filter
+/// on an index without years. Carries what front ends offer instead (the HTTP API's `nearest`).
+class FilterError : public QueryError {
+  public:
+    FilterError(const std::string& message, Filter filter, bool unknown_field,
+                std::vector<std::string> nearest);
+    [[nodiscard]] const Filter& filter() const { return filter_; }
+    /// True when the field itself is unknown (nearest then lists field names).
+    [[nodiscard]] bool unknown_field() const { return unknown_field_; }
+    /// The closest valid field names or values, best first (at most 5; may be empty).
+    [[nodiscard]] const std::vector<std::string>& nearest() const { return nearest_; }
+
+  private:
+    Filter filter_;
+    bool unknown_field_;
+    std::vector<std::string> nearest_;
+};
+
+/// Checks `filter` against `index` before searching; throws FilterError naming the filter, why it
+/// can match nothing and the nearest valid fields or values. Searcher::search checks every filter
+/// the same way, so a wrong value never answers with a silent 0.
+void check_filter(const Index& index, const Filter& filter);
+
+/// The closest of `candidates` to `value` (edit distance up to 3, or `value` starts one), best
+/// first, at most 5: what an error offers for a mistyped name.
+[[nodiscard]] std::vector<std::string> nearest_names(std::string_view value,
+                                                     const std::vector<std::string>& candidates);
+
 /// The order named "relevance", "year" or "id"; nullopt for any other name.
 [[nodiscard]] std::optional<SortOrder> sort_order_named(std::string_view name);
 
@@ -89,6 +118,9 @@ struct ExplainPart {
     std::string label;               ///< the query part ("red", "\"model weights\"", "red teaming")
     double weight = 0;               ///< its BM25 weight in this record (0: did not match)
     std::vector<std::string> fields; ///< the fields it matched in
+    /// The synonym alternatives of its words that matched (label: the synonym), each with its
+    /// share of `weight`: what matched a synonym rather than the words typed.
+    std::vector<ExplainPart> synonyms;
 };
 
 /// One matching record.
@@ -106,8 +138,8 @@ struct Hit {
 struct SearchResult {
     std::string query;          ///< the query searched (the corrected one with --auto-correct)
     std::string original_query; ///< as typed
-    std::string parsed;         ///< how the query was read (describe())
-    std::uint64_t total = 0;    ///< exact number of records matching the whole query
+    std::string parsed;      ///< how the query was read (describe()), with its synonym expansions
+    std::uint64_t total = 0; ///< exact number of records matching the whole query
     std::uint64_t partial_total =
         0; ///< records matching only some words (counted when any are shown)
     std::vector<Hit> hits;

@@ -1,6 +1,7 @@
 #include "query/search/synonyms.hpp"
 
 #include "engine/error.hpp"
+#include "engine/utf8.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -37,6 +38,24 @@ std::string_view trim(std::string_view s) {
 
 SynonymTable SynonymTable::parse(std::string_view text, std::string_view where,
                                  const Analyzer& analyzer) {
+    // A binary file (or one in another encoding) is refused as a whole, so that no message quotes
+    // its bytes to the terminal.
+    const auto invalid = utf8::first_invalid(text);
+    const auto control = std::find_if(text.begin(), text.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return (u < 0x20 && c != '\n' && c != '\r' && c != '\t') || u == 0x7f;
+    });
+    if (invalid || control != text.end()) {
+        const std::size_t at =
+            invalid ? *invalid : static_cast<std::size_t>(control - text.begin());
+        const std::size_t line =
+            1 + static_cast<std::size_t>(
+                    std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+        throw InvalidInput(std::string(where) + " is not a UTF-8 text file (" +
+                           (invalid ? "invalid UTF-8" : "a control character") + " on line " +
+                           std::to_string(line) +
+                           "); give a text file of synonym groups, one 'a = b = c' a line");
+    }
     SynonymTable table;
     std::size_t line_no = 0;
     std::size_t start = 0;

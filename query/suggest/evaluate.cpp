@@ -26,6 +26,13 @@ std::vector<std::uint32_t> assign_folds(const TrainingSet& set, const EvaluateOp
             throw InvalidInput("--k " + std::to_string(options.k) +
                                " is too small; cross-validation needs 2 folds or more");
         }
+        if (options.k > set.records.size()) {
+            // A fold without records would be reported as evaluated, and scored as zeros.
+            throw InvalidInput("--k " + std::to_string(options.k) + " asks for more folds than " +
+                               "facet '" + set.facet + "' has labelled records (" +
+                               std::to_string(set.records.size()) + "); give --k from 2 to " +
+                               std::to_string(set.records.size()));
+        }
         std::vector<std::uint32_t> all(set.records.size());
         std::iota(all.begin(), all.end(), 0U);
         fold = stratified_folds(set.records, all, options.k, options.seed);
@@ -94,11 +101,18 @@ EvaluationReport evaluate(const TrainingSet& set, const EvaluateOptions& options
         throw InvalidInput("facet '" + set.facet +
                            "' has no labelled records to evaluate; index coded records first");
     }
+    if (set.records.size() < 2) {
+        throw InvalidInput("facet '" + set.facet +
+                           "' has 1 labelled record; cross-validation holds records out and "
+                           "trains on the others, so it needs 2 or more: index more coded "
+                           "records");
+    }
     EvaluationReport report;
     report.facet = set.facet;
     report.hierarchical = set.hierarchical;
     report.n = set.records.size();
-    const std::vector<std::uint32_t> fold = assign_folds(set, options, report.folds);
+    std::size_t planned_folds = 0;
+    const std::vector<std::uint32_t> fold = assign_folds(set, options, planned_folds);
 
     std::set<std::string> distinct;
     std::map<std::string, Counts> counts;
@@ -107,14 +121,21 @@ EvaluationReport evaluate(const TrainingSet& set, const EvaluateOptions& options
     double log_loss = 0;
     std::size_t log_loss_n = 0;
 
-    for (std::uint32_t f = 0; f < report.folds; ++f) {
+    for (std::uint32_t f = 0; f < planned_folds; ++f) {
         std::vector<std::uint32_t> train;
         std::vector<std::uint32_t> test;
         for (std::uint32_t i = 0; i < set.records.size(); ++i) {
             (fold[i] == f ? test : train).push_back(i);
         }
-        if (test.empty() || train.empty())
-            continue;
+        if (test.empty())
+            continue; // a fold of the folds file holding none of this facet's labelled records
+        if (train.empty()) {
+            throw InvalidInput("the folds put all " + std::to_string(set.records.size()) +
+                               " labelled records of facet '" + set.facet +
+                               "' in one fold, leaving nothing to train on; give them 2 folds "
+                               "or more");
+        }
+        ++report.folds; // the folds reported are those evaluated
         const SuggestModel model = train_model(set, train, options.train);
         report.multi_label = report.multi_label || model.multi_label;
         for (std::uint32_t r : test) {

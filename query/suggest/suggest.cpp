@@ -1,5 +1,8 @@
 #include "query/suggest/suggest.hpp"
 
+#include "engine/error.hpp"
+#include "engine/utf8.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -88,7 +91,34 @@ std::vector<float> Suggester::confidences(const Record& input) const {
     return model_.confidences(model_.score(model_.vocabulary.vectorize(bag), &bag));
 }
 
+namespace {
+
+/// Refuses input with nothing to read (the model would answer with its base rates, which look like
+/// suggestions) or that is not UTF-8 (bytes that are not text), naming the record and the fix.
+void check_input(const Record& input) {
+    const std::string what =
+        input.id.empty() ? std::string("the text") : "record '" + input.id + "'";
+    if (input.has_no_text()) {
+        throw InvalidInput(what +
+                           " has no text to suggest codes for (title, text and reasoning are "
+                           "empty); give it a title or a text");
+    }
+    for (const auto& [field, value] :
+         {std::pair<const char*, const std::string&>{"title", input.title},
+          {"text", input.text},
+          {"reasoning", input.reasoning}}) {
+        if (auto bad = utf8::first_invalid(value)) {
+            throw InvalidInput((input.id.empty() ? std::string() : what + ": ") + "the " + field +
+                               " is not valid UTF-8 (at byte " + std::to_string(*bad) +
+                               "); convert it to UTF-8 first, e.g. with iconv -f latin1 -t utf-8");
+        }
+    }
+}
+
+} // namespace
+
 SuggestResult Suggester::suggest(const Record& input, const SuggestOptions& options) const {
+    check_input(input);
     const FeatureBag bag = extract_features(input, analyzer_, model_.features, options.explain,
                                             model_.word_vectors != nullptr);
     std::vector<std::uint32_t> positions;

@@ -68,8 +68,10 @@ class Suggester {
     explicit Suggester(SuggestModel model);
 
     /// Suggestions for a record (title, text, reasoning and source are used as in training).
+    /// Throws InvalidInput naming the record when it has no text or text that is not UTF-8: the
+    /// model would answer anyway, with suggestions that mean nothing.
     [[nodiscard]] SuggestResult suggest(const Record& input, const SuggestOptions& options) const;
-    /// Suggestions for plain text.
+    /// Suggestions for plain text (the same checks).
     [[nodiscard]] SuggestResult suggest(std::string_view text, const SuggestOptions& options) const;
     /// Suggestions for many records in one go (the batch mode of `airm suggest --input`).
     [[nodiscard]] std::vector<SuggestResult> suggest_many(const std::vector<Record>& inputs,

@@ -546,8 +546,9 @@ TEST_CASE("cli bad input: an old default index names the bundled corpus in its f
     TempDir dir;
     const std::string db = dir.file("demo");
     setenv("AIRM_DB", db.c_str(), 1);
-    // Without --db, the default index is built from the bundled corpus on first use.
-    airm_ok("stats");
+    // Without --db, `airm index` creates the index $AIRM_DB names.
+    airm_ok("index --taxonomy " + shell_quote(airm::test::corpus_dir() + "/taxonomy.json") + " " +
+            shell_quote(airm::test::corpus_dir() + "/records.jsonl"));
     {
         Xapian::WritableDatabase wdb(db, Xapian::DB_OPEN);
         json meta = json::parse(wdb.get_metadata(std::string(airm::schema::kMetadataKey)));

@@ -149,9 +149,9 @@ TEST_CASE("search: the in-memory matcher gives Xapian's BM25 scores and counts",
             REQUIRE(sb.count(id) == 1);
             CHECK(std::fabs(s - sb[id]) <= 1e-9 * std::max(1.0, std::fabs(s)));
         }
-        // Full matches in order of score (partial ones come in groups by the words they match).
+        // Full matches in order of score, then partial ones in order of score.
         for (std::size_t i = 0; i + 1 < a.hits.size(); ++i) {
-            if (a.hits[i].partial || a.hits[i + 1].partial)
+            if (a.hits[i].partial != a.hits[i + 1].partial)
                 continue;
             CHECK(a.hits[i].score >= a.hits[i + 1].score - 1e-9);
         }
@@ -162,7 +162,7 @@ TEST_CASE("search: the in-memory matcher gives Xapian's BM25 scores and counts",
     }
 }
 
-TEST_CASE("search: too few full matches are followed by partial ones, rarest words first",
+TEST_CASE("search: too few full matches are followed by partial ones, best score first",
           "[query][search]") {
     TempDir dir;
     Index index = Index::open(test::build_corpus_index(dir));
@@ -179,6 +179,9 @@ TEST_CASE("search: too few full matches are followed by partial ones, rarest wor
     // "whistleblower" is rarer than "protection": records with it come first.
     const Record& first = r.hits.front().record;
     CHECK_THAT(first.title + first.text + first.reasoning, Catch::Contains("histleblower"));
+    // Ranked by their own score, like the full matches.
+    for (std::size_t i = 0; i + 1 < r.hits.size(); ++i)
+        CHECK(r.hits[i].score >= r.hits[i + 1].score - 1e-9);
     // Required parts stay required.
     request.query = "+protection whistleblower zzzunknownword";
     for (const auto& h : searcher.search(request).hits) {
@@ -445,4 +448,54 @@ TEST_CASE("cli: airm facets, airm similar, terminal output and errors", "[query]
     auto missing = test::run_airm("similar NOPE" + q);
     CHECK(missing.exit_code == 1);
     CHECK_THAT(missing.err, Catch::Contains("NOPE"));
+}
+
+TEST_CASE("search: check_filter and search refuse filters no record can match, naming the nearest",
+          "[query][search]") {
+    TempDir dir;
+    Index index = Index::open(test::build_corpus_index(dir));
+    Searcher searcher(index, test::searcher_options(index));
+    std::vector<std::string> actors;
+    for (const auto& [value, count] : index.facet_counts("actor"))
+        actors.push_back(value);
+    REQUIRE_FALSE(actors.empty());
+    const std::string near = actors.front().substr(0, actors.front().size() - 1) + "x";
+    for (const Filter& f : {Filter{"actor", near}, Filter{"actr", actors.front()}}) {
+        INFO("filter " << f.field << "=" << f.value);
+        SearchRequest request;
+        request.query = "model";
+        request.filters = {f};
+        for (int via_search = 0; via_search < 2; ++via_search) {
+            try {
+                if (via_search == 1)
+                    (void)searcher.search(request);
+                else
+                    check_filter(index, f);
+                FAIL("the filter was accepted");
+            } catch (const FilterError& e) {
+                CHECK(e.filter().field == f.field);
+                CHECK(e.unknown_field() == (f.field == "actr"));
+                REQUIRE_FALSE(e.nearest().empty());
+                CHECK(e.nearest().front() == (f.field == "actr" ? "actor" : actors.front()));
+            }
+        }
+    }
+    // Known values, taxonomy names of hierarchical facets and year ranges pass.
+    check_filter(index, Filter{"actor", actors.front()});
+    check_filter(index, Filter{"category", "Testing & Auditing"});
+    check_filter(index, Filter{"year", "2023..2025"});
+}
+
+TEST_CASE("search: ranking settings refuse NaN, infinity and values out of range",
+          "[query][search]") {
+    for (const char* bad : {"k1=nan", "b=inf", "title=-1", "b=1.5", "common=2", "k1=101"}) {
+        INFO(bad);
+        RankingOptions r;
+        CHECK_THROWS_AS(r.set(bad), InvalidInput);
+    }
+    RankingOptions r;
+    r.set("k1=2 b=1 common=0 title=0.5");
+    CHECK(r.k1 == 2);
+    CHECK(r.b == 1);
+    CHECK(r.title_boost == 0.5);
 }

@@ -241,7 +241,13 @@ TEST_CASE("airm evaluate and suggest refuse out-of-range method options, naming 
         {"evaluate --svm-c -1", "--svm-c: must be a number above 0, not -1"},
         {"evaluate --svm-c 0", "--svm-c: must be a number above 0, not 0"},
         {"evaluate --title-weight -2", "--title-weight: must be a number of 0 or more, not -2"},
-        {"evaluate --balance 3", "--balance: Value 3 not in range"},
+        {"evaluate --balance 3", "--balance: must be a number from 0 to 1, not 3"},
+        {"evaluate --balance nan", "--balance: must be a number from 0 to 1, not nan"},
+        {"evaluate --svm-c inf", "--svm-c: must be a number above 0, not inf"},
+        {"evaluate --title-weight inf", "--title-weight: must be a number of 0 or more, not inf"},
+        {"evaluate --source-weight inf", "--source-weight: must be a number of 0 or more, not inf"},
+        {"suggest --threshold nan 'audits'", "--threshold: must be a number from 0 to 1, not nan"},
+        {"suggest --threshold 2 'audits'", "--threshold: must be a number from 0 to 1, not 2"},
         {"evaluate --inner-folds 1", "inner folds must be 0 (none) or from 2 to 100, not 1"},
         {"evaluate --min-df -1",
          "--min-df must be 0 (by the record count) or from 1 to 1000000, not -1"},
@@ -325,4 +331,53 @@ TEST_CASE("airm suggest refuses blank text, accepts --min-df 0 and names a flat 
     INFO(line);
     CHECK_FALSE(value.empty());
     CHECK(rest.find(value) == std::string::npos);
+}
+
+TEST_CASE("airm suggest refuses batch records without text and input that is not UTF-8",
+          "[suggest][cli]") {
+    const TempDir tmp;
+    const std::string db = index_corpus(tmp);
+    const std::string batch =
+        tmp.write("batch.jsonl", "{\"id\": \"ok\", \"text\": \"Publish a model card\"}\n"
+                                 "{\"id\": \"empty\", \"title\": \" \", \"text\": \"\"}\n");
+    auto r = run_airm("suggest --db " + shell_quote(db) + " --input " + shell_quote(batch));
+    INFO("stdout: " << r.out << "\nstderr: " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("line 2 of") != std::string::npos);
+    CHECK(r.err.find("record 'empty' has no text to suggest codes for") != std::string::npos);
+    // Bytes that are not text get no suggestions either.
+    r = run_airm("suggest --db " + shell_quote(db) + " -",
+                 std::string("\x89PNG\r\n\x1a\n\xff\xfe binary \x80\x81"));
+    INFO("stdout: " << r.out << "\nstderr: " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("is not valid UTF-8") != std::string::npos);
+    CHECK(r.out.empty());
+}
+
+TEST_CASE("airm evaluate refuses more folds than labelled records, and a single record",
+          "[suggest][cli]") {
+    const TempDir tmp;
+    const std::string two = tmp.file("two");
+    (void)airm_ok(
+        "index --db " + shell_quote(two) + " " +
+        shell_quote(tmp.write("two.jsonl", "{\"id\": \"a\", \"text\": \"red teaming of models\", "
+                                           "\"facets\": {\"category\": [\"3.1\"]}}\n"
+                                           "{\"id\": \"b\", \"text\": \"board oversight\", "
+                                           "\"facets\": {\"category\": [\"1.1\"]}}\n")));
+    for (const char* k : {"", " --k 100", " --k 100000"}) {
+        auto r = run_airm("evaluate --db " + shell_quote(two) + k);
+        INFO("evaluate" << k << "\nstdout: " << r.out << "\nstderr: " << r.err);
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("asks for more folds than facet 'category' has labelled records (2)") !=
+              std::string::npos);
+        CHECK(r.err.find("give --k from 2 to 2") != std::string::npos);
+    }
+    const std::string one = tmp.file("one");
+    (void)airm_ok(
+        "index --db " + shell_quote(one) + " " +
+        shell_quote(tmp.write("one.jsonl", "{\"id\": \"a\", \"text\": \"red teaming of models\", "
+                                           "\"facets\": {\"category\": [\"3.1\"]}}\n")));
+    auto r = run_airm("evaluate --db " + shell_quote(one) + " --k 2");
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("has 1 labelled record") != std::string::npos);
 }

@@ -5,6 +5,8 @@
 #include "indexer/load/taxonomy_loader.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -28,15 +30,29 @@ void build_demo_index(const std::string& db) {
 
 } // namespace
 
-std::string resolve_db(const std::string& db_option) {
+std::string resolve_db(const std::string& db_option, bool creating) {
     if (!db_option.empty()) {
         return db_option;
     }
-    std::string db = AIRM_DEFAULT_DB;
-    if (const char* env = std::getenv("AIRM_DB"); env != nullptr && *env != '\0') {
-        db = env;
+    const std::string demo = AIRM_DEFAULT_DB;
+    const char* env = std::getenv("AIRM_DB");
+    if (env == nullptr || *env == '\0') {
+        // Only the demo index's own folder is built on first use: any other folder is the
+        // user's, and building the demo records there would answer from the wrong index.
+        if (!looks_like_index(demo)) {
+            build_demo_index(demo);
+        }
+        return demo;
     }
-    if (!looks_like_index(db)) {
+    const std::string db = env;
+    if (!creating && db != demo && !looks_like_index(db)) {
+        const bool exists = std::filesystem::exists(db);
+        throw NotFound("AIRM_DB='" + db + "' " +
+                       (exists ? "is not an airm index" : "does not exist") +
+                       "; correct the variable, build an index there with 'airm index --db " + db +
+                       " FILE...', or unset AIRM_DB to use the demo index");
+    }
+    if (db == demo && !looks_like_index(db)) {
         build_demo_index(db);
     }
     return db;
@@ -66,7 +82,15 @@ Index open_index(const std::string& db_option) {
 }
 
 void add_db_option(CLI::App& command, std::string& db) {
-    command.add_option("--db", db, "Index folder (default: the bundled demo index, or $AIRM_DB)");
+    command.add_option("--db", db, "Index folder (default: $AIRM_DB, else the bundled demo index)")
+        ->check(CLI::Validator(
+            [](std::string& value) -> std::string {
+                if (!value.empty())
+                    return {};
+                return "the folder is empty (an unset variable?); give the index folder, e.g. "
+                       "--db ./my-index, or leave --db out to use $AIRM_DB or the demo index";
+            },
+            "DIR"));
 }
 
 CLI::Validator whole_number_in(long long low, long long high) {
@@ -86,6 +110,23 @@ CLI::Validator whole_number_in(long long low, long long high) {
             return {};
         },
         std::to_string(low) + ".." + std::to_string(high));
+}
+
+CLI::Validator number_in(double low, double high) {
+    auto text = [](double v) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", v);
+        return std::string(buf);
+    };
+    const std::string range = text(low) + " to " + text(high);
+    return CLI::Validator(
+        [low, high, range](const std::string& value) -> std::string {
+            double n = 0;
+            if (!CLI::detail::lexical_cast(value, n) || !std::isfinite(n) || n < low || n > high)
+                return "must be a number from " + range + ", not " + value;
+            return {};
+        },
+        "[" + range + "]");
 }
 
 CLI::Validator seconds() {

@@ -12,8 +12,10 @@ namespace airm::cli {
 
 /// The bundled corpus folder (records.jsonl, taxonomy.json, synonyms.txt).
 [[nodiscard]] std::string corpus_dir();
-/// The index folder to use: `--db` when given, else the bundled demo index (built on first use).
-[[nodiscard]] std::string resolve_db(const std::string& db_option);
+/// The index folder to use: `--db` when given, else `$AIRM_DB`, else the bundled demo index (built
+/// on first use, in its own folder only). Unless `creating` (`airm index` makes new indexes), an
+/// `$AIRM_DB` that is not an index is an error naming it: a typo must not answer from elsewhere.
+[[nodiscard]] std::string resolve_db(const std::string& db_option, bool creating = false);
 /// Rethrows `error`, raised by the default index `db` (no `--db`), with the command that rebuilds
 /// it from the bundled corpus when it is the demo index.
 [[noreturn]] void throw_with_demo_fix(const VersionMismatch& error, const std::string& db);
@@ -25,6 +27,9 @@ void add_db_option(CLI::App& command, std::string& db);
 /// the text before CLI11 converts it, so that "-1" never wraps around in an unsigned option. A
 /// value outside is a usage error naming the range.
 [[nodiscard]] CLI::Validator whole_number_in(long long low, long long high);
+/// Accepts a finite number from `low` to `high` (NaN and infinity are refused: they would make
+/// every score null); anything else is a usage error naming the range.
+[[nodiscard]] CLI::Validator number_in(double low, double high);
 /// Accepts a number of seconds, 0 or more (e.g. --wait 2.5); anything else is a usage error.
 [[nodiscard]] CLI::Validator seconds();
 /// Accepts one of `choices`; anything else is a usage error listing them.

@@ -103,7 +103,7 @@ void run_index(const IndexArgs& args) {
         progress.update(done, total);
     };
 
-    const std::string db = args.db.empty() ? resolve_db("") : args.db;
+    const std::string db = args.db.empty() ? resolve_db("", true) : args.db;
     IndexReport report;
     try {
         report = index_files(db, args.inputs, options);
@@ -199,8 +199,10 @@ void register_index_commands(CLI::App& app) {
                              .dump(2)
                       << '\n';
         } else {
-            std::cout << "deleted " << report.removed << " records from " << db << "; it now holds "
-                      << with_commas(report.total) << " records\n";
+            std::cout << "deleted " << with_commas(report.removed)
+                      << (report.removed == 1 ? " record" : " records") << " from " << db
+                      << "; it now holds " << with_commas(report.total)
+                      << (report.total == 1 ? " record" : " records") << '\n';
         }
     });
 }

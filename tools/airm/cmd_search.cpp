@@ -103,6 +103,14 @@ std::string format_score(double score) {
     return buf;
 }
 
+/// " [title,text]": the fields an --explain part matched in ("" for none).
+std::string fields_of(const std::vector<std::string>& fields) {
+    std::string out;
+    for (const auto& f : fields)
+        out += (out.empty() ? "" : ",") + f;
+    return out.empty() ? out : " [" + out + "]";
+}
+
 void print_facet_tree(const std::vector<FacetValue>& values, std::size_t depth) {
     for (const auto& v : values) {
         std::string line = std::string(2 + depth * 2, ' ') + (v.selected ? bold(v.value) : v.value);
@@ -198,33 +206,36 @@ void print_result(const SearchResult& result, const SearchRequest& request,
             partial_shown = true;
             std::cout << '\n'
                       << dim("-- " + with_commas(result.partial_total) +
-                             " more matching only some of the words, rarest words first --")
+                             " more matching only some of the words --")
                       << '\n';
         }
+        // Everything from the data goes through printable(): it never drives the terminal.
         std::cout << '\n'
-                  << dim(std::to_string(hit.rank) + ".") << ' ' << bold(hit.record.title) << "  "
-                  << dim(hit.record.id) << dim("  score " + format_score(hit.score)) << '\n';
+                  << dim(std::to_string(hit.rank) + ".") << ' ' << bold(printable(hit.record.title))
+                  << "  " << dim(printable(hit.record.id))
+                  << dim("  score " + format_score(hit.score)) << '\n';
         if (request.snippets && !hit.snippet.text.empty()) {
-            std::string snippet = snippet_marked(hit.snippet, kMarkOn, kMarkOff);
+            Snippet shown = hit.snippet;
+            shown.text = printable(shown.text); // byte for byte: the marks' offsets hold
+            std::string snippet = snippet_marked(shown, kMarkOn, kMarkOff);
             std::string prefix = hit.snippet.field == "text" ? "" : hit.snippet.field + ": ";
             std::cout << wrap(prefix + snippet, 4, width, Style::bold) << '\n';
         }
         if (auto f = facets_line(hit.record, metadata); !f.empty()) {
-            std::cout << wrap(marked(f), 4, width, Style::dim) << '\n';
+            std::cout << wrap(marked(printable(f)), 4, width, Style::dim) << '\n';
         }
         if (auto s = source_line(hit.record.source); !s.empty()) {
-            std::cout << wrap(marked(s), 4, width, Style::dim) << '\n';
+            std::cout << wrap(marked(printable(s)), 4, width, Style::dim) << '\n';
         }
         if (request.explain) {
             std::string line = "score " + format_score(hit.score) + " =";
             for (std::size_t i = 0; i < hit.explain.size(); ++i) {
                 const auto& p = hit.explain[i];
-                line += (i ? " + " : " ") + p.label + " " + format_score(p.weight);
-                if (!p.fields.empty()) {
-                    std::string fields;
-                    for (const auto& f : p.fields)
-                        fields += (fields.empty() ? "" : ",") + f;
-                    line += " [" + fields + "]";
+                line += (i ? " + " : " ") + p.label + " " + format_score(p.weight) +
+                        fields_of(p.fields);
+                for (const auto& s : p.synonyms) {
+                    line += " (synonym \"" + s.label + "\" " + format_score(s.weight) +
+                            fields_of(s.fields) + ")";
                 }
             }
             std::cout << "    " << dim(line) << '\n';
@@ -270,6 +281,13 @@ void run_batch(const SearchArgs& args) {
                                " has no \"q\" string; write one object a line, like {\"q\": \"red "
                                "teaming\", \"filter\": {\"category\": \"3.6\"}}");
         }
+        for (const auto& [key, value] : q.items()) {
+            if (key != "q" && key != "filter")
+                throw InvalidInput(where + " has the unknown key \"" + key +
+                                   "\"; a line holds \"q\" and \"filter\" only (paging, "
+                                   "sorting and facets are options of the command: --limit, "
+                                   "--offset, --sort, --facets)");
+        }
         SearchRequest r;
         r.query = q["q"].get<std::string>();
         r.facets = facets;
@@ -298,7 +316,12 @@ void run_batch(const SearchArgs& args) {
             }
         }
         const auto start = std::chrono::steady_clock::now();
-        SearchResult result = searcher.search(r);
+        SearchResult result;
+        try {
+            result = searcher.search(r);
+        } catch (const QueryError& e) {
+            throw QueryError(where + ": " + e.what());
+        }
         out = search_result_json(result, r, index.metadata());
         const double took =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)

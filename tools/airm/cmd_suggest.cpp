@@ -13,6 +13,7 @@
 #include "terminal.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
@@ -31,7 +32,8 @@ CLI::Validator non_negative(bool strictly) {
     return CLI::Validator(
         [strictly](const std::string& value) {
             double x = 0;
-            const bool ok = CLI::detail::lexical_cast(value, x) && (strictly ? x > 0 : x >= 0);
+            const bool ok = CLI::detail::lexical_cast(value, x) && std::isfinite(x) &&
+                            (strictly ? x > 0 : x >= 0);
             return ok ? std::string()
                       : "must be a number " + std::string(strictly ? "above 0" : "of 0 or more") +
                             ", not " + value;
@@ -72,7 +74,7 @@ struct MethodArgs {
         command
             .add_option("--balance", train.balance_power,
                         "Class balancing power, 0 (off) to 1 (full)")
-            ->check(CLI::Range(0.0, 1.0))
+            ->check(number_in(0.0, 1.0))
             ->capture_default_str();
         command
             .add_option("--neighbours", train.neighbours_k, "Nearest labelled records that vote")
@@ -224,8 +226,10 @@ struct SuggestArgs {
 };
 
 void run_suggest(const SuggestArgs& args) {
-    if (args.threshold < 0.0 || args.threshold > 1.0) {
-        throw InvalidInput("--threshold " + std::to_string(args.threshold) +
+    if (!(args.threshold >= 0.0 && args.threshold <= 1.0)) {
+        char shown[32];
+        std::snprintf(shown, sizeof shown, "%g", args.threshold);
+        throw InvalidInput(std::string("--threshold ") + shown +
                            " is not a confidence; give a value from 0 to 1");
     }
     if (args.top == 0) {
@@ -284,7 +288,13 @@ void run_suggest(const SuggestArgs& args) {
     auto reader = open_records(args.input, load);
     LoadedRecord loaded;
     while (reader->next(loaded)) {
-        json out = to_json(suggester.suggest(loaded.record, options));
+        SuggestResult result;
+        try {
+            result = suggester.suggest(loaded.record, options);
+        } catch (const InvalidInput& e) {
+            throw InvalidInput(loaded.origin + ": " + e.what());
+        }
+        json out = to_json(result);
         out["id"] = loaded.record.id;
         std::cout << out.dump() << '\n';
     }
@@ -361,8 +371,10 @@ void register_suggest_commands(CLI::App& app) {
     suggest->add_option("--top", s->top, "At most this many suggestions")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
-    suggest->add_option("--threshold", s->threshold,
-                        "Only suggestions at least this confident (0 to 1); several may clear it");
+    suggest
+        ->add_option("--threshold", s->threshold,
+                     "Only suggestions at least this confident (0 to 1); several may clear it")
+        ->check(number_in(0.0, 1.0));
     suggest->add_flag("--explain", s->explain,
                       "Show the labelled records and input words behind each suggestion");
     suggest->add_flag("--json", s->json, "Print JSON");

@@ -63,6 +63,24 @@ std::size_t display_width(std::string_view text) {
     return n;
 }
 
+std::string printable(std::string_view text) {
+    std::string out(text);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const auto c = static_cast<unsigned char>(out[i]);
+        if (c == '\t' || c == '\n' || c == '\r') {
+            out[i] = ' ';
+        } else if (c < 0x20 || c == 0x7F) {
+            out[i] = '?';
+        } else if (c == 0xC2 && i + 1 < out.size() &&
+                   static_cast<unsigned char>(out[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(out[i + 1]) <= 0x9F) {
+            out[i] = '?'; // U+0080..U+009F, the C1 controls (CSI among them)
+            out[++i] = '?';
+        }
+    }
+    return out;
+}
+
 std::string fit(std::string_view text, std::size_t width) {
     const std::size_t keep = display_width(text) < width ? width : (width > 0 ? width - 1 : 0);
     std::string out;

@@ -33,6 +33,10 @@ struct StyleCodes {
 [[nodiscard]] std::size_t terminal_columns();
 /// Characters shown for UTF-8 `text` (continuation bytes do not count).
 [[nodiscard]] std::size_t display_width(std::string_view text);
+/// `text` (from the data) safe to show: tabs and line breaks become spaces, other control
+/// characters (an ESC sequence in a title, C1 controls) '?', byte for byte, so that offsets into
+/// the text (snippet marks) stay valid and the data can never drive the terminal.
+[[nodiscard]] std::string printable(std::string_view text);
 /// `text` in a column of `width` characters: cut (at a character boundary, leaving one column
 /// free) when longer, padded with spaces when shorter.
 [[nodiscard]] std::string fit(std::string_view text, std::size_t width);

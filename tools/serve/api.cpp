@@ -8,7 +8,6 @@
 #include "query/search/record_view.hpp"
 #include "query/search/result_json.hpp"
 #include "query/search/searcher.hpp"
-#include "query/search/spelling.hpp"
 #include "query/suggest/file_format.hpp"
 #include "query/suggest/store.hpp"
 #include "tools/airm/inspect_json.hpp"
@@ -207,58 +206,26 @@ std::vector<std::string> split_commas(const std::string& s) {
     return out;
 }
 
-/// The closest of `candidates` to `value` (edit distance, then a shared start), best first.
+/// The closest of `candidates` to `value`, best first (nearest_names as JSON).
 json nearest(const std::string& value, const std::vector<std::string>& candidates) {
-    std::vector<std::pair<std::size_t, std::string>> scored;
-    for (const auto& c : candidates) {
-        std::size_t d = edit_distance(value, c, 4);
-        if (d > 3 && c.rfind(value, 0) == 0)
-            d = 3;
-        if (d <= 3)
-            scored.emplace_back(d, c);
-    }
-    std::stable_sort(scored.begin(), scored.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
     json out = json::array();
-    for (std::size_t i = 0; i < scored.size() && i < 5; ++i)
-        out.push_back(scored[i].second);
+    for (auto& name : nearest_names(value, candidates))
+        out.push_back(std::move(name));
     return out;
 }
 
-std::string lower(std::string s) {
-    for (char& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-/// Refuses a filter on a field the index lacks or a value no record has, naming the nearest.
-void check_filter(const Index& index, const Filter& f) {
-    const IndexMetadata& meta = index.metadata();
-    if (f.field == "year")
-        return; // the searcher checks the range and says what is wrong
-    if (meta.facet(f.field) == nullptr) {
-        std::vector<std::string> names{"year"};
-        for (const auto& [name, info] : meta.facets)
-            names.push_back(name);
-        throw ApiError(400, "invalid_filter",
-                       "filter " + f.field + "=" + f.value + ": the index has no field '" +
-                           f.field + "'",
-                       {{"field", f.field}, {"nearest", nearest(f.field, names)}});
+/// Runs a search; a filter no record can match (airm_search's FilterError: an unknown field, a
+/// value no record has) becomes the API's invalid_filter problem, naming the nearest.
+template <class Run> SearchResult filters_checked(Run run) {
+    try {
+        return run();
+    } catch (const FilterError& e) {
+        const Filter& f = e.filter();
+        json extra = {{"field", f.field}, {"nearest", e.nearest()}};
+        if (!e.unknown_field())
+            extra["value"] = f.value;
+        throw ApiError(400, "invalid_filter", e.what(), std::move(extra));
     }
-    std::vector<std::string> values;
-    if (const Taxonomy* taxonomy = meta.taxonomy(f.field)) {
-        if (taxonomy->contains(f.value))
-            return;
-        values = taxonomy->codes();
-    }
-    for (const auto& [value, count] : index.facet_counts(f.field)) {
-        if (value == f.value || lower(value) == lower(f.value))
-            return;
-        values.push_back(value);
-    }
-    throw ApiError(400, "invalid_filter",
-                   "filter " + f.field + "=" + f.value + ": no record has this value",
-                   {{"field", f.field}, {"value", f.value}, {"nearest", nearest(f.value, values)}});
 }
 
 Filter parse_filter(const std::string& spec, const Limits&) {
@@ -407,9 +374,8 @@ void search(ApiContext& ctx, SearchRequest request, httplib::Response& res) {
                   if (request.facets.empty())
                       request.facets = default_facets(index.metadata());
                   check_facet_names(index, request.facets);
-                  for (const auto& f : request.filters)
-                      check_filter(index, f);
-                  const SearchResult result = reader.searcher->search(request);
+                  const SearchResult result =
+                      filters_checked([&] { return reader.searcher->search(request); });
                   return search_result_json(result, request, index.metadata());
               }));
 }
@@ -431,11 +397,10 @@ void get_facets(ApiContext& ctx, const httplib::Request& req, httplib::Response&
                           request.facets.push_back(name);
                   }
                   check_facet_names(index, request.facets);
-                  for (const auto& f : request.filters)
-                      check_filter(index, f);
                   request.limit = 0;
                   request.snippets = false;
-                  return facet_result_json(reader.searcher->search(request));
+                  return facet_result_json(
+                      filters_checked([&] { return reader.searcher->search(request); }));
               }));
 }
 
@@ -468,9 +433,8 @@ void get_similar(ApiContext& ctx, const httplib::Request& req, httplib::Response
                   if (request.facets.empty())
                       request.facets = default_facets(index.metadata());
                   check_facet_names(index, request.facets);
-                  for (const auto& f : request.filters)
-                      check_filter(index, f);
-                  const SearchResult result = reader.searcher->similar(id, request);
+                  const SearchResult result =
+                      filters_checked([&] { return reader.searcher->similar(id, request); });
                   return search_result_json(result, request, index.metadata());
               }));
 }

@@ -5,6 +5,7 @@
 #include "engine/schema.hpp"
 #include "engine/utf8.hpp"
 #include "query/search/detail/derived_terms.hpp"
+#include "query/search/searcher.hpp"
 
 #include <algorithm>
 
@@ -47,6 +48,7 @@ class Compiler {
         }
         out.highlight = std::move(highlight_);
         out.leaves = std::move(leaves_);
+        out.expansions = std::move(expansions_);
         out.words = std::move(words_);
         return out;
     }
@@ -56,6 +58,9 @@ class Compiler {
     const CompileContext& ctx_;
     HighlightTerms highlight_;
     std::vector<ExplainLeaf> leaves_;
+    /// Synonym alternatives compiled since the last leaf was added: they belong to the next one.
+    std::vector<ExplainLeaf> pending_synonyms_;
+    std::vector<std::string> expansions_;
     std::vector<WordLeaf> words_;
     bool expanding_ = false;       ///< compiling the typed words of a synonym match
     std::vector<QNode> relaxable_; ///< top-level words and phrases (optional in a relaxed search)
@@ -103,7 +108,7 @@ class Compiler {
         }
         OptQ q = compile(root, false);
         if (q && !root.negated)
-            leaves_.push_back({label(root), *q});
+            add_leaf(label(root), *q);
         if (q && root.negated)
             return Q::combine(QOp::and_not, {Q::all(), *q});
         return q;
@@ -183,7 +188,7 @@ class Compiler {
                             QueryNode span;
                             span.begin = kids[i].begin;
                             span.end = kids[i + consumed - 1].end;
-                            leaves_.push_back({label(span), *q});
+                            add_leaf(label(span), *q);
                         }
                     }
                     i += consumed;
@@ -196,14 +201,16 @@ class Compiler {
                 continue;
             if (c.negated) {
                 negative.push_back(*q);
-                if (top)
+                if (top) {
                     excluded_.push_back(*q);
+                    pending_synonyms_.clear(); // an excluded part scores nothing
+                }
             } else {
                 const bool stop = is_stopword(c);
                 positive.push_back(*q);
                 stop_.push_back(stop);
                 if (top)
-                    leaves_.push_back({label(c), *q});
+                    add_leaf(label(c), *q);
                 if (top && !stop)
                     (weighted_text(c) && !c.required ? relaxable_ : required_).push_back(*q);
             }
@@ -241,6 +248,12 @@ class Compiler {
     /// it covers (0 when no member matches).
     /// `pieces`, when given, receives the typed words one by one and the alternatives as one part:
     /// the parts a relaxed search makes optional.
+    /// A top-level part for --explain, with the synonym alternatives compiled inside it.
+    void add_leaf(std::string text, const Q& q) {
+        leaves_.push_back({std::move(text), q, std::move(pending_synonyms_)});
+        pending_synonyms_.clear();
+    }
+
     OptQ synonym_run(const std::vector<QueryNode>& kids, std::size_t i, bool negated_context,
                      std::size_t& consumed, std::vector<Q>* pieces = nullptr) {
         consumed = 0;
@@ -273,6 +286,7 @@ class Compiler {
             const std::vector<std::string> matched(keys.begin(),
                                                    keys.begin() + static_cast<std::ptrdiff_t>(len));
             std::vector<Q> alternatives;
+            std::vector<std::string> members;
             std::vector<std::vector<std::string>> seen{matched};
             for (std::size_t g : m->groups) {
                 for (const auto& member : ctx_.synonyms->members(g)) {
@@ -280,12 +294,26 @@ class Compiler {
                     if (std::find(seen.begin(), seen.end(), k) != seen.end())
                         continue;
                     seen.push_back(k);
-                    if (OptQ q = compile_member(member, negated_context))
+                    if (OptQ q = compile_member(member, negated_context)) {
                         alternatives.push_back(*q);
+                        members.emplace_back(member);
+                    }
                 }
             }
             if (typed.empty())
                 return std::nullopt;
+            if (!alternatives.empty()) {
+                std::string typed_text;
+                for (std::size_t j = i; j < i + consumed; ++j)
+                    typed_text += (typed_text.empty() ? "" : " ") + kids[j].text;
+                std::string expansion = typed_text + " =";
+                for (std::size_t a = 0; a < members.size(); ++a) {
+                    expansion += (a == 0 ? " " : " | ") + members[a];
+                    pending_synonyms_.push_back(
+                        {members[a], Q::scaled(alternatives[a], ctx_.synonym_weight), {}});
+                }
+                expansions_.push_back(std::move(expansion));
+            }
             if (pieces != nullptr)
                 pieces->insert(pieces->end(), typed.begin(), typed.end());
             Q original = Q::combine(QOp::and_, std::move(typed));
@@ -503,14 +531,16 @@ std::string facet_filter_term(std::string_view facet, std::string_view value,
             }
         }
         std::string nearest;
-        for (const auto& c : taxonomy->nearest(code)) {
+        std::vector<std::string> codes = taxonomy->nearest(code);
+        for (const auto& c : codes) {
             nearest += (nearest.empty() ? "" : ", ") + c + " " + taxonomy->name_of(c);
         }
-        throw QueryError(std::string(facet) + " '" + std::string(value) +
-                         "' is not a code of this index's taxonomy" +
-                         (nearest.empty() ? std::string() : "; nearest: " + nearest) +
-                         "; list the codes with 'airm taxonomy --facet " + std::string(facet) +
-                         "'");
+        throw FilterError(std::string(facet) + " '" + std::string(value) +
+                              "' is not a code of this index's taxonomy" +
+                              (nearest.empty() ? std::string() : "; nearest: " + nearest) +
+                              "; list the codes with 'airm taxonomy --facet " + std::string(facet) +
+                              "'",
+                          Filter{std::string(facet), std::string(value)}, false, std::move(codes));
     }
     return schema::facet_term(facet, code);
 }

@@ -55,6 +55,9 @@ struct CompileContext {
 struct ExplainLeaf {
     std::string label; ///< the part of the query it came from
     QNode query;
+    /// The synonym alternatives inside `query` (label: the member, query: its scaled part), so
+    /// that --explain says which weight came from a synonym rather than the words typed.
+    std::vector<ExplainLeaf> synonyms;
 };
 
 /// A plain word of the query and the terms it searched, for "did you mean".
@@ -77,6 +80,8 @@ struct CompiledQuery {
         std::vector<QNode> excluded;
     } relaxation;
     bool match_nothing = false; ///< the query had text but no searchable word
+    /// Each synonym expansion, as "typed = alternative | alternative" (for `parsed`).
+    std::vector<std::string> expansions;
     HighlightTerms highlight;
     std::vector<ExplainLeaf> leaves;
     std::vector<WordLeaf> words;
