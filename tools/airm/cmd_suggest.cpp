@@ -10,6 +10,7 @@
 #include "query/suggest/file_format.hpp"
 #include "query/suggest/folds.hpp"
 #include "query/suggest/store.hpp"
+#include "table_output.hpp"
 #include "terminal.hpp"
 
 #include <chrono>
@@ -221,9 +222,15 @@ struct SuggestArgs {
     std::vector<std::string> maps;
     std::string mapping_file;
     std::string documents;
+    TableArgs table;
+    bool skip_bad_lines = false;
 };
 
 void run_suggest(const SuggestArgs& args) {
+    check_fields_need_table(args.table, "suggest");
+    const std::optional<TableFormat> table = args.table.table();
+    const std::vector<std::string> columns =
+        table ? suggestion_columns(args.table, !args.input.empty()) : std::vector<std::string>{};
     if (args.threshold < 0.0 || args.threshold > 1.0) {
         throw InvalidInput("--threshold " + std::to_string(args.threshold) +
                            " is not a confidence; give a value from 0 to 1");
@@ -256,7 +263,10 @@ void run_suggest(const SuggestArgs& args) {
 
     if (args.input.empty()) {
         const SuggestResult result = suggester.suggest(text, options);
-        if (args.json) {
+        if (table) {
+            std::cout << table_line(columns, *table)
+                      << suggestion_rows(result, "", columns, *table);
+        } else if (args.json || args.table.format == "json") {
             json out = to_json(result);
             out["field"] = args.field;
             std::cout << out.dump(2) << '\n';
@@ -281,13 +291,31 @@ void run_suggest(const SuggestArgs& args) {
     for (const auto& m : args.maps)
         load.mapping.assign(m);
     load.documents_csv = args.documents;
+    std::vector<std::string> skipped;
+    if (args.skip_bad_lines)
+        load.on_bad_line = skipping_into(skipped);
     auto reader = open_records(args.input, load);
+    std::uint64_t coded = 0;
     LoadedRecord loaded;
+    if (table)
+        std::cout << table_line(columns, *table);
     while (reader->next(loaded)) {
+        ++coded;
+        if (table) {
+            std::cout << suggestion_rows(suggester.suggest(loaded.record, options),
+                                         loaded.record.id, columns, *table);
+            continue;
+        }
         json out = to_json(suggester.suggest(loaded.record, options));
         out["id"] = loaded.record.id;
         std::cout << out.dump() << '\n';
     }
+    if (!skipped.empty() && coded == 0) {
+        throw InvalidInput("every line of " + args.input + " was skipped as bad (" +
+                           std::to_string(skipped.size()) +
+                           "), so nothing was coded; fix the lines reported above");
+    }
+    report_skipped(skipped, "coded");
 }
 
 void print_report(const EvaluationReport& r) {
@@ -376,6 +404,10 @@ void register_suggest_commands(CLI::App& app) {
         ->allow_extra_args(false); // one value per --map, so that it never swallows the text
     suggest->add_option("--mapping", s->mapping_file, "Batch CSV column mapping as a JSON file");
     suggest->add_option("--documents", s->documents, "Source documents CSV joined on source.ref");
+    suggest->add_flag("--skip-bad-lines", s->skip_bad_lines, kSkipBadLinesHelp);
+    add_table_options(*suggest, s->table, "--output-format",
+                      "id (of a batch record), rank, code, name, confidence, category (default: "
+                      "rank,code,name,confidence, after id in a batch)");
     suggest->callback([s]() { run_suggest(*s); });
 
     auto t_db = std::make_shared<std::string>();

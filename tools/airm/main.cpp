@@ -1,9 +1,11 @@
 /// `airm`: search and classify coded AI risk mitigation records. One binary, one subcommand per
 /// job; every job's logic lives in the engine, indexer and query libraries.
 
+#include "cli_context.hpp"
 #include "commands.hpp"
 #include "engine/error.hpp"
 #include "query/search/spelling.hpp"
+#include "terminal.hpp"
 #include "tools/allocator.hpp"
 
 #include <algorithm>
@@ -64,6 +66,18 @@ int main(int argc, char** argv) {
     airm::cli::register_suggest_commands(app);
     airm::cli::register_search_commands(app);
     airm::cli::register_serve_command(app);
+    // --color on every command, applied as soon as it is read (before the command runs).
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        sub->add_option_function<std::string>(
+               "--color",
+               [](const std::string& value) {
+                   airm::cli::set_color_mode(value == "always"  ? airm::cli::ColorMode::always
+                                             : value == "never" ? airm::cli::ColorMode::never
+                                                                : airm::cli::ColorMode::automatic);
+               },
+               "Bold and dim text: auto (on a terminal, unless $NO_COLOR is set), always or never")
+            ->check(airm::cli::one_of({"auto", "always", "never"}));
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
