@@ -157,7 +157,7 @@ TEST_CASE("show and suggest write tables too, and an unknown field is refused na
     CHECK(no_table.err.find("add --format csv") != std::string::npos);
 }
 
-TEST_CASE("--facets none prints no facet counts, in text and JSON", "[cli][output]") {
+TEST_CASE("search --facets none prints no facet counts, in text and JSON", "[cli][output]") {
     SmallIndex index;
     const std::string with = airm_ok("search --db " + shell_quote(index.db) + " testing");
     CHECK(with.find("\ncategory") != std::string::npos);
@@ -173,7 +173,7 @@ TEST_CASE("--facets none prints no facet counts, in text and JSON", "[cli][outpu
               .exit_code == 1);
 }
 
-TEST_CASE("--color always styles piped output, never and NO_COLOR leave it plain",
+TEST_CASE("airm --color always styles piped output, never and NO_COLOR leave it plain",
           "[cli][output]") {
     SmallIndex index;
     const std::string query = " --db " + shell_quote(index.db) + " testing";
@@ -190,6 +190,9 @@ TEST_CASE("--color always styles piped output, never and NO_COLOR leave it plain
               (env + " search --color=always" + query + " | grep -q $(printf '\\033')").c_str()) ==
           0);
     CHECK(run_airm("search --color=sometimes" + query).exit_code == 2);
+    // Before the command too, and listed once, in airm --help.
+    CHECK(airm_ok("--color always search" + query).find("\033[1m") != std::string::npos);
+    CHECK(airm_ok("--help").find("--color") != std::string::npos);
 }
 
 TEST_CASE("index reads a semicolon-separated CSV with --delimiter, and hints at it without",
@@ -264,7 +267,7 @@ TEST_CASE("show and delete name the ids that start with an unknown id", "[cli][o
     CHECK(airm_ok("delete --db " + db + " Q-2").find("deleted 1 record from") != std::string::npos);
 }
 
-TEST_CASE("--skip-bad-lines skips and reports each bad line of index, batch search and batch "
+TEST_CASE("airm --skip-bad-lines skips and reports each bad line of index, batch search and batch "
           "suggest",
           "[cli][output]") {
     SmallIndex index;
@@ -300,6 +303,16 @@ TEST_CASE("--skip-bad-lines skips and reports each bad line of index, batch sear
     r = run_airm("search --skip-bad-lines --batch " + shell_quote(bad) + " --db " + db);
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("nothing was searched") != std::string::npos);
+
+    // Where there are no lines to skip, the flag is refused rather than ignored.
+    CHECK(run_airm("search --skip-bad-lines --db " + db + " audit").exit_code == 2);
+    CHECK(run_airm("suggest --skip-bad-lines --db " + db + " 'an audit'").exit_code == 2);
+    const std::string csv = dir.write("r.csv", "id,text\nC-1,an audit\n");
+    r = run_airm("index --skip-bad-lines --map id=id --map text=text --db " + db + " " +
+                 shell_quote(csv));
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("skips the lines of JSON Lines inputs") != std::string::npos);
+    CHECK(index.records() == 9);
 
     r = run_airm("suggest --skip-bad-lines --input " + shell_quote(records) + " --db " + db);
     CHECK(r.exit_code == 0);

@@ -121,8 +121,22 @@ void run_index(const IndexArgs& args) {
     };
 
     std::vector<std::string> skipped;
-    if (args.skip_bad_lines)
+    if (args.skip_bad_lines) {
+        // Only a JSON Lines input has lines that stand alone; elsewhere the flag would do nothing.
+        bool any_jsonl = false;
+        for (const auto& input : args.inputs) {
+            any_jsonl = any_jsonl || options.load.format.value_or(guess_input_format(input)) ==
+                                         InputFormat::jsonl;
+        }
+        if (!any_jsonl) {
+            throw InvalidInput(
+                "--skip-bad-lines skips the lines of JSON Lines inputs, and " +
+                (args.inputs.size() == 1 ? "'" + args.inputs.front() + "' is" : "no input is") +
+                " JSON Lines; fix the reported row instead, or leave out "
+                "--skip-bad-lines");
+        }
         options.load.on_bad_line = skipping_into(skipped);
+    }
 
     const std::string db = args.db.empty() ? resolve_db("") : args.db;
     IndexReport report;

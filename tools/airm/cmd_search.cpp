@@ -456,11 +456,11 @@ void register_search_commands(CLI::App& app) {
                       "Search the spelling suggestion when a word is unknown");
         cmd->add_flag("--strict", a->strict,
                       "Refuse a malformed query instead of reading it as plain words");
-        cmd->add_option("--batch", a->batch,
-                        "Run every query of a JSON Lines file ({\"q\": ..., \"filter\": {...}} a "
-                        "line) with the index "
-                        "opened once; prints one JSON result a line, with took_ms");
-        cmd->add_flag("--skip-bad-lines", a->skip_bad_lines, kSkipBadLinesHelp);
+        CLI::Option* batch = cmd->add_option(
+            "--batch", a->batch,
+            "Run every query of a JSON Lines file ({\"q\": ..., \"filter\": {...}} a line) with "
+            "the index opened once; prints one JSON result a line, with took_ms");
+        cmd->add_flag("--skip-bad-lines", a->skip_bad_lines, kSkipBadLinesHelp)->needs(batch);
         add_table_options(*cmd, a->table, "--format,--output-format", kSearchFields);
         cmd->callback([a]() {
             check_table_args(*a, "search");

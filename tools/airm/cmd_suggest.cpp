@@ -394,7 +394,7 @@ void register_suggest_commands(CLI::App& app) {
     suggest->add_flag("--explain", s->explain,
                       "Show the labelled records and input words behind each suggestion");
     suggest->add_flag("--json", s->json, "Print JSON");
-    suggest->add_option(
+    CLI::Option* input = suggest->add_option(
         "--input", s->input,
         "Batch: records to code (.jsonl, .json, .csv), written as JSON Lines with their ids");
     suggest->add_option("--format", s->format, "Batch input format: jsonl, json, csv or mit-csv");
@@ -404,7 +404,7 @@ void register_suggest_commands(CLI::App& app) {
         ->allow_extra_args(false); // one value per --map, so that it never swallows the text
     suggest->add_option("--mapping", s->mapping_file, "Batch CSV column mapping as a JSON file");
     suggest->add_option("--documents", s->documents, "Source documents CSV joined on source.ref");
-    suggest->add_flag("--skip-bad-lines", s->skip_bad_lines, kSkipBadLinesHelp);
+    suggest->add_flag("--skip-bad-lines", s->skip_bad_lines, kSkipBadLinesHelp)->needs(input);
     add_table_options(*suggest, s->table, "--output-format",
                       "id (of a batch record), rank, code, name, confidence, category (default: "
                       "rank,code,name,confidence, after id in a batch)");
