@@ -54,7 +54,12 @@ void rethrow_xapian(const Xapian::Error& error, std::string_view path) {
     if (type == "DatabaseOpeningError" || type == "DatabaseNotFoundError") {
         throw IndexError("cannot open index '" + where + "': " + error.get_description());
     }
-    throw IndexError("index '" + where + "': " + error.get_description());
+    // A failed read or write of the files (a full disk, a quota, permissions) carries its errno.
+    const char* system = error.get_error_string();
+    throw IndexError("index '" + where + "': " + error.get_description() +
+                     (system != nullptr && *system != '\0'
+                          ? "; check that the disk has free space and the folder is writable"
+                          : ""));
 }
 
 } // namespace detail
@@ -270,6 +275,42 @@ void Index::for_each_record(const std::function<void(const Record&)>& visit) con
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->paths.front());
     }
+}
+
+std::vector<std::string> Index::ids_starting_with(std::string_view start, std::size_t limit) const {
+    const auto lower = [](std::string_view text) {
+        std::string out(text);
+        for (char& c : out) {
+            if (c >= 'A' && c <= 'Z')
+                c = static_cast<char>(c - 'A' + 'a');
+        }
+        return out;
+    };
+    std::vector<std::string> exact;
+    std::vector<std::string> folded;
+    const std::string id_prefix = schema::id_term("");
+    const std::string start_folded = lower(start);
+    try {
+        // Exact matches are a range of the term list; the folded ones need every id (an error
+        // path: once per unknown id).
+        const std::string exact_prefix = schema::id_term(start);
+        for (auto it = impl_->db.allterms_begin(exact_prefix);
+             it != impl_->db.allterms_end(exact_prefix) && exact.size() < limit; ++it) {
+            exact.push_back((*it).substr(id_prefix.size()));
+        }
+        for (auto it = impl_->db.allterms_begin(id_prefix);
+             it != impl_->db.allterms_end(id_prefix) && exact.size() + folded.size() < limit;
+             ++it) {
+            const std::string id = (*it).substr(id_prefix.size());
+            if (id.size() >= start.size() && id.compare(0, start.size(), start) != 0 &&
+                lower(std::string_view(id).substr(0, start.size())) == start_folded)
+                folded.push_back(id);
+        }
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, impl_->paths.front());
+    }
+    exact.insert(exact.end(), folded.begin(), folded.end());
+    return exact;
 }
 
 const std::vector<std::string>& Index::paths() const {
@@ -579,6 +620,68 @@ void IndexWriter::cancel() {
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->path);
     }
+}
+
+IndexWriter::CompactReport IndexWriter::compact() {
+    Impl& w = *impl_;
+    CompactReport report;
+    const RecordFiles before = record_files(w.path);
+    report.files_before = before.files;
+    report.bytes_before = before.bytes;
+    const std::uint32_t segment = w.records->segment() + 1; // above every segment of the folder
+    const std::string fresh_path = (fs::path(w.path) / record_segment_name(segment)).string();
+    std::optional<RecordStoreWriter> fresh;
+    try {
+        fresh.emplace(RecordStoreWriter::create(w.path, segment));
+        std::vector<Xapian::docid> docs;
+        for (auto it = w.db.postlist_begin(""); it != w.db.postlist_end(""); ++it)
+            docs.push_back(*it);
+        for (const Xapian::docid did : docs) {
+            Xapian::Document doc = w.db.get_document(did);
+            const std::string where = w.path + ", document " + std::to_string(did);
+            const std::string bytes = w.stored(doc.get_value(schema::kSlotRecord), where);
+            // Only a value changes: Xapian rewrites no terms or positions for it.
+            doc.add_value(schema::kSlotRecord, fresh->append(bytes));
+            w.db.replace_document(did, doc);
+        }
+        report.records = docs.size();
+        w.db.set_metadata(std::string(schema::kMetadataKey), w.metadata.to_json());
+        fresh->sync();
+        sync_record_folder(w.path); // the new file's name is durable before the commit
+        w.db.commit_transaction();
+        w.in_transaction = false;
+        w.committed = true;
+    } catch (...) {
+        fresh.reset();
+        std::error_code ec;
+        fs::remove(fresh_path, ec); // pointed to by no commit
+        if (w.in_transaction) {
+            try {
+                w.db.cancel_transaction();
+                w.in_transaction = false;
+            } catch (const Xapian::Error&) {
+                // Closed on destruction; the database keeps its last committed state.
+            }
+        }
+        try {
+            throw;
+        } catch (const Xapian::Error& e) {
+            detail::rethrow_xapian(e, w.path);
+        }
+    }
+    // Committed: new records go to the new file, and the old files are no longer pointed to.
+    w.records = std::move(fresh);
+    w.others.reset();
+    remove_record_segments_below(w.path, segment);
+    const RecordFiles after = record_files(w.path);
+    report.files_after = after.files;
+    report.bytes_after = after.bytes;
+    try {
+        w.begin();
+    } catch (const Xapian::Error& e) {
+        detail::rethrow_xapian(e, w.path);
+    }
+    return report;
 }
 
 // ---------------------------------------------------------------- IndexLock

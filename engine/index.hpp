@@ -47,11 +47,15 @@ class Index {
     [[nodiscard]] std::optional<Record> find(std::string_view id) const;
     /// Calls `visit` for every record, in index order.
     void for_each_record(const std::function<void(const Record&)>& visit) const;
+    /// Up to `limit` ids that start with `start`, those matching its case first, then those that
+    /// match it ignoring ASCII case; in id order. For naming the ids meant by an unknown one.
+    [[nodiscard]] std::vector<std::string> ids_starting_with(std::string_view start,
+                                                             std::size_t limit) const;
     [[nodiscard]] const std::vector<std::string>& paths() const;
     /// Bytes used by the index files on disk.
     [[nodiscard]] std::uint64_t size_on_disk() const;
     /// The stored records' files: their bytes, and the part no current record uses (records since
-    /// replaced or deleted, which `airm index --rebuild` reclaims).
+    /// replaced or deleted, which `airm compact` reclaims).
     struct RecordSpace {
         std::uint64_t files = 0;
         std::uint64_t bytes = 0;
@@ -101,6 +105,20 @@ class IndexWriter {
     void commit();
     /// Discards every change since opening or the last commit.
     void cancel();
+
+    /// What compact() did: the record files and their bytes before and after.
+    struct CompactReport {
+        std::uint64_t records = 0;
+        std::uint64_t files_before = 0;
+        std::uint64_t bytes_before = 0;
+        std::uint64_t files_after = 0;
+        std::uint64_t bytes_after = 0;
+    };
+    /// Reclaims the space of replaced and deleted records without the source files: copies every
+    /// current record into a new record file, points the documents to it and commits (with any
+    /// other change pending), then removes the old record files. Until the commit the index is
+    /// unchanged; a failure leaves it as it was, and removes the new file.
+    CompactReport compact();
 
   private:
     struct Impl;

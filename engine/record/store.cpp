@@ -64,15 +64,6 @@ std::optional<std::uint32_t> segment_of(std::string_view name) {
     return n;
 }
 
-/// Makes the names in `folder` durable (best effort: some file systems cannot sync a folder).
-void sync_folder(const std::string& folder) {
-    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)::fsync(fd);
-        ::close(fd);
-    }
-}
-
 /// Checks the first bytes of a segment: the format name and this version.
 void check_header(std::string_view head, const std::string& path) {
     const std::string fix = rebuild_hint(fs::path(path).parent_path());
@@ -124,6 +115,31 @@ RecordFiles record_files(const std::string& folder) {
         }
     }
     return out;
+}
+
+void sync_record_folder(const std::string& folder) {
+    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)::fsync(fd);
+        ::close(fd);
+    }
+}
+
+std::uint64_t remove_record_segments_below(const std::string& folder, std::uint32_t segment) {
+    std::vector<fs::path> old;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+        const auto n = segment_of(entry.path().filename().string());
+        if (n && *n < segment)
+            old.push_back(entry.path());
+    }
+    std::uint64_t removed = 0;
+    for (const auto& path : old) {
+        if (fs::remove(path, ec))
+            ++removed;
+    }
+    sync_record_folder(folder);
+    return removed;
 }
 
 // ---------------------------------------------------------------- writer
@@ -196,7 +212,7 @@ RecordStoreWriter RecordStoreWriter::open_last(const std::string& folder) {
     if (!last) {
         RecordStoreWriter w = create(folder, 0);
         w.sync();
-        sync_folder(folder); // the new file's name is durable before a commit points into it
+        sync_record_folder(folder); // the new file's name is durable before a commit points into it
         return w;
     }
     auto impl = std::make_unique<Impl>();

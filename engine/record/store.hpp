@@ -7,7 +7,8 @@
 ///
 /// Segments are append-only. A commit first makes the appended bytes durable, then commits Xapian;
 /// bytes appended and never committed (a cancelled or killed writer) are never pointed to. Records
-/// replaced or deleted stay in their segment until the index is rebuilt.
+/// replaced or deleted stay in their segment until `airm compact` copies the current ones into a
+/// new segment and removes the old ones (or the index is rebuilt).
 ///
 /// A segment file starts with the line "airm-records 1" (format name and version); the records
 /// follow as the bytes they were given (compress_record's stored form), back to back.
@@ -45,6 +46,12 @@ struct RecordFiles {
     std::uint64_t header_bytes = 0;
 };
 [[nodiscard]] RecordFiles record_files(const std::string& folder);
+/// Makes the file names in `folder` durable (best effort: some file systems cannot sync a folder),
+/// so that a commit never points into a file whose name a crash could lose.
+void sync_record_folder(const std::string& folder);
+/// Removes the record files of `folder` numbered below `segment` (those a compaction replaced);
+/// best effort, since a file left behind only wastes space. Returns how many were removed.
+std::uint64_t remove_record_segments_below(const std::string& folder, std::uint32_t segment);
 
 /// Appends records to one segment of an index folder. Not thread-safe; one per writer.
 class RecordStoreWriter {

@@ -7,7 +7,12 @@
 namespace airm {
 
 CsvReader::CsvReader(std::istream& in, std::string name, char separator)
-    : in_(in), name_(std::move(name)), separator_(separator) {}
+    : in_(in), name_(std::move(name)), separator_(separator) {
+    if (separator == '"' || separator == '\n' || separator == '\r') {
+        throw InvalidInput(name_ + ": a quote or a line end cannot separate CSV fields; give a "
+                                   "delimiter such as ',' ';' or tab");
+    }
+}
 
 int CsvReader::get() {
     int c = in_.get();

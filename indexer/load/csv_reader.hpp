@@ -11,7 +11,8 @@ namespace airm {
 
 class CsvReader {
   public:
-    /// Reads from `in`; `name` is the file name used in error messages.
+    /// Reads from `in`; `name` is the file name used in error messages. `separator` splits the
+    /// fields (',' by default; ';' and '\t' are common too); it cannot be a quote or a line end.
     CsvReader(std::istream& in, std::string name, char separator = ',');
 
     /// Reads the next row into `row`; false at the end of input. Throws InvalidInput on an

@@ -60,8 +60,11 @@ void check_utf8(std::string_view text, const std::string& where) {
 
 class JsonLinesReader : public RecordReader {
   public:
-    explicit JsonLinesReader(const std::string& path) : input_(path), name_(display_name(path)) {}
-    JsonLinesReader(std::istream& in, std::string name) : input_(in), name_(std::move(name)) {}
+    using BadLine = std::function<void(const std::string&)>;
+    JsonLinesReader(const std::string& path, BadLine on_bad_line)
+        : input_(path), name_(display_name(path)), on_bad_line_(std::move(on_bad_line)) {}
+    JsonLinesReader(std::istream& in, std::string name, BadLine on_bad_line)
+        : input_(in), name_(std::move(name)), on_bad_line_(std::move(on_bad_line)) {}
 
     bool next(LoadedRecord& out) override {
         std::string line;
@@ -84,8 +87,15 @@ class JsonLinesReader : public RecordReader {
                     " MiB; a record may be at most " + std::to_string(kMaxRecordBytes >> 20) +
                     " MiB, so split its text or check that the file has one record per line");
             }
-            check_utf8(line, out.origin);
-            out.record = parse_record(line, out.origin);
+            try {
+                check_utf8(line, out.origin);
+                out.record = parse_record(line, out.origin);
+            } catch (const InvalidInput& e) {
+                if (!on_bad_line_)
+                    throw;
+                on_bad_line_(e.what());
+                continue;
+            }
             return true;
         }
         return false;
@@ -94,6 +104,7 @@ class JsonLinesReader : public RecordReader {
   private:
     InputStream input_;
     std::string name_;
+    BadLine on_bad_line_;
     std::size_t line_number_ = 0;
 };
 
@@ -171,12 +182,31 @@ std::string trim(std::string s) {
     return s;
 }
 
+/// When a header read with `delimiter` is one column holding another usual separator, the hint
+/// that names it ("; the header looks semicolon-separated: pass --delimiter ';'"); else "".
+std::string separator_hint(const std::vector<std::string>& header, char delimiter) {
+    if (header.size() != 1)
+        return {};
+    const std::pair<char, const char*> separators[] = {
+        {';', "semicolon-separated: pass --delimiter ';'"},
+        {'\t', "tab-separated: pass --delimiter tab"},
+        {',', "comma-separated: pass --delimiter ','"},
+        {'|', "separated by '|': pass --delimiter '|'"}};
+    for (const auto& [c, hint] : separators) {
+        if (c != delimiter && header.front().find(c) != std::string::npos)
+            return std::string("; the header is one column, and looks ") + hint;
+    }
+    return {};
+}
+
 class CsvRecordReader : public RecordReader {
   public:
     CsvRecordReader(InputStream input, const std::string& name, ColumnMapping mapping,
-                    std::map<std::string, Source> documents, std::string documents_name)
-        : input_(std::move(input)), csv_(input_.get(), name), mapping_(std::move(mapping)),
-          documents_(std::move(documents)), documents_name_(std::move(documents_name)) {
+                    std::map<std::string, Source> documents, std::string documents_name,
+                    char delimiter)
+        : input_(std::move(input)), csv_(input_.get(), name, delimiter),
+          mapping_(std::move(mapping)), documents_(std::move(documents)),
+          documents_name_(std::move(documents_name)) {
         if (mapping_.empty()) {
             throw InvalidInput(csv_.name() +
                                ": CSV input needs a column mapping; pass --map id=COLUMN "
@@ -208,7 +238,8 @@ class CsvRecordReader : public RecordReader {
                 if (header.size() > 50)
                     list += ", ... (" + std::to_string(header.size()) + " columns)";
                 throw InvalidInput("line 1 of " + csv_.name() + ": column '" + wanted +
-                                   "' not found; columns are: " + list);
+                                   "' not found; columns are: " + list +
+                                   separator_hint(header, delimiter));
             }
         }
         id_ = columns_.at(mapping_.id);
@@ -458,17 +489,19 @@ std::unique_ptr<RecordReader> make_reader(InputStream input, const std::string& 
         options.documents_csv.empty() ? "" : display_name(options.documents_csv);
     switch (format) {
     case InputFormat::jsonl:
-        return std::make_unique<JsonLinesReader>(input.get(), name);
+        return std::make_unique<JsonLinesReader>(input.get(), name, options.on_bad_line);
     case InputFormat::json:
         return std::make_unique<JsonArrayReader>(input.get(), name);
     case InputFormat::csv:
         return std::make_unique<CsvRecordReader>(std::move(input), name, options.mapping,
-                                                 std::move(documents), documents_name);
+                                                 std::move(documents), documents_name,
+                                                 options.delimiter);
     case InputFormat::mit_csv: {
         ColumnMapping mapping =
             options.mapping.empty() ? ColumnMapping::mit_csv() : options.mapping;
         return std::make_unique<CsvRecordReader>(std::move(input), name, std::move(mapping),
-                                                 std::move(documents), documents_name);
+                                                 std::move(documents), documents_name,
+                                                 options.delimiter);
     }
     }
     throw InvalidInput("unknown input format");
@@ -480,7 +513,7 @@ std::unique_ptr<RecordReader> open_records(const std::string& path, const LoadOp
     InputFormat format = options.format ? *options.format : guess_input_format(path);
     switch (format) {
     case InputFormat::jsonl:
-        return std::make_unique<JsonLinesReader>(path);
+        return std::make_unique<JsonLinesReader>(path, options.on_bad_line);
     case InputFormat::json:
         return std::make_unique<JsonArrayReader>(path);
     default:

@@ -5,6 +5,7 @@
 #include "engine/record/record.hpp"
 #include "indexer/load/mapping.hpp"
 
+#include <functional>
 #include <istream>
 #include <map>
 #include <memory>
@@ -34,6 +35,11 @@ struct LoadOptions {
     std::optional<InputFormat> format; ///< guessed from the file name when absent
     ColumnMapping mapping;             ///< for csv; mit-csv uses its preset when this is empty
     std::string documents_csv;         ///< optional source documents table joined on source.ref
+    char delimiter = ',';              ///< the CSV inputs' separator (not the documents table's)
+    /// When set, a JSON Lines line that is not a valid record (malformed JSON, invalid UTF-8, a
+    /// missing id, a field of the wrong type) is handed to it with its InvalidInput message, which
+    /// names the line, and skipped, instead of ending the read (`--skip-bad-lines`).
+    std::function<void(const std::string& message)> on_bad_line;
 };
 
 /// Streams records from one input.

@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -321,4 +322,55 @@ TEST_CASE("record store: the index tells how much of its record files replaced r
     const airm::Index::RecordSpace deleted = airm::Index::open(db).record_space();
     CHECK(deleted.bytes == replaced.bytes);
     CHECK(deleted.unused_bytes > replaced.unused_bytes);
+}
+
+TEST_CASE("record store: compacting keeps every record and leaves no unused bytes, while a reader "
+          "opened before keeps reading",
+          "[record_store][index][compact]") {
+    TempDir dir;
+    const std::string db = dir.file("db");
+    const std::string input = dir.write("a.jsonl", lines("a", 40));
+    REQUIRE(airm::bulk_build_applies(db, {input}, airm::IndexOptions{}));
+    (void)airm::bulk_index(db, {input}, airm::IndexOptions{}, airm::BulkOptions{2, 3, 2});
+    airm::index_files(db, {dir.write("b.jsonl", record_line("a4", "replaced text of a4"))},
+                      airm::IndexOptions{});
+    (void)airm::delete_records(db, {"a5", "a6"});
+    const airm::Index::RecordSpace before = airm::Index::open(db).record_space();
+    REQUIRE(before.files >= 2);
+    REQUIRE(before.unused_bytes > 0);
+    std::map<std::string, std::string> texts;
+    airm::Index::open(db).for_each_record([&](const airm::Record& r) { texts[r.id] = r.text; });
+    const airm::Index reader = airm::Index::open(db);
+
+    airm::IndexWriter::CompactReport report;
+    {
+        airm::IndexWriter writer = airm::IndexWriter::open(db, false);
+        report = writer.compact();
+    }
+    CHECK(report.records == 38);
+    CHECK(report.files_before == before.files);
+    CHECK(report.bytes_before == before.bytes);
+    CHECK(report.files_after == 1);
+    // What was unused is gone, and so are the headers of the files merged into one.
+    CHECK(report.bytes_before - report.bytes_after > before.unused_bytes);
+    CHECK(segment_files(db).size() == 1);
+
+    const airm::Index after = airm::Index::open(db);
+    CHECK(after.record_space().unused_bytes == 0);
+    CHECK(after.record_space().bytes == report.bytes_after);
+    std::map<std::string, std::string> texts_after;
+    after.for_each_record([&](const airm::Record& r) { texts_after[r.id] = r.text; });
+    CHECK(texts_after == texts);
+    CHECK(texts_after.at("a4") == "replaced text of a4");
+    // The reader opened before the compaction holds the old files open.
+    CHECK(reader.find("a7")->text == "words of record a7");
+    reader.refresh();
+    CHECK(reader.find("a8")->text == "words of record a8");
+
+    // Later commands append to the new file.
+    airm::index_files(db, {dir.write("c.jsonl", record_line("c1", "a record after compact"))},
+                      airm::IndexOptions{});
+    CHECK(airm::Index::open(db).find("c1")->text == "a record after compact");
+    CHECK(segment_files(db).size() == 1);
+    CHECK(airm::Index::open(db).record_count() == 39);
 }

@@ -1,6 +1,7 @@
 #include "cli_context.hpp"
 #include "commands.hpp"
 #include "engine/error.hpp"
+#include "engine/index.hpp"
 #include "indexer/build/ingest.hpp"
 #include "indexer/load/taxonomy_loader.hpp"
 #include "terminal.hpp"
@@ -27,6 +28,8 @@ struct IndexArgs {
     bool no_fold = false;
     bool json = false;
     double wait_seconds = 0;
+    std::string delimiter;
+    bool skip_bad_lines = false;
 };
 
 std::string read_file(const std::string& path, const char* what) {
@@ -61,6 +64,20 @@ void run_index(const IndexArgs& args) {
         options.load.mapping.assign(m);
     }
     options.load.documents_csv = args.documents;
+    if (!args.delimiter.empty()) {
+        options.load.delimiter = args.delimiter.front();
+        bool any_csv = false;
+        for (const auto& input : args.inputs) {
+            const InputFormat format = options.load.format.value_or(guess_input_format(input));
+            any_csv = any_csv || format == InputFormat::csv || format == InputFormat::mit_csv;
+        }
+        if (!any_csv) {
+            throw InvalidInput(
+                "--delimiter separates the fields of CSV inputs, and " +
+                (args.inputs.size() == 1 ? "'" + args.inputs.front() + "' is" : "the inputs are") +
+                " JSON; leave out --delimiter, or pass --format csv");
+        }
+    }
     if (!args.documents.empty()) {
         // The documents table is joined to CSV records only: with JSON inputs alone it would be
         // ignored.
@@ -103,6 +120,24 @@ void run_index(const IndexArgs& args) {
         progress.update(done, total);
     };
 
+    std::vector<std::string> skipped;
+    if (args.skip_bad_lines) {
+        // Only a JSON Lines input has lines that stand alone; elsewhere the flag would do nothing.
+        bool any_jsonl = false;
+        for (const auto& input : args.inputs) {
+            any_jsonl = any_jsonl || options.load.format.value_or(guess_input_format(input)) ==
+                                         InputFormat::jsonl;
+        }
+        if (!any_jsonl) {
+            throw InvalidInput(
+                "--skip-bad-lines skips the lines of JSON Lines inputs, and " +
+                (args.inputs.size() == 1 ? "'" + args.inputs.front() + "' is" : "no input is") +
+                " JSON Lines; fix the reported row instead, or leave out "
+                "--skip-bad-lines");
+        }
+        options.load.on_bad_line = skipping_into(skipped);
+    }
+
     const std::string db = args.db.empty() ? resolve_db("", true) : args.db;
     IndexReport report;
     try {
@@ -119,6 +154,8 @@ void run_index(const IndexArgs& args) {
                               {"added", report.added},
                               {"replaced", report.replaced},
                               {"total", report.total}};
+        if (args.skip_bad_lines)
+            out["skipped"] = skipped;
         std::cout << out.dump(2) << '\n';
     } else {
         auto records = [](std::uint64_t n) {
@@ -128,6 +165,65 @@ void run_index(const IndexArgs& args) {
                   << with_commas(report.added) << " new, " << with_commas(report.replaced)
                   << " replaced); it now holds " << records(report.total) << '\n';
     }
+    report_skipped(skipped, "indexed");
+}
+
+/// Refuses to delete when an id is unknown, naming the ids that start with what was typed.
+void check_ids_exist(const std::string& db, const std::vector<std::string>& ids) {
+    const Index index = Index::open(db);
+    for (const auto& id : ids) {
+        if (!index.find(id)) {
+            throw NotFound("index '" + db + "' has no record with id '" + id +
+                           "'; nothing was deleted" + unknown_id_hint(index, id));
+        }
+    }
+}
+
+void register_compact_command(CLI::App& app) {
+    struct Args {
+        std::string db;
+        bool json = false;
+        double wait_seconds = 0;
+    };
+    auto args = std::make_shared<Args>();
+    CLI::App* cmd = app.add_subcommand(
+        "compact", "Reclaim the space of replaced and deleted records (no source files needed)");
+    cmd->footer("The current records are copied into a new record file, committed, and the old "
+                "record files removed; 'airm stats' tells how much space it would reclaim. A "
+                "failure (a full disk) leaves the index as it was.");
+    add_db_option(*cmd, args->db);
+    cmd->add_flag("--json", args->json, "Print the report as JSON");
+    cmd->add_option("--wait", args->wait_seconds, "Wait up to SECONDS for another writer's lock")
+        ->check(seconds());
+    cmd->callback([args]() {
+        const std::string db = resolve_db(args->db);
+        IndexWriter::CompactReport report;
+        {
+            IndexWriter writer = IndexWriter::open(db, false, to_wait(args->wait_seconds));
+            report = writer.compact();
+        }
+        const std::uint64_t saved =
+            report.bytes_before > report.bytes_after ? report.bytes_before - report.bytes_after : 0;
+        if (args->json) {
+            std::cout << nlohmann::json{{"db", db},
+                                        {"records", report.records},
+                                        {"files_before", report.files_before},
+                                        {"bytes_before", report.bytes_before},
+                                        {"files_after", report.files_after},
+                                        {"bytes_after", report.bytes_after},
+                                        {"reclaimed_bytes", saved}}
+                             .dump(2)
+                      << '\n';
+        } else {
+            std::cout << "compacted " << db << ": " << with_commas(report.records)
+                      << (report.records == 1 ? " record" : " records") << " now in "
+                      << human_bytes(report.bytes_after) << " of record files (was "
+                      << human_bytes(report.bytes_before) << " in "
+                      << with_commas(report.files_before)
+                      << (report.files_before == 1 ? " file" : " files") << "); reclaimed "
+                      << human_bytes(saved) << '\n';
+        }
+    });
 }
 
 } // namespace
@@ -160,6 +256,21 @@ void register_index_commands(CLI::App& app) {
         ->add_option("--taxonomy", args->taxonomies,
                      "Taxonomy file, as FILE or FACET=FILE (mit-csv: bundled one)")
         ->allow_extra_args(false);
+    index
+        ->add_option("--delimiter", args->delimiter,
+                     "Field separator of CSV inputs: ',' (default), ';', tab, or another single "
+                     "character; a header that reads as one column holding ';' or a tab gets a "
+                     "hint naming it")
+        ->transform(CLI::Validator(
+            [](std::string& value) -> std::string {
+                if (value == "tab" || value == "\\t")
+                    value = "\t";
+                if (value.size() == 1 && value != "\"" && value != "\n" && value != "\r")
+                    return {};
+                return "'" + value + "' is not one character; give e.g. ';', '|' or tab";
+            },
+            "CHAR"));
+    index->add_flag("--skip-bad-lines", args->skip_bad_lines, kSkipBadLinesHelp);
     index->add_flag("--allow-new-codes", args->allow_new_codes,
                     "Accept codes missing from the taxonomy");
     index->add_flag("--rebuild", args->rebuild, "Replace the whole index with these inputs");
@@ -170,6 +281,8 @@ void register_index_commands(CLI::App& app) {
     index->add_option("--wait", args->wait_seconds, "Wait up to SECONDS for another writer's lock")
         ->check(seconds());
     index->callback([args]() { run_index(*args); });
+
+    register_compact_command(app);
 
     auto del_db = std::make_shared<std::string>();
     auto ids = std::make_shared<std::vector<std::string>>();
@@ -185,6 +298,7 @@ void register_index_commands(CLI::App& app) {
         const std::string db = resolve_db(*del_db);
         DeleteReport report;
         try {
+            check_ids_exist(db, *ids);
             report = delete_records(db, *ids, to_wait(*del_wait));
         } catch (const VersionMismatch& e) {
             if (!del_db->empty())

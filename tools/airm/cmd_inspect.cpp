@@ -4,6 +4,7 @@
 #include "engine/error.hpp"
 #include "inspect_json.hpp"
 #include "query/search/record_view.hpp"
+#include "table_output.hpp"
 #include "terminal.hpp"
 
 #include <iostream>
@@ -51,25 +52,58 @@ void print_tree(const json& nodes, int depth) {
 
 } // namespace
 
+std::string unknown_id_hint(const Index& index, std::string_view id) {
+    constexpr std::size_t kShown = 5;
+    // Ids that start with what was typed; else with its start, shortened while nothing matches
+    // (a typo at the end), down to 2 characters.
+    std::string start(id);
+    std::vector<std::string> ids;
+    while (start.size() >= 2) {
+        ids = index.ids_starting_with(start, kShown + 1);
+        if (!ids.empty())
+            break;
+        unsigned char dropped = 0; // a whole UTF-8 character
+        do {
+            dropped = static_cast<unsigned char>(start.back());
+            start.pop_back();
+        } while (!start.empty() && (dropped & 0xC0) == 0x80);
+    }
+    if (ids.empty())
+        return "; find ids with 'airm search'";
+    std::string list;
+    for (std::size_t i = 0; i < ids.size() && i < kShown; ++i)
+        list += (list.empty() ? "" : ", ") + ids[i];
+    if (ids.size() > kShown)
+        list += ", ...";
+    return "; ids that start with '" + start + "': " + list;
+}
+
 void register_inspect_commands(CLI::App& app) {
     {
         struct Args {
             std::string db, id;
             bool json = false;
+            TableArgs table;
         };
         auto args = std::make_shared<Args>();
         CLI::App* show = app.add_subcommand("show", "Show one record");
         add_db_option(*show, args->db);
         show->add_option("id", args->id, "Record id")->required();
         show->add_flag("--json", args->json, "Print JSON");
+        add_table_options(*show, args->table, "--format,--output-format",
+                          "id, title, text, reasoning, codes, any facet (category, actor, ...), "
+                          "source, authors, year, url (default: all)");
         show->callback([args]() {
+            check_fields_need_table(args->table, "show");
             Index index = open_index(args->db);
             auto record = index.find(args->id);
             if (!record) {
                 throw NotFound("no record with id '" + args->id + "' in " + index.paths().front() +
-                               "; find ids with 'airm search'");
+                               unknown_id_hint(index, args->id));
             }
-            if (args->json) {
+            if (args->table.table()) {
+                std::cout << record_table(*record, index.metadata(), args->table);
+            } else if (args->json || args->table.format == "json") {
                 std::cout << record_view(*record, index.metadata()).dump(2) << '\n';
             } else {
                 print_record(*record, index.metadata());
@@ -104,8 +138,8 @@ void register_inspect_commands(CLI::App& app) {
                 std::cout << "  " << human_bytes(space.unused_bytes) << " of its "
                           << human_bytes(space.bytes)
                           << " of stored records belong to records since replaced or deleted (or "
-                             "never committed); 'airm index --rebuild --db "
-                          << index.paths().front() << " FILE...' reclaims them\n";
+                             "never committed); 'airm compact --db "
+                          << index.paths().front() << "' reclaims them\n";
             }
             for (const auto& [name, facet] : facets.items()) {
                 std::cout << '\n'

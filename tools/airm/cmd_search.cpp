@@ -6,8 +6,10 @@
 #include "query/search/record_view.hpp"
 #include "query/search/result_json.hpp"
 #include "query/search/searcher.hpp"
+#include "table_output.hpp"
 #include "terminal.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -38,6 +40,8 @@ struct SearchArgs {
     std::string ranking;
     std::string batch;
     std::string id;
+    TableArgs table;
+    bool skip_bad_lines = false;
 };
 
 /// Indents one line of JSON for reading.
@@ -82,12 +86,27 @@ SearcherOptions searcher_options(const SearchArgs& args, const Index& index) {
     return options;
 }
 
+/// The facets to count: --facets, or the index's defaults; `--facets none` counts none.
+std::vector<std::string> facets_to_count(const std::vector<std::string>& asked,
+                                         const IndexMetadata& metadata) {
+    if (asked.empty())
+        return default_facets(metadata);
+    if (std::find(asked.begin(), asked.end(), "none") != asked.end()) {
+        if (asked.size() > 1) {
+            throw InvalidInput("--facets none counts no facet, so it cannot be given with other "
+                               "facets; leave out none or the others");
+        }
+        return {};
+    }
+    return asked;
+}
+
 SearchRequest make_request(const SearchArgs& args, const Index& index) {
     SearchRequest r;
     for (const auto& w : args.words)
         r.query += (r.query.empty() ? "" : " ") + w;
     r.filters = parse_filters(args.filters);
-    r.facets = args.facets.empty() ? default_facets(index.metadata()) : args.facets;
+    r.facets = facets_to_count(args.facets, index.metadata());
     r.limit = args.limit;
     r.offset = args.offset;
     r.sort = parse_sort(args.sort);
@@ -247,6 +266,9 @@ void print_result(const SearchResult& result, const SearchRequest& request,
         print_facets(result.facets, width);
 }
 
+void run_batch_line(const SearchArgs& args, const std::string& line, const std::string& where,
+                    const std::vector<std::string>& facets, Searcher& searcher, const Index& index);
+
 void run_batch(const SearchArgs& args) {
     Index index = open_index(args.db);
     Searcher searcher(index, searcher_options(args, index));
@@ -254,21 +276,50 @@ void run_batch(const SearchArgs& args) {
     if (!in)
         throw NotFound("batch file '" + args.batch +
                        "' does not exist or cannot be read; check the path");
-    const std::vector<std::string> facets =
-        args.facets.empty() ? default_facets(index.metadata()) : args.facets;
+    const std::vector<std::string> facets = facets_to_count(args.facets, index.metadata());
     std::string line;
     std::size_t line_no = 0;
+    std::vector<std::string> skipped;
+    std::uint64_t answered = 0;
+    while (std::getline(in, line)) {
+        ++line_no;
+        if (line.find_first_not_of(" \t\r") == std::string::npos)
+            continue;
+        const std::string where = "line " + std::to_string(line_no) + " of " + args.batch;
+        try {
+            run_batch_line(args, line, where, facets, searcher, index);
+            ++answered;
+        } catch (const Error& e) {
+            // A line's own fault (not JSON, a bad filter, a malformed --strict query) is skipped;
+            // the index's is not.
+            const bool bad_line = dynamic_cast<const InvalidInput*>(&e) != nullptr ||
+                                  dynamic_cast<const QueryError*>(&e) != nullptr;
+            if (!args.skip_bad_lines || !bad_line)
+                throw;
+            const std::string message = e.what();
+            skipped.push_back(message.rfind(where, 0) == 0 ? message : where + ": " + message);
+            std::cerr << "airm: skipped " << skipped.back() << '\n';
+        }
+    }
+    std::fflush(stdout);
+    if (!skipped.empty() && answered == 0) {
+        throw InvalidInput("every query of " + args.batch + " was skipped as bad (" +
+                           std::to_string(skipped.size()) +
+                           "), so nothing was searched; fix the lines reported above");
+    }
+    report_skipped(skipped, "searched");
+}
+
+void run_batch_line(const SearchArgs& args, const std::string& line, const std::string& where,
+                    const std::vector<std::string>& facets, Searcher& searcher,
+                    const Index& index) {
     std::string out;
     auto format_ms = [](double ms) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.4f", ms);
         return std::string(buf);
     };
-    while (std::getline(in, line)) {
-        ++line_no;
-        if (line.find_first_not_of(" \t\r") == std::string::npos)
-            continue;
-        const std::string where = "line " + std::to_string(line_no) + " of " + args.batch;
+    {
         json q;
         try {
             q = json::parse(line);
@@ -331,7 +382,6 @@ void run_batch(const SearchArgs& args) {
         out += ",\"took_ms\":" + format_ms(took) + "}\n";
         std::fwrite(out.data(), 1, out.size(), stdout);
     }
-    std::fflush(stdout);
 }
 
 void add_common(CLI::App* cmd, SearchArgs& a) {
@@ -344,7 +394,8 @@ void add_common(CLI::App* cmd, SearchArgs& a) {
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_option("--facets", a.facets,
-                    "Facets to count, comma-separated (default: category, lifecycle, actor)")
+                    "Facets to count, comma-separated (default: category, lifecycle, actor); "
+                    "none counts none")
         ->delimiter(',')
         ->expected(1)
         ->allow_extra_args(false)
@@ -383,6 +434,32 @@ void add_ranking(CLI::App* cmd, SearchArgs& a) {
                     "common=0.2 synonyms=0.8\" (see the README)");
 }
 
+/// The fields of --format csv|tsv, for --help.
+const std::string kSearchFields =
+    "rank, id, score, partial, title, snippet, text, reasoning, codes, any facet (category, "
+    "actor, ...), source, authors, year, url (default: rank,id,score,title,codes)";
+
+/// `--format json` is `--json`; `--fields` needs a table format.
+void check_table_args(SearchArgs& a, std::string_view command) {
+    if (a.table.format == "json")
+        a.json = true;
+    check_fields_need_table(a.table, command);
+}
+
+void print_table(const SearchResult& result, const IndexMetadata& metadata, const TableArgs& args) {
+    for (const auto& notice : result.notices) // stdout holds the table alone
+        std::cerr << "airm: note: " << notice << '\n';
+    if (result.corrected) {
+        std::cerr << "airm: note: showing results for " << result.query << " (no match for \""
+                  << result.original_query << "\")\n";
+    } else if (result.did_you_mean) {
+        std::cerr << "airm: note: did you mean: " << *result.did_you_mean
+                  << " (or search again with --auto-correct)\n";
+    }
+    const std::string table = search_table(result, metadata, args);
+    std::fwrite(table.data(), 1, table.size(), stdout);
+}
+
 } // namespace
 
 void register_search_commands(CLI::App& app) {
@@ -402,12 +479,20 @@ void register_search_commands(CLI::App& app) {
                       "Search the spelling suggestion when a word is unknown");
         cmd->add_flag("--strict", a->strict,
                       "Refuse a malformed query instead of reading it as plain words");
-        cmd->add_option("--batch", a->batch,
-                        "Run every query of a JSON Lines file ({\"q\": ..., \"filter\": {...}} a "
-                        "line) with the index "
-                        "opened once; prints one JSON result a line, with took_ms");
+        CLI::Option* batch = cmd->add_option(
+            "--batch", a->batch,
+            "Run every query of a JSON Lines file ({\"q\": ..., \"filter\": {...}} a line) with "
+            "the index opened once; prints one JSON result a line, with took_ms");
+        cmd->add_flag("--skip-bad-lines", a->skip_bad_lines, kSkipBadLinesHelp)->needs(batch);
+        add_table_options(*cmd, a->table, "--format,--output-format", kSearchFields);
         cmd->callback([a]() {
+            check_table_args(*a, "search");
             if (!a->batch.empty()) {
+                if (a->table.table()) {
+                    throw InvalidInput("--batch prints one JSON result a line; --format " +
+                                       a->table.format +
+                                       " is for one query: leave out --format or --batch");
+                }
                 run_batch(*a);
                 return;
             }
@@ -415,7 +500,9 @@ void register_search_commands(CLI::App& app) {
             Searcher searcher(index, searcher_options(*a, index));
             SearchRequest request = make_request(*a, index);
             SearchResult result = searcher.search(request);
-            if (a->json) {
+            if (a->table.table()) {
+                print_table(result, index.metadata(), a->table);
+            } else if (a->json) {
                 std::cout << pretty(search_result_json(result, request, index.metadata())) << '\n';
             } else {
                 print_result(result, request, index.metadata(), true);
@@ -462,14 +549,18 @@ void register_search_commands(CLI::App& app) {
         cmd->add_option("id", a->id, "Record id")->required();
         add_common(cmd, *a);
         add_page(cmd, *a);
+        add_table_options(*cmd, a->table, "--format,--output-format", kSearchFields);
         cmd->callback([a]() {
+            check_table_args(*a, "similar");
             Index index = open_index(a->db);
             SearcherOptions options;
             options.keep_in_memory = false; // one query: nothing to load
             Searcher searcher(index, std::move(options));
             SearchRequest request = make_request(*a, index);
             SearchResult result = searcher.similar(a->id, request);
-            if (a->json) {
+            if (a->table.table()) {
+                print_table(result, index.metadata(), a->table);
+            } else if (a->json) {
                 std::cout << pretty(search_result_json(result, request, index.metadata())) << '\n';
             } else {
                 print_result(result, request, index.metadata(), true);

@@ -10,6 +10,7 @@
 #include "query/suggest/file_format.hpp"
 #include "query/suggest/folds.hpp"
 #include "query/suggest/store.hpp"
+#include "table_output.hpp"
 #include "terminal.hpp"
 
 #include <chrono>
@@ -223,9 +224,15 @@ struct SuggestArgs {
     std::vector<std::string> maps;
     std::string mapping_file;
     std::string documents;
+    TableArgs table;
+    bool skip_bad_lines = false;
 };
 
 void run_suggest(const SuggestArgs& args) {
+    check_fields_need_table(args.table, "suggest");
+    const std::optional<TableFormat> table = args.table.table();
+    const std::vector<std::string> columns =
+        table ? suggestion_columns(args.table, !args.input.empty()) : std::vector<std::string>{};
     if (!(args.threshold >= 0.0 && args.threshold <= 1.0)) {
         char shown[32];
         std::snprintf(shown, sizeof shown, "%g", args.threshold);
@@ -260,7 +267,10 @@ void run_suggest(const SuggestArgs& args) {
 
     if (args.input.empty()) {
         const SuggestResult result = suggester.suggest(text, options);
-        if (args.json) {
+        if (table) {
+            std::cout << table_line(columns, *table)
+                      << suggestion_rows(result, "", columns, *table);
+        } else if (args.json || args.table.format == "json") {
             json out = to_json(result);
             out["field"] = args.field;
             std::cout << out.dump(2) << '\n';
@@ -285,19 +295,36 @@ void run_suggest(const SuggestArgs& args) {
     for (const auto& m : args.maps)
         load.mapping.assign(m);
     load.documents_csv = args.documents;
+    std::vector<std::string> skipped;
+    if (args.skip_bad_lines)
+        load.on_bad_line = skipping_into(skipped);
     auto reader = open_records(args.input, load);
+    std::uint64_t coded = 0;
     LoadedRecord loaded;
+    if (table)
+        std::cout << table_line(columns, *table);
     while (reader->next(loaded)) {
+        ++coded;
         SuggestResult result;
         try {
             result = suggester.suggest(loaded.record, options);
         } catch (const InvalidInput& e) {
             throw InvalidInput(loaded.origin + ": " + e.what());
         }
+        if (table) {
+            std::cout << suggestion_rows(result, loaded.record.id, columns, *table);
+            continue;
+        }
         json out = to_json(result);
         out["id"] = loaded.record.id;
         std::cout << out.dump() << '\n';
     }
+    if (!skipped.empty() && coded == 0) {
+        throw InvalidInput("every line of " + args.input + " was skipped as bad (" +
+                           std::to_string(skipped.size()) +
+                           "), so nothing was coded; fix the lines reported above");
+    }
+    report_skipped(skipped, "coded");
 }
 
 void print_report(const EvaluationReport& r) {
@@ -378,7 +405,7 @@ void register_suggest_commands(CLI::App& app) {
     suggest->add_flag("--explain", s->explain,
                       "Show the labelled records and input words behind each suggestion");
     suggest->add_flag("--json", s->json, "Print JSON");
-    suggest->add_option(
+    CLI::Option* input = suggest->add_option(
         "--input", s->input,
         "Batch: records to code (.jsonl, .json, .csv), written as JSON Lines with their ids");
     suggest->add_option("--format", s->format, "Batch input format: jsonl, json, csv or mit-csv");
@@ -388,6 +415,10 @@ void register_suggest_commands(CLI::App& app) {
         ->allow_extra_args(false); // one value per --map, so that it never swallows the text
     suggest->add_option("--mapping", s->mapping_file, "Batch CSV column mapping as a JSON file");
     suggest->add_option("--documents", s->documents, "Source documents CSV joined on source.ref");
+    suggest->add_flag("--skip-bad-lines", s->skip_bad_lines, kSkipBadLinesHelp)->needs(input);
+    add_table_options(*suggest, s->table, "--output-format",
+                      "id (of a batch record), rank, code, name, confidence, category (default: "
+                      "rank,code,name,confidence, after id in a batch)");
     suggest->callback([s]() { run_suggest(*s); });
 
     auto t_db = std::make_shared<std::string>();

@@ -1,9 +1,11 @@
 /// `airm`: search and classify coded AI risk mitigation records. One binary, one subcommand per
 /// job; every job's logic lives in the engine, indexer and query libraries.
 
+#include "cli_context.hpp"
 #include "commands.hpp"
 #include "engine/error.hpp"
 #include "query/search/spelling.hpp"
+#include "terminal.hpp"
 #include "tools/allocator.hpp"
 
 #include <algorithm>
@@ -64,6 +66,23 @@ int main(int argc, char** argv) {
     airm::cli::register_suggest_commands(app);
     airm::cli::register_search_commands(app);
     airm::cli::register_serve_command(app);
+    // --color before or after any command, applied as soon as it is read (before the command
+    // runs). Listed once, in `airm --help`: each command's copy is hidden, so that a command's help
+    // lists its own options.
+    const auto set_color = [](const std::string& value) {
+        airm::cli::set_color_mode(value == "always"  ? airm::cli::ColorMode::always
+                                  : value == "never" ? airm::cli::ColorMode::never
+                                                     : airm::cli::ColorMode::automatic);
+    };
+    const std::string color_help = "Bold and dim text: auto (on a terminal, unless $NO_COLOR is "
+                                   "set), always or never; accepted after any command too";
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        sub->add_option_function<std::string>("--color", set_color, color_help)
+            ->check(airm::cli::one_of({"auto", "always", "never"}))
+            ->group("");
+    }
+    app.add_option_function<std::string>("--color", set_color, color_help)
+        ->check(airm::cli::one_of({"auto", "always", "never"}));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <unordered_set>
 
 namespace airm::cli {
 
@@ -15,8 +18,37 @@ bool stderr_is_terminal() {
     return isatty(STDERR_FILENO) != 0;
 }
 
+namespace {
+
+ColorMode color_mode = ColorMode::automatic;
+
+bool env_set(const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0';
+}
+
+} // namespace
+
+void set_color_mode(ColorMode mode) {
+    color_mode = mode;
+}
+
+bool styles_wanted() {
+    switch (color_mode) {
+    case ColorMode::always:
+        return true;
+    case ColorMode::never:
+        return false;
+    case ColorMode::automatic:
+        break;
+    }
+    const char* term = std::getenv("TERM");
+    return !env_set("NO_COLOR") && !(term != nullptr && std::string_view(term) == "dumb") &&
+           stdout_is_terminal();
+}
+
 StyleCodes style_codes(Style style) {
-    if (!stdout_is_terminal())
+    if (!styles_wanted())
         return {};
     switch (style) {
     case Style::bold:
@@ -137,6 +169,25 @@ std::string wrap(std::string_view text, std::size_t indent, std::size_t width, S
         i = j + 1;
     }
     return out;
+}
+
+std::function<void(const std::string&)> skipping_into(std::vector<std::string>& skipped) {
+    auto seen = std::make_shared<std::unordered_set<std::string>>();
+    return [&skipped, seen](const std::string& message) {
+        if (!seen->insert(message).second)
+            return;
+        skipped.push_back(message);
+        std::fprintf(stderr, "airm: skipped %s\n", message.c_str());
+    };
+}
+
+void report_skipped(const std::vector<std::string>& skipped, std::string_view done) {
+    if (skipped.empty())
+        return;
+    std::fprintf(stderr, "airm: skipped %s; the others were %.*s\n",
+                 skipped.size() == 1 ? "1 bad line"
+                                     : (with_commas(skipped.size()) + " bad lines").c_str(),
+                 static_cast<int>(done.size()), done.data());
 }
 
 std::string with_commas(std::uint64_t n) {

@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace airm::cli {
 
@@ -15,10 +17,18 @@ namespace airm::cli {
 /// True when standard error is a terminal (so progress may be shown).
 [[nodiscard]] bool stderr_is_terminal();
 
+/// When standard output is styled: `--color=auto` (on a terminal, unless $NO_COLOR is set and not
+/// empty or $TERM is dumb), `always` (even piped, whatever $NO_COLOR says) or `never`.
+enum class ColorMode { automatic, always, never };
+/// Sets the mode for the rest of the process (the `--color` option of every command).
+void set_color_mode(ColorMode mode);
+/// True when standard output gets styles, by the mode and the environment.
+[[nodiscard]] bool styles_wanted();
+
 /// A text style of standard output.
 enum class Style { bold, dim };
-/// The escape sequences that turn a style on and off; both empty when standard output is not a
-/// terminal, so piped output carries no escapes.
+/// The escape sequences that turn a style on and off; both empty when styles are not wanted (by
+/// default, when standard output is not a terminal), so piped output carries no escapes.
 struct StyleCodes {
     std::string_view on;
     std::string_view off;
@@ -51,6 +61,18 @@ inline constexpr std::string_view kMarkOff = "\x02";
 /// between kMarkOn and kMarkOff are shown in `style`. Marks take no width.
 [[nodiscard]] std::string wrap(std::string_view text, std::size_t indent, std::size_t width,
                                Style style);
+
+/// The help of `--skip-bad-lines`, the same for every batch input.
+inline constexpr const char* kSkipBadLinesHelp =
+    "Skip the lines of a JSON Lines input that are not a valid record (or query), each reported "
+    "on stderr as 'airm: skipped line N of FILE: why', then how many; the exit code stays 0 "
+    "unless nothing was left";
+/// A sink for LoadOptions::on_bad_line: reports each bad line on stderr as it is skipped, once
+/// (a read that restarts sees the line again), and keeps its message in `skipped`.
+[[nodiscard]] std::function<void(const std::string&)>
+skipping_into(std::vector<std::string>& skipped);
+/// After a batch: "airm: skipped 3 bad lines; the others were `done`" on stderr, when any were.
+void report_skipped(const std::vector<std::string>& skipped, std::string_view done);
 
 /// 12345 -> "12,345".
 [[nodiscard]] std::string with_commas(std::uint64_t n);
