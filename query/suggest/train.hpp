@@ -49,7 +49,7 @@ struct TrainOptions {
 
 /// What training a model is expected to cost, from the sizes known before reading any record.
 struct TrainingEstimate {
-    double seconds = 0;      ///< wall time on one core of the reference machine (2 cores)
+    double seconds = 0;      ///< wall time on the reference machine (2 shared cores)
     std::uint64_t bytes = 0; ///< peak memory
 };
 
