@@ -544,11 +544,16 @@ void register_suggest_commands(CLI::App& app) {
                                  "--word-vectors FILE to train with them again)\n";
                 }
             }
-            ProgressLine progress("training '" + field + "'", "%");
-            options.progress = [&progress](std::uint64_t done, std::uint64_t total) {
-                progress.update(done, total);
-            };
-            const SuggestModel m = train_and_save(index, field, options);
+            // The progress line is cleared (destroyed) before the result is printed.
+            const SuggestModel m = [&]() {
+                ProgressLine progress("training '" + field + "'", "%");
+                options.progress = [&progress](std::uint64_t done, std::uint64_t total) {
+                    progress.update(done, total);
+                };
+                SuggestModel trained = train_and_save(index, field, options);
+                options.progress = nullptr;
+                return trained;
+            }();
             const std::string path = model_path(index.paths().front(), field);
             if (*t_json) {
                 report.push_back(train_report_json(m, field, path));
@@ -598,11 +603,16 @@ void register_suggest_commands(CLI::App& app) {
         options.k = *e_k;
         options.seed = *e_seed;
         options.train = method->options();
-        ProgressLine progress("evaluating '" + *e_field + "'", "%");
-        options.train.progress = [&progress](std::uint64_t done, std::uint64_t total) {
-            progress.update(done, total);
-        };
-        const EvaluationReport report = evaluate(index, options);
+        // The progress line is cleared (destroyed) before the report is printed.
+        const EvaluationReport report = [&]() {
+            ProgressLine progress("evaluating '" + *e_field + "'", "%");
+            options.train.progress = [&progress](std::uint64_t done, std::uint64_t total) {
+                progress.update(done, total);
+            };
+            EvaluationReport evaluated = evaluate(index, options);
+            options.train.progress = nullptr;
+            return evaluated;
+        }();
         if (*e_json) {
             std::cout << to_json(report).dump(2) << '\n';
         } else {
