@@ -80,7 +80,8 @@ struct Counts {
 } // namespace
 
 EvaluationReport evaluate(const Index& index, const EvaluateOptions& options) {
-    TrainingSet set = collect_training_set(index, options.facet, options.train.features);
+    TrainingSet set = collect_training_set(index, options.facet, options.train.features,
+                                           options.train.word_vectors != nullptr);
     // A fold for a record the index does not hold: most likely the folds of another data set.
     std::set<std::string_view> labelled;
     for (const TrainingRecord& r : set.records)
@@ -136,7 +137,16 @@ EvaluationReport evaluate(const TrainingSet& set, const EvaluateOptions& options
                                "or more");
         }
         ++report.folds; // the folds reported are those evaluated
-        const SuggestModel model = train_model(set, train, options.train);
+        TrainOptions fold_options = options.train;
+        if (options.train.progress) {
+            // One share of 1,000 units per fold, filled by that fold's own training.
+            fold_options.progress = [&options, f, folds = planned_folds](std::uint64_t done,
+                                                                         std::uint64_t total) {
+                const std::uint64_t share = total == 0 ? 1000 : done * 1000 / total;
+                options.train.progress(f * 1000ULL + share, folds * 1000ULL);
+            };
+        }
+        const SuggestModel model = train_model(set, train, fold_options);
         report.multi_label = report.multi_label || model.multi_label;
         for (std::uint32_t r : test) {
             const TrainingRecord& record = set.records[r];

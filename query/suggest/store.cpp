@@ -33,7 +33,8 @@ SuggestModel train_for_index(const Index& index, const std::string& facet,
     // The fingerprint is taken before reading the records, so a change committed meanwhile makes
     // the model stale rather than silently missing.
     std::string fingerprint = index_fingerprint(index);
-    TrainingSet set = collect_training_set(index, facet, options.features);
+    TrainingSet set =
+        collect_training_set(index, facet, options.features, options.word_vectors != nullptr);
     SuggestModel model = train_model(set, {}, options);
     model.index_records = index.record_count();
     model.index_fingerprint = std::move(fingerprint);

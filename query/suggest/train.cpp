@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <numeric>
 #include <set>
 
 namespace airm {
@@ -33,9 +35,22 @@ std::string first_segment(std::string_view code) {
     return std::string(code.substr(0, code.find('.')));
 }
 
+/// Training's progress in units of (records x binary problems solved), reported as it advances.
+struct Progress {
+    const std::function<void(std::uint64_t, std::uint64_t)>* report = nullptr;
+    std::uint64_t done = 0;
+    std::uint64_t total = 0;
+    void advance(std::uint64_t units) {
+        done = std::min(done + units, total);
+        if (report != nullptr && *report)
+            (*report)(done, total);
+    }
+};
+
 /// Fits vocabulary, linear model, prior and examples on `subset`, for the given label list.
 SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint32_t>& subset,
-                            const std::vector<std::string>& labels, const TrainOptions& options) {
+                            const std::vector<std::string>& labels, const TrainOptions& options,
+                            Progress& progress) {
     std::map<std::string, std::uint32_t, std::less<>> label_index;
     for (std::size_t i = 0; i < labels.size(); ++i) {
         label_index.emplace(labels[i], static_cast<std::uint32_t>(i));
@@ -86,51 +101,89 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
 
     LinearProblem problem;
     problem.features = model.vocabulary.size();
-    model.examples.reserve(subset.size());
-    for (std::uint32_t r : subset) {
-        const TrainingRecord& record = set.records[r];
-        ModelExample example;
-        example.id = record.id;
-        example.title = record.title;
+    // Every record trains the linear models and centroids; a bounded sample is kept as examples.
+    const std::vector<std::uint32_t> kept =
+        stratified_sample(set.records, subset, options.max_examples, options.seed);
+    model.examples.reserve(kept.size());
+    std::size_t next_kept = 0;
+    for (std::size_t i = 0; i < subset.size(); ++i) {
+        const TrainingRecord& record = set.records[subset[i]];
+        std::vector<std::uint32_t> record_labels;
         for (const auto& label : record.labels) {
             if (auto it = label_index.find(label); it != label_index.end()) {
-                example.labels.push_back(it->second);
+                record_labels.push_back(it->second);
             }
         }
-        example.vector = model.vocabulary.vectorize(record.bag);
-        problem.rows.push_back(example.vector);
-        problem.labels.push_back(example.labels);
-        model.examples.push_back(std::move(example));
+        problem.rows.push_back(model.vocabulary.vectorize(record.bag));
+        problem.labels.push_back(record_labels);
+        if (next_kept < kept.size() && kept[next_kept] == i) {
+            ++next_kept;
+            ModelExample example;
+            example.id = record.id;
+            example.title = record.title;
+            example.labels = std::move(record_labels);
+            example.vector = problem.rows.back();
+            model.examples.push_back(std::move(example));
+        }
     }
     // Centroids: the normalised sum of each label's record vectors.
     {
-        std::vector<std::map<std::uint32_t, double>> sums(labels.size());
-        for (const ModelExample& e : model.examples) {
-            for (std::uint32_t l : e.labels) {
-                for (const auto& [f, v] : e.vector)
-                    sums[l][f] += v;
-            }
+        // Label by label into one dense sum (records in order, as sparse sums would add them).
+        std::vector<std::vector<std::uint32_t>> rows_of(labels.size());
+        for (std::size_t i = 0; i < subset.size(); ++i) {
+            for (std::uint32_t l : problem.labels[i])
+                rows_of[l].push_back(static_cast<std::uint32_t>(i));
         }
+        std::vector<double> sum(model.vocabulary.size(), 0.0);
+        std::vector<char> seen(model.vocabulary.size(), 0);
+        std::vector<std::uint32_t> touched;
         model.centroids.assign(labels.size(), {});
         for (std::size_t l = 0; l < labels.size(); ++l) {
+            touched.clear();
+            for (std::uint32_t i : rows_of[l]) {
+                for (const auto& [f, v] : problem.rows[i]) {
+                    if (seen[f] == 0) {
+                        seen[f] = 1;
+                        touched.push_back(f);
+                    }
+                    sum[f] += v;
+                }
+            }
+            std::sort(touched.begin(), touched.end());
             double norm = 0;
-            for (const auto& [f, v] : sums[l])
-                norm += v * v;
-            if (norm <= 0)
-                continue;
-            const double scale = 1.0 / std::sqrt(norm);
-            for (const auto& [f, v] : sums[l])
-                model.centroids[l].emplace_back(f, static_cast<float>(v * scale));
+            for (std::uint32_t f : touched)
+                norm += sum[f] * sum[f];
+            if (norm > 0) {
+                const double scale = 1.0 / std::sqrt(norm);
+                for (std::uint32_t f : touched)
+                    model.centroids[l].emplace_back(f, static_cast<float>(sum[f] * scale));
+            }
+            for (std::uint32_t f : touched) {
+                sum[f] = 0.0;
+                seen[f] = 0;
+            }
         }
     }
     if (options.word_vectors != nullptr) {
         std::vector<const FeatureBag*> record_bags(
             bags.begin(), bags.begin() + static_cast<std::ptrdiff_t>(subset.size()));
-        std::vector<std::vector<std::uint32_t>> record_labels;
-        for (const ModelExample& e : model.examples)
-            record_labels.push_back(e.labels);
+        const std::vector<std::vector<std::uint32_t>> record_labels(
+            problem.labels.begin(),
+            problem.labels.begin() + static_cast<std::ptrdiff_t>(subset.size()));
         fit_embedding(record_bags, record_labels, options.word_vectors, options.word_vectors_kept,
                       model);
+        if (kept.size() < subset.size() && model.word_vectors != nullptr) {
+            // Keep the embeddings of the kept examples only (rows parallel to model.examples).
+            const std::size_t d = model.word_vectors->dimensions();
+            std::vector<float> rows;
+            rows.reserve(kept.size() * d);
+            for (std::uint32_t i : kept) {
+                const auto from =
+                    model.embedding_examples.begin() + static_cast<std::ptrdiff_t>(i * d);
+                rows.insert(rows.end(), from, from + static_cast<std::ptrdiff_t>(d));
+            }
+            model.embedding_examples = std::move(rows);
+        }
         model.embedding_weight = model.word_vectors != nullptr ? 1.0F : 0.0F;
         model.embedding_priors.clear();
         if (model.word_vectors != nullptr) {
@@ -161,6 +214,7 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
     svm.c = options.svm_c;
     svm.balance_power = options.balance_power;
     svm.seed = options.seed;
+    svm.label_done = [&progress, &subset]() { progress.advance(subset.size()); };
     LinearWeights w = train_one_vs_rest(problem, labels.size(), svm);
     model.weights = std::move(w.weights);
     model.bias = std::move(w.bias);
@@ -168,7 +222,7 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
         // The same rows labelled by first code segment: a coarser, better-fed view of every code.
         LinearProblem groups;
         groups.features = problem.features;
-        groups.rows = problem.rows;
+        groups.rows = std::move(problem.rows); // the code model is trained: no copy needed
         for (const auto& row_labels : problem.labels) {
             std::vector<std::uint32_t> g;
             for (std::uint32_t l : row_labels) {
@@ -211,7 +265,7 @@ Record taxonomy_record(const TaxonomyNode& node, const Taxonomy& taxonomy) {
 }
 
 TrainingSet collect_training_set(const Index& index, const std::string& facet,
-                                 const FeatureOptions& features) {
+                                 const FeatureOptions& features, bool with_words) {
     const IndexMetadata& meta = index.metadata();
     const FacetInfo* info = meta.facet(facet);
     if (info == nullptr) {
@@ -239,7 +293,7 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet,
         t.id = record.id;
         t.title = record.title;
         t.labels = it->second;
-        t.bag = extract_features(record, analyzer, features);
+        t.bag = extract_features(record, analyzer, features, false, with_words);
         seen.insert(t.labels.begin(), t.labels.end());
         set.records.push_back(std::move(t));
     });
@@ -257,7 +311,8 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet,
                 TrainingRecord t;
                 t.id = "taxonomy:" + code;
                 t.labels = {code};
-                t.bag = extract_features(taxonomy_record(*node, *taxonomy), analyzer, features);
+                t.bag = extract_features(taxonomy_record(*node, *taxonomy), analyzer, features,
+                                         false, with_words);
                 set.group_texts.push_back(std::move(t));
             }
             // Texts of curated nodes only: a name taken from the records is no extra knowledge.
@@ -265,7 +320,8 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet,
                 TrainingRecord t;
                 t.id = "taxonomy:" + code;
                 t.labels = {code};
-                t.bag = extract_features(taxonomy_record(*node, *taxonomy), analyzer, features);
+                t.bag = extract_features(taxonomy_record(*node, *taxonomy), analyzer, features,
+                                         false, with_words);
                 set.label_texts.push_back(std::move(t));
             }
         }
@@ -283,10 +339,40 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet,
         t.labels = {label};
         Record r;
         r.title = label;
-        t.bag = extract_features(r, analyzer, features);
+        t.bag = extract_features(r, analyzer, features, false, with_words);
         set.label_texts.push_back(std::move(t));
     }
     return set;
+}
+
+std::vector<std::uint32_t> stratified_sample(const std::vector<TrainingRecord>& records,
+                                             const std::vector<std::uint32_t>& subset,
+                                             std::size_t limit, std::uint64_t seed) {
+    std::vector<std::uint32_t> out;
+    if (limit == 0 || subset.size() <= limit) {
+        out.resize(subset.size());
+        std::iota(out.begin(), out.end(), 0U);
+        return out;
+    }
+    // Label by label in a shuffled order, then every (n / limit)-th: each label keeps its share.
+    std::map<std::string, std::vector<std::uint32_t>> by_label;
+    for (std::uint32_t i = 0; i < subset.size(); ++i) {
+        const auto& labels = records[subset[i]].labels;
+        by_label[labels.empty() ? std::string() : labels.front()].push_back(i);
+    }
+    SplitMix rng{seed};
+    const std::size_t n = subset.size();
+    std::size_t position = 0;
+    for (auto& [label, positions] : by_label) {
+        rng.shuffle(positions);
+        for (std::uint32_t p : positions) {
+            if ((position + 1) * limit / n > position * limit / n)
+                out.push_back(p);
+            ++position;
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 std::vector<std::uint32_t> stratified_folds(const std::vector<TrainingRecord>& records,
@@ -334,28 +420,50 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
                   [](const std::string& a, const std::string& b) { return code_less(a, b); });
     }
 
+    // Progress: every fit solves one binary problem per label (and per group) over its records.
+    std::size_t problems = labels.size();
+    if (set.hierarchical && options.group_model) {
+        std::set<std::string> groups;
+        for (const auto& label : labels)
+            groups.insert(first_segment(label));
+        problems += groups.size();
+    }
+    Progress progress;
+    progress.report = &options.progress;
+    progress.total = static_cast<std::uint64_t>(subset.size()) * problems;
+
     // Out-of-fold component scores of the subset, for mixing weights and calibration.
     std::vector<ComponentScores> held_out;
     std::vector<std::vector<std::uint32_t>> gold;
     const unsigned k = options.inner_folds;
     if (k >= 2 && subset.size() >= 4 * static_cast<std::size_t>(k)) {
+        std::vector<std::uint32_t> sample; // the inner cross-validation's records
+        for (std::uint32_t p :
+             stratified_sample(set.records, subset, options.max_inner_records, options.seed))
+            sample.push_back(subset[p]);
         const std::vector<std::uint32_t> fold =
-            stratified_folds(set.records, subset, k, options.seed);
+            stratified_folds(set.records, sample, k, options.seed);
+        // Each inner fit trains on (k - 1) / k of the sample.
+        progress.total += static_cast<std::uint64_t>(sample.size()) * (k - 1) * problems;
         std::map<std::string, std::uint32_t> label_index;
         for (std::uint32_t i = 0; i < labels.size(); ++i)
             label_index[labels[i]] = i;
         for (unsigned f = 0; f < k; ++f) {
             std::vector<std::uint32_t> inner;
-            for (std::size_t i = 0; i < subset.size(); ++i) {
+            for (std::size_t i = 0; i < sample.size(); ++i) {
                 if (fold[i] != f)
-                    inner.push_back(subset[i]);
+                    inner.push_back(sample[i]);
             }
-            const SuggestModel m = fit_components(set, inner, labels, options);
-            for (std::size_t i = 0; i < subset.size(); ++i) {
+            const SuggestModel m = fit_components(set, inner, labels, options, progress);
+            for (std::size_t i = 0; i < sample.size(); ++i) {
                 if (fold[i] != f)
                     continue;
-                const TrainingRecord& record = set.records[subset[i]];
-                held_out.push_back(m.score(m.vocabulary.vectorize(record.bag), &record.bag));
+                const TrainingRecord& record = set.records[sample[i]];
+                ComponentScores scores = m.score(m.vocabulary.vectorize(record.bag), &record.bag);
+                // The mix needs only the per-label scores: dropping the neighbour list (which
+                // keeps the capacity of every example touched) keeps memory linear in records.
+                scores.neighbours = {};
+                held_out.push_back(std::move(scores));
                 std::vector<std::uint32_t> g;
                 for (const auto& label : record.labels)
                     g.push_back(label_index.at(label));
@@ -364,7 +472,7 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
         }
     }
 
-    SuggestModel model = fit_components(set, subset, labels, options);
+    SuggestModel model = fit_components(set, subset, labels, options, progress);
     model.multi_label = multi_label;
     model.trained_records = subset.size();
     if (held_out.empty()) {
@@ -390,6 +498,37 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
         model.label_names.push_back(it == set.names.end() ? std::string() : it->second);
     }
     return model;
+}
+
+namespace {
+// Fitted to two `tools/bench/run --parts train` runs of the benchmark corpus (23 codes, 2-core
+// machine, query/suggest/README.md "Training at scale"): 10,000 records 62.1 s / 879 MB, 100,000
+// records 248.6 s / 1,989 MB. The inner cross-validation's share stops growing at its sample bound.
+constexpr double kReferenceCodes = 23;
+constexpr double kSecondsPerRecord = 2.08e-3;      // the final fit, per record (23 codes)
+constexpr double kSecondsPerInnerRecord = 4.12e-3; // the inner folds, per sampled record
+constexpr double kBaseBytes = 64.0 * 1024 * 1024;  // the process, the index, the analyzer
+constexpr double kBytesPerRecord = 12.3e3;         // its features, vector and training row
+constexpr double kBytesPerInnerRecord = 69.2e3;    // the inner folds' models and scores
+} // namespace
+
+TrainingEstimate estimate_training(std::uint64_t records, std::size_t labels) {
+    const TrainOptions defaults;
+    const double n = static_cast<double>(records);
+    const double inner = defaults.inner_folds < 2
+                             ? 0.0
+                             : static_cast<double>(defaults.max_inner_records == 0
+                                                       ? records
+                                                       : std::min<std::uint64_t>(
+                                                             records, defaults.max_inner_records));
+    // The binary problems grow with the codes; memory barely does (the weights are small beside
+    // the records' features at these sizes).
+    const double codes = static_cast<double>(std::max<std::size_t>(labels, 1)) / kReferenceCodes;
+    TrainingEstimate estimate;
+    estimate.seconds = (kSecondsPerRecord * n + kSecondsPerInnerRecord * inner) * codes;
+    estimate.bytes =
+        static_cast<std::uint64_t>(kBaseBytes + kBytesPerRecord * n + kBytesPerInnerRecord * inner);
+    return estimate;
 }
 
 } // namespace airm

@@ -9,6 +9,7 @@
 #include "query/suggest/model.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,8 +33,30 @@ struct TrainOptions {
     std::size_t word_vectors_kept = 40000;
     std::uint32_t inner_folds =
         5; ///< inner cross-validation for mixing and calibration (0: defaults)
+    /// Labelled records the model keeps for the neighbour vote and explanations; above it a
+    /// stratified sample of this many, so that suggesting and the model file stay bounded (every
+    /// record still trains the linear models and the centroids). 0: no limit.
+    std::size_t max_examples = 10000;
+    /// Records the inner cross-validation fits mixing and calibration on; above it a stratified
+    /// sample of this many, so that its cost stops growing with the records (a mix of a few
+    /// weights needs no more). 0: no limit.
+    std::size_t max_inner_records = 10000;
     std::uint64_t seed = 20250723; ///< shuffles of the inner folds and of the linear solver
+    /// Called as training advances with the work done and the total (same units, the total
+    /// fixed from the first call), one call at a time; for progress lines. Null: none.
+    std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
+
+/// What training a model is expected to cost, from the sizes known before reading any record.
+struct TrainingEstimate {
+    double seconds = 0;      ///< wall time on the reference machine (2 shared cores)
+    std::uint64_t bytes = 0; ///< peak memory
+};
+
+/// The expected cost of `train_model` on `records` labelled records of `labels` codes (with the
+/// default options): linear in the records, as training is (query/suggest/README.md gives the
+/// measurements the coefficients come from).
+[[nodiscard]] TrainingEstimate estimate_training(std::uint64_t records, std::size_t labels);
 
 /// A labelled record, analysed once so that many models (cross-validation) can share the work.
 struct TrainingRecord {
@@ -59,9 +82,12 @@ struct TrainingSet {
 };
 
 /// Collects the labelled records of `facet` from an index, and the taxonomy texts of its codes.
-/// Throws InvalidInput naming the facet and the fix when the index has no such facet.
+/// `with_words` keeps each record's words (FeatureBag::words), which only a model with word
+/// vectors needs. Throws InvalidInput naming the facet and the fix when the index has no such
+/// facet.
 [[nodiscard]] TrainingSet collect_training_set(const Index& index, const std::string& facet,
-                                               const FeatureOptions& features);
+                                               const FeatureOptions& features,
+                                               bool with_words = true);
 
 /// The pseudo-record of a taxonomy node: its name as title, description and examples as text.
 [[nodiscard]] Record taxonomy_record(const TaxonomyNode& node, const Taxonomy& taxonomy);
@@ -71,6 +97,12 @@ struct TrainingSet {
 [[nodiscard]] SuggestModel train_model(const TrainingSet& set,
                                        const std::vector<std::uint32_t>& subset,
                                        const TrainOptions& options);
+
+/// At most `limit` of `subset` (positions into it, ascending), stratified by first label and
+/// shuffled by `seed`; every position when the subset is not larger than `limit`.
+[[nodiscard]] std::vector<std::uint32_t>
+stratified_sample(const std::vector<TrainingRecord>& records,
+                  const std::vector<std::uint32_t>& subset, std::size_t limit, std::uint64_t seed);
 
 /// Splits record indices into `k` folds, stratified by first label, shuffled by `seed`.
 [[nodiscard]] std::vector<std::uint32_t>

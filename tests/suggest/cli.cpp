@@ -5,6 +5,7 @@
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -380,4 +381,72 @@ TEST_CASE("airm evaluate refuses more folds than labelled records, and a single 
     auto r = run_airm("evaluate --db " + shell_quote(one) + " --k 2");
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("has 1 labelled record") != std::string::npos);
+}
+
+namespace {
+/// Sets an environment variable for the commands a test runs, and restores it after.
+struct ScopedEnv {
+    std::string name;
+    ScopedEnv(std::string n, const std::string& value) : name(std::move(n)) {
+        setenv(name.c_str(), value.c_str(), 1);
+    }
+    ~ScopedEnv() { unsetenv(name.c_str()); }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+};
+} // namespace
+
+TEST_CASE("airm suggest never starts a long training unasked: it names airm train and its time, "
+          "and uses an out-of-date model with a notice",
+          "[suggest][cli]") {
+    TempDir tmp;
+    const std::string db = index_corpus(tmp);
+    {
+        // Any training counts as long here (the threshold is injectable for tests).
+        const ScopedEnv quick("AIRM_AUTO_TRAIN_SECONDS", "0");
+        auto none = run_airm("suggest --db " + shell_quote(db) + " 'red teaming'");
+        INFO(none.err);
+        CHECK(none.exit_code != 0);
+        CHECK(none.err.find("airm train --db") != std::string::npos);
+        CHECK(none.err.find("about") != std::string::npos);
+        CHECK(!std::filesystem::exists(db + "/airm-suggest-category.model"));
+
+        (void)airm_ok("train --db " + shell_quote(db));
+        const std::string accepted = tmp.write(
+            "accepted.jsonl",
+            R"({"id": "cur-1", "title": "Zorblax audits", "text": "Zorblax audits.", "facets": {"category": ["3.1"]}})"
+            "\n");
+        (void)airm_ok("index --db " + shell_quote(db) + " " + shell_quote(accepted));
+        auto stale = run_airm("suggest --db " + shell_quote(db) + " --json 'red teaming'");
+        INFO(stale.err);
+        REQUIRE(stale.exit_code == 0);
+        const auto out = nlohmann::json::parse(stale.out);
+        REQUIRE(out.contains("notices"));
+        CHECK(out["notices"][0].get<std::string>().find("out of date") != std::string::npos);
+        CHECK(stale.err.find("airm train --db") != std::string::npos);
+        CHECK(nlohmann::json::parse(model_header(db, "category"))["trained_records"] == 92);
+    }
+    // With the default threshold a small index is quick to train: suggest retrains by itself.
+    auto quick = run_airm("suggest --db " + shell_quote(db) + " --json 'red teaming'");
+    REQUIRE(quick.exit_code == 0);
+    CHECK(quick.err.find("retrained") != std::string::npos);
+    CHECK(nlohmann::json::parse(model_header(db, "category"))["trained_records"] == 93);
+}
+
+TEST_CASE("airm train refuses a training above --max-memory before it starts, naming the bound "
+          "and the fix",
+          "[suggest][cli]") {
+    TempDir tmp;
+    const std::string db = index_corpus(tmp);
+    auto r = run_airm("train --db " + shell_quote(db) + " --max-memory 1M");
+    INFO(r.err);
+    CHECK(r.exit_code != 0);
+    CHECK(r.err.find("--max-memory") != std::string::npos);
+    CHECK(r.err.find("1.0 MiB") != std::string::npos);
+    CHECK(!std::filesystem::exists(db + "/airm-suggest-category.model"));
+    auto bad = run_airm("train --db " + shell_quote(db) + " --max-memory lots");
+    CHECK(bad.exit_code != 0);
+    CHECK(bad.err.find("'lots'") != std::string::npos);
+    (void)airm_ok("train --db " + shell_quote(db) + " --max-memory 4G");
+    CHECK(std::filesystem::exists(db + "/airm-suggest-category.model"));
 }

@@ -338,3 +338,51 @@ TEST_CASE("on the MIT data with the fixed folds airm beats the best peer",
     // (0.804) on top-3; the 0.85 target is met only with word vectors (word_vectors.cpp).
     airm::test::check_mit_quality(data, nullptr, 0.805);
 }
+
+TEST_CASE("training keeps a bounded sample of examples but learns from every record, and reports "
+          "progress up to its total",
+          "[suggest][model]") {
+    TempDir tmp;
+    const airm::Index index = airm::Index::open(build_small_index(tmp));
+    const airm::TrainingSet set = airm::collect_training_set(index, "category", {});
+    REQUIRE(set.records.size() == 24);
+
+    airm::TrainOptions options;
+    options.max_examples = 8;
+    options.max_inner_records = 20;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> calls;
+    options.progress = [&calls](std::uint64_t done, std::uint64_t total) {
+        calls.emplace_back(done, total);
+    };
+    const airm::SuggestModel bounded = airm::train_model(set, {}, options);
+    CHECK(bounded.trained_records == 24);
+    CHECK(bounded.examples.size() == 8);
+    // Stratified: each of the four codes keeps two of its six records.
+    std::map<std::uint32_t, int> per_code;
+    for (const auto& e : bounded.examples)
+        ++per_code[e.labels.front()];
+    CHECK(per_code.size() == 4);
+    for (const auto& [code, count] : per_code)
+        CHECK(count == 2);
+    // The centroids still come from every record: the same as without a bound.
+    const airm::SuggestModel whole = airm::train_model(set, {}, airm::TrainOptions{});
+    CHECK(whole.examples.size() == 24);
+    CHECK(bounded.centroids == whole.centroids);
+
+    REQUIRE(!calls.empty());
+    for (std::size_t i = 1; i < calls.size(); ++i) {
+        CHECK(calls[i].first >= calls[i - 1].first);
+        CHECK(calls[i].second == calls.front().second);
+    }
+    CHECK(calls.back().first == calls.back().second);
+}
+
+TEST_CASE("the expected training cost grows linearly with the records", "[suggest][model]") {
+    const airm::TrainingEstimate small = airm::estimate_training(100000, 23);
+    const airm::TrainingEstimate large = airm::estimate_training(1000000, 23);
+    CHECK(small.seconds > 0);
+    CHECK(large.seconds > small.seconds);
+    CHECK(large.seconds <= 10.5 * small.seconds);
+    CHECK(large.bytes > small.bytes);
+    CHECK(large.bytes <= 10 * small.bytes);
+}

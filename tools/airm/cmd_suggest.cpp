@@ -16,11 +16,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <unistd.h>
 
 namespace airm::cli {
 namespace {
@@ -113,6 +116,87 @@ struct MethodArgs {
     }
 };
 
+/// "4G", "800M", "512K" or a number of bytes -> bytes; `option` names it in the message.
+std::uint64_t parse_memory(const std::string& value, const std::string& option) {
+    std::size_t used = 0;
+    double number = 0;
+    try {
+        number = std::stod(value, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    std::string unit = value.substr(used);
+    if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b'))
+        unit.pop_back(); // "4GB" reads as "4G"
+    double scale = 0;
+    if (unit.empty())
+        scale = 1;
+    else if (unit == "K" || unit == "k")
+        scale = 1024.0;
+    else if (unit == "M" || unit == "m")
+        scale = 1024.0 * 1024.0;
+    else if (unit == "G" || unit == "g")
+        scale = 1024.0 * 1024.0 * 1024.0;
+    if (used == 0 || scale == 0 || !(number > 0)) {
+        throw InvalidInput(option + " '" + value +
+                           "' is not an amount of memory; give e.g. 4G, 800M or a number of bytes");
+    }
+    return static_cast<std::uint64_t>(number * scale);
+}
+
+/// The default memory bound of a training: three quarters of the machine's memory, so that a
+/// training the machine cannot hold is refused instead of killed.
+std::uint64_t default_memory_limit() {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page <= 0)
+        return 4ULL << 30U;
+    return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) / 4 * 3;
+}
+
+/// Training `airm suggest` may do by itself when a model is missing or out of date: at most this
+/// many expected seconds (10: a pause a user waits out; about 1,600 benchmark records, and the
+/// MIT export's 831 records estimate 6 s). AIRM_AUTO_TRAIN_SECONDS overrides it (documented for
+/// tests and scripts).
+double auto_train_seconds() {
+    if (const char* env = std::getenv("AIRM_AUTO_TRAIN_SECONDS"); env != nullptr && *env) {
+        char* end = nullptr;
+        const double v = std::strtod(env, &end);
+        if (end != env && *end == '\0' && v >= 0)
+            return v;
+    }
+    return 10.0;
+}
+
+/// "about 40 s", "about 3 min".
+std::string about(double seconds) {
+    std::ostringstream out;
+    if (seconds < 90)
+        out << "about " << std::max(1L, std::lround(seconds)) << " s";
+    else
+        out << "about " << std::lround(seconds / 60) << " min";
+    return out.str();
+}
+
+/// The expected cost of training the model of `facet` on the whole index.
+TrainingEstimate estimate_for(const Index& index, const std::string& facet) {
+    return estimate_training(index.record_count(), index.facet_counts(facet).size());
+}
+
+/// Refuses, before it starts, a training whose expected memory exceeds `limit`.
+void check_memory(const Index& index, const std::string& facet, std::uint64_t limit,
+                  const std::string& what) {
+    const TrainingEstimate e = estimate_for(index, facet);
+    if (e.bytes <= limit)
+        return;
+    throw InvalidInput(what + " the " + facet + " model of index '" + index.paths().front() +
+                       "' (" + with_commas(index.record_count()) + " records) needs about " +
+                       human_bytes(e.bytes) + ", more than the memory bound of " +
+                       human_bytes(limit) + "; pass a larger --max-memory (e.g. --max-memory " +
+                       std::to_string((e.bytes >> 30U) + 1) +
+                       "G) if the machine has it free, or train on fewer records");
+}
+
 std::string read_stdin() {
     std::stringstream ss;
     ss << std::cin.rdbuf();
@@ -120,18 +204,24 @@ std::string read_stdin() {
 }
 
 /// Opens the model of `facet`. A model that is missing, out of date because the index changed since
-/// it was trained, or saved in another format version, is (re)trained first and saved, and stderr
-/// says so. A model is derived from the index's records, so retraining loses nothing.
-Suggester load_or_train(const Index& index, const std::string& facet) {
+/// it was trained, or saved in another format version, is (re)trained first and saved when that is
+/// quick (auto_train_seconds), and stderr says so. A model is derived from the index's records, so
+/// retraining loses nothing. Longer training is never started silently: an out-of-date model is
+/// used as it is, with a notice naming `airm train` and its expected time; without a usable model
+/// this throws NotFound saying the same.
+Suggester load_or_train(const Index& index, const std::string& facet,
+                        std::vector<std::string>& notices) {
     std::string reason;
     bool existed = true;
     std::shared_ptr<const WordVectors> old_vectors;
+    std::optional<Suggester> stale;
     try {
         Suggester suggester = open_suggester(index, facet);
         if (!model_is_stale(index, suggester.model()))
             return suggester;
         reason = "was out of date";
         old_vectors = suggester.model().word_vectors;
+        stale.emplace(std::move(suggester));
     } catch (const NotFound&) {
         reason = "did not exist yet";
         existed = false;
@@ -144,6 +234,24 @@ Suggester load_or_train(const Index& index, const std::string& facet) {
             std::cerr << "airm: warning: " << e.what()
                       << "; retraining without the word vectors it may have held\n";
         }
+    }
+    const TrainingEstimate estimate = estimate_for(index, facet);
+    if (estimate.seconds > auto_train_seconds()) {
+        const std::string fix = "'airm train --db " + index.paths().front() + " --field " + facet +
+                                "' (" + with_commas(index.record_count()) + " records, " +
+                                about(estimate.seconds) + ")";
+        if (!stale) {
+            throw NotFound("the " + facet + " model of index '" + index.paths().front() + "' " +
+                           reason + ", and training it is too long to start unasked; run " + fix +
+                           ", then suggest again");
+        }
+        notices.push_back("the " + facet +
+                          " model is out of date (the index changed since it was " + "trained on " +
+                          with_commas(stale->model().trained_records) +
+                          " labelled records); suggesting from it as it is: run " + fix +
+                          " to bring it up to date");
+        std::cerr << "airm: notice: " << notices.back() << '\n';
+        return std::move(*stale);
     }
     const auto start = std::chrono::steady_clock::now();
     TrainOptions options;
@@ -259,7 +367,8 @@ void run_suggest(const SuggestArgs& args) {
                                  "words as the argument");
     }
     const Index index = open_index(args.db);
-    const Suggester suggester = load_or_train(index, args.field);
+    std::vector<std::string> notices;
+    const Suggester suggester = load_or_train(index, args.field, notices);
     SuggestOptions options;
     options.top = args.top;
     options.threshold = args.threshold;
@@ -273,6 +382,8 @@ void run_suggest(const SuggestArgs& args) {
         } else if (args.json || args.table.format == "json") {
             json out = to_json(result);
             out["field"] = args.field;
+            if (!notices.empty())
+                out["notices"] = notices;
             std::cout << out.dump(2) << '\n';
         } else {
             print_result(result, args.explain);
@@ -317,6 +428,8 @@ void run_suggest(const SuggestArgs& args) {
         }
         json out = to_json(result);
         out["id"] = loaded.record.id;
+        if (!notices.empty())
+            out["notices"] = notices;
         std::cout << out.dump() << '\n';
     }
     if (!skipped.empty() && coded == 0) {
@@ -440,7 +553,11 @@ void register_suggest_commands(CLI::App& app) {
         "what it needs, and retrains keep using them");
     train->add_flag("--no-word-vectors", *t_no_vectors, "Drop the word vectors a model holds")
         ->excludes(vectors_opt);
-    train->callback([t_db, t_fields, t_json, t_vectors, t_no_vectors]() {
+    auto t_memory = std::make_shared<std::string>();
+    train->add_option("--max-memory", *t_memory,
+                      "Refuse a training expected to need more memory (e.g. 4G; default: 3/4 of "
+                      "the machine's)");
+    train->callback([t_db, t_fields, t_json, t_vectors, t_no_vectors, t_memory]() {
         const Index index = open_index(*t_db);
         std::vector<std::string> fields = t_fields->empty() ? facets_to_model(index) : *t_fields;
         if (fields.empty()) {
@@ -448,6 +565,10 @@ void register_suggest_commands(CLI::App& app) {
                                "' has no coded facet to learn; pass --field NAME with a facet "
                                "whose records carry values");
         }
+        const std::uint64_t limit =
+            t_memory->empty() ? default_memory_limit() : parse_memory(*t_memory, "--max-memory");
+        for (const auto& field : fields)
+            check_memory(index, field, limit, "training");
         json report = json::array();
         std::shared_ptr<const WordVectors> vectors;
         if (!t_vectors->empty())
@@ -465,7 +586,16 @@ void register_suggest_commands(CLI::App& app) {
                                  "--word-vectors FILE to train with them again)\n";
                 }
             }
-            const SuggestModel m = train_and_save(index, field, options);
+            // The progress line is cleared (destroyed) before the result is printed.
+            const SuggestModel m = [&]() {
+                ProgressLine progress("training '" + field + "'", "%");
+                options.progress = [&progress](std::uint64_t done, std::uint64_t total) {
+                    progress.update(done, total);
+                };
+                SuggestModel trained = train_and_save(index, field, options);
+                options.progress = nullptr;
+                return trained;
+            }();
             const std::string path = model_path(index.paths().front(), field);
             if (*t_json) {
                 report.push_back(train_report_json(m, field, path));
@@ -506,6 +636,8 @@ void register_suggest_commands(CLI::App& app) {
     method->add_to(*evaluate_cmd);
     evaluate_cmd->callback([=]() {
         const Index index = open_index(*e_db);
+        // Each fold trains on fewer records than the whole index: the whole index's bound holds.
+        check_memory(index, *e_field, default_memory_limit(), "evaluating");
         EvaluateOptions options;
         options.facet = *e_field;
         if (!e_folds->empty())
@@ -513,7 +645,16 @@ void register_suggest_commands(CLI::App& app) {
         options.k = *e_k;
         options.seed = *e_seed;
         options.train = method->options();
-        const EvaluationReport report = evaluate(index, options);
+        // The progress line is cleared (destroyed) before the report is printed.
+        const EvaluationReport report = [&]() {
+            ProgressLine progress("evaluating '" + *e_field + "'", "%");
+            options.train.progress = [&progress](std::uint64_t done, std::uint64_t total) {
+                progress.update(done, total);
+            };
+            EvaluationReport evaluated = evaluate(index, options);
+            options.train.progress = nullptr;
+            return evaluated;
+        }();
         if (*e_json) {
             std::cout << to_json(report).dump(2) << '\n';
         } else {

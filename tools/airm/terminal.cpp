@@ -214,8 +214,8 @@ std::string human_bytes(std::uint64_t bytes) {
     return buf;
 }
 
-ProgressLine::ProgressLine(std::string label)
-    : label_(std::move(label)), enabled_(stderr_is_terminal()),
+ProgressLine::ProgressLine(std::string label, std::string unit)
+    : label_(std::move(label)), unit_(std::move(unit)), enabled_(stderr_is_terminal()),
       start_(std::chrono::steady_clock::now()), last_(start_) {}
 
 ProgressLine::~ProgressLine() {
@@ -234,18 +234,27 @@ void ProgressLine::update(std::uint64_t done, std::uint64_t total) {
     last_ = now;
     double seconds = std::chrono::duration<double>(now - start_).count();
     double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-    std::string line = "\r\033[K" + label_ + " " + with_commas(done);
-    if (total > 0) {
-        line += " / " + with_commas(total) + " records";
+    std::string line = "\r\033[K" + label_ + " ";
+    if (unit_ == "%") {
+        const double share = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0;
+        char buf[96];
+        if (share > 0 && seconds > 0)
+            std::snprintf(buf, sizeof buf, "%.0f%%, ETA %.0f s", 100 * share,
+                          seconds * (1 - share) / share);
+        else
+            std::snprintf(buf, sizeof buf, "%.0f%%", 100 * share);
+        line += buf;
+    } else if (total > 0) {
+        line += with_commas(done) + " / " + with_commas(total) + " " + unit_;
         if (rate > 0) {
             char buf[96];
-            std::snprintf(buf, sizeof buf, ", %s records/s, ETA %.0f s",
-                          with_commas(static_cast<std::uint64_t>(rate)).c_str(),
+            std::snprintf(buf, sizeof buf, ", %s %s/s, ETA %.0f s",
+                          with_commas(static_cast<std::uint64_t>(rate)).c_str(), unit_.c_str(),
                           static_cast<double>(total - done) / rate);
             line += buf;
         }
     } else {
-        line += " records read";
+        line += with_commas(done) + " " + unit_ + " read";
     }
     std::fputs(line.c_str(), stderr);
     std::fflush(stderr);

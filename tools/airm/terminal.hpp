@@ -80,15 +80,17 @@ void report_skipped(const std::vector<std::string>& skipped, std::string_view do
 [[nodiscard]] std::string human_bytes(std::uint64_t bytes);
 
 /// Prints "done / total records, rate, ETA" on one refreshed line of standard error, only when it
-/// is a terminal and at most a few times a second.
+/// is a terminal and at most a few times a second. With the unit "%" it prints the share done and
+/// the ETA instead (for work counted in units a user has no name for).
 class ProgressLine {
   public:
-    explicit ProgressLine(std::string label);
+    explicit ProgressLine(std::string label, std::string unit = "records");
     ~ProgressLine();
     void update(std::uint64_t done, std::uint64_t total);
 
   private:
     std::string label_;
+    std::string unit_;
     bool enabled_;
     bool printed_ = false;
     std::chrono::steady_clock::time_point start_;

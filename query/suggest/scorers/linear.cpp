@@ -1,9 +1,12 @@
 #include "query/suggest/scorers/linear.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <numeric>
+#include <thread>
 
 namespace airm {
 namespace {
@@ -69,37 +72,56 @@ LinearWeights train_one_vs_rest(const LinearProblem& problem, std::size_t labels
     LinearWeights out;
     out.weights.assign(problem.features * labels, 0.0F);
     out.bias.assign(labels, 0.0F);
-    std::vector<double> w(problem.features);
-    std::vector<signed char> y(n);
-    std::vector<double> cost(n);
-    for (std::size_t label = 0; label < labels; ++label) {
-        std::size_t positives = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto& l = problem.labels[i];
-            y[i] = std::find(l.begin(), l.end(), label) != l.end() ? 1 : -1;
-            positives += y[i] > 0 ? 1 : 0;
+    // Each label's problem is independent (its own seed), so the labels are shared among threads
+    // and the weights are the same whatever the number of threads.
+    std::atomic<std::size_t> next_label{0};
+    std::mutex progress_mutex;
+    auto work = [&]() {
+        std::vector<double> w(problem.features);
+        std::vector<signed char> y(n);
+        std::vector<double> cost(n);
+        for (std::size_t label = next_label++; label < labels; label = next_label++) {
+            std::size_t positives = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const auto& l = problem.labels[i];
+                y[i] = std::find(l.begin(), l.end(), label) != l.end() ? 1 : -1;
+                positives += y[i] > 0 ? 1 : 0;
+            }
+            const std::size_t negatives = n - positives;
+            auto side_weight = [&](std::size_t count) {
+                if (count == 0 || options.balance_power <= 0.0F)
+                    return 1.0;
+                return std::pow(static_cast<double>(n) / (2.0 * static_cast<double>(count)),
+                                options.balance_power);
+            };
+            const double positive_cost = options.c * side_weight(positives);
+            const double negative_cost = options.c * side_weight(negatives);
+            for (std::size_t i = 0; i < n; ++i) {
+                cost[i] = y[i] > 0 ? positive_cost : negative_cost;
+            }
+            double bias = 0.0;
+            LinearSvmOptions seeded = options;
+            seeded.seed = options.seed + label;
+            solve_binary(problem, y, cost, seeded, w, bias);
+            for (std::size_t f = 0; f < problem.features; ++f) {
+                out.weights[f * labels + label] = static_cast<float>(w[f]);
+            }
+            out.bias[label] = static_cast<float>(bias);
+            if (options.label_done) {
+                const std::lock_guard<std::mutex> lock(progress_mutex);
+                options.label_done();
+            }
         }
-        const std::size_t negatives = n - positives;
-        auto side_weight = [&](std::size_t count) {
-            if (count == 0 || options.balance_power <= 0.0F)
-                return 1.0;
-            return std::pow(static_cast<double>(n) / (2.0 * static_cast<double>(count)),
-                            options.balance_power);
-        };
-        const double positive_cost = options.c * side_weight(positives);
-        const double negative_cost = options.c * side_weight(negatives);
-        for (std::size_t i = 0; i < n; ++i) {
-            cost[i] = y[i] > 0 ? positive_cost : negative_cost;
-        }
-        double bias = 0.0;
-        LinearSvmOptions seeded = options;
-        seeded.seed = options.seed + label;
-        solve_binary(problem, y, cost, seeded, w, bias);
-        for (std::size_t f = 0; f < problem.features; ++f) {
-            out.weights[f * labels + label] = static_cast<float>(w[f]);
-        }
-        out.bias[label] = static_cast<float>(bias);
-    }
+    };
+    const std::size_t threads = std::min<std::size_t>(
+        labels,
+        std::max(1U, options.threads != 0 ? options.threads : std::thread::hardware_concurrency()));
+    std::vector<std::thread> helpers;
+    for (std::size_t t = 1; t < threads; ++t)
+        helpers.emplace_back(work);
+    work();
+    for (std::thread& helper : helpers)
+        helper.join();
     return out;
 }
 

@@ -7,6 +7,7 @@
 #include "query/suggest/features.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace airm {
@@ -24,6 +25,9 @@ struct LinearSvmOptions {
     double tolerance = 0.1;     ///< stop when the projected gradient spread falls below this
     unsigned max_iterations = 200;
     std::uint64_t seed = 1; ///< order of the coordinate sweeps
+    unsigned threads = 0;   ///< labels trained at once (0: one per core); same weights for any
+    /// Called once per label trained, one call at a time (for progress); null: none.
+    std::function<void()> label_done;
 };
 
 /// Weights of one linear model per label.
