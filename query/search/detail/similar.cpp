@@ -68,7 +68,10 @@ SimilarQuery similar_query(const Xapian::Database& db, std::string_view id,
     rset.add_document(*post);
     Xapian::Enquire enquire(db);
     OwnWords decider(db.get_document(*post), stop_stems);
-    Xapian::ESet eset = enquire.get_eset(kSimilarTerms, rset, &decider);
+    // Exact term frequencies: over several shards, each term's frequency in the whole collection,
+    // as one index would weigh it.
+    Xapian::ESet eset =
+        enquire.get_eset(kSimilarTerms, rset, Xapian::Enquire::USE_EXACT_TERMFREQ, &decider);
 
     SimilarQuery out;
     std::vector<QNode> terms;
