@@ -103,6 +103,9 @@ struct Searcher::Impl {
     /// The remote-servable layout: every term is written (none derived), records are document
     /// data, and facets are counted with Xapian's own spy (see detail/shard_search.hpp).
     bool servable;
+    /// Some shard is served by a shard server, which runs only Xapian's own classes: facets are
+    /// then counted with ValueCountMatchSpy (servable_counts) instead of the facet table.
+    bool remote;
     std::unique_ptr<FacetTable> facet_table;
     std::unique_ptr<detail::DocLengths> lengths;
     /// Every document's stored-record pointer, by docid (0: none), loaded on the second search of
@@ -124,8 +127,8 @@ struct Searcher::Impl {
         : index(&idx), db(detail::IndexAccess::database(idx)), analyzer(idx.make_analyzer()),
           options(std::move(opts)),
           single_database(idx.shard_names().size() == 1 && idx.remote_shards() == 0),
-          servable(idx.metadata().servable()), termfreqs(db, !servable),
-          state_revision(revision()) {
+          servable(idx.metadata().servable()), remote(idx.remote_shards() > 0),
+          termfreqs(db, !servable), state_revision(revision()) {
         for (const auto& [name, info] : idx.metadata().facets)
             syntax.facets.push_back(name);
         ranking_text = ranking_description();
@@ -297,9 +300,9 @@ struct Searcher::Impl {
     /// The Xapian query of `node`: the text's stem terms derived (local layout), or wildcards
     /// expanded over every shard (remote-servable layout).
     [[nodiscard]] Xapian::Query xapian_query(const QNode& node) const;
-    /// Matches of `query`, counted in relevance order (remote-servable layout).
+    /// Matches of `query`, counted in relevance order (over shard servers).
     [[nodiscard]] std::uint64_t servable_total(const QNode& query) const;
-    /// The counts of facet `name` in the remote-servable layout, with Xapian's ValueCountMatchSpy:
+    /// The counts of facet `name` over shard servers, with Xapian's ValueCountMatchSpy:
     /// over the query with every filter, or, when `name` is filtered, drill-sideways over the
     /// query with every filter but its own.
     [[nodiscard]] FacetCounts servable_counts(const std::string& name, const FacetLayout& layout,
@@ -493,7 +496,7 @@ Searcher::Impl::Page Searcher::Impl::run_xapian(const QNode& query, const Search
                                          static_cast<Xapian::doccount>(request.limit),
                                          db.get_doccount(), nullptr, decider ? &*decider : nullptr);
     page.total = mset.get_matches_estimated();
-    if (servable && request.sort != SortOrder::relevance && !single_database)
+    if (remote && request.sort != SortOrder::relevance)
         page.total = servable_total(query); // counted in relevance order: see count_slots()
     for (auto it = mset.begin(); it != mset.end(); ++it)
         page.hits.push_back({*it, it.get_weight()});
@@ -690,7 +693,7 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
     try {
         // Facets both filtered and counted get drill-sideways counts: their filters are applied
         // while counting; every other filter is part of the query.
-        FacetTable* table = filters.counted.empty() || servable ? nullptr : &this->table();
+        FacetTable* table = filters.counted.empty() || remote ? nullptr : &this->table();
         std::vector<SidewaysFilter> sideways;
         std::vector<std::string> sideways_keys; // their keys in sideways_known
         std::vector<QNode> query_filters = filters.ranges;
@@ -741,7 +744,7 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
                     selected.push_back(t.substr(schema::facet_term_prefix(name).size()));
             }
             const FacetLayout& layout = layouts.try_emplace(name, name, meta).first->second;
-            if (servable) {
+            if (remote) {
                 result.facets.push_back(
                     servable_counts(name, layout, std::move(selected), plan, filters));
                 continue;

@@ -173,24 +173,23 @@ void require_same_hits(const SearchResult& one, const SearchResult& sharded, boo
         ids_one.insert(one.hits[i].record.id);
         ids_sharded.insert(sharded.hits[i].record.id);
         const bool tie_before = i > 0 && std::abs(one.hits[i].score - one.hits[i - 1].score) < 1e-9;
-        const bool tie_after = i + 1 < one.hits.size() &&
-                               std::abs(one.hits[i].score - one.hits[i + 1].score) < 1e-9;
+        const bool tie_after =
+            i + 1 < one.hits.size() && std::abs(one.hits[i].score - one.hits[i + 1].score) < 1e-9;
         if (by_score && !tie_before && !tie_after)
             CHECK(sharded.hits[i].record.id == one.hits[i].record.id);
     }
     // A tie at the page's end may bring in another record of the same score; otherwise the
     // same records.
-    const bool tie_at_end = one.hits.size() > 1 && by_score &&
-                            std::abs(one.hits.back().score - one.hits[one.hits.size() - 2].score) <
-                                1e-9;
+    const bool tie_at_end =
+        one.hits.size() > 1 && by_score &&
+        std::abs(one.hits.back().score - one.hits[one.hits.size() - 2].score) < 1e-9;
     if (!tie_at_end)
         CHECK(ids_one == ids_sharded);
 }
 
 } // namespace
 
-TEST_CASE("Three shards served by xapian-tcpsrv give the same answers as one index",
-          "[shards]") {
+TEST_CASE("Three shards served by xapian-tcpsrv give the same answers as one index", "[shards]") {
     if (::access(kServer, X_OK) != 0) {
         WARN("SKIPPED: xapian-tcpsrv is not installed (Debian package xapian-tools)");
         return;

@@ -38,9 +38,10 @@ QNode expand_wildcards(const QNode& node, const Xapian::Database& db) {
     return out;
 }
 
-std::vector<std::map<std::string, std::uint64_t>>
-count_slots(const Xapian::Database& db, const Xapian::Query& query,
-            const std::vector<unsigned>& slots, std::uint64_t* total) {
+std::vector<std::map<std::string, std::uint64_t>> count_slots(const Xapian::Database& db,
+                                                              const Xapian::Query& query,
+                                                              const std::vector<unsigned>& slots,
+                                                              std::uint64_t* total) {
     Xapian::Enquire enquire(db);
     enquire.set_query(query);
     enquire.set_weighting_scheme(Xapian::BoolWeight());
