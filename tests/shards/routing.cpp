@@ -13,7 +13,8 @@ using namespace airm;
 using airm::test::TempDir;
 
 TEST_CASE("a record's shard is FNV-1a 64 of its id's bytes modulo the shard count", "[shards]") {
-    // The published FNV-1a 64 test vectors: "a" -> 0xaf63dc4c8601ec8c, "foobar" -> 0x85944171f73967e8.
+    // The published FNV-1a 64 test vectors: "a" -> 0xaf63dc4c8601ec8c, "foobar" ->
+    // 0x85944171f73967e8.
     for (std::uint32_t n : {1U, 2U, 3U, 7U, 1000U}) {
         CHECK(shard_of("a", n) == 0xaf63dc4c8601ec8cULL % n);
         CHECK(shard_of("foobar", n) == 0x85944171f73967e8ULL % n);
@@ -21,7 +22,7 @@ TEST_CASE("a record's shard is FNV-1a 64 of its id's bytes modulo the shard coun
     CHECK(shard_of("", 10) == 0xcbf29ce484222325ULL % 10);
 }
 
-TEST_CASE("--shard takes K/N with K below N, and nothing else", "[shards]") {
+TEST_CASE("a shard is given as K/N with K below N, and nothing else is taken", "[shards]") {
     CHECK(ShardSpec::parse("0/1") == ShardSpec{0, 1});
     CHECK(ShardSpec::parse("2/3") == ShardSpec{2, 3});
     for (const char* bad : {"3/3", "1/0", "0/65537", "a/3", "1", "-1/3", "1/3x", "/3", "1/", ""}) {
@@ -51,8 +52,8 @@ TEST_CASE("shards of the same inputs hold every record once, in the remote-serva
         shard.for_each_record([&](const Record& r) { CHECK(shard_of(r.id, 3) == k); });
     }
     CHECK(total == read);
-    const Index all = Index::open(std::vector<std::string>{dir.file("s0"), dir.file("s1"),
-                                                           dir.file("s2")});
+    const Index all =
+        Index::open(std::vector<std::string>{dir.file("s0"), dir.file("s1"), dir.file("s2")});
     CHECK(all.record_count() == read);
 
     SECTION("a later batch into a shard is routed the same way") {
@@ -66,7 +67,8 @@ TEST_CASE("shards of the same inputs hold every record once, in the remote-serva
         CHECK(again.replaced + again.other_shards == again.read);
     }
     SECTION("a stub file of local shards opens them as one collection") {
-        const std::string stub = dir.write("all.stub", "# three shards\nauto s0\nauto s1\n\nauto s2\n");
+        const std::string stub =
+            dir.write("all.stub", "# three shards\nauto s0\nauto s1\n\nauto s2\n");
         CHECK(Index::open(stub).record_count() == read);
     }
     SECTION("a file that is not a stub file is refused, naming it, the line and the format") {
@@ -76,6 +78,7 @@ TEST_CASE("shards of the same inputs hold every record once, in the remote-serva
         const std::string empty = dir.write("empty.stub", "# nothing\n");
         CHECK_THROWS_WITH(Index::open(empty), Catch::Contains("names no database"));
         const std::string text = dir.write("notes.txt", "hello world\n");
-        CHECK_THROWS_WITH(Index::open(text), Catch::Contains("not an index folder nor a stub file"));
+        CHECK_THROWS_WITH(Index::open(text),
+                          Catch::Contains("not an index folder nor a stub file"));
     }
 }
