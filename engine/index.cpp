@@ -6,7 +6,10 @@
 #include "engine/record/store.hpp"
 #include "engine/schema.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <xapian.h>
 
@@ -50,6 +53,12 @@ void rethrow_xapian(const Xapian::Error& error, std::string_view path) {
         throw VersionMismatch("index '" + where + "' was written by another Xapian format (" +
                               error.get_description() +
                               "); rebuild it with 'airm index --rebuild'");
+    }
+    if (type == "NetworkError" || type == "NetworkTimeoutError") {
+        throw IndexError("a shard server of index '" + where + "' did not answer (" +
+                         error.get_description() +
+                         "); check that every 'xapian-tcpsrv' of its stub file is running, and "
+                         "run the command again");
     }
     if (type == "DatabaseOpeningError" || type == "DatabaseNotFoundError") {
         throw IndexError("cannot open index '" + where + "': " + error.get_description());
@@ -118,11 +127,26 @@ void check_is_index_folder(const std::string& path) {
 /// taxonomy codes of the others added. Shards must agree on the analyzer and on the value slot of
 /// every facet, or the union would analyse queries or count facets wrongly.
 IndexMetadata merged_metadata(const std::vector<Xapian::Database>& shards,
-                              const std::vector<std::string>& paths) {
+                              const std::vector<std::string>& paths,
+                              const std::vector<bool>& remote) {
     IndexMetadata merged = read_metadata(shards.front(), paths.front());
-    for (std::size_t i = 1; i < shards.size(); ++i) {
+    for (std::size_t i = 0; i < shards.size(); ++i) {
         const std::string& path = paths[i];
-        const IndexMetadata meta = read_metadata(shards[i], path);
+        const IndexMetadata meta = i == 0 ? merged : read_metadata(shards[i], path);
+        if (remote[i] && !meta.servable()) {
+            throw IndexError("shard '" + path +
+                             "' is in the local layout (its records and text stems are not in "
+                             "the database), so a shard server cannot serve it; rebuild it with "
+                             "'airm index --shard K/N'");
+        }
+        if (meta.servable() != merged.servable()) {
+            throw IndexError("shard '" + path + "' is " +
+                             (meta.servable() ? "in the remote-servable" : "in the local") +
+                             " layout and '" + paths.front() +
+                             "' is not; build every shard with 'airm index --shard K/N'");
+        }
+        if (i == 0)
+            continue;
         const std::string rebuild = "; rebuild the shards with the same settings and facets";
         if (!(meta.analyzer == merged.analyzer)) {
             throw IndexError("shard '" + path +
@@ -183,6 +207,89 @@ void visit_records(const Db& db, const std::function<void(const Record&)>& visit
     }
 }
 
+/// One database of the collection: a local folder, or a shard served by `xapian-tcpsrv`.
+struct ShardSource {
+    std::string name; ///< for messages: the folder, or "HOST:PORT (STUB line N)"
+    std::string folder;
+    std::string host;
+    unsigned port = 0;
+    [[nodiscard]] bool remote() const { return !host.empty(); }
+};
+
+/// The databases a --db argument names: a folder, or a Xapian stub file whose lines are
+/// "remote HOST:PORT" (a `xapian-tcpsrv`) or "auto PATH" (a folder, relative to the stub file).
+std::vector<ShardSource> sources_of(const std::string& path) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) {
+        check_is_index_folder(path);
+        return {ShardSource{path, path, {}, 0}};
+    }
+    std::ifstream in(path);
+    if (!in) {
+        throw IndexError("cannot read the stub file '" + path + "'; check its permissions");
+    }
+    const std::string format = "; a stub file holds lines 'remote HOST:PORT' (a shard served by "
+                               "xapian-tcpsrv) or 'auto FOLDER' (a local shard)";
+    std::vector<ShardSource> out;
+    std::string line;
+    for (unsigned number = 1; std::getline(in, line); ++number) {
+        const auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string::npos || line[first] == '#')
+            continue;
+        const auto last = line.find_last_not_of(" \t\r");
+        const std::string text = line.substr(first, last - first + 1);
+        const auto space = text.find_first_of(" \t");
+        const std::string kind = text.substr(0, space);
+        const std::string rest =
+            space == std::string::npos ? "" : text.substr(text.find_first_not_of(" \t", space));
+        const std::string where = "'" + path + "' line " + std::to_string(number);
+        if (kind == "remote") {
+            const auto colon = rest.rfind(':');
+            unsigned port = 0;
+            const char* begin = rest.data() + (colon == std::string::npos ? 0 : colon + 1);
+            const auto [end, err] = std::from_chars(begin, rest.data() + rest.size(), port);
+            if (colon == std::string::npos || colon == 0 || err != std::errc() ||
+                end != rest.data() + rest.size() || port == 0 || port > 65535) {
+                throw IndexError(where + ": '" + text + "' is not 'remote HOST:PORT'" + format);
+            }
+            const std::string host = rest.substr(0, colon);
+            out.push_back(ShardSource{
+                host + ":" + rest.substr(colon + 1) + " (" + where + ")", {}, host, port});
+        } else if ((kind == "auto" || kind == "glass") && !rest.empty()) {
+            fs::path folder(rest);
+            if (folder.is_relative())
+                folder = fs::path(path).parent_path() / folder;
+            check_is_index_folder(folder.string());
+            out.push_back(ShardSource{folder.string(), folder.string(), {}, 0});
+        } else {
+            throw IndexError("'" + path +
+                             "' is a file, not an index folder nor a stub file of shards (line " +
+                             std::to_string(number) + " is '" + text.substr(0, 60) +
+                             "'); pass the folder made by 'airm index'" + format);
+        }
+    }
+    if (out.empty()) {
+        throw IndexError("the stub file '" + path + "' names no database" + format);
+    }
+    return out;
+}
+
+/// Opens one database of the collection; a shard server that cannot be reached is named.
+Xapian::Database open_source(const ShardSource& source) {
+    if (!source.remote())
+        return Xapian::Database(source.folder);
+    constexpr unsigned kTimeoutMs = 10000;
+    try {
+        return Xapian::Remote::open(source.host, source.port, kTimeoutMs, kTimeoutMs);
+    } catch (const Xapian::NetworkError& e) {
+        throw IndexError("shard server " + source.name + " cannot be reached (" +
+                         e.get_description() + "); start it with 'xapian-tcpsrv --port " +
+                         std::to_string(source.port) +
+                         " SHARD_FOLDER' on that host, or remove the line for it; nothing was "
+                         "searched");
+    }
+}
+
 } // namespace
 
 bool looks_like_index(const std::string& path) {
@@ -194,16 +301,24 @@ bool looks_like_index(const std::string& path) {
 // ---------------------------------------------------------------- Index
 
 struct Index::Impl {
-    std::vector<std::string> paths;
-    std::vector<Xapian::Database> shards; ///< one per path, sharing their state with `db`
+    std::vector<std::string> paths;       ///< as given: folders or stub files
+    std::vector<std::string> shard_names; ///< one per database of `shards`
+    std::vector<bool> remote;             ///< per database: served by a shard server
+    std::vector<Xapian::Database> shards; ///< sharing their state with `db`
     Xapian::Database db;
     IndexMetadata metadata;
-    std::vector<RecordStoreReader> stores; ///< one per shard
+    std::vector<RecordStoreReader> stores; ///< one per shard (local layout only)
+    mutable std::string data;              ///< the last document data read (servable layout)
 
-    /// The stored bytes of document `did` of `db`, whose kSlotRecord holds `pointer`.
+    /// The stored bytes of document `did` of `db`, whose kSlotRecord holds `pointer` (the local
+    /// layout), or whose document data holds them (the remote-servable layout).
     template <typename Pointer>
     std::string_view stored(Xapian::docid did, const Pointer& pointer,
                             std::string_view where) const {
+        if (metadata.servable()) {
+            data = db.get_document(did, Xapian::DOC_ASSUME_VALID).get_data();
+            return data;
+        }
         const std::size_t shard = stores.size() == 1 ? 0 : (did - 1) % stores.size();
         return stores[shard].read(pointer, where);
     }
@@ -224,20 +339,29 @@ Index Index::open(const std::vector<std::string>& paths) {
     }
     auto impl = std::make_unique<Impl>();
     impl->paths = paths;
+    std::vector<ShardSource> sources;
     for (const std::string& path : paths) {
-        check_is_index_folder(path);
+        for (auto& source : sources_of(path))
+            sources.push_back(std::move(source));
+    }
+    for (const ShardSource& source : sources) {
         try {
-            impl->shards.emplace_back(path);
+            impl->shards.push_back(open_source(source));
             impl->db.add_database(impl->shards.back());
-            impl->stores.emplace_back(path);
+            impl->shard_names.push_back(source.name);
+            impl->remote.push_back(source.remote());
         } catch (const Xapian::Error& e) {
-            detail::rethrow_xapian(e, path);
+            detail::rethrow_xapian(e, source.name);
         }
     }
     try {
-        impl->metadata = merged_metadata(impl->shards, paths);
+        impl->metadata = merged_metadata(impl->shards, impl->shard_names, impl->remote);
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, paths.front());
+    }
+    if (!impl->metadata.servable()) {
+        for (const ShardSource& source : sources)
+            impl->stores.emplace_back(source.folder);
     }
     return Index(std::move(impl));
 }
@@ -268,6 +392,23 @@ std::optional<Record> Index::find(std::string_view id) const {
 
 void Index::for_each_record(const std::function<void(const Record&)>& visit) const {
     try {
+        if (impl_->metadata.servable()) {
+            // In id order, whatever the number of shards: what is trained on the records (models)
+            // is then the same from one index and from its shards.
+            const std::string prefix = schema::id_term("");
+            for (auto it = impl_->db.allterms_begin(prefix); it != impl_->db.allterms_end(prefix);
+                 ++it) {
+                const std::string term = *it;
+                const Xapian::PostingIterator post = impl_->db.postlist_begin(term);
+                if (post == impl_->db.postlist_end(term))
+                    continue;
+                const std::string where =
+                    impl_->paths.front() + ", record " + term.substr(prefix.size());
+                visit(
+                    parse_record(decompress_record(impl_->stored(*post, "", where), where), where));
+            }
+            return;
+        }
         visit_records(impl_->db, visit, impl_->paths.front(),
                       [&](Xapian::docid did, std::string_view pointer, std::string_view where) {
                           return impl_->stored(did, pointer, where);
@@ -319,16 +460,28 @@ const std::vector<std::string>& Index::paths() const {
 
 std::uint64_t Index::size_on_disk() const {
     std::uint64_t total = 0;
-    for (const auto& p : impl_->paths) {
-        total += folder_size(p);
+    for (std::size_t i = 0; i < impl_->shard_names.size(); ++i) {
+        if (!impl_->remote[i])
+            total += folder_size(impl_->shard_names[i]);
     }
     return total;
 }
 
+std::size_t Index::remote_shards() const {
+    return static_cast<std::size_t>(std::count(impl_->remote.begin(), impl_->remote.end(), true));
+}
+
+const std::vector<std::string>& Index::shard_names() const {
+    return impl_->shard_names;
+}
+
 Index::RecordSpace Index::record_space() const {
     RecordSpace space;
+    if (impl_->metadata.servable()) {
+        return space; // the records are the document data: no record files
+    }
     std::uint64_t used = 0;
-    for (const auto& path : impl_->paths) {
+    for (const auto& path : impl_->shard_names) {
         const RecordFiles files = record_files(path);
         space.files += files.files;
         space.bytes += files.bytes;
@@ -353,7 +506,31 @@ std::map<std::string, std::uint64_t> Index::facet_counts(std::string_view facet)
     if (info == nullptr) {
         return counts;
     }
+    auto add = [&counts](const std::string& values, std::uint64_t n) {
+        std::size_t start = 0;
+        while (start <= values.size()) {
+            auto sep = values.find(schema::kValueSeparator, start);
+            if (sep == std::string::npos)
+                sep = values.size();
+            if (sep > start)
+                counts[values.substr(start, sep - start)] += n;
+            start = sep + 1;
+        }
+    };
     try {
+        if (remote_shards() > 0) {
+            // Value streams are not read over the remote protocol: count the slot's
+            // combinations with Xapian's own spy, which shard servers run and merge.
+            Xapian::Enquire enquire(impl_->db);
+            enquire.set_query(Xapian::Query::MatchAll);
+            enquire.set_weighting_scheme(Xapian::BoolWeight());
+            Xapian::ValueCountMatchSpy spy(info->slot);
+            enquire.add_matchspy(&spy);
+            (void)enquire.get_mset(0, 0, impl_->db.get_doccount());
+            for (auto it = spy.values_begin(); it != spy.values_end(); ++it)
+                add(*it, it.get_termfreq());
+            return counts;
+        }
         for (auto it = impl_->db.valuestream_begin(info->slot);
              it != impl_->db.valuestream_end(info->slot); ++it) {
             const std::string values = *it;
@@ -381,7 +558,7 @@ bool Index::refresh() const {
         for (auto& shard : impl_->shards) {
             shard.reopen();
         }
-        impl_->metadata = merged_metadata(impl_->shards, impl_->paths);
+        impl_->metadata = merged_metadata(impl_->shards, impl_->shard_names, impl_->remote);
         return true;
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->paths.front());
@@ -731,6 +908,10 @@ const Xapian::Database& IndexAccess::database(const Index& index) {
 
 Xapian::WritableDatabase& IndexAccess::database(IndexWriter& writer) {
     return writer.impl_->db;
+}
+
+const std::vector<Xapian::Database>& IndexAccess::shards(const Index& index) {
+    return index.impl_->shards;
 }
 
 RecordStoreWriter& IndexAccess::records(IndexWriter& writer) {

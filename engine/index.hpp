@@ -29,10 +29,13 @@ struct IndexAccess;
 /// from several threads needs one Index per thread.
 class Index {
   public:
-    /// Opens the index in folder `path`. Throws NotFound, IndexError (not an index, corrupt) or
-    /// VersionMismatch (another schema version), each naming the folder and the fix.
+    /// Opens the index in folder `path`, or the shards a Xapian stub file names (lines
+    /// "remote HOST:PORT" for a shard served by `xapian-tcpsrv`, "auto FOLDER" for a local one).
+    /// Throws NotFound, IndexError (not an index, corrupt, a shard server that cannot be reached)
+    /// or VersionMismatch (another schema version), each naming the folder or server and the fix.
     [[nodiscard]] static Index open(const std::string& path);
-    /// Opens several shards as one index; they must share schema version and analyzer.
+    /// Opens several folders or stub files as one index; the shards must share schema version,
+    /// analyzer, layout and facet slots. Remote shards must be in the remote-servable layout.
     [[nodiscard]] static Index open(const std::vector<std::string>& paths);
 
     Index(Index&&) noexcept;
@@ -45,14 +48,20 @@ class Index {
     [[nodiscard]] std::uint64_t record_count() const;
     /// The record with this id, or nullopt.
     [[nodiscard]] std::optional<Record> find(std::string_view id) const;
-    /// Calls `visit` for every record, in index order.
+    /// Calls `visit` for every record: in index order, or in id order in the remote-servable
+    /// layout (the same order from one index and from its shards).
     void for_each_record(const std::function<void(const Record&)>& visit) const;
     /// Up to `limit` ids that start with `start`, those matching its case first, then those that
     /// match it ignoring ASCII case; in id order. For naming the ids meant by an unknown one.
     [[nodiscard]] std::vector<std::string> ids_starting_with(std::string_view start,
                                                              std::size_t limit) const;
+    /// The folders and stub files it was opened from.
     [[nodiscard]] const std::vector<std::string>& paths() const;
-    /// Bytes used by the index files on disk.
+    /// Every database it reads, one per shard: its folder, or "HOST:PORT (STUB line N)".
+    [[nodiscard]] const std::vector<std::string>& shard_names() const;
+    /// How many of them are served by shard servers.
+    [[nodiscard]] std::size_t remote_shards() const;
+    /// Bytes used by the index files on local disks (remote shards are not counted).
     [[nodiscard]] std::uint64_t size_on_disk() const;
     /// The stored records' files: their bytes, and the part no current record uses (records since
     /// replaced or deleted, which `airm compact` reclaims).

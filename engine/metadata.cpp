@@ -3,11 +3,44 @@
 #include "engine/error.hpp"
 #include "engine/schema.hpp"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 namespace airm {
 
 using nlohmann::json;
+
+std::string ShardSpec::to_string() const {
+    return std::to_string(index) + "/" + std::to_string(count);
+}
+
+std::optional<ShardSpec> ShardSpec::parse(std::string_view text) {
+    const auto slash = text.find('/');
+    if (slash == std::string_view::npos)
+        return std::nullopt;
+    auto number = [](std::string_view s) -> std::optional<std::uint32_t> {
+        std::uint32_t v = 0;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || ec != std::errc() || p != s.data() + s.size())
+            return std::nullopt;
+        return v;
+    };
+    const auto k = number(text.substr(0, slash));
+    const auto n = number(text.substr(slash + 1));
+    constexpr std::uint32_t kMostShards = 65536;
+    if (!k || !n || *n == 0 || *n > kMostShards || *k >= *n)
+        return std::nullopt;
+    return ShardSpec{*k, *n};
+}
+
+std::uint32_t shard_of(std::string_view id, std::uint32_t count) {
+    std::uint64_t hash = 14695981039346656037ULL; // FNV-1a 64 offset basis
+    for (const char c : id) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 1099511628211ULL; // FNV-1a 64 prime
+    }
+    return count == 0 ? 0 : static_cast<std::uint32_t>(hash % count);
+}
 
 IndexMetadata IndexMetadata::fresh(AnalyzerConfig analyzer) {
     IndexMetadata meta;
@@ -52,6 +85,10 @@ std::string IndexMetadata::to_json() const {
     out["version"] = schema_version;
     out["analyzer"] = {{"language", analyzer.language},
                        {"fold_diacritics", analyzer.fold_diacritics}};
+    if (shard) {
+        out["layout"] = "remote-servable";
+        out["shard"] = {{"index", shard->index}, {"count", shard->count}};
+    }
     ordered f = ordered::object();
     for (const auto& [name, info] : facets) {
         f[name] = {{"hierarchical", info.hierarchical}, {"slot", info.slot}};
@@ -90,6 +127,11 @@ IndexMetadata IndexMetadata::from_json(std::string_view text, std::string_view w
         const json& a = doc.at("analyzer");
         meta.analyzer.language = a.value("language", "english");
         meta.analyzer.fold_diacritics = a.value("fold_diacritics", true);
+        if (doc.contains("shard")) {
+            const json& sh = doc.at("shard");
+            meta.shard =
+                ShardSpec{sh.at("index").get<std::uint32_t>(), sh.at("count").get<std::uint32_t>()};
+        }
         for (const auto& [name, info] : doc.at("facets").items()) {
             meta.facets[name] =
                 FacetInfo{info.value("hierarchical", false), info.value("slot", 0U)};

@@ -5,6 +5,7 @@
 #include "engine/index.hpp"
 #include "engine/record/store.hpp"
 
+#include <vector>
 #include <xapian.h>
 
 namespace airm::detail {
@@ -12,6 +13,8 @@ namespace airm::detail {
 struct IndexAccess {
     [[nodiscard]] static const Xapian::Database& database(const Index& index);
     [[nodiscard]] static Xapian::WritableDatabase& database(IndexWriter& writer);
+    /// The databases `database(index)` is made of, one per shard (local or remote).
+    [[nodiscard]] static const std::vector<Xapian::Database>& shards(const Index& index);
     /// Where the writer's new records go (document_builder stores their pointers).
     [[nodiscard]] static RecordStoreWriter& records(IndexWriter& writer);
     /// The stored bytes (compress_record's form) of document `did`, whose kSlotRecord value is

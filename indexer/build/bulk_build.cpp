@@ -267,12 +267,12 @@ class PartialBuilders {
                     queue_.pop_front();
                 }
                 space_.notify_one();
-                if (!records) {
+                if (!records && !chunk.layout->servable()) {
                     records.emplace(RecordStoreWriter::create(folder_.string(), worker));
                     std::lock_guard lock(mutex_);
                     record_files_.push_back(records->path());
                 }
-                std::string path = build(chunk, analyzer, *records);
+                std::string path = build(chunk, analyzer, records ? &*records : nullptr);
                 std::lock_guard lock(mutex_);
                 paths_[chunk.index] = std::move(path);
             }
@@ -292,7 +292,7 @@ class PartialBuilders {
         }
     }
 
-    std::string build(const Chunk& chunk, const Analyzer& analyzer, RecordStoreWriter& records) {
+    std::string build(const Chunk& chunk, const Analyzer& analyzer, RecordStoreWriter* records) {
         const std::string path = (folder_ / ("part-" + std::to_string(chunk.index))).string();
         try {
             // Partial databases are scratch, thrown away on any failure: no fsync, and blocks
@@ -371,6 +371,7 @@ struct Restart {
 IndexMetadata layout_of(const IndexOptions& options,
                         const std::map<std::string, FacetEvidence>& facets, bool final) {
     IndexMetadata meta = IndexMetadata::fresh(options.analyzer);
+    meta.shard = options.shard;
     for (const auto& taxonomy : options.taxonomies) {
         meta.ensure_facet(taxonomy.facet(), true).hierarchical = true;
     }
@@ -384,6 +385,7 @@ IndexMetadata layout_of(const IndexOptions& options,
 
 struct PassResult {
     std::uint64_t read = 0;
+    std::uint64_t kept = 0; ///< records of this shard (all read when not a shard)
     IndexMetadata metadata;
     std::vector<std::string> partials;
     std::vector<std::string> record_files; ///< one per worker that built a chunk
@@ -429,6 +431,7 @@ class BulkPass {
             result.metadata.taxonomies[name] = std::move(taxonomy);
         }
         result.read = read_;
+        result.kept = kept_;
         return result;
     }
 
@@ -451,6 +454,13 @@ class BulkPass {
         for (const auto& [name, values] : record.facets) {
             observe(name, values);
         }
+        // Facets are observed in every record, so every shard of the same inputs gets the same
+        // facets and slots; only this shard's records are built.
+        if (const auto& shard = options_.shard;
+            shard && shard_of(record.id, shard->count) != shard->index) {
+            return;
+        }
+        ++kept_;
         chunk_.records.push_back(std::move(loaded.record));
         chunk_.origins.push_back(std::move(loaded.origin));
         if (chunk_.records.size() >= chunk_records_) {
@@ -565,6 +575,7 @@ class BulkPass {
     bool layout_dirty_ = true;
     IdHashSet ids_;
     std::uint64_t read_ = 0;
+    std::uint64_t kept_ = 0;
     std::optional<InvalidInput> deferred_;
     Chunk chunk_;
     PartialBuilders builders_; // last: stopped before the state above goes away
@@ -577,7 +588,8 @@ void merge(const PassResult& pass, const std::string& out) {
     const IndexMetadata& metadata = pass.metadata;
     if (partials.empty()) {
         Xapian::WritableDatabase empty(out, Xapian::DB_CREATE);
-        RecordStoreWriter::create(out, 0).sync();
+        if (!metadata.servable())
+            RecordStoreWriter::create(out, 0).sync();
         empty.set_metadata(std::string(schema::kMetadataKey), metadata.to_json());
         empty.commit();
         empty.close();
@@ -734,7 +746,8 @@ IndexReport bulk_index(const std::string& db, const std::vector<std::string>& in
         detail::rethrow_xapian(e, db);
     }
     report.read = result.read;
-    report.added = result.read;
+    report.added = result.kept;
+    report.other_shards = result.read - result.kept;
 
     // Swap the new index into place; the old one (rebuild) goes away with the temporary folder.
     const fs::path old = folder / "old";

@@ -175,9 +175,18 @@ IndexReport write_batch(IndexWriter& writer, const std::string& target,
     writer.metadata() = metadata;
     Analyzer analyzer(metadata.analyzer);
     Xapian::WritableDatabase& db = detail::IndexAccess::database(writer);
-    RecordStoreWriter& records = detail::IndexAccess::records(writer);
+    RecordStoreWriter* records =
+        metadata.servable() ? nullptr : &detail::IndexAccess::records(writer);
     IndexReport report;
     report.read = batch.records.size();
+    if (const auto& shard = metadata.shard) {
+        // Facets and taxonomy nodes were registered from the whole batch, so every shard built
+        // from the same inputs has the same metadata.
+        std::erase_if(batch.records, [&](const Record& record) {
+            return shard_of(record.id, shard->count) != shard->index;
+        });
+        report.other_shards = report.read - batch.records.size();
+    }
     try {
         std::uint64_t done = 0;
         for (const Record& record : batch.records) {
@@ -215,6 +224,15 @@ IndexReport index_files(const std::string& db, const std::vector<std::string>& i
         IndexWriter writer = IndexWriter::open(db, true, options.lock_wait);
         if (writer.record_count() == 0) {
             writer.metadata().analyzer = options.analyzer;
+            writer.metadata().shard = options.shard;
+        } else if (options.shard && writer.metadata().shard != options.shard) {
+            const auto& had = writer.metadata().shard;
+            throw InvalidInput(
+                "index '" + db + "' is " +
+                (had ? "shard " + had->to_string() + ", not " + options.shard->to_string()
+                     : std::string("in the local layout, not a shard")) +
+                "; pass --shard " + (had ? had->to_string() : std::string("K/N --rebuild")) +
+                " or build the shard in a new folder");
         }
         return write_batch(writer, db, inputs, options);
     }
@@ -233,6 +251,7 @@ IndexReport index_files(const std::string& db, const std::vector<std::string>& i
     {
         IndexWriter writer = IndexWriter::open(fresh, true);
         writer.metadata().analyzer = options.analyzer;
+        writer.metadata().shard = options.shard;
         try {
             report = write_batch(writer, db, inputs, options);
         } catch (...) {
@@ -264,7 +283,10 @@ DeleteReport delete_records(const std::string& db, const std::vector<std::string
     }
     IndexWriter writer = IndexWriter::open(db, false, lock_wait);
     std::vector<std::string> missing;
+    const auto& shard = writer.metadata().shard;
     for (const auto& id : ids) {
+        if (shard && shard_of(id, shard->count) != shard->index)
+            continue; // another shard's record
         if (!writer.contains(id))
             missing.push_back(id);
     }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,19 +21,23 @@ using ProgressCallback = std::function<void(std::uint64_t done, std::uint64_t to
 
 struct IndexOptions {
     LoadOptions load;
-    std::vector<Taxonomy> taxonomies;       ///< curated taxonomies; codes outside them are errors
-    bool allow_new_codes = false;           ///< accept codes missing from a curated taxonomy
-    bool rebuild = false;                   ///< replace the whole index with the inputs
-    AnalyzerConfig analyzer;                ///< used when the index is created or rebuilt
+    std::vector<Taxonomy> taxonomies; ///< curated taxonomies; codes outside them are errors
+    bool allow_new_codes = false;     ///< accept codes missing from a curated taxonomy
+    bool rebuild = false;             ///< replace the whole index with the inputs
+    AnalyzerConfig analyzer;          ///< used when the index is created or rebuilt
+    /// Build shard K of N in the remote-servable layout (see ShardSpec): only the records whose id
+    /// hashes to K are kept. An index built as a shard keeps routing later batches the same way.
+    std::optional<ShardSpec> shard;
     std::chrono::milliseconds lock_wait{0}; ///< how long to wait for another writer's lock
     ProgressCallback progress;
 };
 
 struct IndexReport {
-    std::uint64_t read = 0;     ///< records read from the inputs
-    std::uint64_t added = 0;    ///< new ids
-    std::uint64_t replaced = 0; ///< ids that were already in the index
-    std::uint64_t total = 0;    ///< records in the index afterwards
+    std::uint64_t read = 0;         ///< records read from the inputs
+    std::uint64_t other_shards = 0; ///< records read that belong to other shards (not indexed)
+    std::uint64_t added = 0;        ///< new ids
+    std::uint64_t replaced = 0;     ///< ids that were already in the index
+    std::uint64_t total = 0;        ///< records in the index afterwards
 };
 
 /// A batch of records read from inputs and checked against each other and the taxonomies.
@@ -65,6 +70,7 @@ struct DeleteReport {
 };
 
 /// Removes records by id; throws NotFound (and removes nothing) when any id is not in the index.
+/// On a shard, ids that hash to other shards are passed over (their shards delete them).
 DeleteReport delete_records(const std::string& db, const std::vector<std::string>& ids,
                             std::chrono::milliseconds lock_wait = std::chrono::milliseconds(0));
 

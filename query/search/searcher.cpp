@@ -6,10 +6,12 @@
 #include "engine/record/decode.hpp"
 #include "engine/record/store.hpp"
 #include "engine/schema.hpp"
+#include "engine/utf8.hpp"
 #include "query/search/detail/derived_terms.hpp"
 #include "query/search/detail/facet_column.hpp"
 #include "query/search/detail/facet_counter.hpp"
 #include "query/search/detail/matcher.hpp"
+#include "query/search/detail/shard_search.hpp"
 #include "query/search/detail/similar.hpp"
 #include "query/search/detail/xapian_query.hpp"
 #include "query/search/spelling.hpp"
@@ -157,6 +159,12 @@ struct Searcher::Impl {
     SearcherOptions options;
     QuerySyntax syntax;
     bool single_database;
+    /// The remote-servable layout: every term is written (none derived), records are document
+    /// data, and facets are counted with Xapian's own spy (see detail/shard_search.hpp).
+    bool servable;
+    /// Some shard is served by a shard server, which runs only Xapian's own classes: facets are
+    /// then counted with ValueCountMatchSpy (servable_counts) instead of the facet table.
+    bool remote;
     std::unique_ptr<FacetTable> facet_table;
     std::unique_ptr<detail::DocLengths> lengths;
     /// Every document's stored-record pointer, by docid (0: none), loaded on the second search of
@@ -176,8 +184,10 @@ struct Searcher::Impl {
 
     Impl(const Index& idx, SearcherOptions opts)
         : index(&idx), db(detail::IndexAccess::database(idx)), analyzer(idx.make_analyzer()),
-          options(std::move(opts)), single_database(idx.paths().size() == 1), termfreqs(db),
-          state_revision(revision()) {
+          options(std::move(opts)),
+          single_database(idx.shard_names().size() == 1 && idx.remote_shards() == 0),
+          servable(idx.metadata().servable()), remote(idx.remote_shards() > 0),
+          termfreqs(db, !servable), state_revision(revision()) {
         for (const auto& [name, info] : idx.metadata().facets)
             syntax.facets.push_back(name);
         ranking_text = ranking_description();
@@ -264,7 +274,7 @@ struct Searcher::Impl {
 
     /// The stored record of document `did` (compress_record's form), valid until the next read.
     std::string_view stored_record(Xapian::docid did, std::string_view where) {
-        if (in_memory() && pointers.empty() && searches_in_state > 1) {
+        if (in_memory() && !servable && pointers.empty() && searches_in_state > 1) {
             pointers.assign(std::size_t{db.get_lastdocid()} + 1, RecordPointer{});
             for (auto v = db.valuestream_begin(schema::kSlotRecord);
                  v != db.valuestream_end(schema::kSlotRecord); ++v) {
@@ -346,6 +356,19 @@ struct Searcher::Impl {
                        bool by_presence = false);
     Page run_xapian(const QNode& query, const SearchRequest& request, FacetCounter* counter,
                     bool sideways);
+    /// The Xapian query of `node`: the text's stem terms derived (local layout), or wildcards
+    /// expanded over every shard (remote-servable layout).
+    [[nodiscard]] Xapian::Query xapian_query(const QNode& node) const;
+    /// Matches of `query`, counted in relevance order (over shard servers).
+    [[nodiscard]] std::uint64_t servable_total(const QNode& query) const;
+    /// The counts of facet `name` over shard servers, with Xapian's ValueCountMatchSpy:
+    /// over the query with every filter, or, when `name` is filtered, drill-sideways over the
+    /// query with every filter but its own.
+    [[nodiscard]] FacetCounts servable_counts(const std::string& name, const FacetLayout& layout,
+                                              std::vector<std::string> selected, const Plan& plan,
+                                              const Filters& filters);
+    /// Combination counts of the facets not filtered, from one pass, for servable_counts().
+    std::optional<std::map<std::string, std::map<std::string, std::uint64_t>>> servable_base;
     std::optional<std::string> correction(const std::string& query,
                                           const std::vector<detail::WordLeaf>& words);
     std::vector<ExplainPart> explain(const Plan& plan, Xapian::docid did, const std::string& id,
@@ -482,8 +505,7 @@ Searcher::Impl::Page Searcher::Impl::run_xapian(const QNode& query, const Search
     Page page;
     Xapian::Enquire enquire(db);
     const auto& r = options.ranking;
-    const detail::DerivedTermContext derived{db, bm25()};
-    enquire.set_query(detail::to_xapian(query, &derived));
+    enquire.set_query(xapian_query(query));
     enquire.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen));
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);
     switch (request.sort) {
@@ -512,9 +534,82 @@ Searcher::Impl::Page Searcher::Impl::run_xapian(const QNode& query, const Search
                                          static_cast<Xapian::doccount>(request.limit),
                                          db.get_doccount(), nullptr, decider ? &*decider : nullptr);
     page.total = mset.get_matches_estimated();
+    if (remote && request.sort != SortOrder::relevance)
+        page.total = servable_total(query); // counted in relevance order: see count_slots()
     for (auto it = mset.begin(); it != mset.end(); ++it)
         page.hits.push_back({*it, it.get_weight()});
     return page;
+}
+
+Xapian::Query Searcher::Impl::xapian_query(const QNode& node) const {
+    if (servable)
+        return detail::to_xapian(detail::expand_wildcards(node, db), nullptr);
+    const detail::DerivedTermContext derived{db, bm25()};
+    return detail::to_xapian(node, &derived);
+}
+
+std::uint64_t Searcher::Impl::servable_total(const QNode& query) const {
+    std::uint64_t total = 0;
+    (void)detail::count_slots(db, xapian_query(query), {}, &total);
+    return total;
+}
+
+FacetCounts Searcher::Impl::servable_counts(const std::string& name, const FacetLayout& layout,
+                                            std::vector<std::string> selected, const Plan& plan,
+                                            const Filters& filters) {
+    const IndexMetadata& meta = index->metadata();
+    // The query with every filter but those of `skip` (none: "").
+    auto filtered = [&](const std::string& skip) {
+        std::vector<QNode> parts{plan.query};
+        parts.insert(parts.end(), filters.ranges.begin(), filters.ranges.end());
+        for (const auto& [facet, terms] : filters.facet_terms) {
+            if (facet != skip)
+                parts.push_back(Filters::terms_query(terms));
+        }
+        if (parts.size() == 1 || plan.query.is_nothing())
+            return plan.query;
+        return QNode::combine(QOp::filter, std::move(parts));
+    };
+    const auto terms = filters.facet_terms.find(name);
+    const bool sideways = terms != filters.facet_terms.end();
+    std::map<std::string, std::uint64_t> combinations;
+    if (sideways) {
+        combinations =
+            detail::count_slots(db, xapian_query(filtered(name)), {meta.facet(name)->slot}).front();
+    } else {
+        if (!servable_base) {
+            // Every counted facet that is not filtered, in one pass.
+            std::vector<std::string> names;
+            std::vector<unsigned> slots;
+            for (const auto& counted : filters.counted) {
+                if (filters.facet_terms.count(counted) == 0) {
+                    names.push_back(counted);
+                    slots.push_back(meta.facet(counted)->slot);
+                }
+            }
+            auto counts = detail::count_slots(db, xapian_query(filtered("")), slots);
+            servable_base.emplace();
+            for (std::size_t i = 0; i < names.size(); ++i)
+                (*servable_base)[names[i]] = std::move(counts[i]);
+        }
+        combinations = (*servable_base)[name];
+    }
+    std::map<std::string, std::uint64_t> by_value = detail::per_value(combinations);
+    if (sideways && !meta.facet(name)->hierarchical) {
+        // A flat filter value as stored ("Developer" for "developer").
+        for (const auto& [value, n] : by_value) {
+            const std::string term =
+                schema::facet_term(name, utf8::truncate(analyzer.fold(value), 200));
+            if (std::find(terms->second.begin(), terms->second.end(), term) !=
+                    terms->second.end() &&
+                std::find(selected.begin(), selected.end(), value) == selected.end()) {
+                selected.push_back(value);
+            }
+        }
+    }
+    FacetCounts out = layout.build(by_value, selected);
+    out.drill_sideways = sideways;
+    return out;
 }
 
 Searcher::Impl::Filters Searcher::Impl::collect_filters(const SearchRequest& request) const {
@@ -594,6 +689,7 @@ void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Pla
 SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
                                  SearchResult result) {
     ++searches_in_state;
+    servable_base.reset();
     const IndexMetadata& meta = index->metadata();
     result.ranking = ranking_text;
     result.code_names = names();
@@ -601,7 +697,7 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
     try {
         // Facets both filtered and counted get drill-sideways counts: their filters are applied
         // while counting; every other filter is part of the query.
-        FacetTable* table = filters.counted.empty() ? nullptr : &this->table();
+        FacetTable* table = filters.counted.empty() || remote ? nullptr : &this->table();
         std::vector<SidewaysFilter> sideways;
         std::vector<std::string> sideways_keys; // their keys in sideways_known
         std::vector<QNode> query_filters = filters.ranges;
@@ -652,6 +748,11 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
                     selected.push_back(t.substr(schema::facet_term_prefix(name).size()));
             }
             const FacetLayout& layout = layouts.try_emplace(name, name, meta).first->second;
+            if (remote) {
+                result.facets.push_back(
+                    servable_counts(name, layout, std::move(selected), plan, filters));
+                continue;
+            }
             result.facets.push_back(counter->counts(name, layout, std::move(selected)));
         }
 
@@ -722,8 +823,7 @@ ExplainPart Searcher::Impl::explain_leaf(const detail::ExplainLeaf& leaf, Xapian
         part.weight = m.score_of(did);
     } else {
         Xapian::Enquire e(db);
-        const detail::DerivedTermContext derived{db, bm25()};
-        e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, detail::to_xapian(leaf.query, &derived),
+        e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, xapian_query(leaf.query),
                                   Xapian::Query(schema::id_term(id))));
         const auto& r = options.ranking;
         e.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen));
@@ -751,7 +851,7 @@ ExplainPart Searcher::Impl::explain_leaf(const detail::ExplainLeaf& leaf, Xapian
             }
             if (part.weight <= 0)
                 continue;
-            if (const auto stem = schema::derived_field_stem(field_term)) {
+            if (const auto stem = schema::derived_field_stem(field_term); stem && !servable) {
                 if (detail::derived_wdf(doc, *stem) > 0)
                     fields.insert(field);
                 continue;

@@ -214,6 +214,15 @@ void read_header(const nlohmann::json& h, SuggestModel& m) {
     m.index_fingerprint = h.value("index_fingerprint", std::string());
 }
 
+/// Where the models of index `db` live: its folder, or for a stub file of shards (which the front
+/// end reads; the shard servers know nothing of models) the folder "STUB.models" beside it.
+fs::path model_folder(std::string_view db) {
+    std::error_code ec;
+    if (fs::is_regular_file(fs::path(db), ec))
+        return fs::path(std::string(db) + ".models");
+    return fs::path(db);
+}
+
 } // namespace
 
 std::string model_path(std::string_view db, std::string_view facet) {
@@ -229,13 +238,13 @@ std::string model_path(std::string_view db, std::string_view facet) {
         }
     }
     name += kFileSuffix;
-    return (fs::path(db) / name).string();
+    return (model_folder(db) / name).string();
 }
 
 std::vector<std::string> model_facets(std::string_view db) {
     std::vector<std::string> out;
     std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(fs::path(db), ec)) {
+    for (const auto& entry : fs::directory_iterator(model_folder(db), ec)) {
         const std::string name = entry.path().filename().string();
         if (name.rfind(kFilePrefix, 0) != 0 ||
             name.size() <= kFilePrefix.size() + kFileSuffix.size() ||

@@ -18,8 +18,15 @@ std::string index_fingerprint(const Index& index) {
             out += std::to_string(db.get_revision());
         } catch (const Xapian::InvalidOperationError&) {
             // Several shards have no single revision: use each shard's own.
-            for (const auto& path : index.paths())
-                out += std::to_string(Xapian::Database(path).get_revision()) + ',';
+            for (const auto& shard : detail::IndexAccess::shards(index)) {
+                try {
+                    out += std::to_string(shard.get_revision()) + ',';
+                } catch (const Xapian::UnimplementedError&) {
+                    // A shard server tells no revision: its size and last document instead.
+                    out += std::to_string(shard.get_total_length()) + '/' +
+                           std::to_string(shard.get_lastdocid()) + ',';
+                }
+            }
         }
         out += ':' + std::to_string(db.get_doccount()) + ':' + std::to_string(db.get_lastdocid());
         return out;
@@ -42,7 +49,10 @@ SuggestModel train_for_index(const Index& index, const std::string& facet,
 }
 
 void save_for_index(const SuggestModel& model, const Index& index) {
-    save_model(model, model_path(index.paths().front(), model.facet));
+    const std::string path = model_path(index.paths().front(), model.facet);
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    save_model(model, path);
 }
 
 SuggestModel train_and_save(const Index& index, const std::string& facet,

@@ -32,7 +32,7 @@ void build_demo_index(const std::string& db) {
 
 std::string resolve_db(const std::string& db_option, bool creating) {
     if (!db_option.empty()) {
-        return db_option;
+        return single_db(db_option);
     }
     const std::string demo = AIRM_DEFAULT_DB;
     const char* env = std::getenv("AIRM_DB");
@@ -69,7 +69,31 @@ void throw_with_demo_fix(const VersionMismatch& error, const std::string& db) {
                           "/records.jsonl'");
 }
 
+std::vector<std::string> db_list(const std::string& db_option) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= db_option.size()) {
+        auto end = db_option.find('\n', start);
+        if (end == std::string::npos)
+            end = db_option.size();
+        out.push_back(db_option.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+std::string single_db(const std::string& db_option) {
+    if (db_option.find('\n') != std::string::npos) {
+        throw InvalidInput("--db is given " + std::to_string(db_list(db_option).size()) +
+                           " times, but this command writes one index; pass --db once");
+    }
+    return db_option;
+}
+
 Index open_index(const std::string& db_option) {
+    if (db_option.find('\n') != std::string::npos) {
+        return Index::open(db_list(db_option)); // --db given more than once: one collection
+    }
     const std::string db = resolve_db(db_option);
     if (!db_option.empty()) {
         return Index::open(db);
@@ -82,7 +106,13 @@ Index open_index(const std::string& db_option) {
 }
 
 void add_db_option(CLI::App& command, std::string& db) {
-    command.add_option("--db", db, "Index folder (default: $AIRM_DB, else the bundled demo index)")
+    // Given more than once, the values are joined by newlines: open_index() opens them all as one
+    // collection; writing commands refuse that (single_db()).
+    command
+        .add_option("--db", db,
+                    "Index folder, or a Xapian stub file of shards ('remote HOST:PORT' and "
+                    "'auto FOLDER' lines); reading commands accept it several times (default: "
+                    "$AIRM_DB, else the bundled demo index)")
         ->check(CLI::Validator(
             [](std::string& value) -> std::string {
                 if (!value.empty())
@@ -90,7 +120,8 @@ void add_db_option(CLI::App& command, std::string& db) {
                 return "the folder is empty (an unset variable?); give the index folder, e.g. "
                        "--db ./my-index, or leave --db out to use $AIRM_DB or the demo index";
             },
-            "DIR"));
+            "DIR"))
+        ->multi_option_policy(CLI::MultiOptionPolicy::Join);
 }
 
 CLI::Validator whole_number_in(long long low, long long high) {

@@ -19,7 +19,11 @@ namespace airm::cli {
 /// Rethrows `error`, raised by the default index `db` (no `--db`), with the command that rebuilds
 /// it from the bundled corpus when it is the demo index.
 [[noreturn]] void throw_with_demo_fix(const VersionMismatch& error, const std::string& db);
-/// Opens the index named by `--db` (or the demo index) for reading.
+/// The one index `--db` names; throws InvalidInput when `--db` was given more than once (its
+/// values joined by newlines), for the commands that write an index.
+[[nodiscard]] std::string single_db(const std::string& db_option);
+/// Opens the index named by `--db` (or the demo index) for reading; a `--db` given several times
+/// opens every folder and stub file as one collection.
 [[nodiscard]] Index open_index(const std::string& db_option);
 /// Adds the `--db DIR` option shared by every command.
 void add_db_option(CLI::App& command, std::string& db);

@@ -24,6 +24,7 @@ struct IndexArgs {
     std::vector<std::string> taxonomies;
     bool allow_new_codes = false;
     bool rebuild = false;
+    std::string shard;
     std::string language = "english";
     bool no_fold = false;
     bool json = false;
@@ -112,6 +113,14 @@ void run_index(const IndexArgs& args) {
     }
     options.allow_new_codes = args.allow_new_codes;
     options.rebuild = args.rebuild;
+    if (!args.shard.empty()) {
+        options.shard = ShardSpec::parse(args.shard);
+        if (!options.shard) {
+            throw InvalidInput("--shard '" + args.shard +
+                               "' is not K/N with 0 <= K < N <= 65536; e.g. --shard 0/3 builds "
+                               "the first of 3 shards, --shard 0/1 one index in the same layout");
+        }
+    }
     options.lock_wait = to_wait(args.wait_seconds);
     options.analyzer.language = args.language;
     options.analyzer.fold_diacritics = !args.no_fold;
@@ -138,7 +147,7 @@ void run_index(const IndexArgs& args) {
         options.load.on_bad_line = skipping_into(skipped);
     }
 
-    const std::string db = args.db.empty() ? resolve_db("", true) : args.db;
+    const std::string db = args.db.empty() ? resolve_db("", true) : single_db(args.db);
     IndexReport report;
     try {
         report = index_files(db, args.inputs, options);
@@ -153,6 +162,7 @@ void run_index(const IndexArgs& args) {
                               {"read", report.read},
                               {"added", report.added},
                               {"replaced", report.replaced},
+                              {"other_shards", report.other_shards},
                               {"total", report.total}};
         if (args.skip_bad_lines)
             out["skipped"] = skipped;
@@ -164,6 +174,10 @@ void run_index(const IndexArgs& args) {
         std::cout << "indexed " << records(report.read) << " into " << db << " ("
                   << with_commas(report.added) << " new, " << with_commas(report.replaced)
                   << " replaced); it now holds " << records(report.total) << '\n';
+        if (report.other_shards > 0) {
+            std::cout << with_commas(report.other_shards)
+                      << " of the records read belong to other shards and were left out\n";
+        }
     }
     report_skipped(skipped, "indexed");
 }
@@ -274,6 +288,9 @@ void register_index_commands(CLI::App& app) {
     index->add_flag("--allow-new-codes", args->allow_new_codes,
                     "Accept codes missing from the taxonomy");
     index->add_flag("--rebuild", args->rebuild, "Replace the whole index with these inputs");
+    index->add_option("--shard", args->shard,
+                      "Build shard K of N (K/N) in the layout xapian-tcpsrv serves: only records "
+                      "whose id hashes to K");
     index->add_option("--language", args->language, "Stemming language for a new index, or none")
         ->capture_default_str();
     index->add_flag("--no-fold-diacritics", args->no_fold, "Keep diacritics (a new index only)");

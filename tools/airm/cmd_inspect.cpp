@@ -134,6 +134,15 @@ void register_inspect_commands(CLI::App& app) {
                       << with_commas(index.record_count()) << " records, "
                       << human_bytes(index.size_on_disk()) << " on disk, schema version "
                       << meta.schema_version << ", language " << meta.analyzer.language << '\n';
+            if (meta.servable() || index.shard_names().size() > 1) {
+                std::cout << "  layout " << (meta.servable() ? "remote-servable" : "local");
+                if (index.shard_names().size() == 1 && meta.shard)
+                    std::cout << ", shard " << meta.shard->to_string();
+                else
+                    std::cout << ", " << index.shard_names().size() << " shards ("
+                              << index.remote_shards() << " served by shard servers)";
+                std::cout << '\n';
+            }
             if (space.unused_bytes > 0) {
                 std::cout << "  " << human_bytes(space.unused_bytes) << " of its "
                           << human_bytes(space.bytes)

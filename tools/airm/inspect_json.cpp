@@ -56,6 +56,10 @@ json stats_json(const Index& index) {
         {"record_files",
          {{"files", space.files}, {"bytes", space.bytes}, {"unused_bytes", space.unused_bytes}}},
         {"schema_version", meta.schema_version},
+        {"layout", meta.servable() ? "remote-servable" : "local"},
+        {"shard", meta.shard && index.shard_names().size() == 1 ? json(meta.shard->to_string())
+                                                                : json(nullptr)},
+        {"shards", index.shard_names()},
         {"analyzer",
          {{"language", meta.analyzer.language},
           {"fold_diacritics", meta.analyzer.fold_diacritics}}}};

@@ -50,10 +50,15 @@ std::string field_text(const Record& record, schema::Field field) {
 }
 
 Xapian::Document build_document(const Record& record, const IndexMetadata& metadata,
-                                const Analyzer& analyzer, RecordStoreWriter& records) {
+                                const Analyzer& analyzer, RecordStoreWriter* records) {
     thread_local Scratch scratch;
     Xapian::Document doc;
-    doc.add_value(schema::kSlotRecord, records.append(compress_record(to_json_line(record))));
+    const bool servable = metadata.servable();
+    if (servable) {
+        doc.set_data(compress_record(to_json_line(record)));
+    } else {
+        doc.add_value(schema::kSlotRecord, records->append(compress_record(to_json_line(record))));
+    }
     doc.add_boolean_term(schema::id_term(record.id));
     doc.add_value(schema::kSlotId, record.id);
     if (record.source.year) {
@@ -78,7 +83,7 @@ Xapian::Document build_document(const Record& record, const IndexMetadata& metad
             if (!stem.empty()) {
                 term.assign(schema::kStemPrefix).append(stem);
                 doc.add_term(term, wdf);
-                if (field != schema::kDerivedField) {
+                if (servable || field != schema::kDerivedField) {
                     term.assign(schema::kStemPrefix).append(prefix).append(stem);
                     doc.add_term(term);
                 }

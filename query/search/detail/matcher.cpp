@@ -49,7 +49,7 @@ Xapian::doccount TermFreqs::get(const std::string& term) {
         return it->second;
     if (freqs_.size() >= kMostTerms)
         freqs_.clear();
-    const Xapian::doccount n = schema::derived_field_stem(term)
+    const Xapian::doccount n = is_derived(term)
                                    ? static_cast<Xapian::doccount>(derived(term)->docids.size())
                                    : db_->get_termfreq(term);
     freqs_.emplace(term, n);
@@ -89,6 +89,11 @@ struct Scoring {
     [[nodiscard]] Xapian::doccount termfreq(const std::string& term) const {
         return freqs != nullptr ? freqs->get(term) : db.get_termfreq(term);
     }
+    /// True when `term` is derived rather than held by the index.
+    [[nodiscard]] bool is_derived(const std::string& term) const {
+        return freqs != nullptr ? freqs->is_derived(term)
+                                : schema::derived_field_stem(term).has_value();
+    }
     /// The postings of a derived term (schema::derived_field_stem() holds for `term`).
     [[nodiscard]] std::shared_ptr<const DerivedPostings> derived(const std::string& term) const {
         if (freqs != nullptr)
@@ -105,7 +110,7 @@ class TermCursor final : public Cursor {
     TermCursor(const Scoring& s, const std::string& term, double factor)
         : lengths_(s.lengths), params_(s.params), inverse_average_(s.inverse_average),
           length_factors_(s.length_factors) {
-        if (schema::derived_field_stem(term)) {
+        if (s.is_derived(term)) {
             derived_ = s.derived(term);
             estimate_ = static_cast<Xapian::doccount>(derived_->docids.size());
         } else {

@@ -8,6 +8,7 @@
 /// cheaper. The weights are those of Xapian's BM25Weight (same formula and parameters), so results
 /// do not depend on which of the two ran a query; a test compares them.
 
+#include "engine/schema.hpp"
 #include "query/search/detail/query_tree.hpp"
 
 #include <algorithm>
@@ -92,8 +93,15 @@ class DocLengths {
 /// share words, while each lookup walks the posting table. Drop it when the database changes.
 class TermFreqs {
   public:
-    explicit TermFreqs(const Xapian::Database& db) : db_(&db) {}
+    /// `derive`: the index derives the text's stem terms (the local layout); false when it
+    /// holds them (the remote-servable layout).
+    explicit TermFreqs(const Xapian::Database& db, bool derive = true)
+        : db_(&db), derive_(derive) {}
     [[nodiscard]] Xapian::doccount get(const std::string& term);
+    /// True when `term` is derived rather than held by the index.
+    [[nodiscard]] bool is_derived(const std::string& term) const {
+        return derive_ && schema::derived_field_stem(term).has_value();
+    }
     /// The postings of a term of schema::kDerivedField (see query/search/detail/derived_terms.hpp),
     /// derived once.
     [[nodiscard]] std::shared_ptr<const DerivedPostings> derived(const std::string& term);
@@ -110,6 +118,7 @@ class TermFreqs {
     /// searcher's memory stays bounded on a large index.
     static constexpr std::size_t kMostDerivedPostings = std::size_t{1} << 22;
     const Xapian::Database* db_;
+    bool derive_ = true;
     std::unordered_map<std::string, Xapian::doccount> freqs_;
     std::unordered_map<std::string, std::shared_ptr<const DerivedPostings>> derived_;
     std::size_t derived_postings_ = 0; ///< postings held by derived_

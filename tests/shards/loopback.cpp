@@ -1,0 +1,312 @@
+// Shards on Xapian's remote backend: one index and 3 shards of the same records, the shards served
+// by stock xapian-tcpsrv processes on 127.0.0.1, must give the same answers.
+
+#include "engine/error.hpp"
+#include "engine/index.hpp"
+#include "indexer/build/ingest.hpp"
+#include "indexer/load/taxonomy_loader.hpp"
+#include "query/search/searcher.hpp"
+#include "query/suggest/store.hpp"
+#include "query/suggest/suggest.hpp"
+#include "support.hpp"
+
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <map>
+#include <netinet/in.h>
+#include <optional>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace airm;
+using airm::test::TempDir;
+
+namespace {
+
+constexpr const char* kServer = "/usr/bin/xapian-tcpsrv";
+
+/// A port no one listens on now (the kernel's choice for port 0).
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    int port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+        port = ntohs(addr.sin_port);
+    ::close(fd);
+    return port;
+}
+
+bool accepts_connections(int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+}
+
+/// One xapian-tcpsrv serving `folder` on 127.0.0.1; stopped by its pid when the object goes away,
+/// whatever happened meanwhile.
+class ShardServer {
+  public:
+    explicit ShardServer(const std::string& folder) {
+        // Another process may take the free port first: try again with another one.
+        for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
+            const int port = free_port();
+            const pid_t pid = ::fork();
+            if (pid == 0) {
+                // A process group of its own: on SIGTERM, xapian-tcpsrv stops its whole group
+                // (the children serving connections), which must not include this test.
+                ::setpgid(0, 0);
+                // Its notes on connections the clients closed are not the test's output.
+                const int null = ::open("/dev/null", O_WRONLY);
+                ::dup2(null, 1);
+                ::dup2(null, 2);
+                const std::string p = std::to_string(port);
+                ::execl(kServer, kServer, "--quiet", "--interface", "127.0.0.1", "--port",
+                        p.c_str(), folder.c_str(), static_cast<char*>(nullptr));
+                ::_exit(127);
+            }
+            for (int wait = 0; wait < 200; ++wait) { // up to 10 s
+                int status = 0;
+                if (::waitpid(pid, &status, WNOHANG) == pid)
+                    break; // exited: the port was taken
+                if (accepts_connections(port)) {
+                    pid_ = pid;
+                    port_ = port;
+                    return;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+            stop(pid);
+        }
+    }
+    ~ShardServer() { stop(pid_); }
+    ShardServer(const ShardServer&) = delete;
+    ShardServer& operator=(const ShardServer&) = delete;
+
+    [[nodiscard]] bool running() const { return pid_ > 0; }
+    [[nodiscard]] int port() const { return port_; }
+    void stop_now() {
+        stop(pid_);
+        pid_ = -1;
+    }
+
+  private:
+    static void stop(pid_t pid) {
+        if (pid <= 0)
+            return;
+        ::kill(pid, SIGTERM);
+        int status = 0;
+        for (int i = 0; i < 100; ++i) { // up to 5 s, then for sure
+            if (::waitpid(pid, &status, WNOHANG) == pid)
+                return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+    }
+    pid_t pid_ = -1;
+    int port_ = 0;
+};
+
+IndexOptions options_for(std::optional<ShardSpec> shard) {
+    IndexOptions options;
+    options.taxonomies.push_back(
+        load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json", "category"));
+    options.shard = shard;
+    return options;
+}
+
+struct Query {
+    Query(std::string t, std::vector<Filter> f = {}, SortOrder s = SortOrder::relevance)
+        : text(std::move(t)), filters(std::move(f)), sort(s) {}
+    std::string text;
+    std::vector<Filter> filters;
+    SortOrder sort;
+};
+
+std::string describe(const Query& q) {
+    std::string out = "query '" + q.text + "'";
+    for (const auto& f : q.filters)
+        out += " --filter " + f.field + "=" + f.value;
+    if (q.sort != SortOrder::relevance)
+        out += q.sort == SortOrder::year ? " --sort year" : " --sort id";
+    return out;
+}
+
+void flatten(const std::vector<FacetValue>& values, const std::string& facet,
+             std::map<std::string, std::uint64_t>& out) {
+    for (const auto& v : values) {
+        out[facet + "=" + v.value + (v.selected ? " (selected)" : "")] = v.count;
+        flatten(v.children, facet, out);
+    }
+}
+
+std::map<std::string, std::uint64_t> facet_map(const SearchResult& r) {
+    std::map<std::string, std::uint64_t> out;
+    for (const auto& f : r.facets)
+        flatten(f.values, f.facet + (f.drill_sideways ? "(sideways)" : ""), out);
+    return out;
+}
+
+/// The same hits: ids in the same order where scores differ by more than 1e-9, and scores equal
+/// to 1e-9 rank by rank (records of equal score may come in another order).
+void require_same_hits(const SearchResult& one, const SearchResult& sharded, bool by_score) {
+    REQUIRE(one.hits.size() == sharded.hits.size());
+    std::multiset<std::string> ids_one, ids_sharded;
+    for (std::size_t i = 0; i < one.hits.size(); ++i) {
+        if (by_score)
+            CHECK(sharded.hits[i].score == Approx(one.hits[i].score).margin(1e-9));
+        ids_one.insert(one.hits[i].record.id);
+        ids_sharded.insert(sharded.hits[i].record.id);
+        const bool tie_before = i > 0 && std::abs(one.hits[i].score - one.hits[i - 1].score) < 1e-9;
+        const bool tie_after =
+            i + 1 < one.hits.size() && std::abs(one.hits[i].score - one.hits[i + 1].score) < 1e-9;
+        if (by_score && !tie_before && !tie_after)
+            CHECK(sharded.hits[i].record.id == one.hits[i].record.id);
+    }
+    // A tie at the page's end may bring in another record of the same score; otherwise the
+    // same records.
+    const bool tie_at_end =
+        one.hits.size() > 1 && by_score &&
+        std::abs(one.hits.back().score - one.hits[one.hits.size() - 2].score) < 1e-9;
+    if (!tie_at_end)
+        CHECK(ids_one == ids_sharded);
+}
+
+} // namespace
+
+TEST_CASE("Three shards served by xapian-tcpsrv give the same answers as one index", "[shards]") {
+    if (::access(kServer, X_OK) != 0) {
+        WARN("SKIPPED: xapian-tcpsrv is not installed (Debian package xapian-tools)");
+        return;
+    }
+    TempDir dir;
+    const std::string records = airm::test::corpus_dir() + "/records.jsonl";
+    const std::string one = dir.file("one");
+    (void)index_files(one, {records}, options_for(ShardSpec{0, 1}));
+    std::vector<std::string> shard_folders;
+    std::uint64_t kept = 0;
+    for (std::uint32_t k = 0; k < 3; ++k) {
+        shard_folders.push_back(dir.file("shard" + std::to_string(k)));
+        kept += index_files(shard_folders.back(), {records}, options_for(ShardSpec{k, 3})).added;
+    }
+    ShardServer s0(shard_folders[0]), s1(shard_folders[1]), s2(shard_folders[2]);
+    REQUIRE(s0.running());
+    REQUIRE(s1.running());
+    REQUIRE(s2.running());
+    const std::string stub =
+        dir.write("shards.stub", "remote 127.0.0.1:" + std::to_string(s0.port()) +
+                                     "\nremote 127.0.0.1:" + std::to_string(s1.port()) +
+                                     "\nremote 127.0.0.1:" + std::to_string(s2.port()) + "\n");
+
+    const Index single = Index::open(one);
+    const Index sharded = Index::open(stub);
+    REQUIRE(kept == single.record_count());
+    REQUIRE(sharded.record_count() == single.record_count());
+    REQUIRE(sharded.remote_shards() == 3);
+    CHECK(sharded.facet_counts("category") == single.facet_counts("category"));
+    Searcher one_searcher(single);
+    Searcher shard_searcher(sharded);
+
+    const std::vector<Query> queries = {
+        {"model"},
+        {"red teaming"},
+        {"\"model weights\""},
+        {"\"incident reporting\""},
+        {"access OR audit"},
+        {"model -release"},
+        {"NOT model"},
+        {"safety AND evaluation"},
+        {"title:board"},
+        {"text:model"},
+        {"reasoning:risk"},
+        {"evalu*"},
+        {"text:monitor*"},
+        {"model", {{"category", "2"}}},
+        {"model", {{"category", "3.1"}, {"actor", "Developer"}}},
+        {"risk", {{"lifecycle", "Deploy"}}},
+        {"model", {{"year", "2023..2025"}}},
+        {"model", {}, SortOrder::year},
+        {"risk", {{"category", "1"}}, SortOrder::id},
+        {"security", {{"actor", "Developer"}}, SortOrder::year},
+        {"data*", {}, SortOrder::id},
+        {"governance oversight"},
+        {"whistleblower"},
+    };
+    for (const Query& q : queries) {
+        INFO(describe(q));
+        SearchRequest request;
+        request.query = q.text;
+        request.filters = q.filters;
+        request.sort = q.sort;
+        request.limit = 20;
+        request.facets = {"category", "lifecycle", "actor"};
+        const SearchResult a = one_searcher.search(request);
+        const SearchResult b = shard_searcher.search(request);
+        CHECK(b.total == a.total);
+        CHECK(facet_map(b) == facet_map(a));
+        require_same_hits(a, b, q.sort == SortOrder::relevance);
+    }
+
+    SECTION("similar records are the same") {
+        for (const std::string id : {"AIRM-0001", "AIRM-0046", "AIRM-0090"}) {
+            INFO("similar " << id);
+            SearchRequest request;
+            request.limit = 20;
+            const SearchResult a = one_searcher.similar(id, request);
+            const SearchResult b = shard_searcher.similar(id, request);
+            CHECK(b.parsed == a.parsed);
+            CHECK(b.total == a.total);
+            require_same_hits(a, b, true);
+        }
+    }
+
+    SECTION("records and suggestions read through the shards are the same") {
+        CHECK(sharded.find("AIRM-0046")->title == single.find("AIRM-0046")->title);
+        const Suggester a(train_for_index(single, "category"));
+        const Suggester b(train_for_index(sharded, "category"));
+        for (const char* text : {"publish model weights only after red teaming",
+                                 "report incidents to regulators", "train staff on security"}) {
+            INFO("suggest '" << text << "'");
+            const SuggestResult ra = a.suggest(text, {});
+            const SuggestResult rb = b.suggest(text, {});
+            REQUIRE(ra.suggestions.size() == rb.suggestions.size());
+            for (std::size_t i = 0; i < ra.suggestions.size(); ++i) {
+                CHECK(rb.suggestions[i].code == ra.suggestions[i].code);
+                CHECK(rb.suggestions[i].confidence ==
+                      Approx(ra.suggestions[i].confidence).margin(1e-6));
+            }
+        }
+    }
+
+    SECTION("a shard server that is down gives an error naming it") {
+        const std::string port = std::to_string(s1.port());
+        s1.stop_now();
+        try {
+            (void)Index::open(stub);
+            FAIL("opening a stub file with a stopped shard server succeeded");
+        } catch (const IndexError& e) {
+            const std::string message = e.what();
+            CHECK_THAT(message, Catch::Contains("127.0.0.1:" + port));
+            CHECK_THAT(message, Catch::Contains("xapian-tcpsrv"));
+        }
+        // An open index whose server went away: an error, never a partial answer.
+        SearchRequest request;
+        request.query = "model";
+        CHECK_THROWS_AS(shard_searcher.search(request), airm::Error);
+    }
+}
