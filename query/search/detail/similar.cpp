@@ -81,13 +81,30 @@ double norm(const std::map<std::string, double>& v) {
     return std::sqrt(sum);
 }
 
-/// The codes of each facet of a document (hierarchical ones with their ancestors).
-std::vector<std::vector<std::string>> codes_of(const Xapian::Document& doc,
-                                               const IndexMetadata& metadata) {
-    std::vector<std::vector<std::string>> out;
+/// The facets whose codes vote: the taxonomies (hierarchical facets), or every facet of an index
+/// without one. A flat facet beside a taxonomy (the MIT export's source document) would pull up
+/// records of the same document rather than of the same codes: voting with it lowered the share
+/// of the top 5 sharing the record's code from 0.426 to 0.383 (every third MIT record).
+std::vector<const FacetInfo*> voting_facets(const IndexMetadata& metadata) {
+    std::vector<const FacetInfo*> out;
     for (const auto& [name, info] : metadata.facets) {
+        if (info.hierarchical)
+            out.push_back(&info);
+    }
+    if (out.empty()) {
+        for (const auto& [name, info] : metadata.facets)
+            out.push_back(&info);
+    }
+    return out;
+}
+
+/// The codes of each voting facet of a document (hierarchical ones with their ancestors).
+std::vector<std::vector<std::string>> codes_of(const Xapian::Document& doc,
+                                               const std::vector<const FacetInfo*>& facets) {
+    std::vector<std::vector<std::string>> out;
+    for (const FacetInfo* info : facets) {
         std::vector<std::string> codes;
-        const std::string value = doc.get_value(info.slot);
+        const std::string value = doc.get_value(info->slot);
         std::size_t at = 0;
         while (at < value.size()) {
             std::size_t end = value.find(schema::kValueSeparator, at);
@@ -156,6 +173,7 @@ SimilarQuery similar_query(const SimilarContext& context, std::string_view id,
 
     // Their cosine with the record.
     const double record_norm = norm(record);
+    const std::vector<const FacetInfo*> voting = voting_facets(context.metadata);
     std::vector<Candidate> candidates;
     for (auto it = mset.begin(); it != mset.end(); ++it) {
         const auto vec =
@@ -168,14 +186,14 @@ SimilarQuery similar_query(const SimilarContext& context, std::string_view id,
         const double n = norm(vec) * record_norm;
         const Xapian::Document doc = it.get_document();
         candidates.push_back({doc.get_value(schema::kSlotId), n > 0 ? dot / n : 0.0,
-                              codes_of(doc, context.metadata), 0.0});
+                              codes_of(doc, voting), 0.0});
     }
     std::stable_sort(candidates.begin(), candidates.end(),
                      [](const Candidate& a, const Candidate& b) { return a.cosine > b.cosine; });
 
     // The nearest candidates vote with their codes; a candidate gains the mean share of the vote
     // its codes hold (over the facets it has codes in).
-    const std::size_t facets = context.metadata.facets.size();
+    const std::size_t facets = voting.size();
     std::vector<std::map<std::string, double>> votes(facets);
     double total = 0;
     for (std::size_t i = 0; i < candidates.size() && i < kSimilarVoters; ++i) {
