@@ -24,8 +24,8 @@ TEST_CASE("airm searches shards given as several --db or a stub file as one coll
     const std::string stub = dir.write("two.stub", "auto s0\nauto s1\n");
 
     auto search = [](const std::string& dbs) {
-        const auto out = nlohmann::json::parse(
-            airm_ok("search " + dbs + " --json --limit 20 'model OR risk'"));
+        const auto out =
+            nlohmann::json::parse(airm_ok("search " + dbs + " --json --limit 20 'model OR risk'"));
         std::vector<std::string> ids;
         for (const auto& hit : out.at("results"))
             ids.push_back(hit.at("id").get<std::string>());

@@ -185,8 +185,8 @@ SimilarQuery similar_query(const SimilarContext& context, std::string_view id,
         }
         const double n = norm(vec) * record_norm;
         const Xapian::Document doc = it.get_document();
-        candidates.push_back({doc.get_value(schema::kSlotId), n > 0 ? dot / n : 0.0,
-                              codes_of(doc, voting), 0.0});
+        candidates.push_back(
+            {doc.get_value(schema::kSlotId), n > 0 ? dot / n : 0.0, codes_of(doc, voting), 0.0});
     }
     std::stable_sort(candidates.begin(), candidates.end(),
                      [](const Candidate& a, const Candidate& b) { return a.cosine > b.cosine; });
