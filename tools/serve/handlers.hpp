@@ -4,16 +4,24 @@
 #include "tools/serve/readers.hpp"
 #include "tools/serve/server.hpp"
 
+#include <algorithm>
 #include <httplib.h>
 #include <mutex>
 #include <string>
+#include <thread>
 
 namespace airm::http {
 
 struct ApiContext {
     ApiContext(ServeOptions serve_options)
-        : options(std::move(serve_options)), readers(options.db, options.synonyms_file),
+        : options(std::move(serve_options)),
+          readers(options.db, options.synonyms_file, reader_count(options.threads)),
           suggesters(options.allow_writes) {}
+    /// Readers for `threads` workers: twice the cores (at least 4), never more than the workers.
+    [[nodiscard]] static std::size_t reader_count(std::size_t threads) {
+        const std::size_t cores = std::max(1U, std::thread::hardware_concurrency());
+        return std::min(threads, std::max<std::size_t>(4, 2 * cores));
+    }
     ServeOptions options;
     ReaderPool readers;
     SuggesterCache suggesters;

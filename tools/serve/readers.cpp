@@ -3,12 +3,14 @@
 #include "engine/error.hpp"
 #include "query/suggest/store.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <utility>
 
 namespace airm::http {
 
-ReaderPool::ReaderPool(std::string db, const std::string& synonyms_file) : db_(std::move(db)) {
+ReaderPool::ReaderPool(std::string db, const std::string& synonyms_file, std::size_t max_readers)
+    : db_(std::move(db)), max_readers_(std::max<std::size_t>(1, max_readers)) {
     auto first = std::make_unique<Reader>(Reader{Index::open(db_), nullptr});
     if (!synonyms_file.empty() && std::filesystem::exists(synonyms_file)) {
         options_.synonyms = SynonymTable::load(synonyms_file, first->index.make_analyzer());
@@ -26,7 +28,8 @@ std::unique_ptr<Searcher> ReaderPool::make_searcher(const Index& index) const {
 ReaderPool::Lease ReaderPool::acquire() {
     std::unique_ptr<Reader> reader;
     {
-        std::lock_guard<std::mutex> lock(mutex_);
+        std::unique_lock<std::mutex> lock(mutex_);
+        returned_.wait(lock, [this] { return !free_.empty() || opened_ < max_readers_; });
         if (!free_.empty()) {
             reader = std::move(free_.back());
             free_.pop_back();
@@ -39,8 +42,11 @@ ReaderPool::Lease ReaderPool::acquire() {
             reader = std::make_unique<Reader>(Reader{Index::open(db_), nullptr});
             reader->searcher = make_searcher(reader->index);
         } catch (...) {
-            std::lock_guard<std::mutex> lock(mutex_);
-            --opened_;
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                --opened_;
+            }
+            returned_.notify_one();
             throw;
         }
         return Lease(*this, std::move(reader));
@@ -61,8 +67,11 @@ ReaderPool::Lease::Lease(ReaderPool& pool, std::unique_ptr<Reader> reader)
 ReaderPool::Lease::~Lease() {
     if (reader_ == nullptr)
         return;
-    std::lock_guard<std::mutex> lock(pool_->mutex_);
-    pool_->free_.push_back(std::move(reader_));
+    {
+        std::lock_guard<std::mutex> lock(pool_->mutex_);
+        pool_->free_.push_back(std::move(reader_));
+    }
+    pool_->returned_.notify_one();
 }
 
 void ReaderPool::Lease::refresh() {
