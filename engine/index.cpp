@@ -507,15 +507,7 @@ std::map<std::string, std::uint64_t> Index::facet_counts(std::string_view facet)
         return counts;
     }
     auto add = [&counts](const std::string& values, std::uint64_t n) {
-        std::size_t start = 0;
-        while (start <= values.size()) {
-            auto sep = values.find(schema::kValueSeparator, start);
-            if (sep == std::string::npos)
-                sep = values.size();
-            if (sep > start)
-                counts[values.substr(start, sep - start)] += n;
-            start = sep + 1;
-        }
+        schema::for_each_value(values, [&](std::string_view v) { counts[std::string(v)] += n; });
     };
     try {
         if (remote_shards() > 0) {
@@ -533,16 +525,7 @@ std::map<std::string, std::uint64_t> Index::facet_counts(std::string_view facet)
         }
         for (auto it = impl_->db.valuestream_begin(info->slot);
              it != impl_->db.valuestream_end(info->slot); ++it) {
-            const std::string values = *it;
-            std::size_t start = 0;
-            while (start <= values.size()) {
-                auto sep = values.find(schema::kValueSeparator, start);
-                if (sep == std::string::npos)
-                    sep = values.size();
-                if (sep > start)
-                    ++counts[values.substr(start, sep - start)];
-                start = sep + 1;
-            }
+            add(*it, 1);
         }
     } catch (const Xapian::Error& e) {
         detail::rethrow_xapian(e, impl_->paths.front());

@@ -66,6 +66,19 @@ inline constexpr unsigned kFirstFacetSlot = 10;
 /// Separator of the values stored in a facet's slot.
 inline constexpr char kValueSeparator = '\x1f';
 
+/// Calls `visit` with each non-empty value of a facet slot's contents.
+template <typename Visit> void for_each_value(std::string_view values, Visit&& visit) {
+    std::size_t start = 0;
+    while (start < values.size()) {
+        std::size_t sep = values.find(kValueSeparator, start);
+        if (sep == std::string_view::npos)
+            sep = values.size();
+        if (sep > start)
+            visit(values.substr(start, sep - start));
+        start = sep + 1;
+    }
+}
+
 /// Metadata key holding the index metadata JSON.
 inline constexpr std::string_view kMetadataKey = "airm:metadata";
 

@@ -6,7 +6,9 @@
 #include "indexer/load/taxonomy_loader.hpp"
 #include "terminal.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <initializer_list>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -52,6 +54,22 @@ std::chrono::milliseconds to_wait(double seconds) {
     return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
+/// True when one of `inputs`, read as `options` say, is in one of `formats`.
+bool any_input_in(const std::vector<std::string>& inputs, const LoadOptions& options,
+                  std::initializer_list<InputFormat> formats) {
+    for (const auto& input : inputs) {
+        const InputFormat format = options.format.value_or(guess_input_format(input));
+        if (std::find(formats.begin(), formats.end(), format) != formats.end())
+            return true;
+    }
+    return false;
+}
+
+/// "'FILE' is" for one input, else `many` ("the inputs are").
+std::string inputs_are(const std::vector<std::string>& inputs, const std::string& many) {
+    return inputs.size() == 1 ? "'" + inputs.front() + "' is" : many;
+}
+
 void run_index(const IndexArgs& args) {
     IndexOptions options;
     if (!args.format.empty()) {
@@ -67,30 +85,19 @@ void run_index(const IndexArgs& args) {
     options.load.documents_csv = args.documents;
     if (!args.delimiter.empty()) {
         options.load.delimiter = args.delimiter.front();
-        bool any_csv = false;
-        for (const auto& input : args.inputs) {
-            const InputFormat format = options.load.format.value_or(guess_input_format(input));
-            any_csv = any_csv || format == InputFormat::csv || format == InputFormat::mit_csv;
-        }
-        if (!any_csv) {
-            throw InvalidInput(
-                "--delimiter separates the fields of CSV inputs, and " +
-                (args.inputs.size() == 1 ? "'" + args.inputs.front() + "' is" : "the inputs are") +
-                " JSON; leave out --delimiter, or pass --format csv");
+        if (!any_input_in(args.inputs, options.load, {InputFormat::csv, InputFormat::mit_csv})) {
+            throw InvalidInput("--delimiter separates the fields of CSV inputs, and " +
+                               inputs_are(args.inputs, "the inputs are") +
+                               " JSON; leave out --delimiter, or pass --format csv");
         }
     }
     if (!args.documents.empty()) {
         // The documents table is joined to CSV records only: with JSON inputs alone it would be
         // ignored.
-        bool any_csv = false;
-        for (const auto& input : args.inputs) {
-            const InputFormat format = options.load.format.value_or(guess_input_format(input));
-            any_csv = any_csv || format == InputFormat::csv || format == InputFormat::mit_csv;
-        }
-        if (!any_csv) {
+        if (!any_input_in(args.inputs, options.load, {InputFormat::csv, InputFormat::mit_csv})) {
             throw InvalidInput(
                 "--documents " + args.documents + " is joined to CSV inputs only, and " +
-                (args.inputs.size() == 1 ? "'" + args.inputs.front() + "' is" : "the inputs are") +
+                inputs_are(args.inputs, "the inputs are") +
                 " JSON; give each record its source in its \"source\" object, or leave out "
                 "--documents");
         }
@@ -132,17 +139,11 @@ void run_index(const IndexArgs& args) {
     std::vector<std::string> skipped;
     if (args.skip_bad_lines) {
         // Only a JSON Lines input has lines that stand alone; elsewhere the flag would do nothing.
-        bool any_jsonl = false;
-        for (const auto& input : args.inputs) {
-            any_jsonl = any_jsonl || options.load.format.value_or(guess_input_format(input)) ==
-                                         InputFormat::jsonl;
-        }
-        if (!any_jsonl) {
-            throw InvalidInput(
-                "--skip-bad-lines skips the lines of JSON Lines inputs, and " +
-                (args.inputs.size() == 1 ? "'" + args.inputs.front() + "' is" : "no input is") +
-                " JSON Lines; fix the reported row instead, or leave out "
-                "--skip-bad-lines");
+        if (!any_input_in(args.inputs, options.load, {InputFormat::jsonl})) {
+            throw InvalidInput("--skip-bad-lines skips the lines of JSON Lines inputs, and " +
+                               inputs_are(args.inputs, "no input is") +
+                               " JSON Lines; fix the reported row instead, or leave out "
+                               "--skip-bad-lines");
         }
         options.load.on_bad_line = skipping_into(skipped);
     }

@@ -65,15 +65,7 @@ std::map<std::string, std::uint64_t>
 per_value(const std::map<std::string, std::uint64_t>& combinations) {
     std::map<std::string, std::uint64_t> out;
     for (const auto& [values, n] : combinations) {
-        std::size_t start = 0;
-        while (start <= values.size()) {
-            auto sep = values.find(schema::kValueSeparator, start);
-            if (sep == std::string::npos)
-                sep = values.size();
-            if (sep > start)
-                out[values.substr(start, sep - start)] += n;
-            start = sep + 1;
-        }
+        schema::for_each_value(values, [&](std::string_view v) { out[std::string(v)] += n; });
     }
     return out;
 }

@@ -104,16 +104,8 @@ std::vector<std::vector<std::string>> codes_of(const Xapian::Document& doc,
     std::vector<std::vector<std::string>> out;
     for (const FacetInfo* info : facets) {
         std::vector<std::string> codes;
-        const std::string value = doc.get_value(info->slot);
-        std::size_t at = 0;
-        while (at < value.size()) {
-            std::size_t end = value.find(schema::kValueSeparator, at);
-            if (end == std::string::npos)
-                end = value.size();
-            if (end > at)
-                codes.push_back(value.substr(at, end - at));
-            at = end + 1;
-        }
+        schema::for_each_value(doc.get_value(info->slot),
+                               [&](std::string_view v) { codes.emplace_back(v); });
         out.push_back(std::move(codes));
     }
     return out;
