@@ -65,7 +65,8 @@ std::map<std::string, std::uint64_t>
 per_value(const std::map<std::string, std::uint64_t>& combinations) {
     std::map<std::string, std::uint64_t> out;
     for (const auto& [values, n] : combinations) {
-        schema::for_each_value(values, [&](std::string_view v) { out[std::string(v)] += n; });
+        const std::uint64_t count = n; // a structured binding cannot be captured in C++17
+        schema::for_each_value(values, [&](std::string_view v) { out[std::string(v)] += count; });
     }
     return out;
 }
