@@ -3,12 +3,14 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
+#include <utility>
 
 namespace fs = std::filesystem;
 
@@ -128,6 +130,37 @@ CommandResult run_airm(const std::string& args, const std::string& stdin_text) {
                                  result.err);
     }
     return result;
+}
+
+std::size_t write_corpus_copies(const std::string& path, std::size_t copies, bool rename_first,
+                                const std::string& text_suffix) {
+    std::ifstream in(corpus_dir() + "/records.jsonl");
+    std::vector<nlohmann::json> records;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty())
+            records.push_back(nlohmann::json::parse(line));
+    }
+    std::ofstream out(path);
+    std::size_t written = 0;
+    for (std::size_t c = 0; c < copies; ++c) {
+        for (auto record : records) {
+            if (c > 0 || rename_first)
+                record["id"] = "C" + std::to_string(c) + "-" + record["id"].get<std::string>();
+            if (!text_suffix.empty())
+                record["text"] = record["text"].get<std::string>() + text_suffix;
+            out << record.dump() << '\n';
+            ++written;
+        }
+    }
+    return written;
+}
+
+ScopedEnv::ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
+    setenv(name_.c_str(), value.c_str(), 1);
+}
+
+ScopedEnv::~ScopedEnv() {
+    unsetenv(name_.c_str());
 }
 
 } // namespace airm::test

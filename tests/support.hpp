@@ -62,6 +62,24 @@ std::string airm_ok(const std::string& args, const std::string& stdin_text = "")
 /// Quotes one argument for the shell.
 [[nodiscard]] std::string shell_quote(const std::string& arg);
 
+/// Writes `copies` copies of the bundled records (corpus/records.jsonl) to `path` as JSON Lines:
+/// copy c > 0 (and copy 0 too when `rename_first`) has its ids prefixed "Cc-", and `text_suffix` is
+/// appended to every text. Returns the lines written.
+std::size_t write_corpus_copies(const std::string& path, std::size_t copies, bool rename_first,
+                                const std::string& text_suffix = "");
+
+/// Sets an environment variable for the commands a test runs, and unsets it when it goes away.
+class ScopedEnv {
+  public:
+    ScopedEnv(std::string name, const std::string& value);
+    ~ScopedEnv();
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+  private:
+    std::string name_;
+};
+
 /// The 7 hand-written records of tests/data/records.jsonl (ids SmallIndex::kIds) indexed with the
 /// bundled taxonomy through `airm index`, in a temporary folder removed with the object.
 struct SmallIndex {

@@ -22,26 +22,6 @@ using airm::test::record_count;
 using airm::test::run_airm;
 using airm::test::shell_quote;
 
-/// Writes `copies` renamed copies of the bundled records to `path`; returns how many lines.
-std::size_t write_large_batch(const std::string& path, std::size_t copies) {
-    std::ifstream in(airm::test::corpus_dir() + "/records.jsonl");
-    std::vector<nlohmann::json> records;
-    for (std::string line; std::getline(in, line);) {
-        if (!line.empty())
-            records.push_back(nlohmann::json::parse(line));
-    }
-    std::ofstream out(path);
-    std::size_t written = 0;
-    for (std::size_t c = 0; c < copies; ++c) {
-        for (auto record : records) {
-            record["id"] = "C" + std::to_string(c) + "-" + record["id"].get<std::string>();
-            out << record.dump() << '\n';
-            ++written;
-        }
-    }
-    return written;
-}
-
 /// Starts `airm ARGS...` without waiting; returns its pid.
 pid_t spawn_airm(std::vector<std::string> args) {
     std::vector<char*> argv;
@@ -91,7 +71,7 @@ TEST_CASE("SIGKILL during a large batch into an existing index loses nothing com
     REQUIRE(before > 0);
 
     const std::string batch = tmp.file("batch.jsonl");
-    const std::size_t lines = write_large_batch(batch, 100);
+    const std::size_t lines = airm::test::write_corpus_copies(batch, 100, true);
     kill_part_way(db, batch, std::chrono::milliseconds(800));
 
     REQUIRE(xapian_check_passes(db));
@@ -121,7 +101,7 @@ TEST_CASE("SIGKILL during the first build of a new index leaves no half-built in
     airm::test::TempDir tmp;
     const std::string db = tmp.file("db");
     const std::string batch = tmp.file("batch.jsonl");
-    const std::size_t lines = write_large_batch(batch, 100);
+    const std::size_t lines = airm::test::write_corpus_copies(batch, 100, true);
     kill_part_way(db, batch, std::chrono::milliseconds(800));
 
     // The folder is absent, or an index holding nothing or everything; never a partial batch.

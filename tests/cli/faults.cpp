@@ -94,25 +94,6 @@ void copy_index(const std::string& from, const std::string& to) {
 const std::vector<std::uint64_t> kLimits = {2048,   8192,   16384,   32768,  65536,
                                             131072, 262144, 1048576, 4194304};
 
-/// Writes `copies` renamed copies of the bundled records to `path`.
-void write_copies(const std::string& path, std::size_t copies, const std::string& text_suffix) {
-    std::ifstream in(airm::test::corpus_dir() + "/records.jsonl");
-    std::vector<nlohmann::json> records;
-    for (std::string line; std::getline(in, line);) {
-        if (!line.empty())
-            records.push_back(nlohmann::json::parse(line));
-    }
-    std::ofstream out(path);
-    for (std::size_t c = 0; c < copies; ++c) {
-        for (auto record : records) {
-            if (c > 0)
-                record["id"] = "C" + std::to_string(c) + "-" + record["id"].get<std::string>();
-            record["text"] = record["text"].get<std::string>() + text_suffix;
-            out << record.dump() << '\n';
-        }
-    }
-}
-
 /// The error of a command that failed on a full disk: it says what could not be written and how
 /// to fix it.
 void check_disk_error(const CommandResult& r) {
@@ -171,7 +152,8 @@ TEST_CASE("airm index on a full disk fails clearly, leaves the index as it was, 
     TempDir dir;
     const std::string base = corpus_index(dir);
     const std::string input = dir.file("more.jsonl");
-    write_copies(input, 20, " added on a small disk"); // 92 replaced, 1,748 new
+    (void)airm::test::write_corpus_copies(input, 20, false,
+                                          " added on a small disk"); // 92 replaced, 1,748 new
     const std::size_t failures = run_under_limits(base, {"index", "--db", "DB", input}, dir);
     CHECK(failures >= 3);
 }
@@ -225,7 +207,7 @@ TEST_CASE("airm compact on a full disk fails clearly, leaves the index as it was
     const std::string base = corpus_index(dir);
     const std::string input = dir.file("again.jsonl");
     for (int round = 0; round < 4; ++round) { // every record replaced 4 times
-        write_copies(input, 3, " round " + std::to_string(round));
+        (void)airm::test::write_corpus_copies(input, 3, false, " round " + std::to_string(round));
         (void)airm_ok("index --db " + shell_quote(base) + " " + shell_quote(input));
     }
     const std::size_t failures = run_under_limits(base, {"compact", "--db", "DB"}, dir);

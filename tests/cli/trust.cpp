@@ -13,28 +13,11 @@
 namespace fs = std::filesystem;
 using airm::test::airm_ok;
 using airm::test::run_airm;
+using airm::test::ScopedEnv;
 using airm::test::shell_quote;
 using airm::test::SmallIndex;
 using airm::test::TempDir;
 using nlohmann::json;
-
-namespace {
-
-/// Sets an environment variable for the life of the object.
-class ScopedEnv {
-  public:
-    ScopedEnv(const char* name, const std::string& value) : name_(name) {
-        setenv(name, value.c_str(), 1);
-    }
-    ~ScopedEnv() { unsetenv(name_); }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-  private:
-    const char* name_;
-};
-
-} // namespace
 
 TEST_CASE("cli trust: AIRM_DB naming a missing folder is an error, not a demo index built there",
           "[cli][trust]") {

@@ -383,19 +383,6 @@ TEST_CASE("airm evaluate refuses more folds than labelled records, and a single 
     CHECK(r.err.find("has 1 labelled record") != std::string::npos);
 }
 
-namespace {
-/// Sets an environment variable for the commands a test runs, and restores it after.
-struct ScopedEnv {
-    std::string name;
-    ScopedEnv(std::string n, const std::string& value) : name(std::move(n)) {
-        setenv(name.c_str(), value.c_str(), 1);
-    }
-    ~ScopedEnv() { unsetenv(name.c_str()); }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-};
-} // namespace
-
 TEST_CASE("airm suggest never starts a long training unasked: it names airm train and its time, "
           "and uses an out-of-date model with a notice",
           "[suggest][cli]") {
@@ -403,7 +390,7 @@ TEST_CASE("airm suggest never starts a long training unasked: it names airm trai
     const std::string db = index_corpus(tmp);
     {
         // Any training counts as long here (the threshold is injectable for tests).
-        const ScopedEnv quick("AIRM_AUTO_TRAIN_SECONDS", "0");
+        const airm::test::ScopedEnv quick("AIRM_AUTO_TRAIN_SECONDS", "0");
         auto none = run_airm("suggest --db " + shell_quote(db) + " 'red teaming'");
         INFO(none.err);
         CHECK(none.exit_code != 0);
