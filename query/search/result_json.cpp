@@ -229,19 +229,21 @@ void write_hit(Writer& w, const Hit& hit, const SearchRequest& request,
     if (request.explain) {
         w.key("explain");
         w.begin_array();
+        // What a query part, or a synonym it matched through, adds to the score.
+        auto part_members = [&w](const ExplainPart& part) {
+            w.member("query", part.label);
+            w.member("weight", part.weight);
+            write_strings(w, "fields", part.fields);
+        };
         for (const auto& p : hit.explain) {
             w.begin_object();
-            w.member("query", p.label);
-            w.member("weight", p.weight);
-            write_strings(w, "fields", p.fields);
+            part_members(p);
             if (!p.synonyms.empty()) {
                 w.key("synonyms");
                 w.begin_array();
                 for (const auto& alt : p.synonyms) {
                     w.begin_object();
-                    w.member("query", alt.label);
-                    w.member("weight", alt.weight);
-                    write_strings(w, "fields", alt.fields);
+                    part_members(alt);
                     w.end_object();
                 }
                 w.end_array();
