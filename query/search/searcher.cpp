@@ -180,7 +180,9 @@ struct Searcher::Impl {
     /// combination. Valid for the facet table it was learned on.
     std::map<std::string, std::vector<std::int8_t>> sideways_known;
     mutable detail::TermFreqs termfreqs; ///< asked by compiling, matching and ranking subsets
-    std::string ranking_text;            ///< ranking_description(), made once
+    /// Wildcard expansions made for this state (remote-servable layout): each asks every shard.
+    mutable detail::WildcardCache wildcards;
+    std::string ranking_text; ///< ranking_description(), made once
 
     Impl(const Index& idx, SearcherOptions opts)
         : index(&idx), db(detail::IndexAccess::database(idx)), analyzer(idx.make_analyzer()),
@@ -223,6 +225,7 @@ struct Searcher::Impl {
             layouts.clear();
             code_names.reset();
             termfreqs.clear();
+            wildcards.clear();
             syntax.facets.clear();
             for (const auto& entry : index->metadata().facets)
                 syntax.facets.push_back(entry.first);
@@ -333,6 +336,13 @@ struct Searcher::Impl {
         std::vector<detail::ScoredDoc> hits;
     };
 
+    /// Value slots whose combinations a match counts with Xapian's ValueCountMatchSpy (over
+    /// shard servers), and what it counted, slot by slot.
+    struct SlotCounts {
+        std::vector<unsigned> slots;
+        std::vector<std::map<std::string, std::uint64_t>> counts;
+    };
+
     /// The filters of a request: facet filter terms by facet, year ranges, facets to count.
     struct Filters {
         std::map<std::string, std::vector<std::string>> facet_terms;
@@ -351,24 +361,26 @@ struct Searcher::Impl {
     void add_partial_matches(const SearchRequest& request, const Plan& plan, const Filters& filters,
                              Page& page, std::vector<bool>& partial, SearchResult& result);
     Page run_either(const QNode& query, const SearchRequest& request, FacetCounter* counter,
-                    bool sideways);
+                    bool sideways, SlotCounts* slot_counts = nullptr);
     Page run_in_memory(const QNode& query, const SearchRequest& request, FacetCounter* counter,
                        bool by_presence = false);
+    /// `slot_counts` (over shard servers) gets its slots counted over every match of `query`:
+    /// by the match itself in relevance order, else by a relevance-order pass that also counts
+    /// the total (see detail::count_slots).
     Page run_xapian(const QNode& query, const SearchRequest& request, FacetCounter* counter,
-                    bool sideways);
+                    bool sideways, SlotCounts* slot_counts = nullptr);
     /// The Xapian query of `node`: the text's stem terms derived (local layout), or wildcards
     /// expanded over every shard (remote-servable layout).
     [[nodiscard]] Xapian::Query xapian_query(const QNode& node) const;
-    /// Matches of `query`, counted in relevance order (over shard servers).
-    [[nodiscard]] std::uint64_t servable_total(const QNode& query) const;
     /// The counts of facet `name` over shard servers, with Xapian's ValueCountMatchSpy:
-    /// over the query with every filter, or, when `name` is filtered, drill-sideways over the
-    /// query with every filter but its own.
+    /// over the query with every filter (servable_base, counted with the match), or, when `name`
+    /// is filtered, drill-sideways over the query with every filter but its own.
     [[nodiscard]] FacetCounts servable_counts(const std::string& name, const FacetLayout& layout,
                                               std::vector<std::string> selected, const Plan& plan,
                                               const Filters& filters);
-    /// Combination counts of the facets not filtered, from one pass, for servable_counts().
-    std::optional<std::map<std::string, std::map<std::string, std::uint64_t>>> servable_base;
+    /// Combination counts of the facets not filtered, counted with the match, for
+    /// servable_counts().
+    std::map<std::string, std::map<std::string, std::uint64_t>> servable_base;
     std::optional<std::string> correction(const std::string& query,
                                           const std::vector<detail::WordLeaf>& words);
     std::vector<ExplainPart> explain(const Plan& plan, Xapian::docid did, const std::string& id,
@@ -501,7 +513,8 @@ Searcher::Impl::Page Searcher::Impl::run_in_memory(const QNode& query, const Sea
 }
 
 Searcher::Impl::Page Searcher::Impl::run_xapian(const QNode& query, const SearchRequest& request,
-                                                FacetCounter* counter, bool sideways) {
+                                                FacetCounter* counter, bool sideways,
+                                                SlotCounts* slot_counts) {
     Page page;
     Xapian::Enquire enquire(db);
     const auto& r = options.ranking;
@@ -530,28 +543,39 @@ Searcher::Impl::Page Searcher::Impl::run_xapian(const QNode& query, const Search
             enquire.add_matchspy(&*spy);
         }
     }
+    const bool sorted = request.sort != SortOrder::relevance;
+    std::optional<detail::SlotSpies> spies;
+    if (slot_counts != nullptr && !sorted)
+        spies.emplace(enquire, slot_counts->slots);
     Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
                                          static_cast<Xapian::doccount>(request.limit),
                                          db.get_doccount(), nullptr, decider ? &*decider : nullptr);
     page.total = mset.get_matches_estimated();
-    if (remote && request.sort != SortOrder::relevance)
-        page.total = servable_total(query); // counted in relevance order: see count_slots()
+    if (spies) {
+        slot_counts->counts = spies->counts();
+    } else if (remote && sorted) {
+        // Counted in relevance order: see count_slots().
+        const std::vector<unsigned> none;
+        auto counts =
+            detail::count_slots(db, xapian_query(query),
+                                slot_counts != nullptr ? slot_counts->slots : none, &page.total);
+        if (slot_counts != nullptr)
+            slot_counts->counts = std::move(counts);
+    }
     for (auto it = mset.begin(); it != mset.end(); ++it)
         page.hits.push_back({*it, it.get_weight()});
     return page;
 }
 
 Xapian::Query Searcher::Impl::xapian_query(const QNode& node) const {
-    if (servable)
-        return detail::to_xapian(detail::expand_wildcards(node, db), nullptr);
+    if (servable) {
+        constexpr std::size_t kMostWildcards = 1024; // bounds a long-lived searcher's memory
+        if (wildcards.size() > kMostWildcards)
+            wildcards.clear();
+        return detail::to_xapian(detail::expand_wildcards(node, db, &wildcards), nullptr);
+    }
     const detail::DerivedTermContext derived{db, bm25()};
     return detail::to_xapian(node, &derived);
-}
-
-std::uint64_t Searcher::Impl::servable_total(const QNode& query) const {
-    std::uint64_t total = 0;
-    (void)detail::count_slots(db, xapian_query(query), {}, &total);
-    return total;
 }
 
 FacetCounts Searcher::Impl::servable_counts(const std::string& name, const FacetLayout& layout,
@@ -577,22 +601,7 @@ FacetCounts Searcher::Impl::servable_counts(const std::string& name, const Facet
         combinations =
             detail::count_slots(db, xapian_query(filtered(name)), {meta.facet(name)->slot}).front();
     } else {
-        if (!servable_base) {
-            // Every counted facet that is not filtered, in one pass.
-            std::vector<std::string> names;
-            std::vector<unsigned> slots;
-            for (const auto& counted : filters.counted) {
-                if (filters.facet_terms.count(counted) == 0) {
-                    names.push_back(counted);
-                    slots.push_back(meta.facet(counted)->slot);
-                }
-            }
-            auto counts = detail::count_slots(db, xapian_query(filtered("")), slots);
-            servable_base.emplace();
-            for (std::size_t i = 0; i < names.size(); ++i)
-                (*servable_base)[names[i]] = std::move(counts[i]);
-        }
-        combinations = (*servable_base)[name];
+        combinations = servable_base[name]; // counted with the match
     }
     std::map<std::string, std::uint64_t> by_value = detail::per_value(combinations);
     if (sideways && !meta.facet(name)->hierarchical) {
@@ -650,11 +659,12 @@ QNode Searcher::Impl::Filters::terms_query(const std::vector<std::string>& terms
 }
 
 Searcher::Impl::Page Searcher::Impl::run_either(const QNode& query, const SearchRequest& request,
-                                                FacetCounter* counter, bool sideways) {
-    const bool memory =
-        in_memory() && request.sort == SortOrder::relevance && detail::runs_in_memory(query);
+                                                FacetCounter* counter, bool sideways,
+                                                SlotCounts* slot_counts) {
+    const bool memory = slot_counts == nullptr && in_memory() &&
+                        request.sort == SortOrder::relevance && detail::runs_in_memory(query);
     return memory ? run_in_memory(query, request, counter)
-                  : run_xapian(query, request, counter, sideways);
+                  : run_xapian(query, request, counter, sideways, slot_counts);
 }
 
 void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Plan& plan,
@@ -689,7 +699,7 @@ void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Pla
 SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
                                  SearchResult result) {
     ++searches_in_state;
-    servable_base.reset();
+    servable_base.clear();
     const IndexMetadata& meta = index->metadata();
     result.ranking = ranking_text;
     result.code_names = names();
@@ -730,7 +740,20 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
         std::optional<FacetCounter> counter;
         if (table != nullptr)
             counter.emplace(*table, sideways);
-        Page page = run_either(query, request, counter ? &*counter : nullptr, !sideways.empty());
+        // Over shard servers, the facets not filtered are counted by the match itself (see
+        // run_xapian); the filtered ones get a drill-sideways pass each (servable_counts).
+        std::vector<std::string> base_names;
+        SlotCounts base;
+        for (const auto& name : remote ? filters.counted : std::vector<std::string>{}) {
+            if (filters.facet_terms.count(name) == 0) {
+                base_names.push_back(name);
+                base.slots.push_back(meta.facet(name)->slot);
+            }
+        }
+        Page page = run_either(query, request, counter ? &*counter : nullptr, !sideways.empty(),
+                               remote ? &base : nullptr);
+        for (std::size_t i = 0; i < base_names.size() && i < base.counts.size(); ++i)
+            servable_base[base_names[i]] = std::move(base.counts[i]);
         constexpr std::size_t kMostKnownFilters = 1024; // bounds a long-lived searcher's memory
         if (sideways_known.size() + sideways.size() > kMostKnownFilters)
             sideways_known.clear();
@@ -767,11 +790,20 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
         // Read through the documents (not a value stream): Xapian keeps one cursor on the value
         // table for document reads, so its upper B-tree levels are reused across hits and searches.
         std::vector<Record> records(n);
+        // Over shard servers, each document read is a round trip: every shard's are read at once.
+        std::vector<std::string> fetched;
+        if (remote) {
+            std::vector<Xapian::docid> dids;
+            for (const auto& hit : page.hits)
+                dids.push_back(hit.did);
+            fetched = detail::document_data(detail::IndexAccess::shards(*index), dids);
+        }
         for (std::size_t i : by_docid) {
             const Xapian::docid did = page.hits[i].did;
             const std::string where = "document " + std::to_string(did);
-            records[i] =
-                decode_stored_record(decompress_record(stored_record(did, where), where), where);
+            const std::string_view stored =
+                remote ? std::string_view(fetched[i]) : stored_record(did, where);
+            records[i] = decode_stored_record(decompress_record(stored, where), where);
         }
         std::size_t rank = request.offset;
         for (std::size_t i = 0; i < n; ++i) {

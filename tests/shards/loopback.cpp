@@ -8,6 +8,7 @@
 #include "query/search/searcher.hpp"
 #include "query/suggest/store.hpp"
 #include "query/suggest/suggest.hpp"
+#include "serve/serve_process.hpp"
 #include "support.hpp"
 
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include <fcntl.h>
 #include <map>
 #include <netinet/in.h>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -291,6 +293,47 @@ TEST_CASE("Three shards served by xapian-tcpsrv give the same answers as one ind
                       Approx(ra.suggestions[i].confidence).margin(1e-6));
             }
         }
+    }
+
+    SECTION("taxonomy, evaluate and serve over the shard servers answer as the one index") {
+        auto over = [&](const std::string& command, const std::string& db) {
+            return airm::test::airm_ok(command + " --json --db '" + db + "'");
+        };
+        CHECK(over("taxonomy", stub) == over("taxonomy", one));
+        CHECK(over("evaluate", stub) == over("evaluate", one));
+
+        airm::test::ServeProcess served_one(one);
+        airm::test::ServeProcess served_shards(stub);
+        for (const char* path :
+             {"/v1/search?q=model&limit=20&facets=category,actor",
+              "/v1/search?q=risk&filter=category%3D1&sort=id", "/v1/records/AIRM-0046",
+              "/v1/records/AIRM-0046/similar", "/v1/taxonomy"}) {
+            INFO("GET " << path);
+            auto a = served_one.client().Get(path);
+            auto b = served_shards.client().Get(path);
+            REQUIRE(a);
+            REQUIRE(b);
+            CHECK(a->status == 200);
+            CHECK(b->status == a->status);
+            auto answer = nlohmann::json::parse(a->body);
+            auto sharded_answer = nlohmann::json::parse(b->body);
+            for (auto* j : {&answer, &sharded_answer}) {
+                j->erase("took_ms"); // the time taken, and where the answer came from, differ
+                j->erase("db");
+            }
+            CHECK(sharded_answer == answer);
+        }
+
+        const auto twice = airm::test::serve_expecting_failure(
+            {"--db", shard_folders[0], "--db", shard_folders[1], "--port", "0"});
+        CHECK(twice.exit_code != 0);
+        CHECK_THAT(twice.err,
+                   Catch::Contains("airm serve serves one index folder or one stub file"));
+        CHECK_THAT(twice.err, Catch::Contains("--db STUB"));
+        const auto writes =
+            airm::test::serve_expecting_failure({"--db", stub, "--allow-writes", "--port", "0"});
+        CHECK(writes.exit_code != 0);
+        CHECK_THAT(writes.err, Catch::Contains("is a stub file of shards"));
     }
 
     SECTION("a shard server that is down gives an error naming it") {

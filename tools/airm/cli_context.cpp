@@ -82,10 +82,10 @@ std::vector<std::string> db_list(const std::string& db_option) {
     return out;
 }
 
-std::string single_db(const std::string& db_option) {
+std::string single_db(const std::string& db_option, std::string_view why, std::string_view fix) {
     if (db_option.find('\n') != std::string::npos) {
         throw InvalidInput("--db is given " + std::to_string(db_list(db_option).size()) +
-                           " times, but this command writes one index; pass --db once");
+                           " times, but " + std::string(why) + "; " + std::string(fix));
     }
     return db_option;
 }

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace airm::cli {
@@ -20,8 +21,11 @@ namespace airm::cli {
 /// it from the bundled corpus when it is the demo index.
 [[noreturn]] void throw_with_demo_fix(const VersionMismatch& error, const std::string& db);
 /// The one index `--db` names; throws InvalidInput when `--db` was given more than once (its
-/// values joined by newlines), for the commands that write an index.
-[[nodiscard]] std::string single_db(const std::string& db_option);
+/// values joined by newlines), saying why the command takes one (`why`, e.g. "this command writes
+/// one index") and the fix `fix`.
+[[nodiscard]] std::string single_db(const std::string& db_option,
+                                    std::string_view why = "this command writes one index",
+                                    std::string_view fix = "pass --db once");
 /// Opens the index named by `--db` (or the demo index) for reading; a `--db` given several times
 /// opens every folder and stub file as one collection.
 [[nodiscard]] Index open_index(const std::string& db_option);

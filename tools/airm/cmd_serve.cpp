@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <pthread.h>
 #include <thread>
@@ -28,7 +29,11 @@ struct ServeArgs {
 
 void run_serve(const ServeArgs& args) {
     http::ServeOptions options;
-    options.db = resolve_db(args.db);
+    // The server opens its index (a folder or a stub file) once per reader thread by one path.
+    options.db = resolve_db(single_db(
+        args.db, "airm serve serves one index folder or one stub file",
+        "to serve several shards as one collection, list them in a stub file ('auto FOLDER' or "
+        "'remote HOST:PORT' lines, one a shard) and pass --db STUB"));
     options.host = args.host;
     options.port = args.port;
     options.threads = args.threads;
@@ -52,6 +57,12 @@ void run_serve(const ServeArgs& args) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN); // a client that hung up is an error on its socket, not an exit
 
+    if (args.allow_writes && std::filesystem::is_regular_file(options.db)) {
+        throw InvalidInput("--allow-writes: '" + options.db +
+                           "' is a stub file of shards, which airm serve only reads; write each "
+                           "shard on its own with 'airm index --db SHARD --shard K/N FILE...', or "
+                           "serve an index folder");
+    }
     try {
         (void)Index::open(options.db);
     } catch (const VersionMismatch& e) {

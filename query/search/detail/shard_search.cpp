@@ -3,30 +3,56 @@
 #include "engine/schema.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <memory>
+#include <thread>
 #include <utility>
 
 namespace airm::detail {
 
-QNode expand_wildcards(const QNode& node, const Xapian::Database& db) {
+namespace {
+
+/// The terms wildcard `node` stands for, in term order.
+std::vector<std::string> wildcard_terms(const QNode& node, const Xapian::Database& db) {
+    std::vector<std::pair<Xapian::doccount, std::string>> terms;
+    for (auto it = db.allterms_begin(node.term); it != db.allterms_end(node.term); ++it)
+        terms.emplace_back(it.get_termfreq(), *it);
+    if (node.limit != 0 && terms.size() > node.limit) {
+        // The most frequent first; among equals, in term order.
+        std::stable_sort(terms.begin(), terms.end(),
+                         [](const auto& a, const auto& b) { return a.first > b.first; });
+        terms.resize(node.limit);
+        std::sort(terms.begin(), terms.end(),
+                  [](const auto& a, const auto& b) { return a.second < b.second; });
+    }
+    std::vector<std::string> out;
+    out.reserve(terms.size());
+    for (auto& entry : terms)
+        out.push_back(std::move(entry.second));
+    return out;
+}
+
+} // namespace
+
+QNode expand_wildcards(const QNode& node, const Xapian::Database& db, WildcardCache* cache) {
     if (node.op == QOp::wildcard) {
-        std::vector<std::pair<Xapian::doccount, std::string>> terms;
-        for (auto it = db.allterms_begin(node.term); it != db.allterms_end(node.term); ++it)
-            terms.emplace_back(it.get_termfreq(), *it);
-        if (node.limit != 0 && terms.size() > node.limit) {
-            // The most frequent first; among equals, in term order.
-            std::stable_sort(terms.begin(), terms.end(),
-                             [](const auto& a, const auto& b) { return a.first > b.first; });
-            terms.resize(node.limit);
-            std::sort(terms.begin(), terms.end(),
-                      [](const auto& a, const auto& b) { return a.second < b.second; });
+        std::vector<std::string> made;
+        const std::vector<std::string>* terms = &made;
+        if (cache != nullptr) {
+            const auto key = std::make_pair(node.term, node.limit);
+            auto found = cache->find(key);
+            if (found == cache->end())
+                found = cache->emplace(key, wildcard_terms(node, db)).first;
+            terms = &found->second;
+        } else {
+            made = wildcard_terms(node, db);
         }
-        if (terms.empty())
+        if (terms->empty())
             return QNode::none();
         std::vector<QNode> kids;
-        kids.reserve(terms.size());
-        for (auto& [freq, term] : terms)
-            kids.push_back(QNode::leaf(std::move(term)));
+        kids.reserve(terms->size());
+        for (const auto& term : *terms)
+            kids.push_back(QNode::leaf(term));
         QNode out;
         out.op = QOp::synonym; // even of one term: weighted as Xapian weights a wildcard
         out.kids = std::move(kids);
@@ -34,7 +60,23 @@ QNode expand_wildcards(const QNode& node, const Xapian::Database& db) {
     }
     QNode out = node;
     for (auto& kid : out.kids)
-        kid = expand_wildcards(kid, db);
+        kid = expand_wildcards(kid, db, cache);
+    return out;
+}
+
+SlotSpies::SlotSpies(Xapian::Enquire& enquire, const std::vector<unsigned>& slots) {
+    for (unsigned slot : slots) {
+        spies_.push_back(std::make_unique<Xapian::ValueCountMatchSpy>(slot));
+        enquire.add_matchspy(spies_.back().get());
+    }
+}
+
+std::vector<std::map<std::string, std::uint64_t>> SlotSpies::counts() const {
+    std::vector<std::map<std::string, std::uint64_t>> out(spies_.size());
+    for (std::size_t i = 0; i < spies_.size(); ++i) {
+        for (auto it = spies_[i]->values_begin(); it != spies_[i]->values_end(); ++it)
+            out[i][*it] = it.get_termfreq();
+    }
     return out;
 }
 
@@ -45,18 +87,62 @@ std::vector<std::map<std::string, std::uint64_t>> count_slots(const Xapian::Data
     Xapian::Enquire enquire(db);
     enquire.set_query(query);
     enquire.set_weighting_scheme(Xapian::BoolWeight());
-    std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
-    for (unsigned slot : slots) {
-        spies.push_back(std::make_unique<Xapian::ValueCountMatchSpy>(slot));
-        enquire.add_matchspy(spies.back().get());
-    }
+    const SlotSpies spies(enquire, slots);
     const Xapian::MSet mset = enquire.get_mset(0, 0, db.get_doccount());
     if (total != nullptr)
         *total = mset.get_matches_estimated();
-    std::vector<std::map<std::string, std::uint64_t>> out(slots.size());
-    for (std::size_t i = 0; i < spies.size(); ++i) {
-        for (auto it = spies[i]->values_begin(); it != spies[i]->values_end(); ++it)
-            out[i][*it] = it.get_termfreq();
+    return spies.counts();
+}
+
+std::vector<std::string> document_data(const std::vector<Xapian::Database>& shards,
+                                       const std::vector<Xapian::docid>& dids) {
+    const std::size_t n = shards.size();
+    std::vector<std::string> out(dids.size());
+    // Xapian interleaves the docids of several databases: docid d is (d - 1) / n + 1 of shard
+    // (d - 1) % n.
+    std::vector<std::vector<std::size_t>> of_shard(n);
+    for (std::size_t i = 0; i < dids.size(); ++i)
+        of_shard[(dids[i] - 1) % n].push_back(i);
+    auto read = [&](std::size_t shard) {
+        for (std::size_t i : of_shard[shard]) {
+            const Xapian::docid local = static_cast<Xapian::docid>((dids[i] - 1) / n + 1);
+            out[i] = shards[shard].get_document(local, Xapian::DOC_ASSUME_VALID).get_data();
+        }
+    };
+    std::vector<std::size_t> busy;
+    for (std::size_t k = 0; k < n; ++k) {
+        if (!of_shard[k].empty())
+            busy.push_back(k);
+    }
+    if (busy.size() < 2) {
+        for (std::size_t k : busy)
+            read(k);
+        return out;
+    }
+    // Each shard is its own Xapian database (and connection), used by one thread only; the
+    // first error is rethrown here once every thread is done.
+    std::vector<std::exception_ptr> errors(busy.size());
+    std::vector<std::thread> threads;
+    threads.reserve(busy.size() - 1);
+    for (std::size_t t = 1; t < busy.size(); ++t) {
+        threads.emplace_back([&, t] {
+            try {
+                read(busy[t]);
+            } catch (...) {
+                errors[t] = std::current_exception();
+            }
+        });
+    }
+    try {
+        read(busy[0]);
+    } catch (...) {
+        errors[0] = std::current_exception();
+    }
+    for (auto& thread : threads)
+        thread.join();
+    for (const auto& error : errors) {
+        if (error)
+            std::rethrow_exception(error);
     }
     return out;
 }

@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 #include <xapian.h>
 
@@ -17,7 +19,25 @@ namespace airm::detail {
 /// `node` with every wildcard replaced by a synonym of the terms it stands for: the `limit` most
 /// frequent index terms with its prefix (all of them when 0), by their frequency over every shard.
 /// Xapian expands OP_WILDCARD shard by shard, which would score each shard with its own terms.
-[[nodiscard]] QNode expand_wildcards(const QNode& node, const Xapian::Database& db);
+/// `cache` (when given) keeps the expansions already made: each costs a round trip to every shard
+/// server, and the terms change only with a commit.
+using WildcardCache = std::map<std::pair<std::string, unsigned>, std::vector<std::string>>;
+[[nodiscard]] QNode expand_wildcards(const QNode& node, const Xapian::Database& db,
+                                     WildcardCache* cache = nullptr);
+
+/// Xapian's ValueCountMatchSpy on each of some value slots, attached to an Enquire: counts the
+/// stored combinations of values of every match that Enquire's next get_mset() sees. Used on the
+/// main match of a relevance-order search, so counting facets over shard servers costs no extra
+/// round trip.
+class SlotSpies {
+  public:
+    SlotSpies(Xapian::Enquire& enquire, const std::vector<unsigned>& slots);
+    /// Per slot (in the order given), how many matches hold each combination.
+    [[nodiscard]] std::vector<std::map<std::string, std::uint64_t>> counts() const;
+
+  private:
+    std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies_;
+};
 
 /// Per value slot of `slots`, how many matches of `query` hold each stored combination of values
 /// (the slot's whole value), counted in relevance order over every match; `total` gets the number
@@ -26,6 +46,12 @@ namespace airm::detail {
 [[nodiscard]] std::vector<std::map<std::string, std::uint64_t>>
 count_slots(const Xapian::Database& db, const Xapian::Query& query,
             const std::vector<unsigned>& slots, std::uint64_t* total = nullptr);
+
+/// The document data of `dids` (docids of the database made of `shards`, in that order), each
+/// shard's documents read in a thread of their own: over shard servers every read is a round
+/// trip, which Xapian 1.4 does not pipeline, so this waits for the shard with the most.
+[[nodiscard]] std::vector<std::string> document_data(const std::vector<Xapian::Database>& shards,
+                                                     const std::vector<Xapian::docid>& dids);
 
 /// Combination counts (count_slots) turned into counts per value: a record counts once under each
 /// value of its combination (hierarchical values are stored with their ancestors).
