@@ -745,31 +745,35 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
     const auto& words = plan.leaves;
     if (!words.empty()) {
         std::vector<std::size_t> matched(pool.size(), 0);
+        std::map<Xapian::docid, std::size_t> at; // pool index by docid
+        for (std::size_t i = 0; i < pool.size(); ++i)
+            at[pool[i].did] = i;
+        std::optional<Xapian::Query> pool_ids; // the pool, by id terms (any layout, any shards)
         for (const auto& leaf : words) {
             const QNode& word = leaf.query;
             if (in_memory() && detail::runs_in_memory(word)) {
                 detail::Matcher m(db, doc_lengths(), bm25(), word, &termfreqs);
                 for (std::size_t i : by_docid)
-                    matched[i] += m.score_of(pool[i].did) > 0 ? 1 : 0;
+                    matched[i] += m.matches(pool[i].did) ? 1 : 0;
                 continue;
             }
-            Xapian::Enquire e(db);
-            e.set_query(xapian_query(word));
-            e.set_weighting_scheme(Xapian::BoolWeight());
-            std::map<Xapian::docid, std::size_t> at;
-            for (std::size_t i = 0; i < pool.size(); ++i)
-                at[pool[i].did] = i;
-            struct InPool : Xapian::MatchDecider {
-                const std::map<Xapian::docid, std::size_t>* at;
-                bool operator()(const Xapian::Document& d) const override {
-                    return at->count(d.get_docid()) != 0;
+            if (!pool_ids) {
+                std::vector<Xapian::Query> ids;
+                for (const auto& c : pool) {
+                    ids.emplace_back(
+                        schema::id_term(db.get_document(c.did, Xapian::DOC_ASSUME_VALID)
+                                            .get_value(schema::kSlotId)));
                 }
-            } in_pool;
-            in_pool.at = &at;
-            Xapian::MSet m =
-                e.get_mset(0, static_cast<Xapian::doccount>(pool.size()), nullptr, &in_pool);
-            for (auto it = m.begin(); it != m.end(); ++it)
-                ++matched[at.at(*it)];
+                pool_ids = Xapian::Query(Xapian::Query::OP_OR, ids.begin(), ids.end());
+            }
+            Xapian::Enquire e(db);
+            e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, xapian_query(word), *pool_ids));
+            e.set_weighting_scheme(Xapian::BoolWeight());
+            Xapian::MSet m = e.get_mset(0, static_cast<Xapian::doccount>(pool.size()));
+            for (auto it = m.begin(); it != m.end(); ++it) {
+                if (auto found = at.find(*it); found != at.end())
+                    ++matched[found->second];
+            }
         }
         // A record matching none of the parts (only some words of a synonym's phrase) counts as
         // matching a hundredth of one: after the records that match a part, in their own order.

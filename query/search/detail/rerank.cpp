@@ -13,10 +13,9 @@ std::vector<Reranked> rerank(std::vector<RerankCandidate> candidates,
     std::vector<Reranked> out;
     out.reserve(candidates.size());
     for (const auto& c : candidates) {
-        const double factor =
-            options.coordination > 0 ? std::pow(std::clamp(c.coverage, 0.0, 1.0),
-                                                options.coordination)
-                                     : 1.0;
+        const double factor = options.coordination > 0
+                                  ? std::pow(std::clamp(c.coverage, 0.0, 1.0), options.coordination)
+                                  : 1.0;
         Reranked r;
         r.did = c.did;
         r.partial = c.partial;

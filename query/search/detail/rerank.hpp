@@ -4,11 +4,10 @@
 /// on the tuning half of the judged MIT queries and confirmed on the held-out half
 /// (tools/bench/QUALITY.md).
 
-#include <xapian.h>
-
 #include <string>
 #include <string_view>
 #include <vector>
+#include <xapian.h>
 
 namespace airm::detail {
 
