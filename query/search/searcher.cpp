@@ -852,7 +852,7 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
         if (table != nullptr)
             counter.emplace(*table, sideways);
         // A reranked search asks for a pool of the best matches by BM25, then keeps its page.
-        constexpr std::size_t kPool = 100;
+        constexpr std::size_t kPool = 50;
         const bool pool = pooled(request, plan);
         SearchRequest first = request;
         if (pool) {
