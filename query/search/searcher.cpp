@@ -357,10 +357,9 @@ struct Searcher::Impl {
     void add_partial_matches(const SearchRequest& request, const Plan& plan, const Filters& filters,
                              Page& page, std::vector<bool>& partial, SearchResult& result,
                              bool pool);
-    /// Whether a search reranks a pool of candidates (relevance order, a text query, no shard
-    /// server: those cannot tell which words a record matched).
+    /// Whether a search reranks a pool of candidates (relevance order, a text query).
     [[nodiscard]] bool pooled(const SearchRequest& request, const Plan& plan) const {
-        return plan.rerank && request.sort == SortOrder::relevance && !remote &&
+        return plan.rerank && request.sort == SortOrder::relevance &&
                plan.query.op != QOp::match_all && !plan.query.is_nothing();
     }
     /// Reorders the pool in `page` (detail/rerank.hpp) and keeps the request's page of it; what
