@@ -11,6 +11,7 @@
 #include "query/search/detail/facet_column.hpp"
 #include "query/search/detail/facet_counter.hpp"
 #include "query/search/detail/matcher.hpp"
+#include "query/search/detail/rerank.hpp"
 #include "query/search/detail/shard_search.hpp"
 #include "query/search/detail/similar.hpp"
 #include "query/search/detail/xapian_query.hpp"
@@ -319,7 +320,9 @@ struct Searcher::Impl {
                "; title occurrences again x" + format_double(r.title_boost) +
                "; words in more than " + format_double(r.common_cutoff * 100) +
                "% of records optional" + "; synonym alternatives x" +
-               format_double(r.synonym_weight);
+               format_double(r.synonym_weight) + "; times (share of the words matched)^" +
+               format_double(r.coordination) + "; plus " + format_double(r.code_prior) +
+               " x the best score x the share of the top 5's scores held by the record's code";
     }
 
     /// What a search runs: the query and what highlighting and --explain need.
@@ -328,6 +331,8 @@ struct Searcher::Impl {
         HighlightTerms highlight;
         std::vector<detail::ExplainLeaf> leaves;
         detail::CompiledQuery::Relaxation relaxation;
+        /// Rank by relevance over a pool of full and partial matches (detail/rerank.hpp).
+        bool rerank = false;
     };
 
     /// Matches of a page, best first, from either path.
@@ -357,9 +362,21 @@ struct Searcher::Impl {
     SearchResult search(const SearchRequest& request);
     SearchResult run(const SearchRequest& request, const Plan& plan, SearchResult result);
     [[nodiscard]] Filters collect_filters(const SearchRequest& request) const;
-    /// Appends records matching only some words while the page is not full.
+    /// Appends records matching only some words: while the page is not full, or, for a pool to
+    /// rerank, the best `request.limit` of them.
     void add_partial_matches(const SearchRequest& request, const Plan& plan, const Filters& filters,
-                             Page& page, std::vector<bool>& partial, SearchResult& result);
+                             Page& page, std::vector<bool>& partial, SearchResult& result,
+                             bool pool);
+    /// Whether a search reranks a pool of candidates (relevance order, a text query).
+    [[nodiscard]] bool pooled(const SearchRequest& request, const Plan& plan) const {
+        return plan.rerank && request.sort == SortOrder::relevance &&
+               plan.query.op != QOp::match_all && !plan.query.is_nothing();
+    }
+    /// Reorders the pool in `page` (detail/rerank.hpp) and keeps the request's page of it; what
+    /// each hit's score gained or lost goes to `adjusted`, for --explain.
+    void rerank_pool(const SearchRequest& request, const Plan& plan, Page& page,
+                     std::vector<bool>& partial,
+                     std::map<Xapian::docid, detail::Reranked>& adjusted);
     Page run_either(const QNode& query, const SearchRequest& request, FacetCounter* counter,
                     bool sideways, SlotCounts* slot_counts = nullptr);
     Page run_in_memory(const QNode& query, const SearchRequest& request, FacetCounter* counter,
@@ -388,6 +405,26 @@ struct Searcher::Impl {
     ExplainPart explain_leaf(const detail::ExplainLeaf& leaf, Xapian::docid did,
                              const std::string& id, const Xapian::Document& doc);
 };
+
+namespace {
+
+/// Appends what reranking changed to a hit's --explain parts, so that they add up to its score.
+void explain_rerank(const detail::Reranked& r, std::vector<ExplainPart>& parts) {
+    if (r.coordination != 0) {
+        ExplainPart part;
+        part.label = "(not every word: coordination)";
+        part.weight = r.coordination;
+        parts.push_back(std::move(part));
+    }
+    if (r.prior > 0) {
+        ExplainPart part;
+        part.label = "(code prior " + r.prior_code + ")";
+        part.weight = r.prior;
+        parts.push_back(std::move(part));
+    }
+}
+
+} // namespace
 
 std::optional<std::string> Searcher::Impl::correction(const std::string& query,
                                                       const std::vector<detail::WordLeaf>& words) {
@@ -457,7 +494,7 @@ SearchResult Searcher::Impl::search(const SearchRequest& request) {
     if (compiled.match_nothing)
         result.notices.push_back("the query has no searchable word");
     Plan plan{std::move(compiled.query), std::move(compiled.highlight), std::move(compiled.leaves),
-              std::move(compiled.relaxation)};
+              std::move(compiled.relaxation), true};
     result = run(request, plan, std::move(result));
     if (result.total == 0 && result.partial_total == 0 && !parsed.unknown_fields.empty()) {
         std::string fields;
@@ -669,13 +706,14 @@ Searcher::Impl::Page Searcher::Impl::run_either(const QNode& query, const Search
 
 void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Plan& plan,
                                          const Filters& filters, Page& page,
-                                         std::vector<bool>& partial, SearchResult& result) {
+                                         std::vector<bool>& partial, SearchResult& result,
+                                         bool pool) {
     // Records matching some but not all of the words, after the full matches: one query (any of
     // the words, minus the full matches), so they are ranked by their own BM25 score, or in the
     // requested sort order, exactly like the full matches above them.
     const std::size_t wanted = request.offset + request.limit;
     const auto& relax = plan.relaxation;
-    if (relax.droppable.size() < 2 || page.total >= wanted)
+    if (relax.droppable.size() < 2 || (!pool && page.total >= wanted))
         return;
     std::vector<QNode> parts{QNode::combine(QOp::or_, relax.droppable)};
     parts.insert(parts.end(), relax.required.begin(), relax.required.end());
@@ -686,13 +724,95 @@ void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Pla
     QNode q = QNode::combine(QOp::filter, std::move(parts));
     q = QNode::combine(QOp::and_not, {std::move(q), QNode::combine(QOp::or_, std::move(out))});
     SearchRequest rest = request;
-    rest.offset = request.offset > page.total ? request.offset - page.total : 0;
-    rest.limit = wanted - std::max<std::uint64_t>(page.total, request.offset);
+    if (!pool) {
+        rest.offset = request.offset > page.total ? request.offset - page.total : 0;
+        rest.limit = wanted - std::max<std::uint64_t>(page.total, request.offset);
+    }
     Page more = run_either(q, rest, nullptr, false);
     result.partial_total = more.total;
     for (const auto& h : more.hits) {
         page.hits.push_back(h);
         partial.push_back(true);
+    }
+}
+
+void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan, Page& page,
+                                 std::vector<bool>& partial,
+                                 std::map<Xapian::docid, detail::Reranked>& adjusted) {
+    std::vector<detail::RerankCandidate> pool(page.hits.size());
+    std::vector<std::size_t> by_docid(pool.size());
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+        pool[i].did = page.hits[i].did;
+        pool[i].score = page.hits[i].score;
+        pool[i].partial = partial[i];
+        by_docid[i] = i;
+    }
+    std::sort(by_docid.begin(), by_docid.end(),
+              [&](std::size_t a, std::size_t b) { return pool[a].did < pool[b].did; });
+    // Coverage: the share of the query's top-level parts (its words, a synonym's words as one)
+    // each matches.
+    const auto& words = plan.leaves;
+    if (!words.empty()) {
+        std::vector<std::size_t> matched(pool.size(), 0);
+        std::map<Xapian::docid, std::size_t> at; // pool index by docid
+        for (std::size_t i = 0; i < pool.size(); ++i)
+            at[pool[i].did] = i;
+        std::optional<Xapian::Query> pool_ids; // the pool, by id terms (any layout, any shards)
+        for (const auto& leaf : words) {
+            const QNode& word = leaf.query;
+            if (in_memory() && detail::runs_in_memory(word)) {
+                detail::Matcher m(db, doc_lengths(), bm25(), word, &termfreqs);
+                for (std::size_t i : by_docid)
+                    matched[i] += m.matches(pool[i].did) ? 1 : 0;
+                continue;
+            }
+            if (!pool_ids) {
+                std::vector<Xapian::Query> ids;
+                for (const auto& c : pool) {
+                    ids.emplace_back(
+                        schema::id_term(db.get_document(c.did, Xapian::DOC_ASSUME_VALID)
+                                            .get_value(schema::kSlotId)));
+                }
+                pool_ids = Xapian::Query(Xapian::Query::OP_OR, ids.begin(), ids.end());
+            }
+            Xapian::Enquire e(db);
+            e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, xapian_query(word), *pool_ids));
+            e.set_weighting_scheme(Xapian::BoolWeight());
+            Xapian::MSet m = e.get_mset(0, static_cast<Xapian::doccount>(pool.size()));
+            for (auto it = m.begin(); it != m.end(); ++it) {
+                if (auto found = at.find(*it); found != at.end())
+                    ++matched[found->second];
+            }
+        }
+        // A record matching none of the parts (only some words of a synonym's phrase) counts as
+        // matching a hundredth of one: after the records that match a part, in their own order.
+        for (std::size_t i = 0; i < pool.size(); ++i) {
+            const double parts = matched[i] == 0 ? 0.01 : static_cast<double>(matched[i]);
+            pool[i].coverage = parts / static_cast<double>(words.size());
+        }
+    }
+    // Codes: those of the first hierarchical facet with a taxonomy (the MIT export: category).
+    const IndexMetadata& meta = index->metadata();
+    for (const auto& [name, info] : meta.facets) {
+        const Taxonomy* taxonomy = meta.taxonomy(name);
+        if (!info.hierarchical || taxonomy == nullptr || taxonomy->empty())
+            continue;
+        for (std::size_t i : by_docid) {
+            pool[i].codes = detail::leaf_codes(
+                db.get_document(pool[i].did, Xapian::DOC_ASSUME_VALID).get_value(info.slot));
+        }
+        break;
+    }
+    const auto& r = options.ranking;
+    auto ranked = detail::rerank(std::move(pool), {r.coordination, r.code_prior, 5});
+    const std::size_t from = std::min(request.offset, ranked.size());
+    const std::size_t to = std::min(from + request.limit, ranked.size());
+    page.hits.clear();
+    partial.clear();
+    for (std::size_t i = from; i < to; ++i) {
+        page.hits.push_back({ranked[i].did, ranked[i].score});
+        partial.push_back(ranked[i].partial);
+        adjusted.emplace(ranked[i].did, ranked[i]);
     }
 }
 
@@ -750,7 +870,15 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
                 base.slots.push_back(meta.facet(name)->slot);
             }
         }
-        Page page = run_either(query, request, counter ? &*counter : nullptr, !sideways.empty(),
+        // A reranked search asks for a pool of the best matches by BM25, then keeps its page.
+        constexpr std::size_t kPool = 50;
+        const bool pool = pooled(request, plan);
+        SearchRequest first = request;
+        if (pool) {
+            first.offset = 0;
+            first.limit = std::max(request.offset + request.limit, kPool);
+        }
+        Page page = run_either(query, first, counter ? &*counter : nullptr, !sideways.empty(),
                                remote ? &base : nullptr);
         for (std::size_t i = 0; i < base_names.size() && i < base.counts.size(); ++i)
             servable_base[base_names[i]] = std::move(base.counts[i]);
@@ -761,7 +889,10 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
             sideways_known[sideways_keys[k]] = sideways[k].known;
         result.total = page.total;
         std::vector<bool> partial(page.hits.size(), false);
-        add_partial_matches(request, plan, filters, page, partial, result);
+        add_partial_matches(first, plan, filters, page, partial, result, pool);
+        std::map<Xapian::docid, detail::Reranked> adjusted;
+        if (pool)
+            rerank_pool(request, plan, page, partial, adjusted);
 
         for (const auto& name : filters.counted) {
             std::vector<std::string> selected; // codes filtered on, shown even when counted 0
@@ -815,9 +946,12 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
             hit.rank = ++rank;
             if (request.snippets)
                 hit.snippet = make_snippet(hit.record, plan.highlight, analyzer, request.snippet);
-            if (request.explain)
+            if (request.explain) {
                 hit.explain = explain(plan, scored.did, hit.record.id,
                                       db.get_document(scored.did, Xapian::DOC_ASSUME_VALID));
+                if (auto it = adjusted.find(scored.did); it != adjusted.end())
+                    explain_rerank(it->second, hit.explain);
+            }
             result.hits.push_back(std::move(hit));
         }
     } catch (const Xapian::DatabaseModifiedError&) {
@@ -992,8 +1126,10 @@ void RankingOptions::set(std::string_view assignments) {
         {"synonyms", &RankingOptions::synonym_weight, 100},
         {"title", &RankingOptions::title_boost, 100},
         {"common", &RankingOptions::common_cutoff, 1},
+        {"coord", &RankingOptions::coordination, 10},
+        {"prior", &RankingOptions::code_prior, 10},
     };
-    const std::string names = "names: k1, b, min_normlen, synonyms, title, common";
+    const std::string names = "names: k1, b, min_normlen, synonyms, title, common, coord, prior";
     std::size_t i = 0;
     while (i < assignments.size()) {
         while (i < assignments.size() && (assignments[i] == ' ' || assignments[i] == ','))

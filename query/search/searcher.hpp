@@ -38,9 +38,16 @@ struct RankingOptions {
     /// A word found in more than this share of the records is not required when the query has
     /// rarer words: it only adds weight (like Elasticsearch's cutoff_frequency). 0: off.
     double common_cutoff = 0.2;
+    /// Soft coordination: a record's score is multiplied by (share of the query's words it
+    /// matches)^coordination, so records matching only some words rank by that score among the full
+    /// matches rather than after all of them (0: plain BM25 order).
+    double coordination = 0.5;
+    /// Code prior: records coded like the best five results gain this share of the best score,
+    /// times the share of those five's scores their code holds (0: off).
+    double code_prior = 0.2;
 
-    /// Reads "k1=1.2 b=0.5 min_normlen=0.5 synonyms=0.8 title=0.5 common=0" (any subset, spaces or
-    /// commas); throws InvalidInput naming the bad item.
+    /// Reads "k1=1.2 b=0.5 min_normlen=0.5 synonyms=0.8 title=0.5 common=0 coord=0.5 prior=0.2"
+    /// (any subset, spaces or commas); throws InvalidInput naming the bad item.
     void set(std::string_view assignments);
 };
 
@@ -130,8 +137,9 @@ struct Hit {
     std::size_t rank = 0; ///< 1-based, counting from the first result of the whole match set
     Snippet snippet;
     std::vector<ExplainPart> explain;
-    /// Matches only some of the query's words: shown after every full match when those are fewer
-    /// than the page (like Meilisearch's "last" matching strategy); not counted in `total`.
+    /// Matches only some of the query's words: ranked among the full matches by its score times
+    /// the coordination factor (RankingOptions::coordination; after every full match when sorted
+    /// by year or id); not counted in `total`.
     bool partial = false;
 };
 

@@ -238,7 +238,8 @@ TEST_CASE("benchmark on 2,000 records: every system measured, airm's facet count
                       expected[facet]); // the top-10 run counts all matches too
             }
             CHECK(timed[i].at("total") == full[i].at("total"));
-            CHECK(result_ids(timed[i]).size() == std::min<std::size_t>(10, ids.size()));
+            // A full page: records matching only some words may rank among the full matches.
+            CHECK(timed[i].at("results").size() >= std::min<std::size_t>(10, ids.size()));
         }
         CHECK(matched_queries > asked.size() / 2);
     }

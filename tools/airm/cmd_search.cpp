@@ -207,9 +207,18 @@ void print_result(const SearchResult& result, const SearchRequest& request,
         std::cout << dim("showing results for ") << bold(result.query)
                   << dim(" (no match for \"" + result.original_query + "\")") << '\n';
     }
+    // Records matching only some words rank among the full matches by their score: when one
+    // comes before a full match, each is marked instead of a line above them all.
+    bool interleaved = false;
+    for (std::size_t i = 1; i < result.hits.size(); ++i)
+        interleaved = interleaved || (result.hits[i - 1].partial && !result.hits[i].partial);
     std::cout << bold(with_commas(result.total)) << (result.total == 1 ? " record" : " records");
     if (!result.query.empty())
         std::cout << " for " << result.query;
+    if (interleaved) {
+        std::cout << dim(" (+" + with_commas(result.partial_total) +
+                         " matching only some of the words)");
+    }
     if (!result.hits.empty()) {
         std::cout << dim("  (" + std::to_string(result.hits.front().rank) + "-" +
                          std::to_string(result.hits.back().rank) + " shown)");
@@ -219,7 +228,7 @@ void print_result(const SearchResult& result, const SearchRequest& request,
         std::cout << "did you mean: " << bold(*result.did_you_mean)
                   << dim("  (or search again with --auto-correct)") << '\n';
     }
-    bool partial_shown = false;
+    bool partial_shown = interleaved;
     for (const auto& hit : result.hits) {
         if (hit.partial && !partial_shown) {
             partial_shown = true;
@@ -232,7 +241,8 @@ void print_result(const SearchResult& result, const SearchRequest& request,
         std::cout << '\n'
                   << dim(std::to_string(hit.rank) + ".") << ' ' << bold(printable(hit.record.title))
                   << "  " << dim(printable(hit.record.id))
-                  << dim("  score " + format_score(hit.score)) << '\n';
+                  << dim("  score " + format_score(hit.score))
+                  << dim(interleaved && hit.partial ? "  (only some of the words)" : "") << '\n';
         if (request.snippets && !hit.snippet.text.empty()) {
             Snippet shown = hit.snippet;
             shown.text = printable(shown.text); // byte for byte: the marks' offsets hold
@@ -431,7 +441,7 @@ void add_ranking(CLI::App* cmd, SearchArgs& a) {
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_option("--ranking", a.ranking,
                     "Ranking settings; the defaults are \"k1=1.2 b=0.5 min_normlen=0.5 title=1 "
-                    "common=0.2 synonyms=0.8\" (see the README)");
+                    "common=0.2 synonyms=0.8 coord=0.5 prior=0.2\" (see the README)");
 }
 
 /// The fields of --format csv|tsv, for --help.

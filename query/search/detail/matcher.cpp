@@ -534,4 +534,9 @@ double Matcher::score_of(Xapian::docid did) {
     return root_->doc() == did ? root_->score() : 0.0;
 }
 
+bool Matcher::matches(Xapian::docid did) {
+    root_->skip_to(did);
+    return root_->doc() == did;
+}
+
 } // namespace airm::detail

@@ -205,6 +205,8 @@ class Matcher {
 
     /// The weight of the query in record `did`, or 0 when it does not match.
     [[nodiscard]] double score_of(Xapian::docid did);
+    /// Whether record `did` matches the query (a weightless match too); `did` only increasing.
+    [[nodiscard]] bool matches(Xapian::docid did);
 
   private:
     std::unique_ptr<PostingCursor> root_;
