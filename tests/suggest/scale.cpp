@@ -103,6 +103,5 @@ TEST_CASE("a version 5 model (sparse vectors as pairs) loads and suggests as the
         CHECK(ra.suggestions[i].confidence == rb.suggestions[i].confidence);
     }
     // Any other version is refused, naming the ones this airm writes.
-    CHECK_THROWS_WITH(airm::save_model(trained, old_path, 4),
-                      Catch::Contains("versions 5 and 6"));
+    CHECK_THROWS_WITH(airm::save_model(trained, old_path, 4), Catch::Contains("versions 5 and 6"));
 }
