@@ -153,7 +153,7 @@ EvaluationReport evaluate(const TrainingSet& set, const EvaluateOptions& options
             const std::set<std::string> gold(record.labels.begin(), record.labels.end());
             distinct.insert(gold.begin(), gold.end());
             const ComponentScores components =
-                model.score(model.vocabulary.vectorize(record.bag), &record.bag);
+                model.score(model.vocabulary.vectorize(record.terms, set.dictionary), &record.bag);
             const std::vector<float> scores = model.combine(components);
             const std::vector<float> confidence = model.confidences(components);
             std::vector<std::uint32_t> order(scores.size());

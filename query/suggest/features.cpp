@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 namespace airm {
@@ -91,27 +92,69 @@ FeatureBag extract_features(const Record& record, const Analyzer& analyzer,
     return bag;
 }
 
-Vocabulary Vocabulary::fit(const std::vector<const FeatureBag*>& bags, std::uint32_t min_df) {
-    // Counted in a hash table, then sorted by term: the same vocabulary as an ordered map gives,
-    // at a fraction of the string comparisons.
-    std::unordered_map<std::string_view, std::uint32_t> counts;
-    for (const FeatureBag* bag : bags) {
-        for (const RawFeature& f : bag->features) {
-            ++counts[f.term];
+std::uint32_t TermDictionary::intern(std::string_view term) {
+    if (2 * (ends_.size() + 1) > slots_.size())
+        grow();
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t slot = std::hash<std::string_view>{}(term)&mask;; slot = (slot + 1) & mask) {
+        const std::uint32_t entry = slots_[slot];
+        if (entry == 0) {
+            const auto id = static_cast<std::uint32_t>(ends_.size());
+            chars_.append(term);
+            ends_.push_back(chars_.size());
+            slots_[slot] = id + 1;
+            return id;
         }
+        if (this->term(entry - 1) == term)
+            return entry - 1;
     }
-    std::vector<std::pair<std::string_view, std::uint32_t>> df(counts.begin(), counts.end());
-    counts = {};
-    std::sort(df.begin(), df.end());
+}
+
+void TermDictionary::grow() {
+    slots_.assign(std::max<std::size_t>(1024, 2 * slots_.size()), 0);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::uint32_t id = 0; id < ends_.size(); ++id) {
+        std::size_t slot = std::hash<std::string_view>{}(term(id)) & mask;
+        while (slots_[slot] != 0)
+            slot = (slot + 1) & mask;
+        slots_[slot] = id + 1;
+    }
+}
+
+TermCounts intern_features(const FeatureBag& bag, TermDictionary& dictionary) {
+    TermCounts out;
+    out.reserve(bag.features.size());
+    for (const RawFeature& f : bag.features)
+        out.push_back({dictionary.intern(f.term), f.count});
+    return out;
+}
+
+Vocabulary Vocabulary::fit(const std::vector<const TermCounts*>& bags,
+                           const TermDictionary& dictionary, std::uint32_t min_df,
+                           std::vector<std::int32_t>& index_of) {
+    std::vector<std::uint32_t> counts(dictionary.size(), 0);
+    for (const TermCounts* bag : bags) {
+        for (const TermCount& f : *bag)
+            ++counts[f.term];
+    }
+    std::vector<std::uint32_t> kept; // dictionary ids, then sorted by term
+    for (std::uint32_t id = 0; id < counts.size(); ++id) {
+        if (counts[id] >= std::max<std::uint32_t>(min_df, 1))
+            kept.push_back(id);
+    }
+    std::sort(kept.begin(), kept.end(), [&dictionary](std::uint32_t a, std::uint32_t b) {
+        return dictionary.term(a) < dictionary.term(b);
+    });
     Vocabulary v;
+    v.terms_.reserve(kept.size());
+    v.idf_.reserve(kept.size());
+    index_of.assign(dictionary.size(), -1);
     const double n = static_cast<double>(bags.size());
-    for (const auto& [term, count] : df) {
-        if (count < std::max<std::uint32_t>(min_df, 1)) {
-            continue;
-        }
-        v.terms_.emplace_back(term);
+    for (std::uint32_t id : kept) {
+        index_of[id] = static_cast<std::int32_t>(v.terms_.size());
+        v.terms_.emplace_back(dictionary.term(id));
         // Smoothed IDF: never zero, so a feature in every record still counts a little.
-        v.idf_.push_back(static_cast<float>(std::log((1.0 + n) / (1.0 + count)) + 1.0));
+        v.idf_.push_back(static_cast<float>(std::log((1.0 + n) / (1.0 + counts[id])) + 1.0));
     }
     v.build_lookup();
     return v;
@@ -138,6 +181,33 @@ std::int64_t Vocabulary::find(std::string_view term) const {
     return it == lookup_.end() ? -1 : static_cast<std::int64_t>(it->second);
 }
 
+namespace {
+
+/// The L2-normalised sublinear TF-IDF vector of the features found in the vocabulary: `found`
+/// holds (vocabulary index, position in the record's features), `count` gives a position's count.
+template <typename Count>
+SparseVector tf_idf(std::vector<std::pair<std::uint32_t, std::uint32_t>>& found,
+                    const std::vector<float>& idf, Count count) {
+    std::sort(found.begin(), found.end());
+    SparseVector out;
+    out.reserve(found.size());
+    double norm = 0;
+    for (const auto& [index, position] : found) {
+        const float value = (1.0F + std::log(std::max(count(position), 1.0F))) * idf[index];
+        out.emplace_back(index, value);
+        norm += static_cast<double>(value) * value;
+    }
+    if (norm > 0) {
+        const auto scale = static_cast<float>(1.0 / std::sqrt(norm));
+        for (auto& entry : out) {
+            entry.second *= scale;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 SparseVector Vocabulary::vectorize(const FeatureBag& bag,
                                    std::vector<std::uint32_t>* positions) const {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> found; // (feature index, position in bag)
@@ -148,22 +218,8 @@ SparseVector Vocabulary::vectorize(const FeatureBag& bag,
             found.emplace_back(static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(i));
         }
     }
-    std::sort(found.begin(), found.end());
-    SparseVector out;
-    out.reserve(found.size());
-    double norm = 0;
-    for (const auto& [index, position] : found) {
-        const float value =
-            (1.0F + std::log(std::max(bag.features[position].count, 1.0F))) * idf_[index];
-        out.emplace_back(index, value);
-        norm += static_cast<double>(value) * value;
-    }
-    if (norm > 0) {
-        const auto scale = static_cast<float>(1.0 / std::sqrt(norm));
-        for (auto& entry : out) {
-            entry.second *= scale;
-        }
-    }
+    SparseVector out =
+        tf_idf(found, idf_, [&bag](std::uint32_t i) { return bag.features[i].count; });
     if (positions != nullptr) {
         positions->clear();
         for (const auto& entry : found) {
@@ -171,6 +227,30 @@ SparseVector Vocabulary::vectorize(const FeatureBag& bag,
         }
     }
     return out;
+}
+
+SparseVector Vocabulary::vectorize(const TermCounts& terms,
+                                   const std::vector<std::int32_t>& index_of) const {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> found;
+    found.reserve(terms.size());
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+        const std::int32_t index = index_of[terms[i].term];
+        if (index >= 0)
+            found.emplace_back(static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(i));
+    }
+    return tf_idf(found, idf_, [&terms](std::uint32_t i) { return terms[i].count; });
+}
+
+SparseVector Vocabulary::vectorize(const TermCounts& terms,
+                                   const TermDictionary& dictionary) const {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> found;
+    found.reserve(terms.size());
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+        const std::int64_t index = find(dictionary.term(terms[i].term));
+        if (index >= 0)
+            found.emplace_back(static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(i));
+    }
+    return tf_idf(found, idf_, [&terms](std::uint32_t i) { return terms[i].count; });
 }
 
 } // namespace airm

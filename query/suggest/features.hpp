@@ -46,6 +46,41 @@ struct FeatureBag {
 /// A sparse vector: (feature index, value) sorted by index.
 using SparseVector = std::vector<std::pair<std::uint32_t, float>>;
 
+/// Feature names read while collecting training records, each stored once in one buffer, so that
+/// a record holds 8 bytes a feature (TermCount) instead of a string: what keeps training's memory
+/// small at hundreds of thousands of records.
+class TermDictionary {
+  public:
+    /// The id of `term`, adding it when new (ids count up from 0).
+    [[nodiscard]] std::uint32_t intern(std::string_view term);
+    /// The term of an id returned by intern.
+    [[nodiscard]] std::string_view term(std::uint32_t id) const {
+        return std::string_view(chars_).substr(ends_[id] - length(id), length(id));
+    }
+    [[nodiscard]] std::size_t size() const { return ends_.size(); }
+
+  private:
+    [[nodiscard]] std::size_t length(std::uint32_t id) const {
+        return ends_[id] - (id == 0 ? 0 : ends_[id - 1]);
+    }
+    void grow();
+    std::string chars_;                ///< every term, one after the other
+    std::vector<std::uint64_t> ends_;  ///< id -> end of its term in chars_
+    std::vector<std::uint32_t> slots_; ///< open-addressing table of id + 1 (0: empty)
+};
+
+/// One feature of a training record: its term's id in a TermDictionary and its weighted count.
+struct TermCount {
+    std::uint32_t term = 0;
+    float count = 0;
+};
+
+/// A training record's features (each term once), by dictionary id.
+using TermCounts = std::vector<TermCount>;
+
+/// The features of `bag` interned in `dictionary`.
+[[nodiscard]] TermCounts intern_features(const FeatureBag& bag, TermDictionary& dictionary);
+
 /// The source-document feature name of a reference.
 [[nodiscard]] std::string source_feature(std::string_view folded_ref);
 
@@ -59,9 +94,12 @@ using SparseVector = std::vector<std::pair<std::uint32_t, float>>;
 class Vocabulary {
   public:
     Vocabulary() = default;
-    /// Fits on the bags of training records (extra bags, e.g. taxonomy texts, count as documents).
-    [[nodiscard]] static Vocabulary fit(const std::vector<const FeatureBag*>& bags,
-                                        std::uint32_t min_df);
+    /// Fits on the interned features of training records (extra ones, e.g. taxonomy texts, count
+    /// as documents). `index_of` receives, for each dictionary id, the term's index in the
+    /// vocabulary or -1, for vectorize.
+    [[nodiscard]] static Vocabulary fit(const std::vector<const TermCounts*>& bags,
+                                        const TermDictionary& dictionary, std::uint32_t min_df,
+                                        std::vector<std::int32_t>& index_of);
     /// Rebuilds from saved terms and IDFs.
     [[nodiscard]] static Vocabulary from_parts(std::vector<std::string> terms,
                                                std::vector<float> idf);
@@ -72,6 +110,13 @@ class Vocabulary {
     /// `positions`, when given, receives for each vector entry the index of its feature in the bag.
     [[nodiscard]] SparseVector vectorize(const FeatureBag& bag,
                                          std::vector<std::uint32_t>* positions = nullptr) const;
+    /// The same vector for interned features, `index_of` mapping dictionary ids to this
+    /// vocabulary (from fit).
+    [[nodiscard]] SparseVector vectorize(const TermCounts& terms,
+                                         const std::vector<std::int32_t>& index_of) const;
+    /// The same vector for interned features, looking each term up by name.
+    [[nodiscard]] SparseVector vectorize(const TermCounts& terms,
+                                         const TermDictionary& dictionary) const;
 
     [[nodiscard]] std::size_t size() const { return terms_.size(); }
     [[nodiscard]] const std::vector<std::string>& terms() const { return terms_; }

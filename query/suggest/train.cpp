@@ -61,12 +61,12 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
             texts.push_back(&t);
         }
     }
-    std::vector<const FeatureBag*> bags;
+    std::vector<const TermCounts*> bags;
     for (std::uint32_t r : subset) {
-        bags.push_back(&set.records[r].bag);
+        bags.push_back(&set.records[r].terms);
     }
     for (const TrainingRecord* t : texts) {
-        bags.push_back(&t->bag);
+        bags.push_back(&t->terms);
     }
 
     SuggestModel model;
@@ -90,13 +90,15 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
         }
         for (const TrainingRecord& t : set.group_texts) {
             if (!t.labels.empty() && group_index.count(t.labels.front()))
-                bags.push_back(&t.bag);
+                bags.push_back(&t.terms);
         }
     }
     const std::uint32_t min_df = options.features.min_df != 0 ? options.features.min_df
                                  : subset.size() < 2000       ? 1
                                                               : 2;
-    model.vocabulary = Vocabulary::fit(bags, min_df);
+    std::vector<std::int32_t> index_of; // dictionary id -> vocabulary index
+    model.vocabulary = Vocabulary::fit(bags, set.dictionary, min_df, index_of);
+    bags = std::vector<const TermCounts*>(); // (`= {}` would keep the capacity)
     model.neighbours_k = options.neighbours_k;
 
     LinearProblem problem;
@@ -114,7 +116,7 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
                 record_labels.push_back(it->second);
             }
         }
-        problem.rows.push_back(model.vocabulary.vectorize(record.bag));
+        problem.rows.push_back(model.vocabulary.vectorize(record.terms, index_of));
         problem.labels.push_back(record_labels);
         if (next_kept < kept.size() && kept[next_kept] == i) {
             ++next_kept;
@@ -165,8 +167,9 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
         }
     }
     if (options.word_vectors != nullptr) {
-        std::vector<const FeatureBag*> record_bags(
-            bags.begin(), bags.begin() + static_cast<std::ptrdiff_t>(subset.size()));
+        std::vector<const FeatureBag*> record_bags; // their words
+        for (std::uint32_t r : subset)
+            record_bags.push_back(&set.records[r].bag);
         const std::vector<std::vector<std::uint32_t>> record_labels(
             problem.labels.begin(),
             problem.labels.begin() + static_cast<std::ptrdiff_t>(subset.size()));
@@ -204,7 +207,7 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
     model.prior_vectors.assign(labels.size(), {});
     for (const TrainingRecord* t : texts) {
         const std::uint32_t label = label_index.at(t->labels.front());
-        model.prior_vectors[label] = model.vocabulary.vectorize(t->bag);
+        model.prior_vectors[label] = model.vocabulary.vectorize(t->terms, index_of);
         if (options.taxonomy_examples) {
             problem.rows.push_back(model.prior_vectors[label]);
             problem.labels.push_back({label});
@@ -236,7 +239,7 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
                 std::find(model.group_codes.begin(), model.group_codes.end(), t.labels.front());
             if (it == model.group_codes.end())
                 continue;
-            groups.rows.push_back(model.vocabulary.vectorize(t.bag));
+            groups.rows.push_back(model.vocabulary.vectorize(t.terms, index_of));
             groups.labels.push_back({static_cast<std::uint32_t>(it - model.group_codes.begin())});
         }
         LinearWeights gw = train_one_vs_rest(groups, model.group_codes.size(), svm);
@@ -245,6 +248,16 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
     }
     model.finalize();
     return model;
+}
+
+/// Moves a record's features into the dictionary: the record keeps their ids, and its bag only
+/// its words.
+void take_terms(TrainingRecord& t, TermDictionary& dictionary) {
+    t.terms = intern_features(t.bag, dictionary);
+    // Assigned from new vectors: `= {}` clears but keeps the capacity, which at 100,000 records
+    // held about a gigabyte.
+    t.bag.features = std::vector<RawFeature>();
+    t.bag.surfaces = std::vector<std::string>();
 }
 
 } // namespace
@@ -294,6 +307,7 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet,
         t.title = record.title;
         t.labels = it->second;
         t.bag = extract_features(record, analyzer, features, false, with_words);
+        take_terms(t, set.dictionary);
         seen.insert(t.labels.begin(), t.labels.end());
         set.records.push_back(std::move(t));
     });
@@ -313,6 +327,7 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet,
                 t.labels = {code};
                 t.bag = extract_features(taxonomy_record(*node, *taxonomy), analyzer, features,
                                          false, with_words);
+                take_terms(t, set.dictionary);
                 set.group_texts.push_back(std::move(t));
             }
             // Texts of curated nodes only: a name taken from the records is no extra knowledge.
@@ -322,6 +337,7 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet,
                 t.labels = {code};
                 t.bag = extract_features(taxonomy_record(*node, *taxonomy), analyzer, features,
                                          false, with_words);
+                take_terms(t, set.dictionary);
                 set.label_texts.push_back(std::move(t));
             }
         }
@@ -340,6 +356,7 @@ TrainingSet collect_training_set(const Index& index, const std::string& facet,
         Record r;
         r.title = label;
         t.bag = extract_features(r, analyzer, features, false, with_words);
+        take_terms(t, set.dictionary);
         set.label_texts.push_back(std::move(t));
     }
     return set;
@@ -459,10 +476,11 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
                 if (fold[i] != f)
                     continue;
                 const TrainingRecord& record = set.records[sample[i]];
-                ComponentScores scores = m.score(m.vocabulary.vectorize(record.bag), &record.bag);
+                ComponentScores scores =
+                    m.score(m.vocabulary.vectorize(record.terms, set.dictionary), &record.bag);
                 // The mix needs only the per-label scores: dropping the neighbour list (which
                 // keeps the capacity of every example touched) keeps memory linear in records.
-                scores.neighbours = {};
+                scores.neighbours = std::vector<std::pair<std::uint32_t, float>>();
                 held_out.push_back(std::move(scores));
                 std::vector<std::uint32_t> g;
                 for (const auto& label : record.labels)
@@ -501,15 +519,17 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
 }
 
 namespace {
-// Fitted to two `tools/bench/run --parts train` runs of the benchmark corpus (23 codes, 2-core
-// machine, query/suggest/README.md "Training at scale"): 10,000 records 62.1 s / 879 MB, 100,000
-// records 248.6 s / 1,989 MB. The inner cross-validation's share stops growing at its sample bound.
+// Time fitted to two `tools/bench/run --parts train` runs of the benchmark corpus (23 codes, 2-core
+// machine, query/suggest/README.md "Training at scale"): 10,000 records 62.1 s, 100,000 records
+// 248.6 s. Memory fitted to the peak RSS of `airm train` on the same indexes after the features
+// were interned (same README): 10,000 records 213 MB, 100,000 records 635 MB. The inner
+// cross-validation's share stops growing at its sample bound.
 constexpr double kReferenceCodes = 23;
 constexpr double kSecondsPerRecord = 2.08e-3;      // the final fit, per record (23 codes)
 constexpr double kSecondsPerInnerRecord = 4.12e-3; // the inner folds, per sampled record
 constexpr double kBaseBytes = 64.0 * 1024 * 1024;  // the process, the index, the analyzer
-constexpr double kBytesPerRecord = 12.3e3;         // its features, vector and training row
-constexpr double kBytesPerInnerRecord = 69.2e3;    // the inner folds' models and scores
+constexpr double kBytesPerRecord = 4.92e3;         // its interned features and training row
+constexpr double kBytesPerInnerRecord = 10.7e3;    // the inner folds' models and scores
 } // namespace
 
 TrainingEstimate estimate_training(std::uint64_t records, std::size_t labels) {

@@ -63,7 +63,8 @@ struct TrainingRecord {
     std::string id;
     std::string title;
     std::vector<std::string> labels;
-    FeatureBag bag;
+    TermCounts terms; ///< its features, by id in TrainingSet::dictionary
+    FeatureBag bag;   ///< its words only (FeatureBag::words; the features are in `terms`)
 };
 
 /// What a model of one facet learns from: labelled records and, for cold start, one pseudo-record
@@ -73,6 +74,7 @@ struct TrainingSet {
     bool hierarchical = false;
     AnalyzerConfig analyzer;
     FeatureOptions features;
+    TermDictionary dictionary; ///< the feature names of records and texts, each once
     std::vector<TrainingRecord> records;
     std::vector<TrainingRecord>
         label_texts; ///< one per candidate label with a text (label = its code)

@@ -262,9 +262,11 @@ TEST_CASE("the word vectors of a version 4 model carry over when the upgrade ret
     const airm::SuggestModel saved = airm::load_model(path);
     REQUIRE(saved.word_vectors != nullptr);
 
-    // Version 4 had, between the examples and the word-vector table, six more sections (BM25
-    // weights, source features, source lifts, label log priors, sibling weights and biases),
-    // each an empty array (a zero count) when off, as by default.
+    // Version 4 stored sparse vectors as (index, value) pairs, as version 5 does, and had,
+    // between the examples and the word-vector table, six more sections (BM25 weights, source
+    // features, source lifts, label log priors, sibling weights and biases), each an empty array
+    // (a zero count) when off, as by default.
+    airm::save_model(saved, path, airm::kModelFormatPairsVersion);
     std::string data = file_bytes(path);
     auto u32 = [](std::uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
     const std::string& first_word = saved.word_vectors->words().front();
