@@ -70,21 +70,9 @@ const CLI::Validator kMinDf = zero_or_range("--min-df", 1, 1000000, "by the reco
 struct MethodArgs {
     TrainOptions train;
     std::string word_vectors;
-    CLI::Option* svm_c_option = nullptr;
 
     void add_to(CLI::App& command) {
-        svm_c_option =
-            command
-                .add_option("--svm-c", train.svm_c,
-                            "Inverse regularisation of the linear model (given: used as it is, "
-                            "instead of --svm-c-choices)")
-                ->check(non_negative(true))
-                ->capture_default_str();
-        command
-            .add_option("--svm-c-choices", train.svm_c_choices,
-                        "Candidates for --svm-c, comma-separated: the inner cross-validation "
-                        "keeps the best (empty: --svm-c)")
-            ->delimiter(',')
+        command.add_option("--svm-c", train.svm_c, "Inverse regularisation of the linear model")
             ->check(non_negative(true))
             ->capture_default_str();
         command
@@ -121,8 +109,6 @@ struct MethodArgs {
     }
     TrainOptions options() const {
         TrainOptions o = train;
-        if (svm_c_option != nullptr && svm_c_option->count() > 0)
-            o.svm_c_choices.clear(); // an explicit C is not second-guessed
         if (!word_vectors.empty())
             o.word_vectors =
                 std::make_shared<const WordVectors>(WordVectors::load_text(word_vectors));
