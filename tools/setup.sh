@@ -7,7 +7,7 @@ build="${AIRM_BUILD_DIR:-$root/build}"
 
 packages=(build-essential cmake pkg-config libxapian-dev libicu-dev nlohmann-json3-dev catch2 libcli11-dev
           libjemalloc-dev xapian-tools python3 python3-xapian fasttext
-          libcpp-httplib-dev chromium chromium-driver python3-selenium hey)
+          libcpp-httplib-dev chromium chromium-driver python3-selenium python3-sklearn hey)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
