@@ -10,7 +10,6 @@
 #include <cmath>
 #include <functional>
 #include <numeric>
-#include <optional>
 #include <set>
 
 namespace airm {
@@ -450,13 +449,9 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
     progress.report = &options.progress;
     progress.total = static_cast<std::uint64_t>(subset.size()) * problems;
 
-    // Out-of-fold component scores of the subset fit the mixing weights and the calibration, and
-    // choose C among the candidates: the C whose mix reaches the lowest held-out log-loss.
-    std::vector<double> c_choices = options.svm_c_choices;
-    if (c_choices.empty())
-        c_choices.push_back(options.svm_c);
-    TrainOptions chosen = options;
-    std::optional<Mixture> mixture;
+    // Out-of-fold component scores of the subset, for mixing weights and calibration.
+    std::vector<ComponentScores> held_out;
+    std::vector<std::vector<std::uint32_t>> gold;
     const unsigned k = options.inner_folds;
     if (k >= 2 && subset.size() >= 4 * static_cast<std::size_t>(k)) {
         std::vector<std::uint32_t> sample; // the inner cross-validation's records
@@ -465,68 +460,56 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
             sample.push_back(subset[p]);
         const std::vector<std::uint32_t> fold =
             stratified_folds(set.records, sample, k, options.seed);
-        // Each inner fit trains on (k - 1) / k of the sample, once per candidate C.
-        progress.total +=
-            static_cast<std::uint64_t>(sample.size()) * (k - 1) * problems * c_choices.size();
+        // Each inner fit trains on (k - 1) / k of the sample.
+        progress.total += static_cast<std::uint64_t>(sample.size()) * (k - 1) * problems;
         std::map<std::string, std::uint32_t> label_index;
         for (std::uint32_t i = 0; i < labels.size(); ++i)
             label_index[labels[i]] = i;
-        for (const double c : c_choices) {
-            TrainOptions trial = options;
-            trial.svm_c = c;
-            std::vector<ComponentScores> held_out;
-            std::vector<std::vector<std::uint32_t>> gold;
-            for (unsigned f = 0; f < k; ++f) {
-                std::vector<std::uint32_t> inner;
-                for (std::size_t i = 0; i < sample.size(); ++i) {
-                    if (fold[i] != f)
-                        inner.push_back(sample[i]);
-                }
-                const SuggestModel m = fit_components(set, inner, labels, trial, progress);
-                for (std::size_t i = 0; i < sample.size(); ++i) {
-                    if (fold[i] != f)
-                        continue;
-                    const TrainingRecord& record = set.records[sample[i]];
-                    ComponentScores scores = m.score(
-                        m.vocabulary.vectorize(record.terms, set.dictionary), &record.bag);
-                    // The mix needs only the per-label scores: dropping the neighbour list
-                    // (which keeps the capacity of every example touched) keeps memory linear
-                    // in records.
-                    scores.neighbours = std::vector<std::pair<std::uint32_t, float>>();
-                    held_out.push_back(std::move(scores));
-                    std::vector<std::uint32_t> g;
-                    for (const auto& label : record.labels)
-                        g.push_back(label_index.at(label));
-                    gold.push_back(std::move(g));
-                }
+        for (unsigned f = 0; f < k; ++f) {
+            std::vector<std::uint32_t> inner;
+            for (std::size_t i = 0; i < sample.size(); ++i) {
+                if (fold[i] != f)
+                    inner.push_back(sample[i]);
             }
-            Mixture m = fit_mixture(held_out, gold, multi_label);
-            if (!mixture || m.log_loss < mixture->log_loss) {
-                mixture = m;
-                chosen.svm_c = c;
+            const SuggestModel m = fit_components(set, inner, labels, options, progress);
+            for (std::size_t i = 0; i < sample.size(); ++i) {
+                if (fold[i] != f)
+                    continue;
+                const TrainingRecord& record = set.records[sample[i]];
+                ComponentScores scores =
+                    m.score(m.vocabulary.vectorize(record.terms, set.dictionary), &record.bag);
+                // The mix needs only the per-label scores: dropping the neighbour list (which
+                // keeps the capacity of every example touched) keeps memory linear in records.
+                scores.neighbours = std::vector<std::pair<std::uint32_t, float>>();
+                held_out.push_back(std::move(scores));
+                std::vector<std::uint32_t> g;
+                for (const auto& label : record.labels)
+                    g.push_back(label_index.at(label));
+                gold.push_back(std::move(g));
             }
         }
     }
 
-    SuggestModel model = fit_components(set, subset, labels, chosen, progress);
+    SuggestModel model = fit_components(set, subset, labels, options, progress);
     model.multi_label = multi_label;
     model.trained_records = subset.size();
-    if (!mixture) {
+    if (held_out.empty()) {
         // Without an inner cross-validation the word-vector members keep no weight.
         model.embedding_weight = 0.0F;
         model.embedding_prior_weight = 0.0F;
         model.embedding_neighbour_weight = 0.0F;
     } else {
-        model.neighbour_weight = mixture->neighbour_weight;
-        model.prior_weight = mixture->prior_weight;
-        model.group_weight = mixture->group_weight;
-        model.centroid_weight = mixture->centroid_weight;
-        model.embedding_weight = mixture->embedding_weight;
-        model.embedding_prior_weight = mixture->embedding_prior_weight;
-        model.embedding_neighbour_weight = mixture->embedding_neighbour_weight;
-        model.temperature = mixture->temperature;
-        model.platt_a = mixture->platt_a;
-        model.platt_b = mixture->platt_b;
+        const Mixture mixture = fit_mixture(held_out, gold, multi_label);
+        model.neighbour_weight = mixture.neighbour_weight;
+        model.prior_weight = mixture.prior_weight;
+        model.group_weight = mixture.group_weight;
+        model.centroid_weight = mixture.centroid_weight;
+        model.embedding_weight = mixture.embedding_weight;
+        model.embedding_prior_weight = mixture.embedding_prior_weight;
+        model.embedding_neighbour_weight = mixture.embedding_neighbour_weight;
+        model.temperature = mixture.temperature;
+        model.platt_a = mixture.platt_a;
+        model.platt_b = mixture.platt_b;
     }
     for (const auto& label : labels) {
         auto it = set.names.find(label);

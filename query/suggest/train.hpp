@@ -20,11 +20,7 @@ namespace airm {
 /// How a model is trained. Defaults are the settings chosen with `airm evaluate`.
 struct TrainOptions {
     FeatureOptions features;
-    double svm_c = 1.0; ///< inverse regularisation of the linear model
-    /// Candidate values of svm_c: the inner cross-validation fits the mix once per candidate and
-    /// keeps the C whose mix has the lowest held-out log-loss (C is then fitted on the training
-    /// records, not chosen on one taxonomy). Empty: svm_c as given.
-    std::vector<double> svm_c_choices;
+    double svm_c = 1.0;         ///< inverse regularisation of the linear model
     float balance_power = 0.5F; ///< weigh positives and negatives by (n / 2 n_side)^power (0: off)
     std::uint32_t neighbours_k = 10; ///< neighbours voting
     bool taxonomy_examples = true;   ///< taxonomy texts also train the linear model

@@ -377,28 +377,6 @@ TEST_CASE("training keeps a bounded sample of examples but learns from every rec
     CHECK(calls.back().first == calls.back().second);
 }
 
-TEST_CASE("the inner cross-validation keeps the candidate C whose mix fits the held-out records "
-          "best, in whatever order the candidates come",
-          "[suggest][model]") {
-    TempDir tmp;
-    const airm::Index index = airm::Index::open(build_corpus_index(tmp));
-    const airm::TrainingSet set = airm::collect_training_set(index, "category", {});
-    airm::TrainOptions fixed;
-    fixed.svm_c = 1.0;
-    const airm::SuggestModel reference = airm::train_model(set, {}, fixed);
-    // A C of 1e-6 leaves the linear scores near zero: its mix cannot fit as well as C = 1's.
-    for (const std::vector<double>& choices :
-         {std::vector<double>{1e-6, 1.0}, std::vector<double>{1.0, 1e-6}}) {
-        airm::TrainOptions options;
-        options.svm_c = 1e-6; // ignored when there are candidates
-        options.svm_c_choices = choices;
-        const airm::SuggestModel chosen = airm::train_model(set, {}, options);
-        CHECK(chosen.temperature == reference.temperature);
-        check_same_suggestions(airm::Suggester{chosen}, airm::Suggester{reference},
-                               "Red-team the model before release and publish the results");
-    }
-}
-
 TEST_CASE("the expected training cost grows linearly with the records", "[suggest][model]") {
     const airm::TrainingEstimate small = airm::estimate_training(100000, 23);
     const airm::TrainingEstimate large = airm::estimate_training(1000000, 23);
