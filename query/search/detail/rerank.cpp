@@ -60,6 +60,10 @@ std::vector<Reranked> rerank(std::vector<RerankCandidate> candidates,
 std::vector<std::string> leaf_codes(std::string_view slot_values) {
     std::vector<std::string> all;
     schema::for_each_value(slot_values, [&](std::string_view v) { all.emplace_back(v); });
+    return leaf_codes(std::move(all));
+}
+
+std::vector<std::string> leaf_codes(std::vector<std::string> all) {
     std::vector<std::string> out;
     for (const auto& code : all) {
         const bool ancestor = std::any_of(all.begin(), all.end(), [&](const std::string& other) {

@@ -49,5 +49,7 @@ struct Reranked {
 
 /// The most specific of a record's hierarchical facet values (a slot holds every ancestor too).
 [[nodiscard]] std::vector<std::string> leaf_codes(std::string_view slot_values);
+/// The same from a record's values already split.
+[[nodiscard]] std::vector<std::string> leaf_codes(std::vector<std::string> all);
 
 } // namespace airm::detail
