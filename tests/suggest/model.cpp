@@ -8,6 +8,7 @@
 #include "query/suggest/file_format.hpp"
 #include "query/suggest/folds.hpp"
 #include "query/suggest/store.hpp"
+#include "suggest/corpus_index.hpp"
 #include "suggest/mit_data.hpp"
 #include "support.hpp"
 
@@ -58,14 +59,7 @@ std::string build_small_index(const TempDir& tmp) {
     return db;
 }
 
-std::string build_corpus_index(const TempDir& tmp) {
-    airm::IndexOptions options;
-    options.taxonomies.push_back(
-        airm::load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json", "category"));
-    const std::string db = tmp.file("corpus-db");
-    (void)airm::index_files(db, {airm::test::corpus_dir() + "/records.jsonl"}, options);
-    return db;
-}
+using airm::test::build_corpus_index;
 
 /// Both suggesters give the same codes with the same confidences for `text`.
 void check_same_suggestions(const airm::Suggester& a, const airm::Suggester& b, const char* text) {

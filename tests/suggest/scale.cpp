@@ -6,6 +6,7 @@
 #include "query/suggest/file_format.hpp"
 #include "query/suggest/store.hpp"
 #include "query/suggest/train.hpp"
+#include "suggest/corpus_index.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,20 +14,8 @@
 #include <string>
 #include <vector>
 
+using airm::test::build_corpus_index;
 using airm::test::TempDir;
-
-namespace {
-
-std::string build_corpus_index(const TempDir& tmp) {
-    airm::IndexOptions options;
-    options.taxonomies.push_back(
-        airm::load_taxonomy_file(airm::test::corpus_dir() + "/taxonomy.json", "category"));
-    const std::string db = tmp.file("corpus-db");
-    (void)airm::index_files(db, {airm::test::corpus_dir() + "/records.jsonl"}, options);
-    return db;
-}
-
-} // namespace
 
 TEST_CASE("a term dictionary gives each term one id and reads every term back as interned",
           "[suggest][scale]") {
