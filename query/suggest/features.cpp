@@ -183,6 +183,21 @@ std::int64_t Vocabulary::find(std::string_view term) const {
 
 namespace {
 
+/// (vocabulary index, position) of each of a record's `n` features that the vocabulary has:
+/// `index_at(i)` is feature i's vocabulary index, or negative when the vocabulary lacks it.
+template <typename IndexAt>
+std::vector<std::pair<std::uint32_t, std::uint32_t>> found_features(std::size_t n,
+                                                                    IndexAt index_at) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> found;
+    found.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::int64_t index = index_at(i);
+        if (index >= 0)
+            found.emplace_back(static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(i));
+    }
+    return found;
+}
+
 /// The L2-normalised sublinear TF-IDF vector of the features found in the vocabulary: `found`
 /// holds (vocabulary index, position in the record's features), `count` gives a position's count.
 template <typename Count>
@@ -210,14 +225,8 @@ SparseVector tf_idf(std::vector<std::pair<std::uint32_t, std::uint32_t>>& found,
 
 SparseVector Vocabulary::vectorize(const FeatureBag& bag,
                                    std::vector<std::uint32_t>* positions) const {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> found; // (feature index, position in bag)
-    found.reserve(bag.features.size());
-    for (std::size_t i = 0; i < bag.features.size(); ++i) {
-        std::int64_t index = find(bag.features[i].term);
-        if (index >= 0) {
-            found.emplace_back(static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(i));
-        }
-    }
+    auto found = found_features(bag.features.size(),
+                                [&](std::size_t i) { return find(bag.features[i].term); });
     SparseVector out =
         tf_idf(found, idf_, [&bag](std::uint32_t i) { return bag.features[i].count; });
     if (positions != nullptr) {
@@ -231,25 +240,16 @@ SparseVector Vocabulary::vectorize(const FeatureBag& bag,
 
 SparseVector Vocabulary::vectorize(const TermCounts& terms,
                                    const std::vector<std::int32_t>& index_of) const {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> found;
-    found.reserve(terms.size());
-    for (std::size_t i = 0; i < terms.size(); ++i) {
-        const std::int32_t index = index_of[terms[i].term];
-        if (index >= 0)
-            found.emplace_back(static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(i));
-    }
+    auto found = found_features(terms.size(), [&](std::size_t i) {
+        return static_cast<std::int64_t>(index_of[terms[i].term]);
+    });
     return tf_idf(found, idf_, [&terms](std::uint32_t i) { return terms[i].count; });
 }
 
 SparseVector Vocabulary::vectorize(const TermCounts& terms,
                                    const TermDictionary& dictionary) const {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> found;
-    found.reserve(terms.size());
-    for (std::size_t i = 0; i < terms.size(); ++i) {
-        const std::int64_t index = find(dictionary.term(terms[i].term));
-        if (index >= 0)
-            found.emplace_back(static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(i));
-    }
+    auto found = found_features(
+        terms.size(), [&](std::size_t i) { return find(dictionary.term(terms[i].term)); });
     return tf_idf(found, idf_, [&terms](std::uint32_t i) { return terms[i].count; });
 }
 
