@@ -362,11 +362,12 @@ struct Searcher::Impl {
     SearchResult search(const SearchRequest& request);
     SearchResult run(const SearchRequest& request, const Plan& plan, SearchResult result);
     [[nodiscard]] Filters collect_filters(const SearchRequest& request) const;
-    /// Appends records matching only some words: while the page is not full, or, for a pool to
-    /// rerank, the best `request.limit` of them.
+    /// Appends records matching only some words when the full matches do not fill the page: as
+    /// many as the page lacks, or, for a pool of `pool` candidates to rerank (0: none), the best
+    /// max(pool, offset + limit) of them.
     void add_partial_matches(const SearchRequest& request, const Plan& plan, const Filters& filters,
                              Page& page, std::vector<bool>& partial, SearchResult& result,
-                             bool pool);
+                             std::size_t pool);
     /// Whether a search reranks a pool of candidates (relevance order, a text query).
     [[nodiscard]] bool pooled(const SearchRequest& request, const Plan& plan) const {
         return plan.rerank && request.sort == SortOrder::relevance &&
@@ -707,14 +708,15 @@ Searcher::Impl::Page Searcher::Impl::run_either(const QNode& query, const Search
 void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Plan& plan,
                                          const Filters& filters, Page& page,
                                          std::vector<bool>& partial, SearchResult& result,
-                                         bool pool) {
+                                         std::size_t pool) {
     // Records matching some but not all of the words, after the full matches: one query (any of
     // the words, minus the full matches), so they are ranked by their own BM25 score, or in the
     // requested sort order, exactly like the full matches above them.
     const std::size_t wanted = request.offset + request.limit;
     const auto& relax = plan.relaxation;
-    // A pool already full of full matches is reranked without partial ones: at 100,000 records
-    // their query more than doubled a search's time, for records that rarely reach the page.
+    // Only when the full matches do not fill the page, even for a pool to rerank: pooling partial
+    // matches beside a full page changed nDCG@10 on the judged queries by 0.001 and made a
+    // search at 100,000 records 1.3x slower (tools/bench/QUALITY.md).
     if (relax.droppable.size() < 2 || page.total >= wanted)
         return;
     std::vector<QNode> parts{QNode::combine(QOp::or_, relax.droppable)};
@@ -726,7 +728,10 @@ void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Pla
     QNode q = QNode::combine(QOp::filter, std::move(parts));
     q = QNode::combine(QOp::and_not, {std::move(q), QNode::combine(QOp::or_, std::move(out))});
     SearchRequest rest = request;
-    if (!pool) {
+    if (pool > 0) {
+        rest.offset = 0;
+        rest.limit = std::max(wanted, pool);
+    } else {
         rest.offset = request.offset > page.total ? request.offset - page.total : 0;
         rest.limit = wanted - std::max<std::uint64_t>(page.total, request.offset);
     }
@@ -759,20 +764,36 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
         std::map<Xapian::docid, std::size_t> at; // pool index by docid
         for (std::size_t i = 0; i < pool.size(); ++i)
             at[pool[i].did] = i;
-        std::optional<Xapian::Query> pool_ids; // the pool, by id terms (any layout, any shards)
+        // Every full match holds every part but an optional stop word: only the others are
+        // looked up (opening a word's posting lists costs more than the search at 100,000 records).
+        std::vector<std::size_t> partials;
+        for (std::size_t i : by_docid) {
+            if (pool[i].partial)
+                partials.push_back(i);
+        }
+        // The pool's records by id terms (any layout, any shards): all of them, the partial ones.
+        std::optional<Xapian::Query> ids_of[2];
         for (const auto& leaf : words) {
             const QNode& word = leaf.query;
+            const std::vector<std::size_t>& unknown = leaf.optional ? by_docid : partials;
+            if (!leaf.optional) {
+                for (std::size_t i = 0; i < pool.size(); ++i)
+                    matched[i] += pool[i].partial ? 0 : 1;
+            }
+            if (unknown.empty())
+                continue;
             if (in_memory() && detail::runs_in_memory(word)) {
                 detail::Matcher m(db, doc_lengths(), bm25(), word, &termfreqs);
-                for (std::size_t i : by_docid)
+                for (std::size_t i : unknown)
                     matched[i] += m.matches(pool[i].did) ? 1 : 0;
                 continue;
             }
+            std::optional<Xapian::Query>& pool_ids = ids_of[leaf.optional ? 0 : 1];
             if (!pool_ids) {
                 std::vector<Xapian::Query> ids;
-                for (const auto& c : pool) {
+                for (std::size_t i : unknown) {
                     ids.emplace_back(
-                        schema::id_term(db.get_document(c.did, Xapian::DOC_ASSUME_VALID)
+                        schema::id_term(db.get_document(pool[i].did, Xapian::DOC_ASSUME_VALID)
                                             .get_value(schema::kSlotId)));
                 }
                 pool_ids = Xapian::Query(Xapian::Query::OP_OR, ids.begin(), ids.end());
@@ -906,7 +927,7 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
             sideways_known[sideways_keys[k]] = sideways[k].known;
         result.total = page.total;
         std::vector<bool> partial(page.hits.size(), false);
-        add_partial_matches(first, plan, filters, page, partial, result, pool);
+        add_partial_matches(request, plan, filters, page, partial, result, pool ? kPool : 0);
         std::map<Xapian::docid, detail::Reranked> adjusted;
         if (pool)
             rerank_pool(request, plan, page, partial, adjusted);

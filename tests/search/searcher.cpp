@@ -283,6 +283,32 @@ TEST_CASE("search: paging, sorting and filters by year", "[query][search]") {
         CHECK(h.record.source.year.value_or(0) <= 2023);
 }
 
+TEST_CASE("search: a full match without a stop word of the query counts as matching part of it",
+          "[query][search]") {
+    TempDir dir;
+    Index index = Index::open(test::build_corpus_index(dir));
+    for (bool in_memory : {true, false}) {
+        Searcher searcher(index, test::searcher_options(index, in_memory));
+        SearchRequest request;
+        request.query = "whistleblower when"; // "when" is a stop word: it only adds weight
+        request.explain = true;
+        SearchResult r = searcher.search(request);
+        REQUIRE(r.total >= 2);
+        bool without = false;
+        for (const auto& h : r.hits) {
+            CHECK_FALSE(h.partial);
+            REQUIRE(h.explain.size() >= 2);
+            const bool has_stop_word = h.explain[1].label == "when" && h.explain[1].weight > 0;
+            bool coordination = false;
+            for (const auto& part : h.explain)
+                coordination = coordination || part.label == "(not every word: coordination)";
+            CHECK(coordination == !has_stop_word);
+            without = without || !has_stop_word;
+        }
+        CHECK(without); // records without "when" are among the full matches
+    }
+}
+
 TEST_CASE("search: --explain parts add up to the score and name their fields", "[query][search]") {
     TempDir dir;
     Index index = Index::open(test::build_corpus_index(dir));

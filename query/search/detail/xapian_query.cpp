@@ -170,6 +170,7 @@ class Compiler {
     OptQ compile_all_of_parts(const QueryNode& n, bool top, bool negated_context) {
         std::vector<Q> positive;
         std::vector<Q> negative;
+        std::vector<std::size_t> stop_leaves; // top-level leaves that are stop words
         const auto& kids = n.children;
         for (std::size_t i = 0; i < kids.size();) {
             // A run of plain words may hold a synonym ("red teaming"): expand it.
@@ -209,8 +210,11 @@ class Compiler {
                 const bool stop = is_stopword(c);
                 positive.push_back(*q);
                 stop_.push_back(stop);
-                if (top)
+                if (top) {
                     add_leaf(label(c), *q);
+                    if (stop)
+                        stop_leaves.push_back(leaves_.size() - 1);
+                }
                 if (top && !stop)
                     (weighted_text(c) && !c.required ? relaxable_ : required_).push_back(*q);
             }
@@ -229,6 +233,10 @@ class Compiler {
                 optional.clear();
             }
             positive = std::move(kept);
+            if (!optional.empty()) {
+                for (std::size_t leaf : stop_leaves)
+                    leaves_[leaf].optional = true;
+            }
         }
         stop_.clear();
         Q pos = positive.empty() ? Q::all() : Q::combine(QOp::and_, std::move(positive));

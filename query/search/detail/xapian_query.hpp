@@ -58,6 +58,9 @@ struct ExplainLeaf {
     /// The synonym alternatives inside `query` (label: the member, query: its scaled part), so
     /// that --explain says which weight came from a synonym rather than the words typed.
     std::vector<ExplainLeaf> synonyms;
+    /// A top-level stop word beside other words: it only adds weight, so a full match may lack
+    /// it (every other top-level part is held by every full match).
+    bool optional = false;
 };
 
 /// A plain word of the query and the terms it searched, for "did you mean".
