@@ -19,6 +19,11 @@ common-word cutoff, no coordination factor, no code prior, no synonyms: the orde
 
   relevance.py --judged tests/data/judged-queries-mit.tsv --data ../shared/data/mit-mitigations \
                [--airm build/tools/airm/airm --db INDEX [--ranking "k1=1.2 b=0.5"]] [--per-query]
+               [--show "a judged query" ...]
+
+--per-query prints each query's nDCG@10 for every system; --show prints a query's top 10 from each
+system side by side, each record with its grade and name, then the judged records airm missed: what
+to read when a query loses.
 """
 import argparse
 import csv
@@ -137,8 +142,14 @@ def main():
     ap.add_argument('--db', help='an airm index of the MIT data')
     ap.add_argument('--ranking', help="airm's --ranking settings (default: airm's defaults)")
     ap.add_argument('--per-query', action='store_true')
+    ap.add_argument('--show', action='append', default=[], metavar='QUERY',
+                    help="a judged query's top 10 from each system, side by side (repeatable)")
     args = ap.parse_args()
     judged, held_out = read_judgments(args.judged)
+    unknown = [q for q in args.show if q not in judged]
+    if unknown:
+        ap.error('--show %r: not a judged query in %s (copy one from its first column)'
+                 % (unknown[0], args.judged))
     queries = list(judged)
     xapian_name = 'Xapian defaults (TermGenerator + QueryParser)'
     systems = {xapian_name: xapian_rankings(args.data, queries),
@@ -180,6 +191,28 @@ def main():
         for q in queries:
             print(q + '\t' + ('yes' if q in held_out else 'no') + '\t' +
                   '\t'.join('%.3f' % details[n][q][0] for n in names))
+
+    for q in args.show:
+        show(q, judged[q], {n: r[q] for n, r in systems.items()}, record_names(args.data))
+
+
+def record_names(data_dir):
+    path = os.path.join(data_dir, 'mitigation-database-2025-07-23.csv')
+    with open(path, encoding='utf-8-sig', newline='') as f:
+        return {row['Action ID']: ' '.join(row['Action Name'].split()) for row in csv.DictReader(f)}
+
+
+def show(query, grades, rankings, names):
+    """One query's top 10 per system, each record as 'grade id name', then what airm missed."""
+    print('\n%s (%d judged)' % (query, len(grades)))
+    for name, ranked in rankings.items():
+        print('  %s:' % name)
+        for i, rid in enumerate(ranked[:10]):
+            print('    %2d. %d %s  %s' % (i + 1, grades.get(rid, 0), rid, names.get(rid, '')[:60]))
+    if 'airm' in rankings:
+        missed = sorted((r for r in grades if r not in rankings['airm'][:10]), key=lambda r: -grades[r])
+        print('  judged, not in airm\'s top 10: ' +
+              ('; '.join('%d %s %s' % (grades[r], r, names.get(r, '')[:40]) for r in missed) or 'none'))
 
 
 if __name__ == '__main__':
