@@ -377,6 +377,13 @@ struct Searcher::Impl {
     void rerank_pool(const SearchRequest& request, const Plan& plan, Page& page,
                      std::vector<bool>& partial,
                      std::map<Xapian::docid, detail::Reranked>& adjusted);
+    /// Over shard servers, reads the pool's documents at once (read_remote).
+    void read_pool(const std::vector<detail::RerankCandidate>& pool) {
+        std::vector<Xapian::docid> dids;
+        for (const auto& c : pool)
+            dids.push_back(c.did);
+        read_remote(dids);
+    }
     Page run_either(const QNode& query, const SearchRequest& request, FacetCounter* counter,
                     bool sideways, SlotCounts* slot_counts = nullptr);
     Page run_in_memory(const QNode& query, const SearchRequest& request, FacetCounter* counter,
@@ -398,6 +405,13 @@ struct Searcher::Impl {
     /// Combination counts of the facets not filtered, counted with the match, for
     /// servable_counts().
     std::map<std::string, std::map<std::string, std::uint64_t>> servable_base;
+    /// Over shard servers, the documents read by this search: a reranked search reads its
+    /// pool's ids and codes, then its page's records, each document once.
+    std::map<Xapian::docid, Xapian::Document> read_documents;
+    /// Reads those of `dids` not read yet (detail::documents: every shard's at once).
+    void read_remote(const std::vector<Xapian::docid>& dids);
+    /// Document `did`: over shard servers the one read_remote() read, else read now.
+    [[nodiscard]] Xapian::Document document(Xapian::docid did) const;
     std::optional<std::string> correction(const std::string& query,
                                           const std::vector<detail::WordLeaf>& words);
     std::vector<ExplainPart> explain(const Plan& plan, Xapian::docid did, const std::string& id,
@@ -769,12 +783,10 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
                 continue;
             }
             if (!pool_ids) {
+                read_pool(pool);
                 std::vector<Xapian::Query> ids;
-                for (const auto& c : pool) {
-                    ids.emplace_back(
-                        schema::id_term(db.get_document(c.did, Xapian::DOC_ASSUME_VALID)
-                                            .get_value(schema::kSlotId)));
-                }
+                for (const auto& c : pool)
+                    ids.emplace_back(schema::id_term(document(c.did).get_value(schema::kSlotId)));
                 pool_ids = Xapian::Query(Xapian::Query::OP_OR, ids.begin(), ids.end());
             }
             Xapian::Enquire e(db);
@@ -803,6 +815,8 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
         // the database cost more than the search itself at 100,000 records.
         const bool columns = in_memory() && table().loaded();
         const std::size_t column = columns ? table().facet_index(name) : 0;
+        if (!columns)
+            read_pool(pool);
         for (std::size_t i : by_docid) {
             if (columns && column < table().facets().size()) {
                 std::vector<std::string> values;
@@ -815,8 +829,7 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
                 pool[i].codes = detail::leaf_codes(std::move(values));
                 continue;
             }
-            pool[i].codes = detail::leaf_codes(
-                db.get_document(pool[i].did, Xapian::DOC_ASSUME_VALID).get_value(info.slot));
+            pool[i].codes = detail::leaf_codes(document(pool[i].did).get_value(info.slot));
         }
         break;
     }
@@ -833,10 +846,30 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
     }
 }
 
+void Searcher::Impl::read_remote(const std::vector<Xapian::docid>& dids) {
+    if (!remote)
+        return;
+    std::vector<Xapian::docid> missing;
+    for (Xapian::docid did : dids) {
+        if (read_documents.count(did) == 0)
+            missing.push_back(did);
+    }
+    auto read = detail::documents(detail::IndexAccess::shards(*index), missing);
+    for (std::size_t i = 0; i < missing.size(); ++i)
+        read_documents.emplace(missing[i], std::move(read[i]));
+}
+
+Xapian::Document Searcher::Impl::document(Xapian::docid did) const {
+    if (auto found = read_documents.find(did); found != read_documents.end())
+        return found->second;
+    return db.get_document(did, Xapian::DOC_ASSUME_VALID);
+}
+
 SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
                                  SearchResult result) {
     ++searches_in_state;
     servable_base.clear();
+    read_documents.clear();
     const IndexMetadata& meta = index->metadata();
     result.ranking = ranking_text;
     result.code_names = names();
@@ -938,13 +971,16 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
         // Read through the documents (not a value stream): Xapian keeps one cursor on the value
         // table for document reads, so its upper B-tree levels are reused across hits and searches.
         std::vector<Record> records(n);
-        // Over shard servers, each document read is a round trip: every shard's are read at once.
-        std::vector<std::string> fetched;
+        // Over shard servers, each document read is a round trip: every shard's are read at once
+        // (none twice: a reranked search has read its pool's already).
+        std::vector<std::string> fetched(remote ? n : 0);
         if (remote) {
             std::vector<Xapian::docid> dids;
             for (const auto& hit : page.hits)
                 dids.push_back(hit.did);
-            fetched = detail::document_data(detail::IndexAccess::shards(*index), dids);
+            read_remote(dids);
+            for (std::size_t i = 0; i < n; ++i)
+                fetched[i] = document(page.hits[i].did).get_data();
         }
         for (std::size_t i : by_docid) {
             const Xapian::docid did = page.hits[i].did;

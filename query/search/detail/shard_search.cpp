@@ -94,10 +94,10 @@ std::vector<std::map<std::string, std::uint64_t>> count_slots(const Xapian::Data
     return spies.counts();
 }
 
-std::vector<std::string> document_data(const std::vector<Xapian::Database>& shards,
-                                       const std::vector<Xapian::docid>& dids) {
+std::vector<Xapian::Document> documents(const std::vector<Xapian::Database>& shards,
+                                        const std::vector<Xapian::docid>& dids) {
     const std::size_t n = shards.size();
-    std::vector<std::string> out(dids.size());
+    std::vector<Xapian::Document> out(dids.size());
     // Xapian interleaves the docids of several databases: docid d is (d - 1) / n + 1 of shard
     // (d - 1) % n.
     std::vector<std::vector<std::size_t>> of_shard(n);
@@ -106,7 +106,7 @@ std::vector<std::string> document_data(const std::vector<Xapian::Database>& shar
     auto read = [&](std::size_t shard) {
         for (std::size_t i : of_shard[shard]) {
             const Xapian::docid local = static_cast<Xapian::docid>((dids[i] - 1) / n + 1);
-            out[i] = shards[shard].get_document(local, Xapian::DOC_ASSUME_VALID).get_data();
+            out[i] = shards[shard].get_document(local, Xapian::DOC_ASSUME_VALID);
         }
     };
     std::vector<std::size_t> busy;

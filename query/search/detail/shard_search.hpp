@@ -47,11 +47,12 @@ class SlotSpies {
 count_slots(const Xapian::Database& db, const Xapian::Query& query,
             const std::vector<unsigned>& slots, std::uint64_t* total = nullptr);
 
-/// The document data of `dids` (docids of the database made of `shards`, in that order), each
-/// shard's documents read in a thread of their own: over shard servers every read is a round
-/// trip, which Xapian 1.4 does not pipeline, so this waits for the shard with the most.
-[[nodiscard]] std::vector<std::string> document_data(const std::vector<Xapian::Database>& shards,
-                                                     const std::vector<Xapian::docid>& dids);
+/// The documents `dids` (docids of the database made of `shards`, in that order), each shard's
+/// read in a thread of their own: over shard servers every read is a round trip, which Xapian
+/// 1.4 does not pipeline, so this waits for the shard with the most. A document read from a
+/// shard server holds its data and values: reading them costs no further round trip.
+[[nodiscard]] std::vector<Xapian::Document> documents(const std::vector<Xapian::Database>& shards,
+                                                      const std::vector<Xapian::docid>& dids);
 
 /// Combination counts (count_slots) turned into counts per value: a record counts once under each
 /// value of its combination (hierarchical values are stored with their ancestors).
