@@ -18,8 +18,10 @@
 #include "query/search/spelling.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -210,10 +212,28 @@ struct Searcher::Impl {
         }
     }
 
+    /// When this searcher last asked for the latest commit (refresh_due()).
+    std::chrono::steady_clock::time_point refreshed = std::chrono::steady_clock::now();
+
+    /// Whether a search asks for the latest commit: always over local databases; over shard
+    /// servers, where asking costs a round trip to each in turn, at most once a second (and
+    /// whenever a search must be run again because a commit overwrote what it read).
+    [[nodiscard]] bool refresh_due(bool again) {
+        constexpr auto kRemoteRefresh = std::chrono::seconds(1);
+        const auto now = std::chrono::steady_clock::now();
+        if (remote && !again && now - refreshed < kRemoteRefresh)
+            return false;
+        refreshed = now;
+        return true;
+    }
+
     /// Moves to the latest committed state, dropping the in-memory columns of an older one. Other
     /// Searchers over the same Index may have reopened it already (refresh() is then false): the
     /// revision tells that the columns, lengths and term statistics made here are out of date.
-    void follow_latest_commit() {
+    /// `again`: the search is run again after a commit overwrote what it read.
+    void follow_latest_commit(bool again) {
+        if (!refresh_due(again))
+            return;
         const bool reopened = index->refresh();
         const Xapian::rev now = revision();
         if (reopened || now != state_revision) {
@@ -377,6 +397,32 @@ struct Searcher::Impl {
     void rerank_pool(const SearchRequest& request, const Plan& plan, Page& page,
                      std::vector<bool>& partial,
                      std::map<Xapian::docid, detail::Reranked>& adjusted);
+    /// The pool as a query on its records' id terms (any layout, any shards).
+    [[nodiscard]] Xapian::Query pool_query(const std::vector<detail::RerankCandidate>& pool) {
+        read_pool(pool);
+        std::vector<Xapian::Query> ids;
+        for (const auto& c : pool)
+            ids.emplace_back(schema::id_term(document(c.did).get_value(schema::kSlotId)));
+        return Xapian::Query(Xapian::Query::OP_OR, ids.begin(), ids.end());
+    }
+    /// Over shard servers, how many of `words` each of the pool matches, added to `matched`, by
+    /// one match for all the words (detail::matched_parts); false when that could not tell.
+    bool remote_coverage(const std::vector<detail::RerankCandidate>& pool,
+                         const std::vector<detail::ExplainLeaf>& words,
+                         std::vector<std::size_t>& matched) {
+        std::vector<Xapian::Query> parts;
+        for (const auto& leaf : words)
+            parts.push_back(xapian_query(leaf.query));
+        const auto sets = detail::matched_parts(db, pool_query(pool), parts, pool.size());
+        if (!sets)
+            return false;
+        for (std::size_t i = 0; i < pool.size(); ++i) {
+            const auto found = sets->find(pool[i].did);
+            if (found != sets->end())
+                matched[i] += static_cast<std::size_t>(std::popcount(found->second));
+        }
+        return true;
+    }
     /// Over shard servers, reads the pool's documents at once (read_remote).
     void read_pool(const std::vector<detail::RerankCandidate>& pool) {
         std::vector<Xapian::docid> dids;
@@ -774,7 +820,10 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
         for (std::size_t i = 0; i < pool.size(); ++i)
             at[pool[i].did] = i;
         std::optional<Xapian::Query> pool_ids; // the pool, by id terms (any layout, any shards)
+        const bool counted = remote && remote_coverage(pool, words, matched);
         for (const auto& leaf : words) {
+            if (counted)
+                break;
             const QNode& word = leaf.query;
             if (in_memory() && detail::runs_in_memory(word)) {
                 detail::Matcher m(db, doc_lengths(), bm25(), word, &termfreqs);
@@ -782,13 +831,8 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
                     matched[i] += m.matches(pool[i].did) ? 1 : 0;
                 continue;
             }
-            if (!pool_ids) {
-                read_pool(pool);
-                std::vector<Xapian::Query> ids;
-                for (const auto& c : pool)
-                    ids.emplace_back(schema::id_term(document(c.did).get_value(schema::kSlotId)));
-                pool_ids = Xapian::Query(Xapian::Query::OP_OR, ids.begin(), ids.end());
-            }
+            if (!pool_ids)
+                pool_ids = pool_query(pool);
             Xapian::Enquire e(db);
             e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, xapian_query(word), *pool_ids));
             e.set_weighting_scheme(Xapian::BoolWeight());
@@ -1119,7 +1163,7 @@ SearchResult Searcher::search(const SearchRequest& request) {
     constexpr int kAttempts = 5;
     for (int attempt = 1;; ++attempt) {
         try {
-            impl_->follow_latest_commit();
+            impl_->follow_latest_commit(attempt > 1);
             return impl_->search(request);
         } catch (const Xapian::DatabaseModifiedError& e) {
             if (attempt == kAttempts) {

@@ -3,6 +3,7 @@
 #include "engine/schema.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <memory>
 #include <thread>
@@ -92,6 +93,40 @@ std::vector<std::map<std::string, std::uint64_t>> count_slots(const Xapian::Data
     if (total != nullptr)
         *total = mset.get_matches_estimated();
     return spies.counts();
+}
+
+std::optional<std::map<Xapian::docid, std::uint64_t>>
+matched_parts(const Xapian::Database& db, const Xapian::Query& docs,
+              const std::vector<Xapian::Query>& parts, std::size_t n) {
+    constexpr std::size_t kMostParts = 50; // 2^51 and every sum below it are exact doubles
+    if (parts.empty() || parts.size() > kMostParts)
+        return std::nullopt;
+    // Under CoordWeight every matching term weighs 1 (times its scale), and a synonym weighs as
+    // one term: a part as a synonym weighs 1 wherever it matches, whatever its own terms.
+    // (MatchAll weighs 0 under CoordWeight.)
+    auto weighing = [](double weight, const Xapian::Query& part) {
+        return Xapian::Query(weight, Xapian::Query(Xapian::Query::OP_SYNONYM, &part, &part + 1));
+    };
+    std::vector<Xapian::Query> optional;
+    for (std::size_t k = 0; k < parts.size(); ++k)
+        optional.push_back(weighing(std::ldexp(1.0, static_cast<int>(k)), parts[k]));
+    // Every document of `docs` carries the bit above the parts': a weight without it, or not a
+    // whole number, means the weights do not read as sets.
+    const double every = std::ldexp(1.0, static_cast<int>(parts.size()));
+    Xapian::Enquire enquire(db);
+    enquire.set_query(
+        Xapian::Query(Xapian::Query::OP_AND_MAYBE, weighing(every, docs),
+                      Xapian::Query(Xapian::Query::OP_OR, optional.begin(), optional.end())));
+    enquire.set_weighting_scheme(Xapian::CoordWeight());
+    const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(n));
+    std::map<Xapian::docid, std::uint64_t> out;
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+        const double w = it.get_weight() - every;
+        if (w < 0 || w >= every || w != std::floor(w))
+            return std::nullopt;
+        out.emplace(*it, static_cast<std::uint64_t>(w));
+    }
+    return out;
 }
 
 std::vector<Xapian::Document> documents(const std::vector<Xapian::Database>& shards,

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +54,14 @@ count_slots(const Xapian::Database& db, const Xapian::Query& query,
 /// shard server holds its data and values: reading them costs no further round trip.
 [[nodiscard]] std::vector<Xapian::Document> documents(const std::vector<Xapian::Database>& shards,
                                                       const std::vector<Xapian::docid>& dids);
+
+/// Which of `parts` each document matching `docs` (at most `n` of them) matches, by docid: bit k
+/// for parts[k]. One match (each part weighs 2^k under CoordWeight, the sum is the set) instead
+/// of one per part: over shard servers each match is a round trip to every server. Nothing when
+/// there are too many parts for a double's bits, or a weight does not read as such a set.
+[[nodiscard]] std::optional<std::map<Xapian::docid, std::uint64_t>>
+matched_parts(const Xapian::Database& db, const Xapian::Query& docs,
+              const std::vector<Xapian::Query>& parts, std::size_t n);
 
 /// Combination counts (count_slots) turned into counts per value: a record counts once under each
 /// value of its combination (hierarchical values are stored with their ancestors).
