@@ -359,6 +359,8 @@ struct Searcher::Impl {
     struct Page {
         std::uint64_t total = 0;
         std::vector<detail::ScoredDoc> hits;
+        /// Over shard servers, the ids of (most of) the hits when asked for (see run_xapian).
+        std::map<Xapian::docid, std::string> ids;
     };
 
     /// Value slots whose combinations a match counts with Xapian's ValueCountMatchSpy (over
@@ -397,30 +399,62 @@ struct Searcher::Impl {
     void rerank_pool(const SearchRequest& request, const Plan& plan, Page& page,
                      std::vector<bool>& partial,
                      std::map<Xapian::docid, detail::Reranked>& adjusted);
-    /// The pool as a query on its records' id terms (any layout, any shards).
+    /// Over shard servers, the ids of a pooled search's hits that came with its matches.
+    std::map<Xapian::docid, std::string> known_ids;
+    /// The pool as a query on its records' id terms (any layout, any shards): the ids known,
+    /// else read from the documents.
     [[nodiscard]] Xapian::Query pool_query(const std::vector<detail::RerankCandidate>& pool) {
-        read_pool(pool);
+        std::vector<Xapian::docid> unknown;
+        for (const auto& c : pool) {
+            if (known_ids.count(c.did) == 0)
+                unknown.push_back(c.did);
+        }
+        read_remote(unknown);
         std::vector<Xapian::Query> ids;
-        for (const auto& c : pool)
-            ids.emplace_back(schema::id_term(document(c.did).get_value(schema::kSlotId)));
+        for (const auto& c : pool) {
+            const auto known = known_ids.find(c.did);
+            ids.emplace_back(schema::id_term(known != known_ids.end()
+                                                 ? known->second
+                                                 : document(c.did).get_value(schema::kSlotId)));
+        }
         return Xapian::Query(Xapian::Query::OP_OR, ids.begin(), ids.end());
     }
-    /// Over shard servers, how many of `words` each of the pool matches, added to `matched`, by
-    /// one match for all the words (detail::matched_parts); false when that could not tell.
-    bool remote_coverage(const std::vector<detail::RerankCandidate>& pool,
+    /// The slot of the codes the rerank's prior reads: the first hierarchical facet with a
+    /// taxonomy (the MIT export: category).
+    [[nodiscard]] std::optional<unsigned> code_slot() const {
+        const IndexMetadata& meta = index->metadata();
+        for (const auto& [name, info] : meta.facets) {
+            const Taxonomy* taxonomy = meta.taxonomy(name);
+            if (info.hierarchical && taxonomy != nullptr && !taxonomy->empty())
+                return info.slot;
+        }
+        return std::nullopt;
+    }
+    /// Over shard servers, how many of `words` each of the pool matches, added to `matched`, and
+    /// its codes (`codes_known` then true), by one match for all the words
+    /// (detail::matched_parts); false when that could not tell.
+    bool remote_coverage(std::vector<detail::RerankCandidate>& pool,
                          const std::vector<detail::ExplainLeaf>& words,
-                         std::vector<std::size_t>& matched) {
+                         std::vector<std::size_t>& matched, bool& codes_known) {
         std::vector<Xapian::Query> parts;
         for (const auto& leaf : words)
             parts.push_back(xapian_query(leaf.query));
-        const auto sets = detail::matched_parts(db, pool_query(pool), parts, pool.size());
-        if (!sets)
+        const std::optional<unsigned> slot = code_slot();
+        const auto sets = detail::matched_parts(db, pool_query(pool), parts,
+                                                slot.value_or(schema::kSlotId), pool.size());
+        if (!sets || sets->size() != pool.size())
             return false;
-        for (std::size_t i = 0; i < pool.size(); ++i) {
-            const auto found = sets->find(pool[i].did);
-            if (found != sets->end())
-                matched[i] += static_cast<std::size_t>(std::popcount(found->second));
+        for (const auto& c : pool) {
+            if (sets->count(c.did) == 0)
+                return false;
         }
+        for (std::size_t i = 0; i < pool.size(); ++i) {
+            const detail::MatchedParts& found = sets->at(pool[i].did);
+            matched[i] += static_cast<std::size_t>(std::popcount(found.parts));
+            if (slot)
+                pool[i].codes = detail::leaf_codes(found.value);
+        }
+        codes_known = slot.has_value();
         return true;
     }
     /// Over shard servers, reads the pool's documents at once (read_remote).
@@ -431,14 +465,15 @@ struct Searcher::Impl {
         read_remote(dids);
     }
     Page run_either(const QNode& query, const SearchRequest& request, FacetCounter* counter,
-                    bool sideways, SlotCounts* slot_counts = nullptr);
+                    bool sideways, SlotCounts* slot_counts = nullptr, bool with_ids = false);
     Page run_in_memory(const QNode& query, const SearchRequest& request, FacetCounter* counter,
                        bool by_presence = false);
     /// `slot_counts` (over shard servers) gets its slots counted over every match of `query`:
     /// by the match itself in relevance order, else by a relevance-order pass that also counts
-    /// the total (see detail::count_slots).
+    /// the total (see detail::count_slots). `with_ids`: Page::ids gets the hits' ids from a
+    /// second match (detail::best_values), for a pool to rerank over shard servers.
     Page run_xapian(const QNode& query, const SearchRequest& request, FacetCounter* counter,
-                    bool sideways, SlotCounts* slot_counts = nullptr);
+                    bool sideways, SlotCounts* slot_counts = nullptr, bool with_ids = false);
     /// The Xapian query of `node`: the text's stem terms derived (local layout), or wildcards
     /// expanded over every shard (remote-servable layout).
     [[nodiscard]] Xapian::Query xapian_query(const QNode& node) const;
@@ -611,12 +646,14 @@ Searcher::Impl::Page Searcher::Impl::run_in_memory(const QNode& query, const Sea
 
 Searcher::Impl::Page Searcher::Impl::run_xapian(const QNode& query, const SearchRequest& request,
                                                 FacetCounter* counter, bool sideways,
-                                                SlotCounts* slot_counts) {
+                                                SlotCounts* slot_counts, bool with_ids) {
     Page page;
     Xapian::Enquire enquire(db);
     const auto& r = options.ranking;
-    enquire.set_query(xapian_query(query));
-    enquire.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen));
+    const Xapian::Query xq = xapian_query(query);
+    const Xapian::BM25Weight weight(r.k1, 0, 1, r.b, r.min_normlen);
+    enquire.set_query(xq);
+    enquire.set_weighting_scheme(weight);
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);
     switch (request.sort) {
     case SortOrder::relevance:
@@ -661,6 +698,11 @@ Searcher::Impl::Page Searcher::Impl::run_xapian(const QNode& query, const Search
     }
     for (auto it = mset.begin(); it != mset.end(); ++it)
         page.hits.push_back({*it, it.get_weight()});
+    if (with_ids && !page.hits.empty()) {
+        // Twice the hits, for records tied with the last (ordered by id there, not by docid).
+        page.ids = detail::best_values(db, xq, weight, schema::kSlotId, page.hits.back().score,
+                                       2 * page.hits.size());
+    }
     return page;
 }
 
@@ -757,11 +799,11 @@ QNode Searcher::Impl::Filters::terms_query(const std::vector<std::string>& terms
 
 Searcher::Impl::Page Searcher::Impl::run_either(const QNode& query, const SearchRequest& request,
                                                 FacetCounter* counter, bool sideways,
-                                                SlotCounts* slot_counts) {
-    const bool memory = slot_counts == nullptr && in_memory() &&
+                                                SlotCounts* slot_counts, bool with_ids) {
+    const bool memory = !with_ids && slot_counts == nullptr && in_memory() &&
                         request.sort == SortOrder::relevance && detail::runs_in_memory(query);
     return memory ? run_in_memory(query, request, counter)
-                  : run_xapian(query, request, counter, sideways, slot_counts);
+                  : run_xapian(query, request, counter, sideways, slot_counts, with_ids);
 }
 
 void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Plan& plan,
@@ -790,12 +832,13 @@ void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Pla
         rest.offset = request.offset > page.total ? request.offset - page.total : 0;
         rest.limit = wanted - std::max<std::uint64_t>(page.total, request.offset);
     }
-    Page more = run_either(q, rest, nullptr, false);
+    Page more = run_either(q, rest, nullptr, false, nullptr, remote && pool);
     result.partial_total = more.total;
     for (const auto& h : more.hits) {
         page.hits.push_back(h);
         partial.push_back(true);
     }
+    page.ids.merge(more.ids);
 }
 
 void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan, Page& page,
@@ -814,13 +857,14 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
     // Coverage: the share of the query's top-level parts (its words, a synonym's words as one)
     // each matches.
     const auto& words = plan.leaves;
+    bool codes_known = false; // over shard servers, read with the coverage
     if (!words.empty()) {
         std::vector<std::size_t> matched(pool.size(), 0);
         std::map<Xapian::docid, std::size_t> at; // pool index by docid
         for (std::size_t i = 0; i < pool.size(); ++i)
             at[pool[i].did] = i;
         std::optional<Xapian::Query> pool_ids; // the pool, by id terms (any layout, any shards)
-        const bool counted = remote && remote_coverage(pool, words, matched);
+        const bool counted = remote && remote_coverage(pool, words, matched, codes_known);
         for (const auto& leaf : words) {
             if (counted)
                 break;
@@ -855,6 +899,8 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
         const Taxonomy* taxonomy = meta.taxonomy(name);
         if (!info.hierarchical || taxonomy == nullptr || taxonomy->empty())
             continue;
+        if (codes_known)
+            break;
         // From the in-memory columns when they are loaded: reading 50 documents' values from
         // the database cost more than the search itself at 100,000 records.
         const bool columns = in_memory() && table().loaded();
@@ -914,6 +960,7 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
     ++searches_in_state;
     servable_base.clear();
     read_documents.clear();
+    known_ids.clear();
     const IndexMetadata& meta = index->metadata();
     result.ranking = ranking_text;
     result.code_names = names();
@@ -973,7 +1020,7 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
             first.limit = std::max(request.offset + request.limit, kPool);
         }
         Page page = run_either(query, first, counter ? &*counter : nullptr, !sideways.empty(),
-                               remote ? &base : nullptr);
+                               remote ? &base : nullptr, remote && pool);
         for (std::size_t i = 0; i < base_names.size() && i < base.counts.size(); ++i)
             servable_base[base_names[i]] = std::move(base.counts[i]);
         constexpr std::size_t kMostKnownFilters = 1024; // bounds a long-lived searcher's memory
@@ -985,6 +1032,7 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
         std::vector<bool> partial(page.hits.size(), false);
         add_partial_matches(first, plan, filters, page, partial, result, pool);
         std::map<Xapian::docid, detail::Reranked> adjusted;
+        known_ids = std::move(page.ids);
         if (pool)
             rerank_pool(request, plan, page, partial, adjusted);
 

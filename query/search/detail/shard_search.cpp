@@ -95,9 +95,9 @@ std::vector<std::map<std::string, std::uint64_t>> count_slots(const Xapian::Data
     return spies.counts();
 }
 
-std::optional<std::map<Xapian::docid, std::uint64_t>>
+std::optional<std::map<Xapian::docid, MatchedParts>>
 matched_parts(const Xapian::Database& db, const Xapian::Query& docs,
-              const std::vector<Xapian::Query>& parts, std::size_t n) {
+              const std::vector<Xapian::Query>& parts, unsigned slot, std::size_t n) {
     constexpr std::size_t kMostParts = 50; // 2^51 and every sum below it are exact doubles
     if (parts.empty() || parts.size() > kMostParts)
         return std::nullopt;
@@ -118,14 +118,31 @@ matched_parts(const Xapian::Database& db, const Xapian::Query& docs,
         Xapian::Query(Xapian::Query::OP_AND_MAYBE, weighing(every, docs),
                       Xapian::Query(Xapian::Query::OP_OR, optional.begin(), optional.end())));
     enquire.set_weighting_scheme(Xapian::CoordWeight());
+    enquire.set_sort_by_value_then_relevance(slot, false); // a value sort's key is the value
     const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(n));
-    std::map<Xapian::docid, std::uint64_t> out;
+    std::map<Xapian::docid, MatchedParts> out;
     for (auto it = mset.begin(); it != mset.end(); ++it) {
         const double w = it.get_weight() - every;
         if (w < 0 || w >= every || w != std::floor(w))
             return std::nullopt;
-        out.emplace(*it, static_cast<std::uint64_t>(w));
+        out.emplace(*it, MatchedParts{static_cast<std::uint64_t>(w), it.get_sort_key()});
     }
+    return out;
+}
+
+std::map<Xapian::docid, std::string> best_values(const Xapian::Database& db,
+                                                 const Xapian::Query& query,
+                                                 const Xapian::Weight& weight, unsigned slot,
+                                                 double least, std::size_t n) {
+    Xapian::Enquire enquire(db);
+    enquire.set_query(query);
+    enquire.set_weighting_scheme(weight);
+    enquire.set_sort_by_relevance_then_value(slot, false);
+    enquire.set_cutoff(0, least);
+    std::map<Xapian::docid, std::string> out;
+    const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(n));
+    for (auto it = mset.begin(); it != mset.end(); ++it)
+        out.emplace(*it, it.get_sort_key());
     return out;
 }
 
