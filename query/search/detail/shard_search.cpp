@@ -119,7 +119,16 @@ matched_parts(const Xapian::Database& db, const Xapian::Query& docs,
                       Xapian::Query(Xapian::Query::OP_OR, optional.begin(), optional.end())));
     enquire.set_weighting_scheme(Xapian::CoordWeight());
     enquire.set_sort_by_value_then_relevance(slot, false); // a value sort's key is the value
-    const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(n));
+    Xapian::MSet mset;
+    try {
+        mset = enquire.get_mset(0, static_cast<Xapian::doccount>(n));
+    } catch (const Xapian::InvalidArgumentError&) {
+        return std::nullopt; // a part a synonym cannot hold: matched one by one instead
+    } catch (const Xapian::UnimplementedError&) {
+        return std::nullopt;
+    } catch (const Xapian::SerialisationError&) {
+        return std::nullopt; // a server that does not know CoordWeight
+    }
     std::map<Xapian::docid, MatchedParts> out;
     for (auto it = mset.begin(); it != mset.end(); ++it) {
         const double w = it.get_weight() - every;

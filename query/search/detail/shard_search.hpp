@@ -65,7 +65,7 @@ struct MatchedParts {
 /// its value in `slot` (read as the match's sort keys). One match (each part weighs 2^k under
 /// CoordWeight, the sum is the set) instead of one per part and a document read each: over
 /// shard servers each is a round trip. Nothing when there are too many parts for a double's
-/// bits, or a weight does not read as such a set.
+/// bits, a weight does not read as such a set, or Xapian (or a shard server) refuses the match.
 [[nodiscard]] std::optional<std::map<Xapian::docid, MatchedParts>>
 matched_parts(const Xapian::Database& db, const Xapian::Query& docs,
               const std::vector<Xapian::Query>& parts, unsigned slot, std::size_t n);
