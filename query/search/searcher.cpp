@@ -18,8 +18,10 @@
 #include "query/search/spelling.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -210,10 +212,28 @@ struct Searcher::Impl {
         }
     }
 
+    /// When this searcher last asked for the latest commit (refresh_due()).
+    std::chrono::steady_clock::time_point refreshed = std::chrono::steady_clock::now();
+
+    /// Whether a search asks for the latest commit: always over local databases; over shard
+    /// servers, where asking costs a round trip to each in turn, at most once a second (and
+    /// whenever a search must be run again because a commit overwrote what it read).
+    [[nodiscard]] bool refresh_due(bool again) {
+        constexpr auto kRemoteRefresh = std::chrono::seconds(1);
+        const auto now = std::chrono::steady_clock::now();
+        if (remote && !again && now - refreshed < kRemoteRefresh)
+            return false;
+        refreshed = now;
+        return true;
+    }
+
     /// Moves to the latest committed state, dropping the in-memory columns of an older one. Other
     /// Searchers over the same Index may have reopened it already (refresh() is then false): the
     /// revision tells that the columns, lengths and term statistics made here are out of date.
-    void follow_latest_commit() {
+    /// `again`: the search is run again after a commit overwrote what it read.
+    void follow_latest_commit(bool again) {
+        if (!refresh_due(again))
+            return;
         const bool reopened = index->refresh();
         const Xapian::rev now = revision();
         if (reopened || now != state_revision) {
@@ -339,6 +359,8 @@ struct Searcher::Impl {
     struct Page {
         std::uint64_t total = 0;
         std::vector<detail::ScoredDoc> hits;
+        /// Over shard servers, the ids of (most of) the hits when asked for (see run_xapian).
+        std::map<Xapian::docid, std::string> ids;
     };
 
     /// Value slots whose combinations a match counts with Xapian's ValueCountMatchSpy (over
@@ -378,15 +400,81 @@ struct Searcher::Impl {
     void rerank_pool(const SearchRequest& request, const Plan& plan, Page& page,
                      std::vector<bool>& partial,
                      std::map<Xapian::docid, detail::Reranked>& adjusted);
+    /// Over shard servers, the ids of a pooled search's hits that came with its matches.
+    std::map<Xapian::docid, std::string> known_ids;
+    /// The pool as a query on its records' id terms (any layout, any shards): the ids known,
+    /// else read from the documents.
+    [[nodiscard]] Xapian::Query pool_query(const std::vector<detail::RerankCandidate>& pool) {
+        std::vector<Xapian::docid> unknown;
+        for (const auto& c : pool) {
+            if (known_ids.count(c.did) == 0)
+                unknown.push_back(c.did);
+        }
+        read_remote(unknown);
+        std::vector<Xapian::Query> ids;
+        for (const auto& c : pool) {
+            const auto known = known_ids.find(c.did);
+            ids.emplace_back(schema::id_term(known != known_ids.end()
+                                                 ? known->second
+                                                 : document(c.did).get_value(schema::kSlotId)));
+        }
+        return Xapian::Query(Xapian::Query::OP_OR, ids.begin(), ids.end());
+    }
+    /// The slot of the codes the rerank's prior reads: the first hierarchical facet with a
+    /// taxonomy (the MIT export: category).
+    [[nodiscard]] std::optional<unsigned> code_slot() const {
+        const IndexMetadata& meta = index->metadata();
+        for (const auto& [name, info] : meta.facets) {
+            const Taxonomy* taxonomy = meta.taxonomy(name);
+            if (info.hierarchical && taxonomy != nullptr && !taxonomy->empty())
+                return info.slot;
+        }
+        return std::nullopt;
+    }
+    /// Over shard servers, how many of `words` each of the pool matches, added to `matched`, and
+    /// its codes (`codes_known` then true), by one match for all the words
+    /// (detail::matched_parts); false when that could not tell.
+    bool remote_coverage(std::vector<detail::RerankCandidate>& pool,
+                         const std::vector<detail::ExplainLeaf>& words,
+                         std::vector<std::size_t>& matched, bool& codes_known) {
+        std::vector<Xapian::Query> parts;
+        for (const auto& leaf : words)
+            parts.push_back(xapian_query(leaf.query));
+        const std::optional<unsigned> slot = code_slot();
+        const auto sets = detail::matched_parts(db, pool_query(pool), parts,
+                                                slot.value_or(schema::kSlotId), pool.size());
+        if (!sets || sets->size() != pool.size())
+            return false;
+        for (const auto& c : pool) {
+            if (sets->count(c.did) == 0)
+                return false;
+        }
+        for (std::size_t i = 0; i < pool.size(); ++i) {
+            const detail::MatchedParts& found = sets->at(pool[i].did);
+            matched[i] += static_cast<std::size_t>(std::popcount(found.parts));
+            if (slot)
+                pool[i].codes = detail::leaf_codes(found.value);
+        }
+        codes_known = slot.has_value();
+        return true;
+    }
+    /// Over shard servers, reads the pool's documents at once (read_remote).
+    void read_pool(const std::vector<detail::RerankCandidate>& pool) {
+        std::vector<Xapian::docid> dids;
+        for (const auto& c : pool)
+            dids.push_back(c.did);
+        read_remote(dids);
+    }
     Page run_either(const QNode& query, const SearchRequest& request, FacetCounter* counter,
-                    bool sideways, SlotCounts* slot_counts = nullptr);
+                    bool sideways, SlotCounts* slot_counts = nullptr, bool with_ids = false);
     Page run_in_memory(const QNode& query, const SearchRequest& request, FacetCounter* counter,
                        bool by_presence = false);
     /// `slot_counts` (over shard servers) gets its slots counted over every match of `query`:
     /// by the match itself in relevance order, else by a relevance-order pass that also counts
-    /// the total (see detail::count_slots).
+    /// the total (see detail::count_slots). `with_ids`: Page::ids gets the hits' ids from a
+    /// second match (detail::best_values), for a pool to rerank over shard servers.
     Page run_xapian(const QNode& query, const SearchRequest& request, FacetCounter* counter,
-                    bool sideways, SlotCounts* slot_counts = nullptr);
+                    bool sideways, SlotCounts* slot_counts = nullptr, bool with_ids = false);
     /// The Xapian query of `node`: the text's stem terms derived (local layout), or wildcards
     /// expanded over every shard (remote-servable layout).
     [[nodiscard]] Xapian::Query xapian_query(const QNode& node) const;
@@ -399,6 +487,13 @@ struct Searcher::Impl {
     /// Combination counts of the facets not filtered, counted with the match, for
     /// servable_counts().
     std::map<std::string, std::map<std::string, std::uint64_t>> servable_base;
+    /// Over shard servers, the documents read by this search: a reranked search reads its
+    /// pool's ids and codes, then its page's records, each document once.
+    std::map<Xapian::docid, Xapian::Document> read_documents;
+    /// Reads those of `dids` not read yet (detail::documents: every shard's at once).
+    void read_remote(const std::vector<Xapian::docid>& dids);
+    /// Document `did`: over shard servers the one read_remote() read, else read now.
+    [[nodiscard]] Xapian::Document document(Xapian::docid did) const;
     std::optional<std::string> correction(const std::string& query,
                                           const std::vector<detail::WordLeaf>& words);
     std::vector<ExplainPart> explain(const Plan& plan, Xapian::docid did, const std::string& id,
@@ -552,12 +647,14 @@ Searcher::Impl::Page Searcher::Impl::run_in_memory(const QNode& query, const Sea
 
 Searcher::Impl::Page Searcher::Impl::run_xapian(const QNode& query, const SearchRequest& request,
                                                 FacetCounter* counter, bool sideways,
-                                                SlotCounts* slot_counts) {
+                                                SlotCounts* slot_counts, bool with_ids) {
     Page page;
     Xapian::Enquire enquire(db);
     const auto& r = options.ranking;
-    enquire.set_query(xapian_query(query));
-    enquire.set_weighting_scheme(Xapian::BM25Weight(r.k1, 0, 1, r.b, r.min_normlen));
+    const Xapian::Query xq = xapian_query(query);
+    const Xapian::BM25Weight weight(r.k1, 0, 1, r.b, r.min_normlen);
+    enquire.set_query(xq);
+    enquire.set_weighting_scheme(weight);
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);
     switch (request.sort) {
     case SortOrder::relevance:
@@ -602,6 +699,11 @@ Searcher::Impl::Page Searcher::Impl::run_xapian(const QNode& query, const Search
     }
     for (auto it = mset.begin(); it != mset.end(); ++it)
         page.hits.push_back({*it, it.get_weight()});
+    if (with_ids && !page.hits.empty()) {
+        // Twice the hits, for records tied with the last (ordered by id there, not by docid).
+        page.ids = detail::best_values(db, xq, weight, schema::kSlotId, page.hits.back().score,
+                                       2 * page.hits.size());
+    }
     return page;
 }
 
@@ -698,11 +800,11 @@ QNode Searcher::Impl::Filters::terms_query(const std::vector<std::string>& terms
 
 Searcher::Impl::Page Searcher::Impl::run_either(const QNode& query, const SearchRequest& request,
                                                 FacetCounter* counter, bool sideways,
-                                                SlotCounts* slot_counts) {
-    const bool memory = slot_counts == nullptr && in_memory() &&
+                                                SlotCounts* slot_counts, bool with_ids) {
+    const bool memory = !with_ids && slot_counts == nullptr && in_memory() &&
                         request.sort == SortOrder::relevance && detail::runs_in_memory(query);
     return memory ? run_in_memory(query, request, counter)
-                  : run_xapian(query, request, counter, sideways, slot_counts);
+                  : run_xapian(query, request, counter, sideways, slot_counts, with_ids);
 }
 
 void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Plan& plan,
@@ -735,12 +837,13 @@ void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Pla
         rest.offset = request.offset > page.total ? request.offset - page.total : 0;
         rest.limit = wanted - std::max<std::uint64_t>(page.total, request.offset);
     }
-    Page more = run_either(q, rest, nullptr, false);
+    Page more = run_either(q, rest, nullptr, false, nullptr, remote && pool);
     result.partial_total = more.total;
     for (const auto& h : more.hits) {
         page.hits.push_back(h);
         partial.push_back(true);
     }
+    page.ids.merge(more.ids);
 }
 
 void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan, Page& page,
@@ -759,6 +862,7 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
     // Coverage: the share of the query's top-level parts (its words, a synonym's words as one)
     // each matches.
     const auto& words = plan.leaves;
+    bool codes_known = false; // over shard servers, read with the coverage
     if (!words.empty()) {
         std::vector<std::size_t> matched(pool.size(), 0);
         std::map<Xapian::docid, std::size_t> at; // pool index by docid
@@ -771,9 +875,11 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
             if (pool[i].partial)
                 partials.push_back(i);
         }
-        // The pool's records by id terms (any layout, any shards): all of them, the partial ones.
-        std::optional<Xapian::Query> ids_of[2];
+        std::optional<Xapian::Query> pool_ids; // the pool, by id terms (any layout, any shards)
+        const bool counted = remote && remote_coverage(pool, words, matched, codes_known);
         for (const auto& leaf : words) {
+            if (counted)
+                break;
             const QNode& word = leaf.query;
             const std::vector<std::size_t>& unknown = leaf.optional ? by_docid : partials;
             if (!leaf.optional) {
@@ -788,22 +894,15 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
                     matched[i] += m.matches(pool[i].did) ? 1 : 0;
                 continue;
             }
-            std::optional<Xapian::Query>& pool_ids = ids_of[leaf.optional ? 0 : 1];
-            if (!pool_ids) {
-                std::vector<Xapian::Query> ids;
-                for (std::size_t i : unknown) {
-                    ids.emplace_back(
-                        schema::id_term(db.get_document(pool[i].did, Xapian::DOC_ASSUME_VALID)
-                                            .get_value(schema::kSlotId)));
-                }
-                pool_ids = Xapian::Query(Xapian::Query::OP_OR, ids.begin(), ids.end());
-            }
+            if (!pool_ids)
+                pool_ids = pool_query(pool);
             Xapian::Enquire e(db);
             e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, xapian_query(word), *pool_ids));
             e.set_weighting_scheme(Xapian::BoolWeight());
             Xapian::MSet m = e.get_mset(0, static_cast<Xapian::doccount>(pool.size()));
             for (auto it = m.begin(); it != m.end(); ++it) {
-                if (auto found = at.find(*it); found != at.end())
+                auto found = at.find(*it);
+                if (found != at.end() && (leaf.optional || pool[found->second].partial))
                     ++matched[found->second];
             }
         }
@@ -820,10 +919,14 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
         const Taxonomy* taxonomy = meta.taxonomy(name);
         if (!info.hierarchical || taxonomy == nullptr || taxonomy->empty())
             continue;
+        if (codes_known)
+            break;
         // From the in-memory columns when they are loaded: reading 50 documents' values from
         // the database cost more than the search itself at 100,000 records.
         const bool columns = in_memory() && table().loaded();
         const std::size_t column = columns ? table().facet_index(name) : 0;
+        if (!columns)
+            read_pool(pool);
         for (std::size_t i : by_docid) {
             if (columns && column < table().facets().size()) {
                 std::vector<std::string> values;
@@ -836,8 +939,7 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
                 pool[i].codes = detail::leaf_codes(std::move(values));
                 continue;
             }
-            pool[i].codes = detail::leaf_codes(
-                db.get_document(pool[i].did, Xapian::DOC_ASSUME_VALID).get_value(info.slot));
+            pool[i].codes = detail::leaf_codes(document(pool[i].did).get_value(info.slot));
         }
         break;
     }
@@ -854,10 +956,31 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
     }
 }
 
+void Searcher::Impl::read_remote(const std::vector<Xapian::docid>& dids) {
+    if (!remote)
+        return;
+    std::vector<Xapian::docid> missing;
+    for (Xapian::docid did : dids) {
+        if (read_documents.count(did) == 0)
+            missing.push_back(did);
+    }
+    auto read = detail::documents(detail::IndexAccess::shards(*index), missing);
+    for (std::size_t i = 0; i < missing.size(); ++i)
+        read_documents.emplace(missing[i], std::move(read[i]));
+}
+
+Xapian::Document Searcher::Impl::document(Xapian::docid did) const {
+    if (auto found = read_documents.find(did); found != read_documents.end())
+        return found->second;
+    return db.get_document(did, Xapian::DOC_ASSUME_VALID);
+}
+
 SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
                                  SearchResult result) {
     ++searches_in_state;
     servable_base.clear();
+    read_documents.clear();
+    known_ids.clear();
     const IndexMetadata& meta = index->metadata();
     result.ranking = ranking_text;
     result.code_names = names();
@@ -917,7 +1040,7 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
             first.limit = std::max(request.offset + request.limit, kPool);
         }
         Page page = run_either(query, first, counter ? &*counter : nullptr, !sideways.empty(),
-                               remote ? &base : nullptr);
+                               remote ? &base : nullptr, remote && pool);
         for (std::size_t i = 0; i < base_names.size() && i < base.counts.size(); ++i)
             servable_base[base_names[i]] = std::move(base.counts[i]);
         constexpr std::size_t kMostKnownFilters = 1024; // bounds a long-lived searcher's memory
@@ -929,6 +1052,7 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
         std::vector<bool> partial(page.hits.size(), false);
         add_partial_matches(request, plan, filters, page, partial, result, pool ? kPool : 0);
         std::map<Xapian::docid, detail::Reranked> adjusted;
+        known_ids = std::move(page.ids);
         if (pool)
             rerank_pool(request, plan, page, partial, adjusted);
 
@@ -959,13 +1083,16 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
         // Read through the documents (not a value stream): Xapian keeps one cursor on the value
         // table for document reads, so its upper B-tree levels are reused across hits and searches.
         std::vector<Record> records(n);
-        // Over shard servers, each document read is a round trip: every shard's are read at once.
-        std::vector<std::string> fetched;
+        // Over shard servers, each document read is a round trip: every shard's are read at once
+        // (none twice: a reranked search has read its pool's already).
+        std::vector<std::string> fetched(remote ? n : 0);
         if (remote) {
             std::vector<Xapian::docid> dids;
             for (const auto& hit : page.hits)
                 dids.push_back(hit.did);
-            fetched = detail::document_data(detail::IndexAccess::shards(*index), dids);
+            read_remote(dids);
+            for (std::size_t i = 0; i < n; ++i)
+                fetched[i] = document(page.hits[i].did).get_data();
         }
         for (std::size_t i : by_docid) {
             const Xapian::docid did = page.hits[i].did;
@@ -1104,7 +1231,7 @@ SearchResult Searcher::search(const SearchRequest& request) {
     constexpr int kAttempts = 5;
     for (int attempt = 1;; ++attempt) {
         try {
-            impl_->follow_latest_commit();
+            impl_->follow_latest_commit(attempt > 1);
             return impl_->search(request);
         } catch (const Xapian::DatabaseModifiedError& e) {
             if (attempt == kAttempts) {

@@ -353,3 +353,35 @@ TEST_CASE("Three shards served by xapian-tcpsrv give the same answers as one ind
         CHECK_THROWS_AS(shard_searcher.search(request), airm::Error);
     }
 }
+
+TEST_CASE("A searcher over a shard server sees a record committed to the shard a second later",
+          "[shards]") {
+    if (::access(kServer, X_OK) != 0) {
+        WARN("SKIPPED: xapian-tcpsrv is not installed (Debian package xapian-tools)");
+        return;
+    }
+    TempDir dir;
+    const std::string folder = dir.file("shard");
+    (void)index_files(folder, {airm::test::corpus_dir() + "/records.jsonl"},
+                      options_for(ShardSpec{0, 1}));
+    ShardServer server(folder);
+    REQUIRE(server.running());
+    const std::string stub =
+        dir.write("shard.stub", "remote 127.0.0.1:" + std::to_string(server.port()) + "\n");
+    const Index index = Index::open(stub);
+    Searcher searcher(index);
+    SearchRequest request;
+    request.query = "quokkafresh";
+    REQUIRE(searcher.search(request).total == 0);
+
+    // The writer commits while the server serves the shard; the searcher asks the server for a
+    // new commit at most once a second (engine/README.md).
+    const std::string added = dir.write(
+        "added.jsonl", "{\"id\": \"FRESH-1\", \"title\": \"A quokkafresh record\", \"text\": "
+                       "\"Written while a shard server serves its shard.\"}\n");
+    REQUIRE(index_files(folder, {added}, options_for(ShardSpec{0, 1})).added == 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    const SearchResult after = searcher.search(request);
+    REQUIRE(after.total == 1);
+    CHECK(after.hits.front().record.id == "FRESH-1");
+}

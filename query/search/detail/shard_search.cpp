@@ -3,6 +3,7 @@
 #include "engine/schema.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <memory>
 #include <thread>
@@ -94,10 +95,70 @@ std::vector<std::map<std::string, std::uint64_t>> count_slots(const Xapian::Data
     return spies.counts();
 }
 
-std::vector<std::string> document_data(const std::vector<Xapian::Database>& shards,
-                                       const std::vector<Xapian::docid>& dids) {
+std::optional<std::map<Xapian::docid, MatchedParts>>
+matched_parts(const Xapian::Database& db, const Xapian::Query& docs,
+              const std::vector<Xapian::Query>& parts, unsigned slot, std::size_t n) {
+    constexpr std::size_t kMostParts = 50; // 2^51 and every sum below it are exact doubles
+    if (parts.empty() || parts.size() > kMostParts)
+        return std::nullopt;
+    // Under CoordWeight every matching term weighs 1 (times its scale), and a synonym weighs as
+    // one term: a part as a synonym weighs 1 wherever it matches, whatever its own terms.
+    // (MatchAll weighs 0 under CoordWeight.)
+    auto weighing = [](double weight, const Xapian::Query& part) {
+        return Xapian::Query(weight, Xapian::Query(Xapian::Query::OP_SYNONYM, &part, &part + 1));
+    };
+    std::vector<Xapian::Query> optional;
+    for (std::size_t k = 0; k < parts.size(); ++k)
+        optional.push_back(weighing(std::ldexp(1.0, static_cast<int>(k)), parts[k]));
+    // Every document of `docs` carries the bit above the parts': a weight without it, or not a
+    // whole number, means the weights do not read as sets.
+    const double every = std::ldexp(1.0, static_cast<int>(parts.size()));
+    Xapian::Enquire enquire(db);
+    enquire.set_query(
+        Xapian::Query(Xapian::Query::OP_AND_MAYBE, weighing(every, docs),
+                      Xapian::Query(Xapian::Query::OP_OR, optional.begin(), optional.end())));
+    enquire.set_weighting_scheme(Xapian::CoordWeight());
+    enquire.set_sort_by_value_then_relevance(slot, false); // a value sort's key is the value
+    Xapian::MSet mset;
+    try {
+        mset = enquire.get_mset(0, static_cast<Xapian::doccount>(n));
+    } catch (const Xapian::InvalidArgumentError&) {
+        return std::nullopt; // a part a synonym cannot hold: matched one by one instead
+    } catch (const Xapian::UnimplementedError&) {
+        return std::nullopt;
+    } catch (const Xapian::SerialisationError&) {
+        return std::nullopt; // a server that does not know CoordWeight
+    }
+    std::map<Xapian::docid, MatchedParts> out;
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+        const double w = it.get_weight() - every;
+        if (w < 0 || w >= every || w != std::floor(w))
+            return std::nullopt;
+        out.emplace(*it, MatchedParts{static_cast<std::uint64_t>(w), it.get_sort_key()});
+    }
+    return out;
+}
+
+std::map<Xapian::docid, std::string> best_values(const Xapian::Database& db,
+                                                 const Xapian::Query& query,
+                                                 const Xapian::Weight& weight, unsigned slot,
+                                                 double least, std::size_t n) {
+    Xapian::Enquire enquire(db);
+    enquire.set_query(query);
+    enquire.set_weighting_scheme(weight);
+    enquire.set_sort_by_relevance_then_value(slot, false);
+    enquire.set_cutoff(0, least);
+    std::map<Xapian::docid, std::string> out;
+    const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(n));
+    for (auto it = mset.begin(); it != mset.end(); ++it)
+        out.emplace(*it, it.get_sort_key());
+    return out;
+}
+
+std::vector<Xapian::Document> documents(const std::vector<Xapian::Database>& shards,
+                                        const std::vector<Xapian::docid>& dids) {
     const std::size_t n = shards.size();
-    std::vector<std::string> out(dids.size());
+    std::vector<Xapian::Document> out(dids.size());
     // Xapian interleaves the docids of several databases: docid d is (d - 1) / n + 1 of shard
     // (d - 1) % n.
     std::vector<std::vector<std::size_t>> of_shard(n);
@@ -106,7 +167,7 @@ std::vector<std::string> document_data(const std::vector<Xapian::Database>& shar
     auto read = [&](std::size_t shard) {
         for (std::size_t i : of_shard[shard]) {
             const Xapian::docid local = static_cast<Xapian::docid>((dids[i] - 1) / n + 1);
-            out[i] = shards[shard].get_document(local, Xapian::DOC_ASSUME_VALID).get_data();
+            out[i] = shards[shard].get_document(local, Xapian::DOC_ASSUME_VALID);
         }
     };
     std::vector<std::size_t> busy;

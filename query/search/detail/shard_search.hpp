@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,11 +48,35 @@ class SlotSpies {
 count_slots(const Xapian::Database& db, const Xapian::Query& query,
             const std::vector<unsigned>& slots, std::uint64_t* total = nullptr);
 
-/// The document data of `dids` (docids of the database made of `shards`, in that order), each
-/// shard's documents read in a thread of their own: over shard servers every read is a round
-/// trip, which Xapian 1.4 does not pipeline, so this waits for the shard with the most.
-[[nodiscard]] std::vector<std::string> document_data(const std::vector<Xapian::Database>& shards,
-                                                     const std::vector<Xapian::docid>& dids);
+/// The documents `dids` (docids of the database made of `shards`, in that order), each shard's
+/// read in a thread of their own: over shard servers every read is a round trip, which Xapian
+/// 1.4 does not pipeline, so this waits for the shard with the most. A document read from a
+/// shard server holds its data and values: reading them costs no further round trip.
+[[nodiscard]] std::vector<Xapian::Document> documents(const std::vector<Xapian::Database>& shards,
+                                                      const std::vector<Xapian::docid>& dids);
+
+/// What matched_parts() tells of a document.
+struct MatchedParts {
+    std::uint64_t parts = 0; ///< bit k: it matches parts[k]
+    std::string value;       ///< its value in the slot asked for
+};
+
+/// Which of `parts` each document matching `docs` (at most `n` of them) matches, by docid, and
+/// its value in `slot` (read as the match's sort keys). One match (each part weighs 2^k under
+/// CoordWeight, the sum is the set) instead of one per part and a document read each: over
+/// shard servers each is a round trip. Nothing when there are too many parts for a double's
+/// bits, a weight does not read as such a set, or Xapian (or a shard server) refuses the match.
+[[nodiscard]] std::optional<std::map<Xapian::docid, MatchedParts>>
+matched_parts(const Xapian::Database& db, const Xapian::Query& docs,
+              const std::vector<Xapian::Query>& parts, unsigned slot, std::size_t n);
+
+/// The value in `slot` of the best documents of `query` under `weight` (those weighing at least
+/// `least`, at most `n` of them), by docid, read as the sort keys of one match ordered by
+/// relevance then that value: over shard servers, a round trip to every server at once where
+/// reading the documents costs one each. Documents tied beyond the n-th are left out.
+[[nodiscard]] std::map<Xapian::docid, std::string>
+best_values(const Xapian::Database& db, const Xapian::Query& query, const Xapian::Weight& weight,
+            unsigned slot, double least, std::size_t n);
 
 /// Combination counts (count_slots) turned into counts per value: a record counts once under each
 /// value of its combination (hierarchical values are stored with their ancestors).
