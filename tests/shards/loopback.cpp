@@ -354,7 +354,8 @@ TEST_CASE("Three shards served by xapian-tcpsrv give the same answers as one ind
     }
 }
 
-TEST_CASE("A searcher over a shard server sees a record committed to the shard a second later",
+TEST_CASE("A searcher and airm serve over a shard server see a record committed to the shard a "
+          "second later",
           "[shards]") {
     if (::access(kServer, X_OK) != 0) {
         WARN("SKIPPED: xapian-tcpsrv is not installed (Debian package xapian-tools)");
@@ -373,6 +374,14 @@ TEST_CASE("A searcher over a shard server sees a record committed to the shard a
     SearchRequest request;
     request.query = "quokkafresh";
     REQUIRE(searcher.search(request).total == 0);
+    airm::test::ServeProcess served(stub); // `airm serve` keeps its readers open the same way
+    auto served_total = [&] {
+        auto answer = served.client().Get("/v1/search?q=quokkafresh");
+        REQUIRE(answer);
+        REQUIRE(answer->status == 200);
+        return nlohmann::json::parse(answer->body).at("total").get<int>();
+    };
+    REQUIRE(served_total() == 0);
 
     // The writer commits while the server serves the shard; the searcher asks the server for a
     // new commit at most once a second (engine/README.md).
@@ -384,4 +393,5 @@ TEST_CASE("A searcher over a shard server sees a record committed to the shard a
     const SearchResult after = searcher.search(request);
     REQUIRE(after.total == 1);
     CHECK(after.hits.front().record.id == "FRESH-1");
+    CHECK(served_total() == 1);
 }

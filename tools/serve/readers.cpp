@@ -75,6 +75,10 @@ ReaderPool::Lease::~Lease() {
 }
 
 void ReaderPool::Lease::refresh() {
+    const auto now = std::chrono::steady_clock::now();
+    if (reader_->index.remote_shards() > 0 && now - reader_->refreshed < std::chrono::seconds(1))
+        return;
+    reader_->refreshed = now;
     if (reader_->index.refresh()) {
         // The searcher's in-memory columns describe the previous state.
         reader_->searcher = pool_->make_searcher(reader_->index);

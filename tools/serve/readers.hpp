@@ -11,6 +11,7 @@
 #include "query/search/searcher.hpp"
 #include "query/suggest/suggest.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <map>
@@ -25,6 +26,9 @@ namespace airm::http {
 struct Reader {
     Index index;
     std::unique_ptr<Searcher> searcher; ///< keeps facet columns in memory; rebuilt after a commit
+    /// When it last asked for the latest commit: over shard servers, where asking costs a round
+    /// trip to each, at most once a second (as a Searcher does).
+    std::chrono::steady_clock::time_point refreshed = std::chrono::steady_clock::now();
 };
 
 class ReaderPool {
