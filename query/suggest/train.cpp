@@ -548,15 +548,15 @@ SuggestModel train_model(TrainingSet&& set, const TrainOptions& options) {
 namespace {
 // Time fitted to two `tools/bench/run --parts train` runs of the benchmark corpus (23 codes, 2-core
 // machine, query/suggest/README.md "Training at scale"): 10,000 records 62.1 s, 100,000 records
-// 248.6 s. Memory fitted to the peak RSS of `airm train` on the same indexes after the features
-// were interned (same README): 10,000 records 213 MB, 100,000 records 635 MB. The inner
-// cross-validation's share stops growing at its sample bound.
+// 248.6 s. Memory fitted to the peak RSS of `airm train` on the same corpus once each record's
+// features are freed as its row is built (same README): 100,000 records 457,100 KiB, 200,000
+// records 718,416 KiB. The inner cross-validation's share stops growing at its sample bound.
 constexpr double kReferenceCodes = 23;
 constexpr double kSecondsPerRecord = 2.08e-3;      // the final fit, per record (23 codes)
 constexpr double kSecondsPerInnerRecord = 4.12e-3; // the inner folds, per sampled record
 constexpr double kBaseBytes = 64.0 * 1024 * 1024;  // the process, the index, the analyzer
-constexpr double kBytesPerRecord = 4.92e3;         // its interned features and training row
-constexpr double kBytesPerInnerRecord = 10.7e3;    // the inner folds' models and scores
+constexpr double kBytesPerRecord = 2.68e3;         // its interned features, then its training row
+constexpr double kBytesPerInnerRecord = 13.3e3;    // the inner folds' models and scores
 } // namespace
 
 TrainingEstimate estimate_training(std::uint64_t records, std::size_t labels) {
