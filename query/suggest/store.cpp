@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <utility>
 
 namespace airm {
 
@@ -42,7 +43,7 @@ SuggestModel train_for_index(const Index& index, const std::string& facet,
     std::string fingerprint = index_fingerprint(index);
     TrainingSet set =
         collect_training_set(index, facet, options.features, options.word_vectors != nullptr);
-    SuggestModel model = train_model(set, {}, options);
+    SuggestModel model = train_model(std::move(set), options);
     model.index_records = index.record_count();
     model.index_fingerprint = std::move(fingerprint);
     return model;

@@ -48,9 +48,13 @@ struct Progress {
 };
 
 /// Fits vocabulary, linear model, prior and examples on `subset`, for the given label list.
+/// `release`, when given, is `set` itself, whose records are not needed afterwards: each record's
+/// features are freed as soon as its row is built, so the features and the rows of all records
+/// are never held at once, and the records themselves once all rows are built (the same model, in
+/// less memory).
 SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint32_t>& subset,
                             const std::vector<std::string>& labels, const TrainOptions& options,
-                            Progress& progress) {
+                            Progress& progress, TrainingSet* release = nullptr) {
     std::map<std::string, std::uint32_t, std::less<>> label_index;
     for (std::size_t i = 0; i < labels.size(); ++i) {
         label_index.emplace(labels[i], static_cast<std::uint32_t>(i));
@@ -107,6 +111,8 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
     const std::vector<std::uint32_t> kept =
         stratified_sample(set.records, subset, options.max_examples, options.seed);
     model.examples.reserve(kept.size());
+    problem.rows.reserve(subset.size() + texts.size() + set.group_texts.size());
+    problem.labels.reserve(subset.size() + texts.size());
     std::size_t next_kept = 0;
     for (std::size_t i = 0; i < subset.size(); ++i) {
         const TrainingRecord& record = set.records[subset[i]];
@@ -118,6 +124,8 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
         }
         problem.rows.push_back(model.vocabulary.vectorize(record.terms, index_of));
         problem.labels.push_back(record_labels);
+        if (release != nullptr) // a new vector: `= {}` would keep the capacity
+            release->records[subset[i]].terms = TermCounts();
         if (next_kept < kept.size() && kept[next_kept] == i) {
             ++next_kept;
             ModelExample example;
@@ -127,6 +135,10 @@ SuggestModel fit_components(const TrainingSet& set, const std::vector<std::uint3
             example.vector = problem.rows.back();
             model.examples.push_back(std::move(example));
         }
+    }
+    if (release != nullptr && options.word_vectors == nullptr) {
+        // Ids, titles and labels are in the rows and examples now; only word vectors read records.
+        release->records = std::vector<TrainingRecord>();
     }
     // Centroids: the normalised sum of each label's record vectors.
     {
@@ -412,8 +424,11 @@ std::vector<std::uint32_t> stratified_folds(const std::vector<TrainingRecord>& r
     return fold;
 }
 
-SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t>& subset_in,
-                         const TrainOptions& options) {
+namespace {
+
+/// train_model; `release` as in fit_components, for the final fit only.
+SuggestModel train_records(const TrainingSet& set, const std::vector<std::uint32_t>& subset_in,
+                           const TrainOptions& options, TrainingSet* release) {
     std::vector<std::uint32_t> subset = subset_in;
     if (subset.empty()) {
         for (std::uint32_t i = 0; i < set.records.size(); ++i)
@@ -490,7 +505,7 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
         }
     }
 
-    SuggestModel model = fit_components(set, subset, labels, options, progress);
+    SuggestModel model = fit_components(set, subset, labels, options, progress, release);
     model.multi_label = multi_label;
     model.trained_records = subset.size();
     if (held_out.empty()) {
@@ -518,18 +533,30 @@ SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t
     return model;
 }
 
+} // namespace
+
+SuggestModel train_model(const TrainingSet& set, const std::vector<std::uint32_t>& subset,
+                         const TrainOptions& options) {
+    return train_records(set, subset, options, nullptr);
+}
+
+SuggestModel train_model(TrainingSet&& set, const TrainOptions& options) {
+    TrainingSet& consumed = set;
+    return train_records(consumed, {}, options, &consumed);
+}
+
 namespace {
 // Time fitted to two `tools/bench/run --parts train` runs of the benchmark corpus (23 codes, 2-core
 // machine, query/suggest/README.md "Training at scale"): 10,000 records 62.1 s, 100,000 records
-// 248.6 s. Memory fitted to the peak RSS of `airm train` on the same indexes after the features
-// were interned (same README): 10,000 records 213 MB, 100,000 records 635 MB. The inner
-// cross-validation's share stops growing at its sample bound.
+// 248.6 s. Memory fitted to the peak RSS of `airm train` on the same corpus once each record's
+// features are freed as its row is built (same README): 100,000 records 457,100 KiB, 200,000
+// records 718,416 KiB. The inner cross-validation's share stops growing at its sample bound.
 constexpr double kReferenceCodes = 23;
 constexpr double kSecondsPerRecord = 2.08e-3;      // the final fit, per record (23 codes)
 constexpr double kSecondsPerInnerRecord = 4.12e-3; // the inner folds, per sampled record
 constexpr double kBaseBytes = 64.0 * 1024 * 1024;  // the process, the index, the analyzer
-constexpr double kBytesPerRecord = 4.92e3;         // its interned features and training row
-constexpr double kBytesPerInnerRecord = 10.7e3;    // the inner folds' models and scores
+constexpr double kBytesPerRecord = 2.68e3;         // its interned features, then its training row
+constexpr double kBytesPerInnerRecord = 13.3e3;    // the inner folds' models and scores
 } // namespace
 
 TrainingEstimate estimate_training(std::uint64_t records, std::size_t labels) {

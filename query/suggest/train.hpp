@@ -100,6 +100,11 @@ struct TrainingSet {
                                        const std::vector<std::uint32_t>& subset,
                                        const TrainOptions& options);
 
+/// Trains a model on every record of `set`, which it uses up: each record's features are freed as
+/// soon as its training row is built, so that the features and the rows of all records are never
+/// held at once. The model is the same as `train_model(set, {}, options)`'s, in less memory.
+[[nodiscard]] SuggestModel train_model(TrainingSet&& set, const TrainOptions& options);
+
 /// At most `limit` of `subset` (positions into it, ascending), stratified by first label and
 /// shuffled by `seed`; every position when the subset is not larger than `limit`.
 [[nodiscard]] std::vector<std::uint32_t>
