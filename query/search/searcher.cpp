@@ -385,8 +385,8 @@ struct Searcher::Impl {
     SearchResult run(const SearchRequest& request, const Plan& plan, SearchResult result);
     [[nodiscard]] Filters collect_filters(const SearchRequest& request) const;
     /// Appends records matching only some words when the full matches do not fill the page: as
-    /// many as the page lacks, or, for a pool of `pool` candidates to rerank (0: none), the best
-    /// max(pool, offset + limit) of them.
+    /// many as the page lacks; or, for a pool of `pool` candidates to rerank (0: none), when they
+    /// do not fill max(pool, offset + limit), the best max(pool, offset + limit) of them.
     void add_partial_matches(const SearchRequest& request, const Plan& plan, const Filters& filters,
                              Page& page, std::vector<bool>& partial, SearchResult& result,
                              std::size_t pool);
@@ -434,9 +434,9 @@ struct Searcher::Impl {
     /// Over shard servers, how many of `words` each of the pool matches, added to `matched`, and
     /// its codes (`codes_known` then true), by one match for all the words
     /// (detail::matched_parts); false when that could not tell.
-    bool remote_coverage(std::vector<detail::RerankCandidate>& pool,
-                         const std::vector<detail::ExplainLeaf>& words,
-                         std::vector<std::size_t>& matched, bool& codes_known) {
+    [[nodiscard]] bool remote_coverage(std::vector<detail::RerankCandidate>& pool,
+                                       const std::vector<detail::ExplainLeaf>& words,
+                                       std::vector<std::size_t>& matched, bool& codes_known) {
         std::vector<Xapian::Query> parts;
         for (const auto& leaf : words)
             parts.push_back(xapian_query(leaf.query));
@@ -816,10 +816,10 @@ void Searcher::Impl::add_partial_matches(const SearchRequest& request, const Pla
     // requested sort order, exactly like the full matches above them.
     const std::size_t wanted = request.offset + request.limit;
     const auto& relax = plan.relaxation;
-    // Only when the full matches do not fill the page, even for a pool to rerank: pooling partial
-    // matches beside a full page changed nDCG@10 on the judged queries by 0.001 and made a
-    // search at 100,000 records 1.3x slower (tools/bench/QUALITY.md).
-    if (relax.droppable.size() < 2 || page.total >= wanted)
+    // Only when the full matches do not fill the page, or, for a pool to rerank, the pool: every
+    // page within the pool then reranks the same candidates, so pages neither repeat nor skip a
+    // record (a pool already full of full matches is reranked without partial ones).
+    if (relax.droppable.size() < 2 || page.total >= std::max<std::size_t>(wanted, pool))
         return;
     std::vector<QNode> parts{QNode::combine(QOp::or_, relax.droppable)};
     parts.insert(parts.end(), relax.required.begin(), relax.required.end());
@@ -1226,8 +1226,9 @@ SearchResult Searcher::search(const SearchRequest& request) {
                          " words; airm searches at most " + std::to_string(kMaxQueryWords) +
                          ", so shorten it to its most telling words");
     }
-    // Each search sees the latest committed state: a writer's commit moves the view on, and a
-    // revision overwritten under a long-lived reader is reopened instead of failing.
+    // Each search sees the latest committed state (over shard servers, as of at most a second
+    // ago): a writer's commit moves the view on, and a revision overwritten under a long-lived
+    // reader is reopened instead of failing.
     constexpr int kAttempts = 5;
     for (int attempt = 1;; ++attempt) {
         try {

@@ -556,10 +556,11 @@ constexpr double kSecondsPerRecord = 2.08e-3;      // the final fit, per record 
 constexpr double kSecondsPerInnerRecord = 4.12e-3; // the inner folds, per sampled record
 constexpr double kBaseBytes = 64.0 * 1024 * 1024;  // the process, the index, the analyzer
 constexpr double kBytesPerRecord = 2.68e3;         // its interned features, then its training row
-constexpr double kBytesPerInnerRecord = 13.3e3;    // the inner folds' models and scores
+constexpr double kBytesPerKeptRecord = 4.92e3;  // both at once (fitted before features were freed)
+constexpr double kBytesPerInnerRecord = 13.3e3; // the inner folds' models and scores
 } // namespace
 
-TrainingEstimate estimate_training(std::uint64_t records, std::size_t labels) {
+TrainingEstimate estimate_training(std::uint64_t records, std::size_t labels, bool records_kept) {
     const TrainOptions defaults;
     const double n = static_cast<double>(records);
     const double inner = defaults.inner_folds < 2
@@ -573,8 +574,9 @@ TrainingEstimate estimate_training(std::uint64_t records, std::size_t labels) {
     const double codes = static_cast<double>(std::max<std::size_t>(labels, 1)) / kReferenceCodes;
     TrainingEstimate estimate;
     estimate.seconds = (kSecondsPerRecord * n + kSecondsPerInnerRecord * inner) * codes;
-    estimate.bytes =
-        static_cast<std::uint64_t>(kBaseBytes + kBytesPerRecord * n + kBytesPerInnerRecord * inner);
+    estimate.bytes = static_cast<std::uint64_t>(
+        kBaseBytes + (records_kept ? kBytesPerKeptRecord : kBytesPerRecord) * n +
+        kBytesPerInnerRecord * inner);
     return estimate;
 }
 

@@ -55,8 +55,10 @@ struct TrainingEstimate {
 
 /// The expected cost of `train_model` on `records` labelled records of `labels` codes (with the
 /// default options): linear in the records, as training is (query/suggest/README.md gives the
-/// measurements the coefficients come from).
-[[nodiscard]] TrainingEstimate estimate_training(std::uint64_t records, std::size_t labels);
+/// measurements the coefficients come from). `records_kept`: the set outlives the training (as
+/// in evaluation, which trains one model per fold), so no record's features are freed early.
+[[nodiscard]] TrainingEstimate estimate_training(std::uint64_t records, std::size_t labels,
+                                                 bool records_kept = false);
 
 /// A labelled record, analysed once so that many models (cross-validation) can share the work.
 struct TrainingRecord {

@@ -283,6 +283,35 @@ TEST_CASE("search: paging, sorting and filters by year", "[query][search]") {
         CHECK(h.record.source.year.value_or(0) <= 2023);
 }
 
+TEST_CASE("search: the pages of a reranked search neither repeat nor skip a record",
+          "[query][search]") {
+    TempDir dir;
+    Index index = Index::open(test::build_corpus_index(dir));
+    SearcherOptions options = test::searcher_options(index);
+    options.ranking.common_cutoff = 0; // "model" and "risk" are in most records: keep them words
+    Searcher searcher(index, std::move(options));
+    // Between 10 and 20 full matches, and partial matches that reranking may lift among them.
+    for (const char* query : {"model training", "model system", "risk safety"}) {
+        INFO(query);
+        auto ids = [&](std::size_t offset, std::size_t limit) {
+            SearchRequest request;
+            request.query = query;
+            request.offset = offset;
+            request.limit = limit;
+            std::vector<std::string> out;
+            for (const auto& h : searcher.search(request).hits)
+                out.push_back(h.record.id);
+            return out;
+        };
+        const std::vector<std::string> both = ids(0, 20);
+        REQUIRE(both.size() == 20);
+        std::vector<std::string> pages = ids(0, 10);
+        const std::vector<std::string> second = ids(10, 10);
+        pages.insert(pages.end(), second.begin(), second.end());
+        CHECK(pages == both);
+    }
+}
+
 TEST_CASE("search: a full match without a stop word of the query counts as matching part of it",
           "[query][search]") {
     TempDir dir;

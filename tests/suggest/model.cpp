@@ -379,4 +379,6 @@ TEST_CASE("the expected training cost grows linearly with the records", "[sugges
     CHECK(large.seconds <= 10.5 * small.seconds);
     CHECK(large.bytes > small.bytes);
     CHECK(large.bytes <= 10 * small.bytes);
+    // Evaluation keeps every record's features through its folds: more memory than training.
+    CHECK(airm::estimate_training(100000, 23, true).bytes > small.bytes);
 }

@@ -178,15 +178,17 @@ std::string about(double seconds) {
     return out.str();
 }
 
-/// The expected cost of training the model of `facet` on the whole index.
-TrainingEstimate estimate_for(const Index& index, const std::string& facet) {
-    return estimate_training(index.record_count(), index.facet_counts(facet).size());
+/// The expected cost of training the model of `facet` on the whole index (`evaluating`: one
+/// model per fold from records kept throughout).
+TrainingEstimate estimate_for(const Index& index, const std::string& facet,
+                              bool evaluating = false) {
+    return estimate_training(index.record_count(), index.facet_counts(facet).size(), evaluating);
 }
 
 /// Refuses, before it starts, a training whose expected memory exceeds `limit`.
 void check_memory(const Index& index, const std::string& facet, std::uint64_t limit,
                   const std::string& what) {
-    const TrainingEstimate e = estimate_for(index, facet);
+    const TrainingEstimate e = estimate_for(index, facet, what == "evaluating");
     if (e.bytes <= limit)
         return;
     throw InvalidInput(what + " the " + facet + " model of index '" + index.paths().front() +

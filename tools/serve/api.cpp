@@ -359,7 +359,7 @@ template <class Work> auto with_reader(ApiContext& ctx, Work work) {
     try {
         return work(*lease);
     } catch (const IndexChanged&) {
-        lease.refresh();
+        lease.refresh(true);
         return work(*lease);
     }
 }

@@ -74,9 +74,10 @@ ReaderPool::Lease::~Lease() {
     pool_->returned_.notify_one();
 }
 
-void ReaderPool::Lease::refresh() {
+void ReaderPool::Lease::refresh(bool force) {
     const auto now = std::chrono::steady_clock::now();
-    if (reader_->index.remote_shards() > 0 && now - reader_->refreshed < std::chrono::seconds(1))
+    if (!force && reader_->index.remote_shards() > 0 &&
+        now - reader_->refreshed < std::chrono::seconds(1))
         return;
     reader_->refreshed = now;
     if (reader_->index.refresh()) {

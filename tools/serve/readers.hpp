@@ -46,8 +46,9 @@ class ReaderPool {
         ~Lease();
         Reader& operator*() const { return *reader_; }
         Reader* operator->() const { return reader_.get(); }
-        /// Moves the reader to the latest commit (after IndexChanged), rebuilding its Searcher.
-        void refresh();
+        /// Moves the reader to the latest commit, rebuilding its Searcher when it changed. Over
+        /// shard servers it asks at most once a second unless `force` (after IndexChanged).
+        void refresh(bool force = false);
 
       private:
         ReaderPool* pool_;
