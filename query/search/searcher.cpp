@@ -420,15 +420,21 @@ struct Searcher::Impl {
         }
         return Xapian::Query(Xapian::Query::OP_OR, ids.begin(), ids.end());
     }
-    /// The slot of the codes the rerank's prior reads: the first hierarchical facet with a
-    /// taxonomy (the MIT export: category).
-    [[nodiscard]] std::optional<unsigned> code_slot() const {
+    /// The facet whose codes the rerank's prior reads: the first hierarchical facet with a
+    /// taxonomy (the MIT export: category), or nullptr.
+    [[nodiscard]] const std::pair<const std::string, FacetInfo>* code_facet() const {
         const IndexMetadata& meta = index->metadata();
-        for (const auto& [name, info] : meta.facets) {
-            const Taxonomy* taxonomy = meta.taxonomy(name);
-            if (info.hierarchical && taxonomy != nullptr && !taxonomy->empty())
-                return info.slot;
+        for (const auto& facet : meta.facets) {
+            const Taxonomy* taxonomy = meta.taxonomy(facet.first);
+            if (facet.second.hierarchical && taxonomy != nullptr && !taxonomy->empty())
+                return &facet;
         }
+        return nullptr;
+    }
+    /// The value slot of code_facet().
+    [[nodiscard]] std::optional<unsigned> code_slot() const {
+        if (const auto* facet = code_facet())
+            return facet->second.slot;
         return std::nullopt;
     }
     /// Over shard servers, how many of `words` each of the pool matches, added to `matched`, and
@@ -913,14 +919,10 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
             pool[i].coverage = parts / static_cast<double>(words.size());
         }
     }
-    // Codes: those of the first hierarchical facet with a taxonomy (the MIT export: category).
-    const IndexMetadata& meta = index->metadata();
-    for (const auto& [name, info] : meta.facets) {
-        const Taxonomy* taxonomy = meta.taxonomy(name);
-        if (!info.hierarchical || taxonomy == nullptr || taxonomy->empty())
-            continue;
-        if (codes_known)
-            break;
+    // Codes: those of code_facet(), unless read with the coverage.
+    const auto* facet = codes_known ? nullptr : code_facet();
+    if (facet != nullptr) {
+        const auto& [name, info] = *facet;
         // From the in-memory columns when they are loaded: reading 50 documents' values from
         // the database cost more than the search itself at 100,000 records.
         const bool columns = in_memory() && table().loaded();
@@ -941,7 +943,6 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
             }
             pool[i].codes = detail::leaf_codes(document(pool[i].did).get_value(info.slot));
         }
-        break;
     }
     const auto& r = options.ranking;
     auto ranked = detail::rerank(std::move(pool), {r.coordination, r.code_prior, 5});
