@@ -21,7 +21,6 @@
 #include <bit>
 #include <cctype>
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -212,29 +211,13 @@ struct Searcher::Impl {
         }
     }
 
-    /// When this searcher last asked for the latest commit (refresh_due()).
-    std::chrono::steady_clock::time_point refreshed = std::chrono::steady_clock::now();
-
-    /// Whether a search asks for the latest commit: always over local databases; over shard
-    /// servers, where asking costs a round trip to each in turn, at most once a second (and
-    /// whenever a search must be run again because a commit overwrote what it read).
-    [[nodiscard]] bool refresh_due(bool again) {
-        constexpr auto kRemoteRefresh = std::chrono::seconds(1);
-        const auto now = std::chrono::steady_clock::now();
-        if (remote && !again && now - refreshed < kRemoteRefresh)
-            return false;
-        refreshed = now;
-        return true;
-    }
-
     /// Moves to the latest committed state, dropping the in-memory columns of an older one. Other
     /// Searchers over the same Index may have reopened it already (refresh() is then false): the
     /// revision tells that the columns, lengths and term statistics made here are out of date.
-    /// `again`: the search is run again after a commit overwrote what it read.
+    /// `again`: the search is run again after a commit overwrote what it read (shard servers are
+    /// then asked at once, else at most once a second: Index::refresh).
     void follow_latest_commit(bool again) {
-        if (!refresh_due(again))
-            return;
-        const bool reopened = index->refresh();
+        const bool reopened = index->refresh(again);
         const Xapian::rev now = revision();
         if (reopened || now != state_revision) {
             state_revision = now;
