@@ -426,6 +426,10 @@ struct Searcher::Impl {
     [[nodiscard]] bool remote_coverage(std::vector<detail::RerankCandidate>& pool,
                                        const std::vector<detail::ExplainLeaf>& words,
                                        std::vector<std::size_t>& matched, bool& codes_known) {
+        if (pool.empty()) { // nothing to count: no round trip
+            codes_known = code_slot().has_value();
+            return true;
+        }
         std::vector<Xapian::Query> parts;
         for (const auto& leaf : words)
             parts.push_back(xapian_query(leaf.query));
@@ -1096,8 +1100,8 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
             if (request.snippets)
                 hit.snippet = make_snippet(hit.record, plan.highlight, analyzer, request.snippet);
             if (request.explain) {
-                hit.explain = explain(plan, scored.did, hit.record.id,
-                                      db.get_document(scored.did, Xapian::DOC_ASSUME_VALID));
+                // Over shard servers, the document read for the page above (no round trip).
+                hit.explain = explain(plan, scored.did, hit.record.id, document(scored.did));
                 if (auto it = adjusted.find(scored.did); it != adjusted.end())
                     explain_rerank(it->second, hit.explain);
             }
