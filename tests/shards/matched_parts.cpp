@@ -9,8 +9,7 @@
 
 using airm::test::TempDir;
 
-TEST_CASE("matched_parts reads a part that matches every document as matched by each",
-          "[shards]") {
+TEST_CASE("matched_parts reads a part that matches every document as matched by each", "[shards]") {
     TempDir dir;
     const std::string path = dir.file("db");
     {
@@ -31,8 +30,8 @@ TEST_CASE("matched_parts reads a part that matches every document as matched by 
     const Xapian::Query docs(Xapian::Query::OP_OR, every.begin(), every.end());
     // As the query compiler writes "every record" (weight 0), and plain MatchAll.
     const std::vector<Xapian::Query> parts = {
-        Xapian::Query("apple"), Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                                              Xapian::Query::MatchAll, 0.0),
+        Xapian::Query("apple"),
+        Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query::MatchAll, 0.0),
         Xapian::Query::MatchAll, Xapian::Query("pear")};
     const auto found = airm::detail::matched_parts(db, docs, parts, 0, 10);
     REQUIRE(found);

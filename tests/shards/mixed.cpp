@@ -45,9 +45,9 @@ std::string id_of_shard(std::uint32_t k, const std::string& stem) {
 /// Indexes one record with `word` in its title into shard `k` of 2 in `folder`.
 void commit_record(TempDir& dir, const std::string& folder, std::uint32_t k, const std::string& id,
                    const std::string& word) {
-    const std::string added =
-        dir.write(id + ".jsonl", "{\"id\": \"" + id + "\", \"title\": \"A " + word +
-                                     " record\", \"text\": \"Committed while the index is open.\"}\n");
+    const std::string added = dir.write(
+        id + ".jsonl", "{\"id\": \"" + id + "\", \"title\": \"A " + word +
+                           " record\", \"text\": \"Committed while the index is open.\"}\n");
     REQUIRE(index_files(folder, {added}, shard_options(k)).added == 1);
 }
 
@@ -68,8 +68,9 @@ TEST_CASE("A searcher and airm serve over a stub of a local and a served shard s
     (void)index_files(served, {records}, shard_options(1));
     ShardServer server(served);
     REQUIRE(server.running());
-    const std::string stub = dir.write(
-        "mixed.stub", "auto " + local + "\nremote 127.0.0.1:" + std::to_string(server.port()) + "\n");
+    const std::string stub =
+        dir.write("mixed.stub",
+                  "auto " + local + "\nremote 127.0.0.1:" + std::to_string(server.port()) + "\n");
     airm::test::ServeProcess serve(stub);
     auto served_total = [&](const std::string& word) {
         auto answer = serve.client().Get("/v1/search?q=" + word);
