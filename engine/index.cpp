@@ -7,6 +7,7 @@
 #include "engine/schema.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -309,6 +310,23 @@ struct Index::Impl {
     IndexMetadata metadata;
     std::vector<RecordStoreReader> stores; ///< one per shard (local layout only)
     mutable std::string data;              ///< the last document data read (servable layout)
+    /// When the shard servers were last asked for a new commit (refresh()), as steady_clock
+    /// ticks: opening the index counts as asking.
+    mutable std::atomic<std::chrono::steady_clock::rep> servers_asked{
+        std::chrono::steady_clock::now().time_since_epoch().count()};
+
+    /// Whether refresh() asks the shard servers now, claiming the second when it does: at most
+    /// once a second between every caller, or whenever forced.
+    [[nodiscard]] bool ask_servers(bool force) const {
+        constexpr std::chrono::steady_clock::duration kEvery = std::chrono::seconds(1);
+        const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+        if (force) {
+            servers_asked.store(now);
+            return true;
+        }
+        auto last = servers_asked.load();
+        return now - last >= kEvery.count() && servers_asked.compare_exchange_strong(last, now);
+    }
 
     /// The stored bytes of document `did` of `db`, whose kSlotRecord holds `pointer` (the local
     /// layout), or whose document data holds them (the remote-servable layout).
@@ -533,18 +551,24 @@ std::map<std::string, std::uint64_t> Index::facet_counts(std::string_view facet)
     return counts;
 }
 
-bool Index::refresh() const {
+bool Index::refresh(bool force) const {
+    Impl& d = *impl_;
     try {
-        if (!impl_->db.reopen()) {
+        bool changed = false;
+        if (remote_shards() == 0 || d.ask_servers(force)) {
+            changed = d.db.reopen(); // every shard (they share their state with db)
+        } else {
+            for (std::size_t i = 0; i < d.shards.size(); ++i) {
+                if (!d.remote[i] && d.shards[i].reopen())
+                    changed = true;
+            }
+        }
+        if (!changed)
             return false;
-        }
-        for (auto& shard : impl_->shards) {
-            shard.reopen();
-        }
-        impl_->metadata = merged_metadata(impl_->shards, impl_->shard_names, impl_->remote);
+        d.metadata = merged_metadata(d.shards, d.shard_names, d.remote);
         return true;
     } catch (const Xapian::Error& e) {
-        detail::rethrow_xapian(e, impl_->paths.front());
+        detail::rethrow_xapian(e, d.paths.front());
     }
 }
 

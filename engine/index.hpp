@@ -74,9 +74,14 @@ class Index {
     /// How many records carry each value of `facet` (hierarchical values count at every ancestor,
     /// once per record).
     [[nodiscard]] std::map<std::string, std::uint64_t> facet_counts(std::string_view facet) const;
-    /// Moves to the latest committed state; true when it changed. Const because the handle always
-    /// shows one committed state of the same index; which one is not part of its value.
-    bool refresh() const;
+    /// Moves to the latest committed state; true when it changed. Local databases are reopened on
+    /// every call (a look at their version file); shard servers, where asking costs a round trip
+    /// to each in turn, are asked at most once a second unless `force` (a read to run again
+    /// because a commit overwrote what it read). The once-a-second stamp is atomic: callers on
+    /// several threads never race on it and ask the servers once between them (reading the
+    /// databases still needs one Index per thread). Const because the handle always shows one
+    /// committed state of the same index; which one is not part of its value.
+    bool refresh(bool force = false) const;
 
   private:
     struct Impl;

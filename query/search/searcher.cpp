@@ -21,7 +21,6 @@
 #include <bit>
 #include <cctype>
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -212,29 +211,13 @@ struct Searcher::Impl {
         }
     }
 
-    /// When this searcher last asked for the latest commit (refresh_due()).
-    std::chrono::steady_clock::time_point refreshed = std::chrono::steady_clock::now();
-
-    /// Whether a search asks for the latest commit: always over local databases; over shard
-    /// servers, where asking costs a round trip to each in turn, at most once a second (and
-    /// whenever a search must be run again because a commit overwrote what it read).
-    [[nodiscard]] bool refresh_due(bool again) {
-        constexpr auto kRemoteRefresh = std::chrono::seconds(1);
-        const auto now = std::chrono::steady_clock::now();
-        if (remote && !again && now - refreshed < kRemoteRefresh)
-            return false;
-        refreshed = now;
-        return true;
-    }
-
     /// Moves to the latest committed state, dropping the in-memory columns of an older one. Other
     /// Searchers over the same Index may have reopened it already (refresh() is then false): the
     /// revision tells that the columns, lengths and term statistics made here are out of date.
-    /// `again`: the search is run again after a commit overwrote what it read.
+    /// `again`: the search is run again after a commit overwrote what it read (shard servers are
+    /// then asked at once, else at most once a second: Index::refresh).
     void follow_latest_commit(bool again) {
-        if (!refresh_due(again))
-            return;
-        const bool reopened = index->refresh();
+        const bool reopened = index->refresh(again);
         const Xapian::rev now = revision();
         if (reopened || now != state_revision) {
             state_revision = now;
@@ -443,6 +426,10 @@ struct Searcher::Impl {
     [[nodiscard]] bool remote_coverage(std::vector<detail::RerankCandidate>& pool,
                                        const std::vector<detail::ExplainLeaf>& words,
                                        std::vector<std::size_t>& matched, bool& codes_known) {
+        if (pool.empty()) { // nothing to count: no round trip
+            codes_known = code_slot().has_value();
+            return true;
+        }
         std::vector<Xapian::Query> parts;
         for (const auto& leaf : words)
             parts.push_back(xapian_query(leaf.query));
@@ -1113,8 +1100,8 @@ SearchResult Searcher::Impl::run(const SearchRequest& request, const Plan& plan,
             if (request.snippets)
                 hit.snippet = make_snippet(hit.record, plan.highlight, analyzer, request.snippet);
             if (request.explain) {
-                hit.explain = explain(plan, scored.did, hit.record.id,
-                                      db.get_document(scored.did, Xapian::DOC_ASSUME_VALID));
+                // Over shard servers, the document read for the page above (no round trip).
+                hit.explain = explain(plan, scored.did, hit.record.id, document(scored.did));
                 if (auto it = adjusted.find(scored.did); it != adjusted.end())
                     explain_rerank(it->second, hit.explain);
             }

@@ -550,14 +550,18 @@ namespace {
 // machine, query/suggest/README.md "Training at scale"): 10,000 records 62.1 s, 100,000 records
 // 248.6 s. Memory fitted to the peak RSS of `airm train` on the same corpus once each record's
 // features are freed as its row is built (same README): 100,000 records 457,100 KiB, 200,000
-// records 718,416 KiB. The inner cross-validation's share stops growing at its sample bound.
+// records 718,416 KiB. With the records kept (evaluation), the pair fitted together before they
+// were freed (7ba9409: 10,000 records 213 MB, 100,000 records 635 MB): each coefficient of a pair
+// absorbs part of the other's share, so pairs are not mixed. The inner cross-validation's share
+// stops growing at its sample bound.
 constexpr double kReferenceCodes = 23;
-constexpr double kSecondsPerRecord = 2.08e-3;      // the final fit, per record (23 codes)
-constexpr double kSecondsPerInnerRecord = 4.12e-3; // the inner folds, per sampled record
-constexpr double kBaseBytes = 64.0 * 1024 * 1024;  // the process, the index, the analyzer
-constexpr double kBytesPerRecord = 2.68e3;         // its interned features, then its training row
-constexpr double kBytesPerKeptRecord = 4.92e3;  // both at once (fitted before features were freed)
-constexpr double kBytesPerInnerRecord = 13.3e3; // the inner folds' models and scores
+constexpr double kSecondsPerRecord = 2.08e-3;       // the final fit, per record (23 codes)
+constexpr double kSecondsPerInnerRecord = 4.12e-3;  // the inner folds, per sampled record
+constexpr double kBaseBytes = 64.0 * 1024 * 1024;   // the process, the index, the analyzer
+constexpr double kBytesPerRecord = 2.68e3;          // its interned features, then its training row
+constexpr double kBytesPerInnerRecord = 13.3e3;     // the inner folds' models and scores
+constexpr double kBytesPerKeptRecord = 4.92e3;      // features and row at once (records kept)
+constexpr double kBytesPerKeptInnerRecord = 10.7e3; // the inner folds, fitted with the line above
 } // namespace
 
 TrainingEstimate estimate_training(std::uint64_t records, std::size_t labels, bool records_kept) {
@@ -576,7 +580,7 @@ TrainingEstimate estimate_training(std::uint64_t records, std::size_t labels, bo
     estimate.seconds = (kSecondsPerRecord * n + kSecondsPerInnerRecord * inner) * codes;
     estimate.bytes = static_cast<std::uint64_t>(
         kBaseBytes + (records_kept ? kBytesPerKeptRecord : kBytesPerRecord) * n +
-        kBytesPerInnerRecord * inner);
+        (records_kept ? kBytesPerKeptInnerRecord : kBytesPerInnerRecord) * inner);
     return estimate;
 }
 

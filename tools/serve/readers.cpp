@@ -75,12 +75,7 @@ ReaderPool::Lease::~Lease() {
 }
 
 void ReaderPool::Lease::refresh(bool force) {
-    const auto now = std::chrono::steady_clock::now();
-    if (!force && reader_->index.remote_shards() > 0 &&
-        now - reader_->refreshed < std::chrono::seconds(1))
-        return;
-    reader_->refreshed = now;
-    if (reader_->index.refresh()) {
+    if (reader_->index.refresh(force)) {
         // The searcher's in-memory columns describe the previous state.
         reader_->searcher = pool_->make_searcher(reader_->index);
     }

@@ -11,7 +11,6 @@
 #include "query/search/searcher.hpp"
 #include "query/suggest/suggest.hpp"
 
-#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <map>
@@ -26,9 +25,6 @@ namespace airm::http {
 struct Reader {
     Index index;
     std::unique_ptr<Searcher> searcher; ///< keeps facet columns in memory; rebuilt after a commit
-    /// When it last asked for the latest commit: over shard servers, where asking costs a round
-    /// trip to each, at most once a second (as a Searcher does).
-    std::chrono::steady_clock::time_point refreshed = std::chrono::steady_clock::now();
 };
 
 class ReaderPool {
@@ -46,8 +42,9 @@ class ReaderPool {
         ~Lease();
         Reader& operator*() const { return *reader_; }
         Reader* operator->() const { return reader_.get(); }
-        /// Moves the reader to the latest commit, rebuilding its Searcher when it changed. Over
-        /// shard servers it asks at most once a second unless `force` (after IndexChanged).
+        /// Moves the reader to the latest commit, rebuilding its Searcher when it changed. Shard
+        /// servers are asked at most once a second unless `force` (after IndexChanged), as
+        /// Index::refresh does.
         void refresh(bool force = false);
 
       private:

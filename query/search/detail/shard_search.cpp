@@ -103,13 +103,25 @@ matched_parts(const Xapian::Database& db, const Xapian::Query& docs,
         return std::nullopt;
     // Under CoordWeight every matching term weighs 1 (times its scale), and a synonym weighs as
     // one term: a part as a synonym weighs 1 wherever it matches, whatever its own terms.
-    // (MatchAll weighs 0 under CoordWeight.)
     auto weighing = [](double weight, const Xapian::Query& part) {
         return Xapian::Query(weight, Xapian::Query(Xapian::Query::OP_SYNONYM, &part, &part + 1));
     };
+    // MatchAll (scaled or not) weighs 0 under CoordWeight, and a synonym of it is MatchAll: such
+    // a part would read as matched by no document. It is matched by every one, so its bit is
+    // set without asking.
+    auto matches_all = [](Xapian::Query part) {
+        while (part.get_type() == Xapian::Query::OP_SCALE_WEIGHT)
+            part = part.get_subquery(0);
+        return part.get_type() == Xapian::Query::LEAF_MATCH_ALL;
+    };
+    std::uint64_t every_document = 0; // the bits of the parts that match every document
     std::vector<Xapian::Query> optional;
-    for (std::size_t k = 0; k < parts.size(); ++k)
-        optional.push_back(weighing(std::ldexp(1.0, static_cast<int>(k)), parts[k]));
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+        if (matches_all(parts[k]))
+            every_document |= std::uint64_t{1} << k;
+        else
+            optional.push_back(weighing(std::ldexp(1.0, static_cast<int>(k)), parts[k]));
+    }
     // Every document of `docs` carries the bit above the parts': a weight without it, or not a
     // whole number, means the weights do not read as sets.
     const double every = std::ldexp(1.0, static_cast<int>(parts.size()));
@@ -134,7 +146,8 @@ matched_parts(const Xapian::Database& db, const Xapian::Query& docs,
         const double w = it.get_weight() - every;
         if (w < 0 || w >= every || w != std::floor(w))
             return std::nullopt;
-        out.emplace(*it, MatchedParts{static_cast<std::uint64_t>(w), it.get_sort_key()});
+        out.emplace(
+            *it, MatchedParts{static_cast<std::uint64_t>(w) | every_document, it.get_sort_key()});
     }
     return out;
 }

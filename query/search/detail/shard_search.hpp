@@ -66,6 +66,7 @@ struct MatchedParts {
 /// CoordWeight, the sum is the set) instead of one per part and a document read each: over
 /// shard servers each is a round trip. Nothing when there are too many parts for a double's
 /// bits, a weight does not read as such a set, or Xapian (or a shard server) refuses the match.
+/// A part that is MatchAll (MatchAll weighs nothing to read) is matched by every document.
 [[nodiscard]] std::optional<std::map<Xapian::docid, MatchedParts>>
 matched_parts(const Xapian::Database& db, const Xapian::Query& docs,
               const std::vector<Xapian::Query>& parts, unsigned slot, std::size_t n);
