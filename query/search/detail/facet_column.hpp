@@ -83,12 +83,14 @@ class FacetTable {
     void count_rows(std::span<const Xapian::docid> docids, std::uint64_t* const* counts) const {
         constexpr std::size_t kAhead = 8;
         const std::size_t n = facets_.size();
-        const char* cells = wide_ ? static_cast<const char*>(static_cast<const void*>(cells32_.data()))
-                                  : static_cast<const char*>(static_cast<const void*>(cells16_.data()));
+        const char* cells =
+            wide_ ? static_cast<const char*>(static_cast<const void*>(cells32_.data()))
+                  : static_cast<const char*>(static_cast<const void*>(cells16_.data()));
         const std::size_t width = wide_ ? sizeof(std::uint32_t) : sizeof(std::uint16_t);
         for (std::size_t i = 0; i < docids.size(); ++i) {
             if (i + kAhead < docids.size() && docids[i + kAhead] < rows_)
-                __builtin_prefetch(cells + static_cast<std::size_t>(docids[i + kAhead]) * n * width);
+                __builtin_prefetch(cells +
+                                   static_cast<std::size_t>(docids[i + kAhead]) * n * width);
             count_row(docids[i], counts);
         }
     }
