@@ -168,6 +168,9 @@ struct Searcher::Impl {
     /// then counted with ValueCountMatchSpy (servable_counts) instead of the facet table.
     bool remote;
     std::unique_ptr<FacetTable> facet_table;
+    /// The leaf codes of each combination of the code facet's column (by combination id), made
+    /// on first use: the rerank asks them for every pooled record. Valid for facet_table.
+    std::vector<std::optional<std::vector<std::string>>> leaf_codes_of;
     std::unique_ptr<detail::DocLengths> lengths;
     /// Every document's stored-record pointer, by docid (0: none), loaded on the second search of
     /// a state: a batch then reads its pages of hits from the record files alone, while a single
@@ -222,6 +225,7 @@ struct Searcher::Impl {
         if (reopened || now != state_revision) {
             state_revision = now;
             facet_table.reset();
+            leaf_codes_of.clear();
             sideways_known.clear();
             lengths.reset();
             pointers.clear();
@@ -611,14 +615,23 @@ Searcher::Impl::Page Searcher::Impl::run_in_memory(const QNode& query, const Sea
     } else {
         const FacetTable& t = *facet_table;
         if (counter->plain()) {
-            // Every match is a hit: count its combinations straight from the table row.
+            // Every match is a hit: count its combinations straight from the table rows, a
+            // block of matches at a time (see FacetTable::count_rows()).
+            constexpr std::size_t kBlock = 256;
+            std::vector<Xapian::docid> block;
+            block.reserve(kBlock);
             page.total = matcher.run(
                 keep,
                 [&](Xapian::docid did) {
-                    counter->count_hit_row(did);
+                    block.push_back(did);
+                    if (block.size() == kBlock) {
+                        counter->count_hit_rows(block);
+                        block.clear();
+                    }
                     return true;
                 },
                 page.hits);
+            counter->count_hit_rows(block);
             page.hits.erase(page.hits.begin(),
                             page.hits.begin() + static_cast<std::ptrdiff_t>(
                                                     std::min(request.offset, page.hits.size())));
@@ -918,14 +931,20 @@ void Searcher::Impl::rerank_pool(const SearchRequest& request, const Plan& plan,
             read_pool(pool);
         for (std::size_t i : by_docid) {
             if (columns && column < table().facets().size()) {
-                std::vector<std::string> values;
-                table().visit_row(pool[i].did, [&](std::size_t f, std::uint32_t c) {
+                const FacetTable& t = table();
+                t.visit_row(pool[i].did, [&](std::size_t f, std::uint32_t c) {
                     if (f != column)
                         return;
-                    for (const std::uint32_t id : table().combination(f, c))
-                        values.push_back(table().value(id));
+                    if (c >= leaf_codes_of.size())
+                        leaf_codes_of.resize(c + 1);
+                    if (!leaf_codes_of[c]) {
+                        std::vector<std::string> values;
+                        for (const std::uint32_t id : t.combination(f, c))
+                            values.push_back(t.value(id));
+                        leaf_codes_of[c] = detail::leaf_codes(std::move(values));
+                    }
+                    pool[i].codes = *leaf_codes_of[c];
                 });
-                pool[i].codes = detail::leaf_codes(std::move(values));
                 continue;
             }
             pool[i].codes = detail::leaf_codes(document(pool[i].did).get_value(info.slot));
