@@ -615,17 +615,14 @@ Searcher::Impl::Page Searcher::Impl::run_in_memory(const QNode& query, const Sea
     } else {
         const FacetTable& t = *facet_table;
         if (counter->plain()) {
-            // Every match is a hit: count its combinations straight from the table rows, a
-            // block of matches at a time (see FacetTable::count_rows()).
-            constexpr std::size_t kBlock = 256;
-            std::vector<Xapian::docid> block;
-            block.reserve(kBlock);
+            // Every match is a hit: count its combinations straight from the table row.
             page.total = matcher.run(
                 keep,
                 [&](Xapian::docid did) {
-                    block.push_back(did);
-                    if (block.size() == kBlock) {
-                        counter->count_hit_rows(block);
+                    counter->count_hit_row(did);
+                    return true;
+                },
+                page.hits);
                         block.clear();
                     }
                     return true;

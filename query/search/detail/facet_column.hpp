@@ -78,22 +78,6 @@ class FacetTable {
                 ++counts[f][row[f]];
         }
     }
-    /// count_row() for each of `docids`, loading the rows a few ahead: rows far apart miss the
-    /// cache, and counting a block lets those loads overlap (in the match loop each waited alone).
-    void count_rows(std::span<const Xapian::docid> docids, std::uint64_t* const* counts) const {
-        constexpr std::size_t kAhead = 8;
-        const std::size_t n = facets_.size();
-        const char* cells =
-            wide_ ? static_cast<const char*>(static_cast<const void*>(cells32_.data()))
-                  : static_cast<const char*>(static_cast<const void*>(cells16_.data()));
-        const std::size_t width = wide_ ? sizeof(std::uint32_t) : sizeof(std::uint16_t);
-        for (std::size_t i = 0; i < docids.size(); ++i) {
-            if (i + kAhead < docids.size() && docids[i + kAhead] < rows_)
-                __builtin_prefetch(cells +
-                                   static_cast<std::size_t>(docids[i + kAhead]) * n * width);
-            count_row(docids[i], counts);
-        }
-    }
     /// Reads the combination ids of a document from its slots into `out` (one per facet), learning
     /// new combinations: for several databases, where a match's docid is not a row number.
     void read_document(const Xapian::Document& doc, std::vector<std::uint32_t>& out);

@@ -58,10 +58,6 @@ class FacetCounter {
     [[nodiscard]] bool plain() const { return sideways_.empty(); }
     /// Counts row `did` of the (loaded) table as a hit, every facet at once (when plain()).
     void count_hit_row(Xapian::docid did) { table_.count_row(did, hit_rows_.data()); }
-    /// count_hit_row() for each of `dids` (faster for a block: see FacetTable::count_rows()).
-    void count_hit_rows(std::span<const Xapian::docid> dids) {
-        table_.count_rows(dids, hit_rows_.data());
-    }
 
     /// The counts of facet `name` as users see them; `selected` are the values filtered on.
     [[nodiscard]] FacetCounts counts(const std::string& name, const FacetLayout& layout,
