@@ -3,8 +3,8 @@
 
 #include "query/suggest/scorers/linear.hpp"
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <random>
 #include <utility>
@@ -15,8 +15,9 @@ namespace {
 constexpr std::size_t kLabels = 4;
 constexpr std::size_t kFeatures = 60;
 
-/// Rows of 8 features: 4 drawn from the row's label's 15 features, 4 from all, so the labels overlap
-/// and no binary problem is separable by one feature. mt19937's raw outputs are the same everywhere.
+/// Rows of 8 features: 4 drawn from the row's label's 15 features, 4 from all, so the labels
+/// overlap and no binary problem is separable by one feature. mt19937's raw outputs are the same
+/// everywhere.
 airm::LinearProblem make_problem(std::size_t rows) {
     std::mt19937 random(7);
     airm::LinearProblem problem;
@@ -74,8 +75,8 @@ std::vector<std::size_t> predictions(const airm::LinearProblem& problem,
         for (const auto& [feature, x] : row)
             for (std::size_t l = 0; l < kLabels; ++l)
                 score[l] += static_cast<double>(model.weights[feature * kLabels + l]) * x;
-        out.push_back(static_cast<std::size_t>(std::max_element(score.begin(), score.end()) -
-                                               score.begin()));
+        out.push_back(
+            static_cast<std::size_t>(std::max_element(score.begin(), score.end()) - score.begin()));
     }
     return out;
 }
