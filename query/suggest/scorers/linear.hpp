@@ -24,16 +24,27 @@ struct LinearSvmOptions {
     float balance_power = 0.5F; ///< each side of a binary problem weighs (n / 2 n_side)^power
     double tolerance = 0.1;     ///< stop when the projected gradient spread falls below this
     unsigned max_iterations = 200;
+    /// Skip examples that sit at zero with a gradient pushing them further (LIBLINEAR's shrinking),
+    /// re-checking every example before stopping: far fewer row visits, nearly the same optimum.
+    bool shrinking = true;
     std::uint64_t seed = 1; ///< order of the coordinate sweeps
     unsigned threads = 0;   ///< labels trained at once (0: one per core); same weights for any
     /// Called once per label trained, one call at a time (for progress); null: none.
     std::function<void()> label_done;
 };
 
+/// How one binary problem's coordinate descent ran (for tests and measurements).
+struct LinearSolverStats {
+    unsigned sweeps = 0;      ///< passes over the active examples, the final full checks included
+    std::uint64_t visits = 0; ///< examples whose gradient was computed, over all sweeps
+    bool converged = false;   ///< stopped by the tolerance on every example, not by max_iterations
+};
+
 /// Weights of one linear model per label.
 struct LinearWeights {
-    std::vector<float> weights; ///< features x labels, row-major by feature
-    std::vector<float> bias;    ///< one per label
+    std::vector<float> weights;           ///< features x labels, row-major by feature
+    std::vector<float> bias;              ///< one per label
+    std::vector<LinearSolverStats> stats; ///< one per label
 };
 
 /// Trains one binary classifier per label (its rows against all others).
