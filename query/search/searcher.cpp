@@ -623,12 +623,6 @@ Searcher::Impl::Page Searcher::Impl::run_in_memory(const QNode& query, const Sea
                     return true;
                 },
                 page.hits);
-                        block.clear();
-                    }
-                    return true;
-                },
-                page.hits);
-            counter->count_hit_rows(block);
             page.hits.erase(page.hits.begin(),
                             page.hits.begin() + static_cast<std::ptrdiff_t>(
                                                     std::min(request.offset, page.hits.size())));
