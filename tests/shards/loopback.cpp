@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 using namespace airm;
-using airm::test::kServer;
+using airm::test::shard_server_installed;
 using airm::test::ShardServer;
 using airm::test::TempDir;
 
@@ -95,10 +95,8 @@ void require_same_hits(const SearchResult& one, const SearchResult& sharded, boo
 } // namespace
 
 TEST_CASE("Three shards served by xapian-tcpsrv give the same answers as one index", "[shards]") {
-    if (::access(kServer, X_OK) != 0) {
-        WARN("SKIPPED: xapian-tcpsrv is not installed (Debian package xapian-tools)");
+    if (!shard_server_installed())
         return;
-    }
     TempDir dir;
     const std::string records = airm::test::corpus_dir() + "/records.jsonl";
     const std::string one = dir.file("one");
@@ -262,10 +260,8 @@ TEST_CASE("Three shards served by xapian-tcpsrv give the same answers as one ind
 TEST_CASE("A searcher and airm serve over a shard server see a record committed to the shard a "
           "second later",
           "[shards]") {
-    if (::access(kServer, X_OK) != 0) {
-        WARN("SKIPPED: xapian-tcpsrv is not installed (Debian package xapian-tools)");
+    if (!shard_server_installed())
         return;
-    }
     TempDir dir;
     const std::string folder = dir.file("shard");
     (void)index_files(folder, {airm::test::corpus_dir() + "/records.jsonl"},

@@ -19,7 +19,7 @@
 #include <vector>
 
 using namespace airm;
-using airm::test::kServer;
+using airm::test::shard_server_installed;
 using airm::test::ShardServer;
 using airm::test::TempDir;
 
@@ -56,10 +56,8 @@ void commit_record(TempDir& dir, const std::string& folder, std::uint32_t k, con
 TEST_CASE("A searcher and airm serve over a stub of a local and a served shard see a record "
           "committed to the local shard at once",
           "[shards]") {
-    if (::access(kServer, X_OK) != 0) {
-        WARN("SKIPPED: xapian-tcpsrv is not installed (Debian package xapian-tools)");
+    if (!shard_server_installed())
         return;
-    }
     TempDir dir;
     const std::string records = airm::test::corpus_dir() + "/records.jsonl";
     const std::string local = dir.file("local");
@@ -98,10 +96,8 @@ TEST_CASE("A searcher and airm serve over a stub of a local and a served shard s
 TEST_CASE("A forced refresh asks a shard server for a new commit at once, and threads sharing an "
           "Index ask it once between them",
           "[shards]") {
-    if (::access(kServer, X_OK) != 0) {
-        WARN("SKIPPED: xapian-tcpsrv is not installed (Debian package xapian-tools)");
+    if (!shard_server_installed())
         return;
-    }
     TempDir dir;
     const std::string served = dir.file("served");
     (void)index_files(served, {airm::test::corpus_dir() + "/records.jsonl"}, shard_options(1));

@@ -3,6 +3,7 @@
 /// stopped by its pid whatever happens.
 
 #include <arpa/inet.h>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -17,6 +18,14 @@
 namespace airm::test {
 
 inline constexpr const char* kServer = "/usr/bin/xapian-tcpsrv";
+
+/// True when xapian-tcpsrv is installed; otherwise says that the calling test is skipped.
+[[nodiscard]] inline bool shard_server_installed() {
+    if (::access(kServer, X_OK) == 0)
+        return true;
+    WARN("SKIPPED: xapian-tcpsrv is not installed (Debian package xapian-tools)");
+    return false;
+}
 
 /// A port no one listens on now (the kernel's choice for port 0).
 inline int free_port() {

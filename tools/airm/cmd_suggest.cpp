@@ -185,14 +185,16 @@ TrainingEstimate estimate_for(const Index& index, const std::string& facet,
     return estimate_training(index.record_count(), index.facet_counts(facet).size(), evaluating);
 }
 
-/// Refuses, before it starts, a training whose expected memory exceeds `limit`.
+/// Refuses, before it starts, a training (or with `evaluating`, a cross-validation) whose
+/// expected memory exceeds `limit`.
 void check_memory(const Index& index, const std::string& facet, std::uint64_t limit,
-                  const std::string& what) {
-    const TrainingEstimate e = estimate_for(index, facet, what == "evaluating");
+                  bool evaluating) {
+    const TrainingEstimate e = estimate_for(index, facet, evaluating);
     if (e.bytes <= limit)
         return;
-    throw InvalidInput(what + " the " + facet + " model of index '" + index.paths().front() +
-                       "' (" + with_commas(index.record_count()) + " records) needs about " +
+    throw InvalidInput(std::string(evaluating ? "evaluating" : "training") + " the " + facet +
+                       " model of index '" + index.paths().front() + "' (" +
+                       with_commas(index.record_count()) + " records) needs about " +
                        human_bytes(e.bytes) + ", more than the memory bound of " +
                        human_bytes(limit) + "; pass a larger --max-memory (e.g. --max-memory " +
                        std::to_string((e.bytes >> 30U) + 1) +
@@ -570,7 +572,7 @@ void register_suggest_commands(CLI::App& app) {
         const std::uint64_t limit =
             t_memory->empty() ? default_memory_limit() : parse_memory(*t_memory, "--max-memory");
         for (const auto& field : fields)
-            check_memory(index, field, limit, "training");
+            check_memory(index, field, limit, /*evaluating=*/false);
         json report = json::array();
         std::shared_ptr<const WordVectors> vectors;
         if (!t_vectors->empty())
@@ -639,7 +641,7 @@ void register_suggest_commands(CLI::App& app) {
     evaluate_cmd->callback([=]() {
         const Index index = open_index(*e_db);
         // Each fold trains on fewer records than the whole index: the whole index's bound holds.
-        check_memory(index, *e_field, default_memory_limit(), "evaluating");
+        check_memory(index, *e_field, default_memory_limit(), /*evaluating=*/true);
         EvaluateOptions options;
         options.facet = *e_field;
         if (!e_folds->empty())
